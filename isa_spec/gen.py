@@ -1,0 +1,164 @@
+"""Generators of every artifact derived from the table and the arch configs.
+
+`genesys gen` writes them; `genesys gen --check` fails when any file on disk differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from .arch import PRESETS, ArchConfig, load_arch
+from .departures import DEPARTURES
+from .image import isa_fingerprint, write_atomic
+from .table import (COMPUTE_LOOPS, OPCODE_NAMES, ROWS, TILE_LOOPS, Access, Buffer, Field, Namespace, Row,
+                    transfer_loop_ids)  # fmt: skip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def banner(comment: str) -> str:
+    return f"{comment} DO NOT EDIT, generated from isa_spec @{isa_fingerprint()} by `genesys gen`.\n"
+
+
+def _bits(row: Row) -> str:
+    """The word as a 32-character pattern: fixed bits as 0/1, fields and reserved as '?'/'0'."""
+    out = ["?"] * 32
+    for f in row.fixed:
+        for b in range(f.lsb, f.msb + 1):
+            out[31 - b] = str((f.value >> (b - f.lsb)) & 1)
+    return "".join(out)
+
+
+def sv_package() -> str:
+    """SystemVerilog package `genesys_isa`: opcodes, match/mask per row, field positions, enums."""
+    lines = [banner("//"), "package genesys_isa;", ""]
+    lines.append("  // Opcodes (bits [31:28]).")
+    for op, name in sorted(OPCODE_NAMES.items()):
+        lines.append(f"  localparam logic [3:0] OP_{name} = 4'd{op};")
+    lines.append("")
+    lines.append("  // One match/mask pair per instruction: (word & MASK) == MATCH, reserved bits included.")
+    for r in ROWS:
+        mask = r.ident_mask | r.reserved_mask
+        lines.append(f"  localparam logic [31:0] {r.mnemonic}_MATCH = 32'h{r.ident_match:08x};"
+                     f"  localparam logic [31:0] {r.mnemonic}_MASK = 32'h{mask:08x};"
+                     + ("" if r.defined else "  // illegal: no exact definition"))  # fmt: skip
+    lines.append("")
+    lines.append("  // Field positions (msb, lsb) by name, as laid out in the table.")
+    seen: dict[str, tuple[int, int]] = {}
+    for r in ROWS:
+        for f in r.fields:
+            key = f"{r.family}_{f.name}".upper()
+            if seen.get(key, (f.msb, f.lsb)) != (f.msb, f.lsb):
+                key = f"{r.mnemonic}_{f.name}".upper()
+            if key not in seen:
+                seen[key] = (f.msb, f.lsb)
+                lines.append(f"  localparam int F_{key}_MSB = {f.msb};  localparam int F_{key}_LSB = {f.lsb};")
+    lines.append("")
+    lines.append("  // Enumerations.")
+    for enum, prefix in ((Buffer, "BUF"), (Access, "ACC"), (Namespace, "NS")):
+        for e in enum:
+            lines.append(f"  localparam int {prefix}_{e.name} = {e.value};")
+    lines.append("")
+    lines.append("  // Systolic-array loop-id spaces.")
+    lines.append(f"  localparam int TILE_LOOP_FIRST = {TILE_LOOPS.start};  localparam int TILE_LOOP_LAST = {TILE_LOOPS.stop - 1};")
+    lines.append(f"  localparam int COMPUTE_LOOP_FIRST = {COMPUTE_LOOPS.start};  localparam int COMPUTE_LOOP_LAST = {COMPUTE_LOOPS.stop - 1};")
+    for d in ("LD", "ST"):
+        for b in Buffer:
+            rng = transfer_loop_ids(d, b)
+            lines.append(f"  localparam int XFER_{d}_{b.name}_FIRST = {rng.start};  localparam int XFER_{d}_{b.name}_LAST = {rng.stop - 1};")
+    lines += ["", "endpackage", ""]
+    return "\n".join(lines)
+
+
+def sv_params(arch: ArchConfig) -> str:
+    """SystemVerilog parameters of one arch configuration (included by the RTL top)."""
+    values = {
+        "ARRAY_N": arch.rows, "ARRAY_M": arch.cols, "IBUF_DEPTH": arch.ibuf_depth, "WBUF_DEPTH": arch.wbuf_depth,
+        "BBUF_DEPTH": arch.bbuf_depth, "OBUF_DEPTH": arch.obuf_depth, "VMEM_DEPTH": arch.vmem_depth,
+        "IMM_DEPTH": arch.imm_depth, "IMEM_DEPTH": arch.imem_depth, "DRAM_BYTES": arch.dram_bytes,
+        "BEAT_BYTES": arch.beat_bytes,
+    }  # fmt: skip
+    body = "".join(f"localparam int {k} = {v};\n" for k, v in values.items())
+    return banner("//") + f"// Arch config {arch.name!r}.\n" + body
+
+
+def _field_doc(f: Field) -> str:
+    parts = [f"`{f.name}` [{f.msb}:{f.lsb}]"]
+    if f.enum:
+        parts.append("(" + ", ".join(f"{k}={v}" for k, v in f.enum.items()) + ")")
+    if f.offset:
+        parts.append(f"encoded as value-{f.offset}")
+    if f.doc:
+        parts.append(f.doc)
+    return " ".join(parts)
+
+
+def isa_markdown() -> str:
+    """The ISA reference page: formats, every instruction, departures."""
+    out = [banner("<!--").rstrip() + " -->", "", "# GeneSys ISA reference", ""]
+    out += [
+        "Every instruction is one 32-bit word, opcode in bits [31:28]. Two formats:", "",
+        "* **SA** `{opcode[31:28], op_spec[27:22], loop_id[21:16], imm[15:0]}`",
+        "* **TANDEM** `{op[31:28], fn[27:24], dst_ns[23:21], dst_idx[20:16], src1_ns[15:13], src1_idx[12:8], "
+        "src2_ns[7:5], src2_idx[4:0]}`", "",
+        "Namespaces: " + ", ".join(f"{n.value} {n.name}" for n in Namespace) + ". "
+        "Bit patterns below show fixed bits as 0/1 and fields or reserved bits as `?`; reserved bits must be 0.",
+        "",
+    ]  # fmt: skip
+    family = None
+    for r in ROWS:
+        if r.family != family:
+            family = r.family
+            out += [f"## {family} (opcode {r.opcode})", "", "| mnemonic | pattern | fields | meaning |", "|---|---|---|---|"]
+        fields = "<br>".join(_field_doc(f) for f in r.fields) or "—"
+        reserved = ", ".join(f"[{f.msb}:{f.lsb}]" for f in r.fixed if f.reserved)
+        meaning = r.doc if r.defined else "**illegal**: no exact definition in the spec"
+        if reserved:
+            meaning += f" (reserved {reserved})"
+        out.append(f"| `{r.mnemonic}` | `{_bits(r)}` | {fields} | {meaning} |")
+        if r is ROWS[-1] or ROWS[ROWS.index(r) + 1].family != family:
+            out.append("")
+    out += ["## Departures from the reference notes", "", "| topic | decision | why |", "|---|---|---|"]
+    out += [f"| {t} | {d} | {w} |" for t, d, w in DEPARTURES]
+    return "\n".join(out) + "\n"
+
+
+def instr_dict() -> str:
+    """Machine-readable table (like riscv-opcodes' instr_dict.json)."""
+    d = {
+        r.mnemonic: {
+            "family": r.family, "format": r.fmt, "defined": r.defined,
+            "match": f"0x{r.ident_match:08x}", "mask": f"0x{r.ident_mask | r.reserved_mask:08x}",
+            "fields": {f.name: {"msb": f.msb, "lsb": f.lsb, "offset": f.offset, "enum": dict(f.enum or {})} for f in r.fields},
+        }
+        for r in ROWS
+    }  # fmt: skip
+    return json.dumps(d, indent=1, sort_keys=True) + "\n"
+
+
+def artifacts() -> dict[Path, Callable[[], str]]:
+    """Every derived file, by path relative to the project root."""
+    out: dict[Path, Callable[[], str]] = {
+        Path("rtl/generated/genesys_isa.sv"): sv_package,
+        Path("docs/isa.md"): isa_markdown,
+        Path("docs/instr_dict.json"): instr_dict,
+    }
+    for name in PRESETS:
+        out[Path(f"rtl/generated/params_{name}.svh")] = lambda n=name: sv_params(load_arch(n))
+    return out
+
+
+def generate(check: bool, root: Path = ROOT) -> list[Path]:
+    """Write every artifact (or, with `check`, return those that are stale or missing)."""
+    stale = []
+    for rel, make in artifacts().items():
+        path = root / rel
+        text = make()
+        current = path.read_text() if path.exists() else None
+        if current != text:
+            stale.append(rel)
+            if not check:
+                write_atomic(path, text.encode())
+    return stale

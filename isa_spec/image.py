@@ -1,0 +1,217 @@
+"""The program image (`.gnx`): one self-describing, versioned, checksummed file.
+
+Layout: magic `GNX\\0`, u32 version, u64 header length, a JSON header, the payload, and a
+SHA-256 of everything before it. The header holds the arch config, the ISA fingerprint,
+the symbol table, the per-layer schedule metadata and where in the payload the
+instruction words and the initial DRAM segments are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .arch import ArchConfig
+from .encoding import decode
+from .errors import ConfigError, IllegalInstruction, ImageError
+from .table import ROWS
+
+MAGIC = b"GNX\0"
+VERSION = 1
+_PREFIX = struct.Struct("<4sIQ")
+_DIGEST = 32
+
+
+def isa_fingerprint() -> str:
+    """A short hash of the instruction table; images built against another table are rejected."""
+    text = json.dumps([(r.mnemonic, [(f.msb, f.lsb, f.value) for f in r.fixed],
+                        [(f.name, f.msb, f.lsb, f.offset) for f in r.fields]) for r in ROWS])  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A tensor in DRAM.
+
+    Storage is NHWC with the channel count padded to `storage_shape[3]` and spatial zero
+    padding `pad` = (top, bottom, left, right); the logical tensor is NCHW (`shape`).
+    Rank-1 tensors (biases) are stored as they are, padded to `storage_shape[0]`.
+    """
+
+    name: str
+    addr: int
+    dtype: str  # "int8" | "int32"
+    shape: tuple[int, ...]
+    storage_shape: tuple[int, ...]
+    role: str  # "input" | "output" | "weight" | "bias" | "scratch"
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0)
+    scale: float | None = None  # real value = scale * int value
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.storage_shape)) * np.dtype(self.dtype).itemsize
+
+    def to_storage(self, logical: np.ndarray) -> bytes:
+        """Bytes of the stored form of a logical tensor of this symbol's dtype."""
+        if logical.shape != self.shape:
+            raise ImageError(f"tensor {self.name!r}: shape {logical.shape}, expected {self.shape}")
+        out = np.zeros(self.storage_shape, self.dtype)
+        if len(self.shape) == 4:
+            n, c, h, w = self.shape
+            top, _, left, _ = self.pad
+            out[:, top : top + h, left : left + w, :c] = logical.transpose(0, 2, 3, 1)
+        else:
+            out[tuple(slice(0, d) for d in self.shape)] = logical
+        return out.astype(np.dtype(self.dtype).newbyteorder("<")).tobytes()
+
+    def from_storage(self, raw: bytes | np.ndarray) -> np.ndarray:
+        """The logical tensor held in the stored bytes."""
+        arr = np.frombuffer(bytes(raw), np.dtype(self.dtype).newbyteorder("<")).reshape(self.storage_shape)
+        if len(self.shape) == 4:
+            n, c, h, w = self.shape
+            top, _, left, _ = self.pad
+            return arr[:, top : top + h, left : left + w, :c].transpose(0, 3, 1, 2).astype(self.dtype)
+        return arr[tuple(slice(0, d) for d in self.shape)].astype(self.dtype)
+
+
+@dataclass
+class Image:
+    """A compiled program: words, initial DRAM, symbols, arch config and schedule metadata."""
+
+    arch: ArchConfig
+    words: list[int]
+    dram: list[tuple[int, bytes]] = field(default_factory=list)  # (address, contents)
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    model: dict[str, Any] = field(default_factory=dict)  # graph-level facts (names, scales)
+
+    def symbol(self, name: str) -> Symbol:
+        try:
+            return self.symbols[name]
+        except KeyError:
+            raise ImageError(f"no tensor named {name!r} in the image (have {sorted(self.symbols)})") from None
+
+    def by_role(self, role: str) -> list[Symbol]:
+        return [s for s in self.symbols.values() if s.role == role]
+
+    def initial_dram(self) -> np.ndarray:
+        """A DRAM array of the image's arch size holding the image's initial contents."""
+        mem = np.zeros(self.arch.dram_bytes, np.uint8)
+        for addr, data in self.dram:
+            mem[addr : addr + len(data)] = np.frombuffer(data, np.uint8)
+        return mem
+
+    def validate(self) -> None:
+        """Check that every part fits the machine and every word is a legal instruction."""
+        if len(self.words) > self.arch.imem_depth:
+            raise ImageError(f"program has {len(self.words)} words; IMEM holds {self.arch.imem_depth}")
+        for i, w in enumerate(self.words):
+            try:
+                decode(w)
+            except IllegalInstruction as e:
+                raise ImageError(f"instruction {i}: {e}") from None
+        for addr, data in self.dram:
+            if addr < 0 or addr + len(data) > self.arch.dram_bytes:
+                raise ImageError(f"DRAM segment [0x{addr:x}, +{len(data)}) beyond {self.arch.dram_bytes} bytes")
+        for s in self.symbols.values():
+            if s.addr < 0 or s.addr + s.nbytes > self.arch.dram_bytes:
+                raise ImageError(f"symbol {s.name!r} [0x{s.addr:x}, +{s.nbytes}) beyond DRAM")
+
+    def check_arch(self, arch: ArchConfig) -> None:
+        """Reject running this image on a machine it was not compiled for."""
+        if arch != self.arch:
+            raise ImageError(f"image compiled for arch {self.arch.name!r}, machine is {arch.name!r}")
+
+    # ---- file form -----------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        payload = bytearray(np.array(self.words, "<u4").tobytes())
+        segments = []
+        for addr, data in self.dram:
+            segments.append({"addr": addr, "offset": len(payload), "bytes": len(data)})
+            payload += data
+        header = {
+            "format": "gnx", "version": VERSION, "isa": isa_fingerprint(), "arch": self.arch.to_dict(),
+            "words": len(self.words), "dram": segments,
+            "symbols": [asdict(s) for s in self.symbols.values()],
+            "layers": self.layers, "model": self.model,
+        }  # fmt: skip
+        head = json.dumps(header, sort_keys=True).encode()
+        body = _PREFIX.pack(MAGIC, VERSION, len(head)) + head + bytes(payload)
+        return body + hashlib.sha256(body).digest()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, where: str = "<image>") -> Image:
+        if len(blob) < _PREFIX.size + _DIGEST:
+            raise ImageError(f"{where}: truncated ({len(blob)} bytes), not a .gnx image")
+        magic, version, hlen = _PREFIX.unpack_from(blob)
+        if magic != MAGIC:
+            raise ImageError(f"{where}: not a .gnx image (bad magic {magic!r})")
+        if version != VERSION:
+            raise ImageError(f"{where}: image version {version}, this tool reads version {VERSION}")
+        body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
+        if hashlib.sha256(body).digest() != digest:
+            raise ImageError(f"{where}: checksum mismatch (truncated or corrupt image)")
+        try:
+            header = json.loads(body[_PREFIX.size : _PREFIX.size + hlen])
+            payload = body[_PREFIX.size + hlen :]
+            if header.get("isa") != isa_fingerprint():
+                raise ImageError(f"{where}: compiled for another ISA table ({header.get('isa')}); recompile it")
+            arch = ArchConfig.from_dict(header["arch"], f"{where}: arch")
+            n = header["words"]
+            words = [int(w) for w in np.frombuffer(payload[: 4 * n], "<u4")]
+            if len(words) != n:
+                raise ImageError(f"{where}: instruction section truncated")
+            dram = []
+            for seg in header["dram"]:
+                data = payload[seg["offset"] : seg["offset"] + seg["bytes"]]
+                if len(data) != seg["bytes"]:
+                    raise ImageError(f"{where}: DRAM segment at 0x{seg['addr']:x} truncated")
+                dram.append((int(seg["addr"]), bytes(data)))
+            symbols = {}
+            for s in header["symbols"]:
+                sym = Symbol(**{**s, "shape": tuple(s["shape"]), "storage_shape": tuple(s["storage_shape"]),
+                                "pad": tuple(s["pad"])})  # fmt: skip
+                symbols[sym.name] = sym
+            image = cls(arch, words, dram, symbols, list(header["layers"]), dict(header["model"]))
+        except ImageError:
+            raise
+        except (ConfigError, KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
+            raise ImageError(f"{where}: malformed header ({type(e).__name__}: {e})") from None
+        try:
+            image.validate()
+        except ImageError as e:
+            raise ImageError(f"{where}: {e}") from None
+        return image
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically: a reader never sees a partial file."""
+        write_atomic(Path(path), self.to_bytes())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Image:
+        try:
+            blob = Path(path).read_bytes()
+        except OSError as e:
+            raise ImageError(f"{path}: cannot read ({e.strerror})") from None
+        return cls.from_bytes(blob, str(path))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

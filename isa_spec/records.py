@@ -1,0 +1,84 @@
+"""Commit records: the observable behaviour every backend must reproduce, record for record.
+
+Each unit (the systolic array and the Tandem processor) has its own ordered log; records
+are taken at architectural commit points:
+
+* `DmaRecord`   one DRAM request of a transfer (what was read or written), in walker order;
+* `TileRecord`  one systolic-array tile: the OBUF words [obuf_addr, obuf_addr + n) after it;
+* `VectorRecord` one Tandem instruction's writes: for a loop nest, every write of that
+  instruction in iteration order, emitted in body order when the outermost loop ends;
+* `FaultRecord` the fault that stopped the machine (its detail text is not compared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+
+class Unit(Enum):
+    SA = "sa"
+    TANDEM = "tandem"
+
+
+@dataclass(frozen=True)
+class DmaRecord:
+    unit: Unit
+    pc: int  # instruction that caused the transfer (SA: the group's SYNC END; Tandem: START)
+    direction: str  # "LD" (DRAM -> buffer) or "ST" (buffer -> DRAM)
+    space: str  # buffer or namespace name
+    dram_addr: int
+    buf_addr: int  # first word
+    data: bytes
+
+    def describe(self) -> str:
+        return (f"{self.direction} {self.space}[{self.buf_addr}] <-> DRAM[0x{self.dram_addr:x}] "
+                f"{len(self.data)} B")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TileRecord:
+    pc: int  # the group's SYNC END
+    tile: int  # tile number within the group
+    obuf_addr: int
+    data: bytes  # int32 little-endian, cols per word
+    unit: Unit = Unit.SA
+
+    def describe(self) -> str:
+        return f"tile {self.tile}: OBUF[{self.obuf_addr}..+{len(self.data)}B]"
+
+
+@dataclass(frozen=True)
+class VectorRecord:
+    pc: int
+    space: str
+    addrs: tuple[int, ...]
+    data: bytes  # int32 little-endian, lanes per address, in `addrs` order
+    unit: Unit = Unit.TANDEM
+
+    def describe(self) -> str:
+        return f"{self.space}[{', '.join(map(str, self.addrs[:4]))}{', ...' if len(self.addrs) > 4 else ''}]"
+
+    def values(self, lanes: int) -> np.ndarray:
+        return np.frombuffer(self.data, "<i4").reshape(len(self.addrs), lanes)
+
+
+@dataclass(frozen=True)
+class FaultRecord:
+    unit: Unit
+    pc: int
+    kind: str
+    detail: str = field(default="", compare=False)
+
+    def describe(self) -> str:
+        return f"fault {self.kind}: {self.detail}"
+
+
+Record = DmaRecord | TileRecord | VectorRecord | FaultRecord
+CommitLog = dict[Unit, list[Record]]
+
+
+def empty_log() -> CommitLog:
+    return {u: [] for u in Unit}

@@ -1,0 +1,215 @@
+// DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
+
+package genesys_isa;
+
+  // Opcodes (bits [31:28]).
+  localparam logic [3:0] OP_ALU = 4'd0;
+  localparam logic [3:0] OP_CALCULUS = 4'd1;
+  localparam logic [3:0] OP_COMPARISON = 4'd2;
+  localparam logic [3:0] OP_DTYPE_CAST = 4'd3;
+  localparam logic [3:0] OP_DTYPE_CFG = 4'd4;
+  localparam logic [3:0] OP_LD_ST = 4'd5;
+  localparam logic [3:0] OP_ITERATOR_CONFIG = 4'd6;
+  localparam logic [3:0] OP_LOOP = 4'd7;
+  localparam logic [3:0] OP_PERMUTATION = 4'd8;
+  localparam logic [3:0] OP_SA_LOOP = 4'd9;
+  localparam logic [3:0] OP_SYNC_INST = 4'd10;
+  localparam logic [3:0] OP_BLOCK_END = 4'd11;
+  localparam logic [3:0] OP_SET_LOOP_STRIDE = 4'd12;
+  localparam logic [3:0] OP_SET_BASE_ADDR = 4'd13;
+  localparam logic [3:0] OP_SA_LD_ST = 4'd14;
+
+  // One match/mask pair per instruction: (word & MASK) == MATCH, reserved bits included.
+  localparam logic [31:0] SA_LOOP_CFG_MATCH = 32'h90000000;  localparam logic [31:0] SA_LOOP_CFG_MASK = 32'hffc00000;
+  localparam logic [31:0] SA_REDUCTION_LOOP_MATCH = 32'h98000000;  localparam logic [31:0] SA_REDUCTION_LOOP_MASK = 32'hffc0fffc;
+  localparam logic [31:0] SYNC_INST_MATCH = 32'ha0000000;  localparam logic [31:0] SYNC_INST_MASK = 32'hf1c00000;
+  localparam logic [31:0] BLOCK_END_MATCH = 32'hb0000000;  localparam logic [31:0] BLOCK_END_MASK = 32'hfffffffe;
+  localparam logic [31:0] SET_LOOP_STRIDE_MATCH = 32'hc0000000;  localparam logic [31:0] SET_LOOP_STRIDE_MASK = 32'hf4000000;
+  localparam logic [31:0] SET_BASE_ADDR_MATCH = 32'hd0000000;  localparam logic [31:0] SET_BASE_ADDR_MASK = 32'hf33f0000;
+  localparam logic [31:0] LD_ST_MATCH = 32'he0000000;  localparam logic [31:0] LD_ST_MASK = 32'hf33f0000;
+  localparam logic [31:0] ADD_MATCH = 32'h00000000;  localparam logic [31:0] ADD_MASK = 32'hff000000;
+  localparam logic [31:0] SUB_MATCH = 32'h01000000;  localparam logic [31:0] SUB_MASK = 32'hff000000;
+  localparam logic [31:0] MUL_MATCH = 32'h02000000;  localparam logic [31:0] MUL_MASK = 32'hff000000;
+  localparam logic [31:0] MACC_MATCH = 32'h03000000;  localparam logic [31:0] MACC_MASK = 32'hff000000;
+  localparam logic [31:0] DIV_MATCH = 32'h04000000;  localparam logic [31:0] DIV_MASK = 32'hff000000;
+  localparam logic [31:0] MAX_MATCH = 32'h05000000;  localparam logic [31:0] MAX_MASK = 32'hff000000;
+  localparam logic [31:0] MIN_MATCH = 32'h06000000;  localparam logic [31:0] MIN_MASK = 32'hff000000;
+  localparam logic [31:0] RSHIFT_MATCH = 32'h07000000;  localparam logic [31:0] RSHIFT_MASK = 32'hff000000;
+  localparam logic [31:0] LSHIFT_MATCH = 32'h08000000;  localparam logic [31:0] LSHIFT_MASK = 32'hff000000;
+  localparam logic [31:0] MOVE_MATCH = 32'h09000000;  localparam logic [31:0] MOVE_MASK = 32'hff0000ff;
+  localparam logic [31:0] COND_MOVE_TRUE_MATCH = 32'h0a000000;  localparam logic [31:0] COND_MOVE_TRUE_MASK = 32'hff000000;
+  localparam logic [31:0] COND_MOVE_FALSE_MATCH = 32'h0b000000;  localparam logic [31:0] COND_MOVE_FALSE_MASK = 32'hff000000;
+  localparam logic [31:0] NOT_MATCH = 32'h0c000000;  localparam logic [31:0] NOT_MASK = 32'hff0000ff;
+  localparam logic [31:0] AND_MATCH = 32'h0d000000;  localparam logic [31:0] AND_MASK = 32'hff000000;
+  localparam logic [31:0] OR_MATCH = 32'h0e000000;  localparam logic [31:0] OR_MASK = 32'hff000000;
+  localparam logic [31:0] NOP_MATCH = 32'h0f000000;  localparam logic [31:0] NOP_MASK = 32'hffffffff;
+  localparam logic [31:0] RELU_MATCH = 32'h10000000;  localparam logic [31:0] RELU_MASK = 32'hff0000ff;
+  localparam logic [31:0] LEAKY_RELU_MATCH = 32'h11000000;  localparam logic [31:0] LEAKY_RELU_MASK = 32'hff000000;
+  localparam logic [31:0] ABS_MATCH = 32'h12000000;  localparam logic [31:0] ABS_MASK = 32'hff0000ff;
+  localparam logic [31:0] SIGN_MATCH = 32'h13000000;  localparam logic [31:0] SIGN_MASK = 32'hff0000ff;
+  localparam logic [31:0] SIGMOID_MATCH = 32'h14000000;  localparam logic [31:0] SIGMOID_MASK = 32'hff0000ff;  // illegal: no exact definition
+  localparam logic [31:0] TANH_MATCH = 32'h15000000;  localparam logic [31:0] TANH_MASK = 32'hff0000ff;  // illegal: no exact definition
+  localparam logic [31:0] EXP_MATCH = 32'h16000000;  localparam logic [31:0] EXP_MASK = 32'hff0000ff;  // illegal: no exact definition
+  localparam logic [31:0] LN_MATCH = 32'h17000000;  localparam logic [31:0] LN_MASK = 32'hff0000ff;  // illegal: no exact definition
+  localparam logic [31:0] SQRT_MATCH = 32'h18000000;  localparam logic [31:0] SQRT_MASK = 32'hff0000ff;
+  localparam logic [31:0] INV_SQRT_MATCH = 32'h19000000;  localparam logic [31:0] INV_SQRT_MASK = 32'hff0000ff;  // illegal: no exact definition
+  localparam logic [31:0] LOG2_MATCH = 32'h1a000000;  localparam logic [31:0] LOG2_MASK = 32'hff0000ff;  // illegal: no exact definition
+  localparam logic [31:0] EQ_MATCH = 32'h20000000;  localparam logic [31:0] EQ_MASK = 32'hff000000;
+  localparam logic [31:0] NEQ_MATCH = 32'h21000000;  localparam logic [31:0] NEQ_MASK = 32'hff000000;
+  localparam logic [31:0] GT_MATCH = 32'h22000000;  localparam logic [31:0] GT_MASK = 32'hff000000;
+  localparam logic [31:0] GTE_MATCH = 32'h23000000;  localparam logic [31:0] GTE_MASK = 32'hff000000;
+  localparam logic [31:0] LT_MATCH = 32'h24000000;  localparam logic [31:0] LT_MASK = 32'hff000000;
+  localparam logic [31:0] LTE_MATCH = 32'h25000000;  localparam logic [31:0] LTE_MASK = 32'hff000000;
+  localparam logic [31:0] FXP32_TO_FXP16_MATCH = 32'h30000000;  localparam logic [31:0] FXP32_TO_FXP16_MASK = 32'hff0000ff;
+  localparam logic [31:0] FXP32_TO_FXP8_MATCH = 32'h31000000;  localparam logic [31:0] FXP32_TO_FXP8_MASK = 32'hff0000ff;
+  localparam logic [31:0] FXP32_TO_FXP4_MATCH = 32'h32000000;  localparam logic [31:0] FXP32_TO_FXP4_MASK = 32'hff0000ff;
+  localparam logic [31:0] FXP16_TO_FXP32_MATCH = 32'h33000000;  localparam logic [31:0] FXP16_TO_FXP32_MASK = 32'hff0000ff;
+  localparam logic [31:0] FXP8_TO_FXP32_MATCH = 32'h34000000;  localparam logic [31:0] FXP8_TO_FXP32_MASK = 32'hff0000ff;
+  localparam logic [31:0] FXP4_TO_FXP32_MATCH = 32'h35000000;  localparam logic [31:0] FXP4_TO_FXP32_MASK = 32'hff0000ff;
+  localparam logic [31:0] FP32_TO_FP16_MATCH = 32'h36000000;  localparam logic [31:0] FP32_TO_FP16_MASK = 32'hff0000ff;
+  localparam logic [31:0] FP16_TO_FP32_MATCH = 32'h37000000;  localparam logic [31:0] FP16_TO_FP32_MASK = 32'hff0000ff;
+  localparam logic [31:0] FLOOR_MATCH = 32'h38000000;  localparam logic [31:0] FLOOR_MASK = 32'hff0000ff;
+  localparam logic [31:0] CEIL_MATCH = 32'h39000000;  localparam logic [31:0] CEIL_MASK = 32'hff0000ff;
+  localparam logic [31:0] FP32_TO_BF16_MATCH = 32'h3a000000;  localparam logic [31:0] FP32_TO_BF16_MASK = 32'hff0000ff;
+  localparam logic [31:0] BF16_TO_FP32_MATCH = 32'h3b000000;  localparam logic [31:0] BF16_TO_FP32_MASK = 32'hff0000ff;
+  localparam logic [31:0] DTYPE_CFG_FXP32_MATCH = 32'h40000000;  localparam logic [31:0] DTYPE_CFG_FXP32_MASK = 32'hff000000;
+  localparam logic [31:0] DTYPE_CFG_FXP16_MATCH = 32'h41000000;  localparam logic [31:0] DTYPE_CFG_FXP16_MASK = 32'hff000000;
+  localparam logic [31:0] DTYPE_CFG_FXP8_MATCH = 32'h42000000;  localparam logic [31:0] DTYPE_CFG_FXP8_MASK = 32'hff000000;
+  localparam logic [31:0] DTYPE_CFG_FP32_MATCH = 32'h43000000;  localparam logic [31:0] DTYPE_CFG_FP32_MASK = 32'hff000000;
+  localparam logic [31:0] DTYPE_CFG_FP16_MATCH = 32'h44000000;  localparam logic [31:0] DTYPE_CFG_FP16_MASK = 32'hff000000;
+  localparam logic [31:0] LD_CONFIG_BASE_ADDR_MATCH = 32'h50000000;  localparam logic [31:0] LD_CONFIG_BASE_ADDR_MASK = 32'hff1f0000;
+  localparam logic [31:0] LD_CONFIG_BASE_LOOP_ITER_MATCH = 32'h51000000;  localparam logic [31:0] LD_CONFIG_BASE_LOOP_ITER_MASK = 32'hff800000;
+  localparam logic [31:0] LD_CONFIG_BASE_LOOP_STRIDE_MATCH = 32'h52000000;  localparam logic [31:0] LD_CONFIG_BASE_LOOP_STRIDE_MASK = 32'hff000000;
+  localparam logic [31:0] LD_CONFIG_TILE_LOOP_ITER_MATCH = 32'h53000000;  localparam logic [31:0] LD_CONFIG_TILE_LOOP_ITER_MASK = 32'hff800000;
+  localparam logic [31:0] LD_CONFIG_TILE_LOOP_STRIDE_MATCH = 32'h54000000;  localparam logic [31:0] LD_CONFIG_TILE_LOOP_STRIDE_MASK = 32'hff000000;
+  localparam logic [31:0] LD_START_MATCH = 32'h55000000;  localparam logic [31:0] LD_START_MASK = 32'hff800000;
+  localparam logic [31:0] LD_CONFIG_TILE_ADDR_MATCH = 32'h56000000;  localparam logic [31:0] LD_CONFIG_TILE_ADDR_MASK = 32'hff9f0000;
+  localparam logic [31:0] ST_CONFIG_BASE_ADDR_MATCH = 32'h58000000;  localparam logic [31:0] ST_CONFIG_BASE_ADDR_MASK = 32'hff1f0000;
+  localparam logic [31:0] ST_CONFIG_BASE_LOOP_ITER_MATCH = 32'h59000000;  localparam logic [31:0] ST_CONFIG_BASE_LOOP_ITER_MASK = 32'hff800000;
+  localparam logic [31:0] ST_CONFIG_BASE_LOOP_STRIDE_MATCH = 32'h5a000000;  localparam logic [31:0] ST_CONFIG_BASE_LOOP_STRIDE_MASK = 32'hff000000;
+  localparam logic [31:0] ST_CONFIG_TILE_LOOP_ITER_MATCH = 32'h5b000000;  localparam logic [31:0] ST_CONFIG_TILE_LOOP_ITER_MASK = 32'hff800000;
+  localparam logic [31:0] ST_CONFIG_TILE_LOOP_STRIDE_MATCH = 32'h5c000000;  localparam logic [31:0] ST_CONFIG_TILE_LOOP_STRIDE_MASK = 32'hff000000;
+  localparam logic [31:0] ST_START_MATCH = 32'h5d000000;  localparam logic [31:0] ST_START_MASK = 32'hff800000;
+  localparam logic [31:0] ST_CONFIG_TILE_ADDR_MATCH = 32'h5e000000;  localparam logic [31:0] ST_CONFIG_TILE_ADDR_MASK = 32'hff9f0000;
+  localparam logic [31:0] BASE_SIGN_EXT_MATCH = 32'h60000000;  localparam logic [31:0] BASE_SIGN_EXT_MASK = 32'hff000000;
+  localparam logic [31:0] BASE_LOW_MATCH = 32'h61000000;  localparam logic [31:0] BASE_LOW_MASK = 32'hff000000;
+  localparam logic [31:0] BASE_HIGH_MATCH = 32'h62000000;  localparam logic [31:0] BASE_HIGH_MASK = 32'hff000000;
+  localparam logic [31:0] BASE_ZEROFILL_MATCH = 32'h63000000;  localparam logic [31:0] BASE_ZEROFILL_MASK = 32'hff000000;
+  localparam logic [31:0] STRIDE_SIGN_EXT_MATCH = 32'h64000000;  localparam logic [31:0] STRIDE_SIGN_EXT_MASK = 32'hff000000;
+  localparam logic [31:0] STRIDE_LOW_MATCH = 32'h65000000;  localparam logic [31:0] STRIDE_LOW_MASK = 32'hff000000;
+  localparam logic [31:0] STRIDE_HIGH_MATCH = 32'h66000000;  localparam logic [31:0] STRIDE_HIGH_MASK = 32'hff000000;
+  localparam logic [31:0] STRIDE_ZEROFILL_MATCH = 32'h67000000;  localparam logic [31:0] STRIDE_ZEROFILL_MASK = 32'hff000000;
+  localparam logic [31:0] SET_IMM_LOW_MATCH = 32'h68800000;  localparam logic [31:0] SET_IMM_LOW_MASK = 32'hffe00000;
+  localparam logic [31:0] SET_IMM_HIGH_MATCH = 32'h69800000;  localparam logic [31:0] SET_IMM_HIGH_MASK = 32'hffe00000;
+  localparam logic [31:0] IMM_SIGN_EXT_MATCH = 32'h6a800000;  localparam logic [31:0] IMM_SIGN_EXT_MASK = 32'hffe00000;
+  localparam logic [31:0] SET_INDEX_MATCH = 32'h70000000;  localparam logic [31:0] SET_INDEX_MASK = 32'hff000000;
+  localparam logic [31:0] SET_ITER_MATCH = 32'h71000000;  localparam logic [31:0] SET_ITER_MASK = 32'hff1f0000;
+  localparam logic [31:0] SET_INST_MATCH = 32'h72000000;  localparam logic [31:0] SET_INST_MASK = 32'hff1f0000;
+  localparam logic [31:0] PERM_SET_BASE_ADDR_MATCH = 32'h80000000;  localparam logic [31:0] PERM_SET_BASE_ADDR_MASK = 32'hffdf0000;
+  localparam logic [31:0] PERM_SET_LOOP_ITER_MATCH = 32'h81000000;  localparam logic [31:0] PERM_SET_LOOP_ITER_MASK = 32'hffe00000;
+  localparam logic [31:0] PERM_SET_LOOP_STRIDE_MATCH = 32'h82000000;  localparam logic [31:0] PERM_SET_LOOP_STRIDE_MASK = 32'hffc00000;
+  localparam logic [31:0] PERM_START_MATCH = 32'h83000000;  localparam logic [31:0] PERM_START_MASK = 32'hff1f1ffe;
+
+  // Field positions (msb, lsb) by name, as laid out in the table.
+  localparam int F_SA_LOOP_LOOP_ID_MSB = 21;  localparam int F_SA_LOOP_LOOP_ID_LSB = 16;
+  localparam int F_SA_LOOP_ITERS_MSB = 15;  localparam int F_SA_LOOP_ITERS_LSB = 0;
+  localparam int F_SA_LOOP_DIM_MSB = 1;  localparam int F_SA_LOOP_DIM_LSB = 0;
+  localparam int F_SYNC_INST_UNIT_MSB = 27;  localparam int F_SYNC_INST_UNIT_LSB = 27;
+  localparam int F_SYNC_INST_EDGE_MSB = 26;  localparam int F_SYNC_INST_EDGE_LSB = 26;
+  localparam int F_SYNC_INST_KIND_MSB = 25;  localparam int F_SYNC_INST_KIND_LSB = 25;
+  localparam int F_SYNC_INST_GROUP_MSB = 21;  localparam int F_SYNC_INST_GROUP_LSB = 16;
+  localparam int F_SYNC_INST_COUNT_MSB = 15;  localparam int F_SYNC_INST_COUNT_LSB = 0;
+  localparam int F_BLOCK_END_LAST_MSB = 0;  localparam int F_BLOCK_END_LAST_LSB = 0;
+  localparam int F_SET_LOOP_STRIDE_HALF_MSB = 27;  localparam int F_SET_LOOP_STRIDE_HALF_LSB = 27;
+  localparam int F_SET_LOOP_STRIDE_ACCESS_MSB = 25;  localparam int F_SET_LOOP_STRIDE_ACCESS_LSB = 24;
+  localparam int F_SET_LOOP_STRIDE_BUFFER_MSB = 23;  localparam int F_SET_LOOP_STRIDE_BUFFER_LSB = 22;
+  localparam int F_SET_LOOP_STRIDE_LOOP_ID_MSB = 21;  localparam int F_SET_LOOP_STRIDE_LOOP_ID_LSB = 16;
+  localparam int F_SET_LOOP_STRIDE_VALUE_MSB = 15;  localparam int F_SET_LOOP_STRIDE_VALUE_LSB = 0;
+  localparam int F_SET_BASE_ADDR_HALF_MSB = 27;  localparam int F_SET_BASE_ADDR_HALF_LSB = 27;
+  localparam int F_SET_BASE_ADDR_TARGET_MSB = 26;  localparam int F_SET_BASE_ADDR_TARGET_LSB = 26;
+  localparam int F_SET_BASE_ADDR_BUFFER_MSB = 23;  localparam int F_SET_BASE_ADDR_BUFFER_LSB = 22;
+  localparam int F_SET_BASE_ADDR_VALUE_MSB = 15;  localparam int F_SET_BASE_ADDR_VALUE_LSB = 0;
+  localparam int F_SA_LD_ST_DIR_MSB = 27;  localparam int F_SA_LD_ST_DIR_LSB = 27;
+  localparam int F_SA_LD_ST_TARGET_MSB = 26;  localparam int F_SA_LD_ST_TARGET_LSB = 26;
+  localparam int F_SA_LD_ST_BUFFER_MSB = 23;  localparam int F_SA_LD_ST_BUFFER_LSB = 22;
+  localparam int F_SA_LD_ST_SIZE_MSB = 15;  localparam int F_SA_LD_ST_SIZE_LSB = 0;
+  localparam int F_ALU_DST_NS_MSB = 23;  localparam int F_ALU_DST_NS_LSB = 21;
+  localparam int F_ALU_DST_IDX_MSB = 20;  localparam int F_ALU_DST_IDX_LSB = 16;
+  localparam int F_ALU_SRC1_NS_MSB = 15;  localparam int F_ALU_SRC1_NS_LSB = 13;
+  localparam int F_ALU_SRC1_IDX_MSB = 12;  localparam int F_ALU_SRC1_IDX_LSB = 8;
+  localparam int F_ALU_SRC2_NS_MSB = 7;  localparam int F_ALU_SRC2_NS_LSB = 5;
+  localparam int F_ALU_SRC2_IDX_MSB = 4;  localparam int F_ALU_SRC2_IDX_LSB = 0;
+  localparam int F_CALCULUS_DST_NS_MSB = 23;  localparam int F_CALCULUS_DST_NS_LSB = 21;
+  localparam int F_CALCULUS_DST_IDX_MSB = 20;  localparam int F_CALCULUS_DST_IDX_LSB = 16;
+  localparam int F_CALCULUS_SRC1_NS_MSB = 15;  localparam int F_CALCULUS_SRC1_NS_LSB = 13;
+  localparam int F_CALCULUS_SRC1_IDX_MSB = 12;  localparam int F_CALCULUS_SRC1_IDX_LSB = 8;
+  localparam int F_CALCULUS_SRC2_NS_MSB = 7;  localparam int F_CALCULUS_SRC2_NS_LSB = 5;
+  localparam int F_CALCULUS_SRC2_IDX_MSB = 4;  localparam int F_CALCULUS_SRC2_IDX_LSB = 0;
+  localparam int F_COMPARISON_DST_NS_MSB = 23;  localparam int F_COMPARISON_DST_NS_LSB = 21;
+  localparam int F_COMPARISON_DST_IDX_MSB = 20;  localparam int F_COMPARISON_DST_IDX_LSB = 16;
+  localparam int F_COMPARISON_SRC1_NS_MSB = 15;  localparam int F_COMPARISON_SRC1_NS_LSB = 13;
+  localparam int F_COMPARISON_SRC1_IDX_MSB = 12;  localparam int F_COMPARISON_SRC1_IDX_LSB = 8;
+  localparam int F_COMPARISON_SRC2_NS_MSB = 7;  localparam int F_COMPARISON_SRC2_NS_LSB = 5;
+  localparam int F_COMPARISON_SRC2_IDX_MSB = 4;  localparam int F_COMPARISON_SRC2_IDX_LSB = 0;
+  localparam int F_DTYPE_CAST_DST_NS_MSB = 23;  localparam int F_DTYPE_CAST_DST_NS_LSB = 21;
+  localparam int F_DTYPE_CAST_DST_IDX_MSB = 20;  localparam int F_DTYPE_CAST_DST_IDX_LSB = 16;
+  localparam int F_DTYPE_CAST_SRC1_NS_MSB = 15;  localparam int F_DTYPE_CAST_SRC1_NS_LSB = 13;
+  localparam int F_DTYPE_CAST_SRC1_IDX_MSB = 12;  localparam int F_DTYPE_CAST_SRC1_IDX_LSB = 8;
+  localparam int F_DTYPE_CFG_DST_INT_MSB = 23;  localparam int F_DTYPE_CFG_DST_INT_LSB = 16;
+  localparam int F_DTYPE_CFG_SRC1_INT_MSB = 15;  localparam int F_DTYPE_CFG_SRC1_INT_LSB = 8;
+  localparam int F_DTYPE_CFG_SRC2_INT_MSB = 7;  localparam int F_DTYPE_CFG_SRC2_INT_LSB = 0;
+  localparam int F_LD_ST_HALF_MSB = 23;  localparam int F_LD_ST_HALF_LSB = 23;
+  localparam int F_LD_ST_NS_MSB = 22;  localparam int F_LD_ST_NS_LSB = 21;
+  localparam int F_LD_ST_VALUE_MSB = 15;  localparam int F_LD_ST_VALUE_LSB = 0;
+  localparam int F_LD_ST_LOOP_MSB = 20;  localparam int F_LD_ST_LOOP_LSB = 16;
+  localparam int F_LD_ST_ITERS_MSB = 15;  localparam int F_LD_ST_ITERS_LSB = 0;
+  localparam int F_LD_ST_WIDTH_MSB = 20;  localparam int F_LD_ST_WIDTH_LSB = 16;
+  localparam int F_LD_ST_SIZE_MSB = 15;  localparam int F_LD_ST_SIZE_LSB = 0;
+  localparam int F_ITERATOR_CONFIG_NS_MSB = 23;  localparam int F_ITERATOR_CONFIG_NS_LSB = 21;
+  localparam int F_ITERATOR_CONFIG_IDX_MSB = 20;  localparam int F_ITERATOR_CONFIG_IDX_LSB = 16;
+  localparam int F_ITERATOR_CONFIG_VALUE_MSB = 15;  localparam int F_ITERATOR_CONFIG_VALUE_LSB = 0;
+  localparam int F_LOOP_DST_NS_MSB = 23;  localparam int F_LOOP_DST_NS_LSB = 21;
+  localparam int F_LOOP_DST_IDX_MSB = 20;  localparam int F_LOOP_DST_IDX_LSB = 16;
+  localparam int F_LOOP_SRC1_NS_MSB = 15;  localparam int F_LOOP_SRC1_NS_LSB = 13;
+  localparam int F_LOOP_SRC1_IDX_MSB = 12;  localparam int F_LOOP_SRC1_IDX_LSB = 8;
+  localparam int F_LOOP_SRC2_NS_MSB = 7;  localparam int F_LOOP_SRC2_NS_LSB = 5;
+  localparam int F_LOOP_SRC2_IDX_MSB = 4;  localparam int F_LOOP_SRC2_IDX_LSB = 0;
+  localparam int F_LOOP_LEVEL_MSB = 23;  localparam int F_LOOP_LEVEL_LSB = 21;
+  localparam int F_LOOP_ITERS_MSB = 15;  localparam int F_LOOP_ITERS_LSB = 0;
+  localparam int F_LOOP_BODY_MSB = 15;  localparam int F_LOOP_BODY_LSB = 0;
+  localparam int F_PERMUTATION_RW_MSB = 21;  localparam int F_PERMUTATION_RW_LSB = 21;
+  localparam int F_PERMUTATION_VALUE_MSB = 15;  localparam int F_PERMUTATION_VALUE_LSB = 0;
+  localparam int F_PERMUTATION_IDX_MSB = 20;  localparam int F_PERMUTATION_IDX_LSB = 16;
+  localparam int F_PERMUTATION_ITERS_MSB = 15;  localparam int F_PERMUTATION_ITERS_LSB = 0;
+  localparam int F_PERMUTATION_DST_NS_MSB = 23;  localparam int F_PERMUTATION_DST_NS_LSB = 21;
+  localparam int F_PERMUTATION_SRC1_NS_MSB = 15;  localparam int F_PERMUTATION_SRC1_NS_LSB = 13;
+  localparam int F_PERMUTATION_SHUFFLE_MSB = 0;  localparam int F_PERMUTATION_SHUFFLE_LSB = 0;
+
+  // Enumerations.
+  localparam int BUF_WBUF = 0;
+  localparam int BUF_IBUF = 1;
+  localparam int BUF_OBUF = 2;
+  localparam int BUF_BBUF = 3;
+  localparam int ACC_LD = 0;
+  localparam int ACC_ST = 1;
+  localparam int ACC_RD = 2;
+  localparam int ACC_WR = 3;
+  localparam int NS_OBUF = 0;
+  localparam int NS_IBUF = 1;
+  localparam int NS_VMEM1 = 2;
+  localparam int NS_VMEM2 = 3;
+  localparam int NS_IMM = 4;
+
+  // Systolic-array loop-id spaces.
+  localparam int TILE_LOOP_FIRST = 0;  localparam int TILE_LOOP_LAST = 7;
+  localparam int COMPUTE_LOOP_FIRST = 8;  localparam int COMPUTE_LOOP_LAST = 15;
+  localparam int XFER_LD_WBUF_FIRST = 16;  localparam int XFER_LD_WBUF_LAST = 21;
+  localparam int XFER_LD_IBUF_FIRST = 22;  localparam int XFER_LD_IBUF_LAST = 27;
+  localparam int XFER_LD_OBUF_FIRST = 28;  localparam int XFER_LD_OBUF_LAST = 33;
+  localparam int XFER_LD_BBUF_FIRST = 34;  localparam int XFER_LD_BBUF_LAST = 39;
+  localparam int XFER_ST_WBUF_FIRST = 40;  localparam int XFER_ST_WBUF_LAST = 45;
+  localparam int XFER_ST_IBUF_FIRST = 46;  localparam int XFER_ST_IBUF_LAST = 51;
+  localparam int XFER_ST_OBUF_FIRST = 52;  localparam int XFER_ST_OBUF_LAST = 57;
+  localparam int XFER_ST_BBUF_FIRST = 58;  localparam int XFER_ST_BBUF_LAST = 63;
+
+endpackage

@@ -1,0 +1,13 @@
+// DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
+// Arch config 'large'.
+localparam int ARRAY_N = 32;
+localparam int ARRAY_M = 32;
+localparam int IBUF_DEPTH = 4096;
+localparam int WBUF_DEPTH = 1024;
+localparam int BBUF_DEPTH = 256;
+localparam int OBUF_DEPTH = 2048;
+localparam int VMEM_DEPTH = 2048;
+localparam int IMM_DEPTH = 32;
+localparam int IMEM_DEPTH = 65536;
+localparam int DRAM_BYTES = 134217728;
+localparam int BEAT_BYTES = 64;

@@ -1,0 +1,13 @@
+// DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
+// Arch config 'tiny'.
+localparam int ARRAY_N = 4;
+localparam int ARRAY_M = 4;
+localparam int IBUF_DEPTH = 512;
+localparam int WBUF_DEPTH = 256;
+localparam int BBUF_DEPTH = 64;
+localparam int OBUF_DEPTH = 256;
+localparam int VMEM_DEPTH = 256;
+localparam int IMM_DEPTH = 32;
+localparam int IMEM_DEPTH = 4096;
+localparam int DRAM_BYTES = 1048576;
+localparam int BEAT_BYTES = 16;

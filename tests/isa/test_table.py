@@ -1,0 +1,81 @@
+"""The table, encoder, decoder, assembler and generated files agree with each other."""
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from isa_spec import ROWS, IllegalInstruction, Instruction, assemble, decode, disassemble, encode
+from isa_spec.gen import generate
+from isa_spec.table import Fixed, Row, TableError, _validate
+
+
+def instructions(row):
+    """Every legal instruction of one row."""
+
+    def field_values(f):
+        if f.enum is not None:
+            return st.sampled_from(sorted(f.enum.values())).map(lambda raw: raw + f.offset)
+        return st.integers(f.offset, (1 << f.width) - 1 + f.offset)
+
+    return st.tuples(*(field_values(f) for f in row.fields)).map(lambda args: Instruction(row, args))
+
+
+DEFINED = [r for r in ROWS if r.defined]
+
+
+@pytest.mark.parametrize("row", DEFINED, ids=lambda r: r.mnemonic)
+@given(data=st.data())
+def test_decode_encode_roundtrip(row, data):
+    ins = data.draw(instructions(row))
+    assert decode(encode(ins)) == ins
+
+
+@pytest.mark.parametrize("row", DEFINED, ids=lambda r: r.mnemonic)
+@given(data=st.data())
+def test_asm_disasm_roundtrip(row, data):
+    word = encode(data.draw(instructions(row)))
+    assert assemble(disassemble([word])) == [word]
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_every_word_decodes_to_one_row_or_is_rejected(word):
+    matches = [r for r in ROWS if word & (r.ident_mask | r.reserved_mask) == r.ident_match]
+    try:
+        ins = decode(word)
+    except IllegalInstruction as e:
+        assert e.reason
+        assert not any(r.defined and all(f.legal_raw((word & f.mask) >> f.lsb) for f in r.fields) for r in matches)
+    else:
+        assert matches == [ins.row] and encode(ins) == word
+
+
+def test_random_words_never_raise_anything_else():
+    rng = random.Random(1)
+    for _ in range(20_000):
+        try:
+            decode(rng.getrandbits(32))
+        except IllegalInstruction:
+            pass
+
+
+def test_reserved_bit_set_is_named():
+    word = encode(Instruction.make("BLOCK_END", last=1)) | 1 << 5
+    with pytest.raises(IllegalInstruction, match=r"reserved bits \[27:1\]"):
+        decode(word)
+
+
+def test_validation_rejects_overlap_and_unassigned_bits():
+    a = Row("A", "X", "SA", (Fixed(31, 28, 15), Fixed(27, 0, 0)), (), "a")
+    b = Row("B", "X", "SA", (Fixed(31, 28, 15), Fixed(27, 0, 1)), (), "b")
+    _validate((a, b))
+    c = Row("C", "X", "SA", (Fixed(31, 28, 15), Fixed(27, 0, 0, reserved=True)), (), "c")
+    with pytest.raises(TableError, match="overlap"):
+        _validate((a, c))
+    with pytest.raises(TableError, match="unassigned"):
+        _validate((Row("D", "X", "SA", (Fixed(31, 28, 15),), (), "d"),))
+
+
+def test_generated_files_are_fresh():
+    assert generate(check=True) == [], "run `genesys gen` and commit the result"
