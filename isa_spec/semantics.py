@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -406,12 +406,27 @@ class RunResult:
         return self.fault is None
 
 
+class Observer(Protocol):
+    """Sees the machine where it would move data, instead of moving it (see `Machine`)."""
+
+    def sa_block(self, s: State, pc: int) -> None: ...
+    def dma_start(self, s: State, pc: int, ins: Instruction) -> None: ...
+    def lanes(self, s: State, pc: int, ins: Instruction, loops: Sequence[tuple[int, int]]) -> None: ...
+
+
 class Machine:
-    """The reference interpreter. `on_commit` observes every record as it is committed."""
+    """The reference interpreter. `on_commit` observes every record as it is committed.
+
+    With an `observer`, the machine runs configuration instructions as usual but hands SA
+    blocks, DMA starts and lane instructions to the observer instead of executing them, and
+    runs each loop body once with `(level, iterations)` in place of `(level, index)`. This
+    is how `proofs/` sees every address-generating configuration of a program.
+    """
 
     def __init__(self, arch: ArchConfig, program: Sequence[int],
-                 on_commit: Callable[[Record], None] | None = None):  # fmt: skip
+                 on_commit: Callable[[Record], None] | None = None, observer: Observer | None = None):  # fmt: skip
         self.arch = arch
+        self.observer = observer
         self.state = State(arch)
         self.program = list(program)
         self.ctx = _Context()
@@ -481,7 +496,10 @@ class Machine:
             self._fetch(end)
             self.executed += 1
             require(ctx, tail is not None and tail.name_of("kind") == "EXEC", FaultKind.UNIMPLEMENTED, "SA SYNC_INST END BUF")
-            run_sa_block(s, ctx, self.commit)
+            if self.observer is not None:
+                self.observer.sa_block(s, end)
+            else:
+                run_sa_block(s, ctx, self.commit)
         else:
             s.tandem = type(s.tandem)()
             self._tandem_body(start + 1, end)
@@ -501,7 +519,7 @@ class Machine:
             family = ins.row.family
             if family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST"):
                 if ins.mnemonic != "NOP":
-                    exec_lanes(s, ctx, ins, [], writes)
+                    self._lanes(ins, [], writes)
                     writes.flush(self.commit)
             elif family == "ITERATOR_CONFIG":
                 exec_iterator_config(s, ctx, ins)
@@ -509,7 +527,9 @@ class Machine:
                 require(ctx, ins.mnemonic == "DTYPE_CFG_FXP32", FaultKind.UNIMPLEMENTED, f"{ins.mnemonic}")
                 exec_DTYPE_CFG_FXP32(s, ctx, ins)
             elif family == "LD_ST":
-                if ins.mnemonic.endswith("_START"):
+                if ins.mnemonic.endswith("_START") and self.observer is not None:
+                    self.observer.dma_start(s, pc, ins)
+                elif ins.mnemonic.endswith("_START"):
                     exec_dma_start(s, ctx, ins, self.commit)
                 else:
                     exec_dma_config(s, ctx, ins)
@@ -532,11 +552,20 @@ class Machine:
         require(ctx, level in s.tandem.loop_iters, FaultKind.BAD_CONFIG, f"loop level {level} has no SET_ITER")
         require(ctx, all(lv != level for lv, _ in loops), FaultKind.BAD_CONFIG, f"loop level {level} is already active")
         require(ctx, body >= 1, FaultKind.BAD_CONFIG, "empty loop body")
-        for i in range(s.tandem.loop_iters[level]):
+        iters = s.tandem.loop_iters[level]
+        if self.observer is not None:
+            self._tandem_body_nested(pc + 1, pc + 1 + body, loops + [(level, iters)], writes)
+        for i in range(iters if self.observer is None else 0):
             self._tandem_body_nested(pc + 1, pc + 1 + body, loops + [(level, i)], writes)
         if not loops:
             writes.flush(self.commit)
         return pc + 1 + body
+
+    def _lanes(self, ins: Instruction, loops: list[tuple[int, int]], writes: _Writes) -> None:
+        if self.observer is not None:
+            self.observer.lanes(self.state, self.ctx.pc, ins, loops)
+        else:
+            exec_lanes(self.state, self.ctx, ins, loops, writes)
 
     def _tandem_body_nested(self, first: int, stop: int, loops: list[tuple[int, int]], writes: _Writes) -> None:
         ctx = self.ctx
@@ -552,7 +581,7 @@ class Machine:
             if ins.mnemonic in ("SET_ITER", "SET_INDEX"):
                 require(ctx, False, FaultKind.BAD_CONFIG, f"{ins.mnemonic} inside a loop body")
             if ins.mnemonic != "NOP":
-                exec_lanes(self.state, ctx, ins, loops, writes)
+                self._lanes(ins, loops, writes)
             pc += 1
         require(ctx, pc == stop, FaultKind.BAD_CONFIG, "nested loop body runs past its enclosing loop")
 
@@ -574,5 +603,5 @@ def run_program(arch: ArchConfig, program: Sequence[int], dram: Mapping[int, byt
     return m.run(), m.state
 
 
-__all__ = ["Machine", "RunResult", "run_program", "run_sa_block", "sa_dram_address", "sa_buffer_address",
+__all__ = ["Machine", "Observer", "RunResult", "run_program", "run_sa_block", "sa_dram_address", "sa_buffer_address",
            "tandem_dma_address", "tandem_operand_address", "require", "bv"]  # fmt: skip

@@ -67,10 +67,135 @@ def cmd_disasm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _arch(name: str):  # noqa: ANN202
+    from isa_spec import load_arch
+
+    return load_arch(name)
+
+
+def _image(path: str):  # noqa: ANN202
+    from isa_spec.image import Image
+
+    return Image.load(path)
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from compiler.models import build_model
+
+    model = build_model(args.name)
+    write_atomic(Path(args.output), model.SerializeToString())
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    import json
+
+    from compiler import compile_model
+
+    arch = _arch(args.arch)
+    tiling = None
+    if args.tiling:
+        try:
+            tiling = json.loads(_read(args.tiling))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UsageError(f"{args.tiling}: not valid JSON ({e})") from None
+    image = compile_model(args.model, arch, tiling=tiling)
+    image.save(args.output)
+    if args.explain:
+        print(explain(image))
+    print(f"wrote {args.output}: {len(image.words)} instructions, {len(image.layers)} layer(s), arch {arch.name}")
+    return EXIT_OK
+
+
+def explain(image) -> str:  # noqa: ANN001
+    """Per layer: tiling, loop order, buffers, instruction count."""
+    lines = []
+    for layer in image.layers:
+        lines.append(f"layer {layer.get('name')}: {layer.get('op')}")
+        for key, value in layer.items():
+            if key not in ("name", "op"):
+                lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
+
+
+def _parse_inputs(items: list[str]) -> dict:
+    import numpy as np
+
+    inputs = {}
+    for item in items:
+        name, eq, path = item.partition("=")
+        if not eq or not name:
+            raise UsageError(f"--input expects NAME=FILE.npy, got {item!r}")
+        try:
+            inputs[name] = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{path}: cannot read a .npy array ({e})") from None
+    return inputs
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from runtime.session import run_image, sample_inputs
+
+    image = _image(args.image)
+    inputs = _parse_inputs(args.input) if args.input else sample_inputs(image, args.seed)
+    out = run_image(image, args.backend, inputs, raw=args.raw)
+    if out.result.fault is not None:
+        print(f"genesys run: the program faulted: {out.result.fault}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    outdir = Path(args.outdir)
+    for name, value in out.outputs.items():
+        target = outdir / f"{name}.npy"
+        import io
+
+        buf = io.BytesIO()
+        np.save(buf, value)
+        write_atomic(target, buf.getvalue())
+        print(f"wrote {target}: shape {value.shape} {value.dtype}")
+    print("counters: " + ", ".join(f"{k}={v}" for k, v in out.counters.items()))
+    return EXIT_OK
+
+
+def cmd_cosim(args: argparse.Namespace) -> int:
+    from cosim import lockstep
+    from runtime.session import quantized_inputs, sample_inputs
+
+    image = _image(args.image)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if len(backends) < 2:
+        raise UsageError("--backends needs at least two backends, e.g. spec,golden")
+    inputs = quantized_inputs(image, sample_inputs(image, args.seed))
+    result = lockstep(image, backends, inputs)
+    print(result.format())
+    return EXIT_OK if result.ok else EXIT_CHECK_FAILED
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    from proofs import prove_image
+
+    report = prove_image(_image(args.image))
+    print(report.format())
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from runtime.demo import demo
+
+    return demo(args.arch, args.backends)
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "demo": (cmd_demo, "the main job on built-in defaults: compile a conv, cosim it, prove it"),
     "gen": (cmd_gen, "regenerate derived artifacts (--check: fail if stale)"),
     "asm": (cmd_asm, "assemble a text program into little-endian words"),
     "disasm": (cmd_disasm, "disassemble little-endian words"),
+    "model": (cmd_model, "write a built-in ONNX model"),
+    "compile": (cmd_compile, "compile an ONNX model into a program image (.gnx)"),
+    "run": (cmd_run, "run an image on one backend, float tensors in and out"),
+    "cosim": (cmd_cosim, "run backends in lockstep on their commit logs"),
+    "prove": (cmd_prove, "prove with Z3 that every address stays inside its buffer and tensor"),
 }
 
 
@@ -86,6 +211,31 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-o", "--output", required=True)
         elif name == "disasm":
             sp.add_argument("binary")
+        elif name == "model":
+            sp.add_argument("name")
+            sp.add_argument("-o", "--output", required=True)
+        elif name == "compile":
+            sp.add_argument("model")
+            sp.add_argument("--arch", default="tiny", help="preset (tiny, default, large) or TOML path")
+            sp.add_argument("-o", "--output", required=True)
+            sp.add_argument("--tiling", help="JSON: {layer: {DIM: tiles}}")
+            sp.add_argument("--explain", action="store_true", help="print the per-layer schedule")
+        elif name == "run":
+            sp.add_argument("image")
+            sp.add_argument("--backend", default="golden", choices=["spec", "golden", "rtl"])
+            sp.add_argument("--input", action="append", metavar="NAME=FILE.npy")
+            sp.add_argument("--outdir", default=".")
+            sp.add_argument("--raw", action="store_true", help="int8 tensors in and out")
+            sp.add_argument("--seed", type=int, default=0, help="seed of the sample input when none is given")
+        elif name == "cosim":
+            sp.add_argument("image")
+            sp.add_argument("--backends", default="spec,golden,rtl")
+            sp.add_argument("--seed", type=int, default=0)
+        elif name == "prove":
+            sp.add_argument("image")
+        elif name == "demo":
+            sp.add_argument("--arch", default="tiny")
+            sp.add_argument("--backends", default="spec,golden,rtl")
     return p
 
 

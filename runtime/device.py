@@ -1,0 +1,79 @@
+"""The `Device` protocol every backend implements, the backend registry, and tensor I/O.
+
+One code path drives every backend: load an image, write input tensors by symbol name,
+run (observing commit records as they happen), read output tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from isa_spec import ArchConfig, Record, RunResult
+from isa_spec.image import Image
+
+OnCommit = Callable[[Record], None]
+
+
+class StopRun(Exception):
+    """Raised by an `on_commit` observer to stop a run early (e.g. at the first divergence)."""
+
+
+class Device(Protocol):
+    """A machine that runs program images: the spec interpreter, the golden simulator or the RTL."""
+
+    name: str
+
+    def load(self, image: Image) -> None:
+        """Reset the machine, put the image's words in IMEM and its initial contents in DRAM."""
+
+    def write_dram(self, addr: int, data: bytes) -> None: ...
+
+    def read_dram(self, addr: int, nbytes: int) -> bytes: ...
+
+    def run(self, on_commit: OnCommit | None = None) -> RunResult:
+        """Run to `BLOCK_END last=1` or a fault; `on_commit` sees each record as it is committed.
+
+        An observer may raise `StopRun`; the run then ends early and `StopRun` propagates.
+        """
+
+    def counters(self) -> dict[str, int]:
+        """Performance counters of the last run (e.g. instructions, cycles)."""
+
+
+BACKENDS: dict[str, Callable[[ArchConfig], Device]] = {}
+
+
+def register(name: str) -> Callable[[Callable[[ArchConfig], Device]], Callable[[ArchConfig], Device]]:
+    """Class decorator: make a backend available by name."""
+
+    def deco(factory: Callable[[ArchConfig], Device]) -> Callable[[ArchConfig], Device]:
+        BACKENDS[name] = factory
+        return factory
+
+    return deco
+
+
+def open_device(name: str, arch: ArchConfig) -> Device:
+    """A fresh device of backend `name` ('spec', 'golden', 'rtl')."""
+    from . import backends  # noqa: F401  (registers the built-in backends)
+
+    if name not in BACKENDS:
+        from isa_spec import GenesysError
+
+        raise GenesysError(f"unknown backend {name!r} (have {', '.join(sorted(BACKENDS))})")
+    return BACKENDS[name](arch)
+
+
+def write_tensor(dev: Device, image: Image, name: str, value: np.ndarray) -> None:
+    """Write a logical tensor (already in the symbol's integer dtype) to its DRAM range."""
+    sym = image.symbol(name)
+    dev.write_dram(sym.addr, sym.to_storage(np.asarray(value).astype(sym.dtype)))
+
+
+def read_tensor(dev: Device, image: Image, name: str) -> np.ndarray:
+    """Read a logical tensor (in the symbol's integer dtype) from its DRAM range."""
+    sym = image.symbol(name)
+    return sym.from_storage(dev.read_dram(sym.addr, sym.nbytes))
