@@ -7,7 +7,9 @@ are taken at architectural commit points:
 * `TileRecord`  one systolic-array tile: the OBUF words [obuf_addr, obuf_addr + n) after it;
 * `VectorRecord` one Tandem instruction's writes: for a loop nest, every write of that
   instruction in iteration order, emitted in body order when the outermost loop ends;
-* `FaultRecord` the fault that stopped the machine (its detail text is not compared).
+* `FaultRecord` the fault that stopped the machine (its detail text is not compared), in
+  the log of the unit whose decoder owns the opcode (0-8 Tandem, 9-15 SA; fetch faults SA).
+  Writes a loop nest made before a fault are committed before the fault record.
 """
 
 from __future__ import annotations

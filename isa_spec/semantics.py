@@ -433,6 +433,7 @@ class Machine:
         self.log = empty_log()
         self.on_commit = on_commit
         self.executed = 0
+        self.writes = _Writes()
 
     def commit(self, record: Record) -> None:
         self.log[record.unit].append(record)
@@ -456,7 +457,11 @@ class Machine:
             self._run()
             fault = None
         except ExecutionFault as f:
-            unit = Unit.SA if f.word >> 28 >= 9 else Unit.TANDEM
+            # Writes of a loop nest made before the fault are committed first.
+            self.writes.flush(self.commit)
+            # The unit whose decoder owns the opcode (0-8 Tandem, 9-15 SA); fetch faults: SA.
+            fetch = f.kind == FaultKind.PC_OUT_OF_RANGE
+            unit = Unit.SA if fetch or f.word >> 28 >= 9 else Unit.TANDEM
             self.commit(FaultRecord(unit, f.pc, f.kind.value, f.detail))
             fault = f
         return RunResult(self.log, fault, self.executed)
@@ -510,7 +515,7 @@ class Machine:
     def _tandem_body(self, first: int, stop: int) -> None:
         """Run the Tandem instructions [first, stop) of a SIMD group body."""
         ctx, s = self.ctx, self.state
-        writes = _Writes()
+        writes = self.writes
         pc = first
         while pc < stop:
             ins = self._fetch(pc)

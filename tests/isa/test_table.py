@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from isa_spec import ROWS, IllegalInstruction, Instruction, assemble, decode, disassemble, encode
@@ -26,6 +26,7 @@ DEFINED = [r for r in ROWS if r.defined]
 
 
 @pytest.mark.parametrize("row", DEFINED, ids=lambda r: r.mnemonic)
+@settings(max_examples=40)
 @given(data=st.data())
 def test_decode_encode_roundtrip(row, data):
     ins = data.draw(instructions(row))
@@ -33,12 +34,14 @@ def test_decode_encode_roundtrip(row, data):
 
 
 @pytest.mark.parametrize("row", DEFINED, ids=lambda r: r.mnemonic)
+@settings(max_examples=40)
 @given(data=st.data())
 def test_asm_disasm_roundtrip(row, data):
     word = encode(data.draw(instructions(row)))
     assert assemble(disassemble([word])) == [word]
 
 
+@settings(max_examples=5000)
 @given(st.integers(0, 2**32 - 1))
 def test_every_word_decodes_to_one_row_or_is_rejected(word):
     matches = [r for r in ROWS if word & (r.ident_mask | r.reserved_mask) == r.ident_match]

@@ -1,0 +1,88 @@
+"""Bad input gets a one-line error, exit code 2, and no partial output."""
+
+import numpy as np
+import pytest
+
+from isa_spec import Instruction, encode
+from programs import tandem_requant
+from runtime import cli
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, err, *needles):
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    path = tmp_path / "prog.gnx"
+    tandem_requant().save(path)
+    return path
+
+
+def test_truncated_image(tmp_path, capsys, image_file):
+    bad = tmp_path / "bad.gnx"
+    bad.write_bytes(image_file.read_bytes()[:-40])
+    for cmd in (["run", str(bad)], ["cosim", str(bad), "--backends", "spec,spec"], ["prove", str(bad)]):
+        code, _, err = run_cli(capsys, *cmd)
+        assert_one_line_error(code, err, "bad.gnx", "checksum mismatch")
+
+
+def test_corrupt_and_foreign_images(tmp_path, capsys, image_file):
+    junk = tmp_path / "junk.gnx"
+    junk.write_bytes(b"\x7fELF" + bytes(100))
+    code, _, err = run_cli(capsys, "run", str(junk))
+    assert_one_line_error(code, err, "not a .gnx image")
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "missing.gnx"))
+    assert_one_line_error(code, err, "missing.gnx", "cannot read")
+
+
+def test_illegal_word_in_disasm(tmp_path, capsys):
+    good = encode(Instruction.make("BLOCK_END", last=1))
+    path = tmp_path / "p.bin"
+    path.write_bytes(np.array([good, 0x14000000], "<u4").tobytes())
+    code, out, err = run_cli(capsys, "disasm", str(path))
+    assert_one_line_error(code, err, "word 1", "SIGMOID has no exact definition")
+    assert out == ""
+    path.write_bytes(b"\x00\x00\x00")
+    code, _, err = run_cli(capsys, "disasm", str(path))
+    assert_one_line_error(code, err, "not a whole number of 32-bit words")
+
+
+def test_bad_assembly_leaves_no_output(tmp_path, capsys):
+    src = tmp_path / "p.s"
+    src.write_text("BLOCK_END last=1\nSA_LOOP_CFG loop_id=99\n")
+    out = tmp_path / "p.bin"
+    code, _, err = run_cli(capsys, "asm", str(src), "-o", str(out))
+    assert_one_line_error(code, err, "p.s:2", "loop_id = 99 does not fit 6 bits")
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+
+
+def test_asm_disasm_roundtrip_through_files(tmp_path, capsys):
+    src = tmp_path / "p.s"
+    src.write_text("# a comment\nSET_ITER level=2, iters=7\nBLOCK_END last=1\n")
+    code, _, _ = run_cli(capsys, "asm", str(src), "-o", str(tmp_path / "p.bin"))
+    assert code == 0
+    code, out, _ = run_cli(capsys, "disasm", str(tmp_path / "p.bin"))
+    assert code == 0 and out == "SET_ITER level=2, iters=7\nBLOCK_END last=1\n"
+
+
+def test_usage_errors_exit_2(capsys):
+    assert cli.main(["no-such-command"]) == 2
+    assert cli.main(["cosim"]) == 2
+    capsys.readouterr()
+
+
+def test_unknown_arch(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "compile", "x.onnx", "--arch", "huge", "-o", str(tmp_path / "o.gnx"))
+    assert_one_line_error(code, err, "unknown arch 'huge'")
+    assert not (tmp_path / "o.gnx").exists()
