@@ -120,9 +120,27 @@ def isa_markdown() -> str:
         out.append(f"| `{r.mnemonic}` | `{_bits(r)}` | {fields} | {meaning} |")
         if r is ROWS[-1] or ROWS[ROWS.index(r) + 1].family != family:
             out.append("")
+    out += execution_model()
     out += ["## Departures from the reference notes", "", "| topic | decision | why |", "|---|---|---|"]
     out += [f"| {t} | {d} | {w} |" for t, d, w in DEPARTURES]
     return "\n".join(out) + "\n"
+
+
+def execution_model() -> list[str]:
+    """The semantics' own docstrings, so the prose cannot drift from the code."""
+    import inspect
+
+    from . import records, semantics
+
+    out = ["## Execution model", "", inspect.getdoc(semantics) or "", ""]
+    for title, fn in (("Systolic-array block", semantics.run_sa_block), ("Transfers", semantics.sa_transfer),
+                      ("Array step", semantics.sa_compute_tile),
+                      ("Tandem operand addresses", semantics.tandem_operand_address),
+                      ("Tandem DMA", semantics.exec_dma_start), ("Fixed-point multiply", semantics.fxp_mul),
+                      ("Iterator configuration", semantics.exec_iterator_config)):  # fmt: skip
+        out += [f"**{title}.** " + " ".join((inspect.getdoc(fn) or "").split()), ""]
+    out += ["## Commit records", "", inspect.getdoc(records) or "", ""]
+    return out
 
 
 def instr_dict() -> str:

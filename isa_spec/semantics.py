@@ -68,7 +68,14 @@ def sa_transfer_loops(cfg: SaConfig, direction: str, buf: Buffer) -> list[SaLoop
 
 # ==== systolic array: execution ================================================================
 def run_sa_block(s: State, ctx: _Context, commit: Callable[[Record], None]) -> None:
-    """Run the configured block: per tile, load, compute, store."""
+    """Run the configured block: per tile, load, compute, store.
+
+    The tile loops (ids 0-7, outermost first in declaration order) enumerate tiles. For each
+    tile: every LD transfer runs in the order its LD_ST was given, except that the OBUF load
+    of partial sums is skipped on the first iteration of the reduction-tagged tile loops;
+    then every step of the compute loops (ids 8-15) runs and a `TileRecord` is committed;
+    then every ST transfer runs. Bias comes from BBUF only when a BBUF load is configured.
+    """
     cfg = s.sa
     ids = [lp.loop_id for lp in cfg.loops]
     require(ctx, len(ids) == len(set(ids)), FaultKind.BAD_CONFIG, f"loop declared twice in {ids}")
@@ -95,7 +102,14 @@ def run_sa_block(s: State, ctx: _Context, commit: Callable[[Record], None]) -> N
 
 def sa_transfer(s: State, ctx: _Context, commit: Callable[[Record], None], direction: str, buf: Buffer,
                 size: int, tile_idx: Mapping[int, int]) -> None:  # fmt: skip
-    """Move `size` buffer words per request between DRAM and `buf`, filling the buffer from 0."""
+    """Move `size` buffer words per request between DRAM and `buf`, filling the buffer from 0.
+
+    The requests walk the transfer's own loops (the declared loops in its loop-id slot,
+    outermost first); a request's DRAM byte address is the buffer's base plus the
+    (direction, buffer) strides of the tile loops and of the transfer loops times their
+    indices, and it moves `size` whole buffer words (little-endian) to or from the next
+    free words of the buffer.
+    """
     arch, cfg = s.arch, s.sa
     word_bytes = arch.word_bytes(buf.name)
     mem = s.sa_buffer(buf)
@@ -366,7 +380,10 @@ def tandem_dma_address(s: State, direction: str, ns: int, idx: Mapping[int, Any]
 
 
 def exec_dma_start(s: State, ctx: _Context, ins: Instruction, commit: Callable[[Record], None]) -> None:
-    """Walk the tile loops (ascending index = outer to inner); each request moves `size` VMEM words."""
+    """Walk the tile loops (ascending loop index = outer to inner); each request moves `size`
+    VMEM words (`size` x lanes elements of the START's width, contiguous in DRAM) starting
+    at CONFIG_TILE_ADDR and continuing where the previous request stopped. LD sign-extends
+    each element to 32 bits; ST writes the low bytes of each lane."""
     direction, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
     cfg = s.tandem.dma_cfg(direction, ns)
     require(ctx, not cfg.base_iters, FaultKind.UNIMPLEMENTED, "DMA base loops")
