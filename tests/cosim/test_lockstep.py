@@ -32,8 +32,10 @@ def mul_off_by_one():
     mp = pytest.MonkeyPatch()
     good = spec_semantics.ALU_FUNCS["MUL"]
     mp.setitem(spec_semantics.ALU_FUNCS, "MUL", lambda s, a, b, d: good(s, a, b, d) + 1)
-    yield
-    mp.undo()
+    try:
+        yield
+    finally:
+        mp.undo()
 
 
 @contextlib.contextmanager
@@ -46,8 +48,10 @@ def ibuf_stride_off_by_one():
         return addr + idx.get(8, 0) if buf.name == "IBUF" and addr + idx.get(8, 0) < 6 else addr
 
     mp.setattr(spec_semantics, "sa_buffer_address", wrong)
-    yield
-    mp.undo()
+    try:
+        yield
+    finally:
+        mp.undo()
 
 
 def test_identical_backends_agree():

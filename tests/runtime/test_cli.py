@@ -86,3 +86,30 @@ def test_unknown_arch(tmp_path, capsys):
     code, _, err = run_cli(capsys, "compile", "x.onnx", "--arch", "huge", "-o", str(tmp_path / "o.gnx"))
     assert_one_line_error(code, err, "unknown arch 'huge'")
     assert not (tmp_path / "o.gnx").exists()
+
+
+def test_model_compile_run_cli(tmp_path, capsys):
+    onnx_path, gnx = tmp_path / "conv.onnx", tmp_path / "conv.gnx"
+    assert run_cli(capsys, "model", "conv", "-o", str(onnx_path))[0] == 0
+    code, out, _ = run_cli(capsys, "compile", str(onnx_path), "--arch", "tiny", "-o", str(gnx), "--explain")
+    assert code == 0 and "layer conv0: Conv+Relu" in out and "tiling" in out
+    code, out, _ = run_cli(capsys, "run", str(gnx), "--backend", "spec", "--outdir", str(tmp_path / "out"))
+    assert code == 0
+    y = np.load(tmp_path / "out" / "y.npy")
+    assert y.shape == (1, 8, 8, 8) and y.dtype == np.float32 and (y >= 0).all() and y.max() > 0
+
+
+def test_compile_bad_inputs(tmp_path, capsys):
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\x00garbage")
+    out = tmp_path / "o.gnx"
+    code, _, err = run_cli(capsys, "compile", str(junk), "-o", str(out))
+    assert_one_line_error(code, err, "junk.onnx: not an ONNX model")
+    code, _, err = run_cli(capsys, "model", "nonesuch", "-o", str(tmp_path / "m.onnx"))
+    assert_one_line_error(code, err, "unknown model 'nonesuch'")
+    tiling = tmp_path / "t.json"
+    tiling.write_text('{"conv0": {"OH": 1, "OW": 1}')
+    run_cli(capsys, "model", "conv", "-o", str(tmp_path / "c.onnx"))
+    code, _, err = run_cli(capsys, "compile", str(tmp_path / "c.onnx"), "--tiling", str(tiling), "-o", str(out))
+    assert_one_line_error(code, err, "t.json: not valid JSON")
+    assert not out.exists() and not any(p.name.startswith(".o.gnx") for p in tmp_path.iterdir())
