@@ -1,0 +1,122 @@
+"""The address prover proves correct programs and catches planted bugs with named counterexamples."""
+
+import re
+
+import pytest
+import z3
+
+from compiler import compile_model
+from compiler.models import conv_model
+from isa_spec import Instruction, decode, encode, load_arch
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image, Symbol
+from programs import sa_matmul, tandem_requant
+from proofs import addresses, prove_image
+from runtime import cli
+
+TINY = load_arch("tiny")
+
+
+def acceptance_image() -> Image:
+    return compile_model(conv_model(c=5, h=9, w=9, oc=7, stride=2, pad=1), TINY)
+
+
+def mutate(image: Image, match, change) -> Image:
+    """A copy of `image` with every instruction for which `match(ins)` holds re-encoded by `change`."""
+    words = []
+    for w in image.words:
+        ins = decode(w)
+        if match(ins):
+            fields = dict(ins.fields())
+            change(fields)
+            ins = Instruction(ins.row, tuple(fields[f.name] for f in ins.row.fields))
+        words.append(encode(ins))
+    return Image(image.arch, words, image.dram, image.symbols, image.layers, image.model)
+
+
+def failures(report):
+    assert not report.ok
+    return [o.format() for o in report.failures]
+
+
+@pytest.mark.parametrize("make", [sa_matmul, tandem_requant, acceptance_image])
+def test_correct_programs_prove(make):
+    report = prove_image(make())
+    assert report.ok, report.format()
+    assert len(report.obligations) >= 10
+
+
+def test_compiled_conv_with_several_tiles_proves():
+    report = prove_image(compile_model(conv_model(c=8, h=20, w=20, oc=16), TINY))
+    assert report.ok and len(report.obligations) > 100
+
+
+def test_ibuf_row_stride_off_by_one_gives_a_counterexample():
+    image = mutate(acceptance_image(),
+                   lambda i: i.mnemonic == "SET_LOOP_STRIDE" and i["loop_id"] == 22 and i.name_of("half") == "LOW",
+                   lambda f: f.update(value=f["value"] + 1))  # fmt: skip
+    (msg,) = failures(prove_image(image))
+    # the last input row of the (only) tile runs off the end of the input tensor
+    assert "LD IBUF request: COUNTEREXAMPLE" in msg and "transfer loop 22 = 10" in msg
+    assert "outside tensor 'x'" in msg
+
+
+def test_loop_bound_off_by_one_gives_a_counterexample():
+    image = mutate(acceptance_image(), lambda i: i.mnemonic == "SA_LOOP_CFG" and i["loop_id"] == 13,
+                   lambda f: f.update(iters=f["iters"] + 1))  # fmt: skip
+    msgs = failures(prove_image(image))
+    assert any("array step RD IBUF" in m and "compute loop 13 = 5" in m for m in msgs), msgs
+
+
+def test_base_one_word_too_high_lands_outside_the_tensor():
+    image = sa_matmul()
+    out = image.symbol("y")
+    image = mutate(image, lambda i: i.mnemonic == "SET_BASE_ADDR" and i.name_of("buffer") == "OBUF"
+                   and i.name_of("half") == "LOW", lambda f: f.update(value=f["value"] + 16))  # fmt: skip
+    (msg,) = failures(prove_image(image))
+    assert "ST OBUF request" in msg and f"outside tensor 'y' [{out.addr:#x}" in msg
+
+
+def test_vmem_loop_one_word_past_the_depth():
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add("BASE_ZEROFILL", ns="VMEM2", idx=3, value=TINY.vmem_depth - 10)
+        p.add("STRIDE_ZEROFILL", ns="VMEM2", idx=3, value=1)
+        p.add("SET_ITER", level=0, iters=11)
+        p.add("SET_INDEX", dst_ns="VMEM2", dst_idx=3, src1_ns="VMEM2", src1_idx=3, src2_ns="IMM")
+        p.add("SET_INST", level=0, body=1)
+        p.add("ADD", dst_ns="VMEM2", dst_idx=3, src1_ns="VMEM2", src1_idx=3, src2_ns="IMM")
+    p.end()
+    msgs = failures(prove_image(Image(TINY, p.words)))
+    assert len(msgs) == 2  # dst and src1
+    assert all("loop level 0 = 10: [256, +1) is outside VMEM2 depth 256" in m for m in msgs), msgs
+
+
+def test_dram_access_in_the_neighbouring_tensor():
+    image = tandem_requant(words=4)
+    x = image.symbol("x")
+    image.symbols["x"] = Symbol("x", x.addr, x.dtype, (x.shape[0] - 4,), (x.shape[0] - 4,), "input")
+    (msg,) = failures(prove_image(image))
+    assert "LD_START request" in msg and "outside tensor 'x'" in msg
+
+
+def test_unknown_is_a_failure(monkeypatch):
+    monkeypatch.setattr(z3.Solver, "check", lambda self, *a: z3.unknown)
+    report = prove_image(sa_matmul())
+    assert not report.ok and all(o.status == "unknown" for o in report.obligations if o.loops)
+    assert re.search(r"UNKNOWN Z3 returned unknown .* not proved", report.format())
+
+
+def test_cli_prove_exit_codes(tmp_path, capsys):
+    good, bad = tmp_path / "good.gnx", tmp_path / "bad.gnx"
+    acceptance_image().save(good)
+    mutate(acceptance_image(), lambda i: i.mnemonic == "SA_LOOP_CFG" and i["loop_id"] == 13,
+           lambda f: f.update(iters=f["iters"] + 1)).save(bad)  # fmt: skip
+    assert cli.main(["prove", str(good)]) == 0
+    assert "proof HOLDS" in capsys.readouterr().out
+    assert cli.main(["prove", str(bad)]) == 1
+    assert "COUNTEREXAMPLE" in capsys.readouterr().out
+
+
+def test_timeout_default_is_finite():
+    assert 0 < addresses.DEFAULT_TIMEOUT_MS <= 60_000
