@@ -1,0 +1,260 @@
+"""The golden machine: program structure, groups, and how faults stop it.
+
+An implementation of the ISA separate from `isa_spec.semantics` (it shares only the
+instruction table, the arch config and the record types), written for speed: the
+systolic array runs a tile per numpy expression and Tandem loops run an instruction over
+all iterations at once whenever that is equivalent to running them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from isa_spec import ArchConfig, Buffer, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
+from isa_spec.errors import FaultKind, IllegalInstruction
+from isa_spec.records import empty_log
+from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
+
+from .faults import Stop
+from .alu import LANE_OPS
+from .systolic import BlockConfig, SystolicArray
+from .tandem import LANE_FAMILIES, GroupRegs, Tandem
+
+SA_CONFIG = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
+
+
+class GoldenMachine:
+    def __init__(self, arch: ArchConfig, program: Sequence[int], on_commit: Callable[[Record], None] | None = None):
+        self.arch = arch
+        self.program = list(program)
+        self.on_commit = on_commit
+        n, m = arch.rows, arch.cols
+        self.dram = np.zeros(arch.dram_bytes, np.uint8)
+        self.ibuf = np.zeros((arch.ibuf_depth, n), np.int8)
+        self.wbuf = np.zeros((arch.wbuf_depth, n, m), np.int8)
+        self.bbuf = np.zeros((arch.bbuf_depth, m), np.int32)
+        self.obuf = np.zeros((arch.obuf_depth, m), np.int32)
+        self.vmem = {2: np.zeros((arch.vmem_depth, m), np.int32), 3: np.zeros((arch.vmem_depth, m), np.int32)}
+        self.imm = np.zeros(arch.imm_depth, np.int32)
+        self.log = empty_log()
+        self.sa = SystolicArray(self)
+        self.tandem = Tandem(self)
+        self.pc = 0
+        self.word = 0
+        self.fetched = 0
+
+    def commit(self, rec: Record) -> None:
+        self.log[rec.unit].append(rec)
+        if self.on_commit is not None:
+            self.on_commit(rec)
+
+    def fetch(self, pc: int) -> Instruction:
+        self.pc = pc
+        if pc >= min(len(self.program), self.arch.imem_depth):
+            raise Stop(FaultKind.PC_OUT_OF_RANGE, pc, "past the end of the program")
+        self.word = self.program[pc]
+        self.fetched += 1
+        try:
+            return decode(self.word)
+        except IllegalInstruction as e:
+            raise Stop(FaultKind.ILLEGAL_INSTRUCTION, pc, e.reason) from None
+
+    def run(self) -> RunResult:
+        try:
+            self._program()
+            fault = None
+        except Stop as stop:
+            self.tandem.flush()
+            word = self.program[stop.pc] if stop.pc < len(self.program) else 0
+            unit = Unit.SA if stop.kind == FaultKind.PC_OUT_OF_RANGE or word >> 28 >= 9 else Unit.TANDEM
+            self.commit(FaultRecord(unit, stop.pc, stop.kind.value, stop.detail))
+            fault = ExecutionFault(stop.kind, stop.pc, word, stop.detail)
+        return RunResult(self.log, fault, self.fetched)
+
+    def _program(self) -> None:
+        pc = 0
+        while True:
+            ins = self.fetch(pc)
+            if ins.mnemonic == "BLOCK_END":
+                if ins["last"]:
+                    return
+                pc += 1
+            elif ins.mnemonic == "SYNC_INST" and ins["edge"] == 0:
+                pc = self._group(pc, ins)
+            else:
+                raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} outside a group")
+
+    def _group(self, start: int, head: Instruction) -> int:
+        end = start + head["count"] + 1
+        tail = self.fetch(end) if end < len(self.program) else None
+        if head["kind"] != 0:
+            raise Stop(FaultKind.UNIMPLEMENTED, start, "SYNC_INST START BUF")
+        if tail is None or tail.mnemonic != "SYNC_INST" or tail["edge"] != 1 or (
+                (tail["unit"], tail["group"], tail["count"]) != (head["unit"], head["group"], head["count"])):  # fmt: skip
+            raise Stop(FaultKind.MALFORMED_GROUP, start, "no matching SYNC_INST END")
+        if head["unit"] == 0:
+            cfg = BlockConfig()
+            for pc in range(start + 1, end):
+                self._sa_config(cfg, self.fetch(pc), pc)
+            self.fetch(end)
+            if tail["kind"] != 0:
+                raise Stop(FaultKind.UNIMPLEMENTED, end, "SA SYNC_INST END BUF")
+            self.sa.run_block(cfg, end)
+        else:
+            self.tandem.regs = GroupRegs()
+            self._simd_body(start + 1, end)
+            self.fetch(end)
+        return end + 1
+
+    def _sa_config(self, cfg: BlockConfig, ins: Instruction, pc: int) -> None:
+        name = ins.mnemonic
+        if name not in SA_CONFIG:
+            raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{name} in an SA group")
+        if name == "SA_LOOP_CFG":
+            cfg.loops.append((ins["loop_id"], ins["iters"]))
+        elif name == "SA_REDUCTION_LOOP":
+            if ins["loop_id"] not in TILE_LOOPS and ins["loop_id"] not in COMPUTE_LOOPS:
+                raise Stop(FaultKind.BAD_CONFIG, pc, "reduction tag on a transfer loop")
+            cfg.reduction.add(ins["loop_id"])
+        elif name == "SET_LOOP_STRIDE":
+            if ins["half"] == 0:
+                cfg.stride_low = ins["value"]
+            else:
+                access = ("LD", "ST", "RD", "WR")[ins["access"]]
+                cfg.strides[access, Buffer(ins["buffer"]), ins["loop_id"]] = ins["value"] << 16 | cfg.stride_low
+        else:
+            if ins["target"] != 0:
+                raise Stop(FaultKind.UNIMPLEMENTED, pc, "instruction-memory loads")
+            if name == "SET_BASE_ADDR":
+                if ins["half"] == 0:
+                    cfg.base_low = ins["value"]
+                else:
+                    cfg.base[Buffer(ins["buffer"])] = ins["value"] << 16 | cfg.base_low
+            else:
+                d = "ST" if ins["dir"] else "LD"
+                if d == "ST" and ins["buffer"] != Buffer.OBUF:
+                    raise Stop(FaultKind.BAD_CONFIG, pc, "only OBUF can be stored")
+                cfg.transfers.append((d, Buffer(ins["buffer"]), ins["size"]))
+
+    # ---- SIMD groups ---------------------------------------------------------------------------
+    def _simd_body(self, first: int, stop: int) -> None:
+        t = self.tandem
+        pc = first
+        while pc < stop:
+            ins = self.fetch(pc)
+            if ins.row.fmt != "TANDEM":
+                raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} in a SIMD group")
+            family, name = ins.row.family, ins.mnemonic
+            if family in LANE_FAMILIES:
+                if name != "NOP":
+                    t.lanes(ins, pc, [], np.zeros((0, 1), np.int64))
+                    t.flush()
+            elif family == "ITERATOR_CONFIG":
+                t.iterator_config(ins)
+            elif family == "DTYPE_CFG":
+                if name != "DTYPE_CFG_FXP32":
+                    raise Stop(FaultKind.UNIMPLEMENTED, pc, name)
+                bits = (ins["dst_int"], ins["src1_int"], ins["src2_int"])
+                if not all(1 <= b <= 32 for b in bits):
+                    raise Stop(FaultKind.BAD_CONFIG, pc, "integer bits")
+                t.int_bits = bits
+            elif family == "LD_ST":
+                t.dma_start(ins, pc) if name.endswith("_START") else t.dma_config(ins)
+            elif name == "SET_ITER":
+                t.regs.iters[ins["level"]] = ins["iters"]
+                t.regs.level = ins["level"]
+            elif name == "SET_INDEX":
+                t.regs.bind[t.regs.level] = tuple((ins[f"{o}_ns"], ins[f"{o}_idx"]) for o in ("dst", "src1", "src2"))
+            elif name == "SET_INST":
+                pc = self._loop(pc, ins, [])
+                continue
+            else:
+                raise Stop(FaultKind.UNIMPLEMENTED, pc, name)
+            pc += 1
+
+    def _loop(self, pc: int, ins: Instruction, active: list[tuple[int, int]]) -> int:
+        t = self.tandem
+        level, body = ins["level"], ins["body"]
+        if level not in t.regs.iters:
+            raise Stop(FaultKind.BAD_CONFIG, pc, "loop level without SET_ITER")
+        if any(lv == level for lv, _ in active):
+            raise Stop(FaultKind.BAD_CONFIG, pc, "loop level already active")
+        if body < 1:
+            raise Stop(FaultKind.BAD_CONFIG, pc, "empty loop body")
+        iters = t.regs.iters[level]
+        if not active and iters and self._vectorised(pc, level, body, iters):
+            pass
+        else:
+            for i in range(iters):
+                self._loop_body(pc + 1, pc + 1 + body, active + [(level, i)])
+        if not active:
+            t.flush()
+        return pc + 1 + body
+
+    def _loop_body(self, first: int, stop: int, active: list[tuple[int, int]]) -> None:
+        t = self.tandem
+        levels = [lv for lv, _ in active]
+        point = np.array([[i] for _, i in active], np.int64).reshape(len(active), 1)
+        pc = first
+        while pc < stop:
+            ins = self.fetch(pc)
+            if ins.row.family not in LANE_FAMILIES + ("LOOP",) or ins.mnemonic in ("SET_ITER", "SET_INDEX"):
+                raise Stop(FaultKind.BAD_CONFIG, pc, f"{ins.mnemonic} inside a loop body")
+            if ins.mnemonic == "SET_INST":
+                pc = self._loop(pc, ins, active)
+                continue
+            if ins.mnemonic != "NOP":
+                t.lanes(ins, pc, levels, point)
+            pc += 1
+        if pc != stop:
+            raise Stop(FaultKind.BAD_CONFIG, self.pc, "nested loop body runs past its enclosing loop")
+
+    def _vectorised(self, pc: int, level: int, body: int, iters: int) -> bool:
+        """Run a single-level loop instruction by instruction over all iterations, if that is
+        certainly what running it iteration by iteration does; otherwise do nothing, return False."""
+        t = self.tandem
+        program = self.program[pc + 1 : pc + 1 + body]
+        if len(program) < body or pc + 1 + body > self.arch.imem_depth:
+            return False
+        try:
+            insns = [decode(w) for w in program]
+        except IllegalInstruction:
+            return False
+        if any(i.row.family not in LANE_FAMILIES for i in insns):
+            return False
+        work = [(pc + 1 + k, i) for k, i in enumerate(insns) if i.mnemonic != "NOP"]
+        grid = np.arange(iters, dtype=np.int64)[None, :]
+        keys, its, writes = [], [], []
+        for _, ins in work:
+            if ins.mnemonic not in LANE_OPS:
+                return False
+            for name in (n for n in ("src1", "src2", "dst") if f"{n}_ns" in ins.row.field_index):
+                ns = ins[f"{name}_ns"]
+                if ns not in (0, 2, 3) and not (ns == 4 and ins[f"{name}_idx"] < len(self.imm)):
+                    return False
+            reads, wr = t.reads_writes(ins, [level], grid)
+            for ns, a in reads + wr:
+                depth = len(t.space(ns, pc))
+                if ((a < 0) | (a >= depth)).any():
+                    return False
+            for (ns, a), w in [(r, False) for r in reads] + [(x, True) for x in wr]:
+                keys.append(ns * (1 << 20) + a)
+                its.append(grid[0])
+                writes.append(np.full(iters, w))
+        if keys:
+            k, it, w = np.concatenate(keys), np.concatenate(its), np.concatenate(writes)
+            uniq, inv = np.unique(k, return_inverse=True)
+            lo = np.full(len(uniq), iters, np.int64)
+            hi = np.full(len(uniq), -1, np.int64)
+            np.minimum.at(lo, inv, it)
+            np.maximum.at(hi, inv, it)
+            written = np.zeros(len(uniq), bool)
+            np.logical_or.at(written, inv, w)
+            if (written & (lo != hi)).any():
+                return False  # some word is written in one iteration and touched in another
+        for p, ins in work:
+            self.fetched += iters
+            t.lanes(ins, p, [level], grid)
+        return True

@@ -1,0 +1,142 @@
+"""The systolic-array block, a tile at a time: index arithmetic, gathers and one einsum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isa_spec import Buffer, DmaRecord, TileRecord, Unit
+from isa_spec.errors import FaultKind
+from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS, transfer_loop_ids
+
+from .alu import wrap
+from .faults import Stop
+
+STEP_ACCESSES = (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF), ("WR", Buffer.OBUF))
+
+
+@dataclass
+class BlockConfig:
+    loops: list[tuple[int, int]] = field(default_factory=list)  # (loop id, iterations), declaration order
+    reduction: set[int] = field(default_factory=set)
+    strides: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (access, buffer, loop) -> stride
+    base: dict[int, int] = field(default_factory=dict)
+    transfers: list[tuple[str, int, int]] = field(default_factory=list)
+    stride_low: int = 0
+    base_low: int = 0
+
+    def in_range(self, ids: range) -> list[tuple[int, int]]:
+        return [(lid, n) for lid, n in self.loops if lid in ids]
+
+
+def index_grid(iters: list[int]) -> np.ndarray:
+    """All index tuples of a loop nest, first loop outermost: shape [loops, points]."""
+    if not iters:
+        return np.zeros((0, 1), np.int64)
+    return np.indices(iters, dtype=np.int64).reshape(len(iters), -1)
+
+
+class SystolicArray:
+    def __init__(self, m):  # noqa: ANN001  (the GoldenMachine)
+        self.m = m
+        arch = m.arch
+        self.mem = {Buffer.IBUF: m.ibuf, Buffer.WBUF: m.wbuf, Buffer.BBUF: m.bbuf, Buffer.OBUF: m.obuf}
+        self.word_bytes = {b: arch.word_bytes(b.name) for b in Buffer}
+
+    def run_block(self, cfg: BlockConfig, pc: int) -> None:
+        m = self.m
+        ids = [lid for lid, _ in cfg.loops]
+        if len(set(ids)) != len(ids):
+            raise Stop(FaultKind.BAD_CONFIG, pc, "loop declared twice")
+        if any(lid not in ids for lid in cfg.reduction):
+            raise Stop(FaultKind.BAD_CONFIG, pc, "reduction tag on an undeclared loop")
+        pairs = [(d, b) for d, b, _ in cfg.transfers]
+        if len(set(pairs)) != len(pairs):
+            raise Stop(FaultKind.BAD_CONFIG, pc, "transfer configured twice")
+        tiles = cfg.in_range(TILE_LOOPS)
+        compute = cfg.in_range(COMPUTE_LOOPS)
+        bias = any(d == "LD" and b == Buffer.BBUF for d, b, _ in cfg.transfers)
+        grid = index_grid([n for _, n in tiles])
+        for tile in range(grid.shape[1]):
+            at = {lid: int(grid[k, tile]) for k, (lid, _) in enumerate(tiles)}
+            first_outer = all(at[lid] == 0 for lid in at if lid in cfg.reduction)
+            for d, b, size in cfg.transfers:
+                if d == "LD" and not (b == Buffer.OBUF and first_outer):
+                    self.transfer(cfg, pc, d, Buffer(b), size, at)
+            lo, hi = self.compute(cfg, pc, compute, first_outer, bias)
+            m.commit(TileRecord(pc, tile, lo, m.obuf[lo:hi].astype("<i4").tobytes()))
+            for d, b, size in cfg.transfers:
+                if d == "ST":
+                    self.transfer(cfg, pc, d, Buffer(b), size, at)
+
+    def transfer(self, cfg: BlockConfig, pc: int, d: str, b: Buffer, size: int, at: dict[int, int]) -> None:
+        m = self.m
+        loops = [(lid, n) for lid, n in cfg.loops if lid in transfer_loop_ids(d, b)]
+        base = cfg.base.get(b, 0) + sum(cfg.strides.get((d, b, lid), 0) * i for lid, i in at.items())
+        grid = index_grid([n for _, n in loops])
+        strides = np.array([cfg.strides.get((d, b, lid), 0) for lid, _ in loops], np.int64)
+        addrs = base + strides @ grid if len(loops) else np.array([base], np.int64)
+        nbytes = size * self.word_bytes[b]
+        mem = self.mem[b]
+        for r, addr in enumerate(addrs.tolist()):
+            first_word = r * size
+            if addr + nbytes > m.arch.dram_bytes:
+                raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"{d} {b.name} DRAM 0x{addr:x}")
+            if first_word + size > len(mem):
+                raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"{d} {b.name} word {first_word}")
+            words = mem[first_word : first_word + size]
+            if d == "LD":
+                raw = m.dram[addr : addr + nbytes]
+                words[...] = raw.view(mem.dtype.newbyteorder("<")).reshape(words.shape)
+            else:
+                raw = np.ascontiguousarray(words).astype(mem.dtype.newbyteorder("<")).view(np.uint8).ravel()
+                m.dram[addr : addr + nbytes] = raw
+            m.commit(DmaRecord(Unit.SA, pc, d, b.name, addr, first_word, raw.tobytes()))
+
+    def compute(self, cfg: BlockConfig, pc: int, loops: list[tuple[int, int]], first_outer: bool,
+                bias: bool) -> tuple[int, int]:  # fmt: skip
+        m = self.m
+        grid = index_grid([n for _, n in loops])
+        steps = grid.shape[1]
+        addr = {}
+        bad = np.zeros(steps, bool)
+        for access, b in STEP_ACCESSES:
+            s = np.array([cfg.strides.get((access, b, lid), 0) for lid, _ in loops], np.int64)
+            a = s @ grid if len(loops) else np.zeros(1, np.int64)
+            addr[access, b] = a
+            bad |= (a < 0) | (a >= len(self.mem[b]))
+        n = int(np.argmax(bad)) if bad.any() else steps  # steps that run before a fault
+        red = [k for k, (lid, _) in enumerate(loops) if lid in cfg.reduction]
+        first = np.full(steps, first_outer) & np.all(grid[red] == 0, axis=0) if red else np.full(steps, first_outer)
+        ia, wa, ba = addr["RD", Buffer.IBUF][:n], addr["RD", Buffer.WBUF][:n], addr["RD", Buffer.BBUF][:n]
+        ra, xa, first = addr["RD", Buffer.OBUF][:n], addr["WR", Buffer.OBUF][:n], first[:n]
+        prod = np.einsum("sr,src->sc", m.ibuf[ia].astype(np.int64), m.wbuf[wa].astype(np.int64))
+        init = m.bbuf[ba].astype(np.int64) if bias else np.zeros_like(prod)
+        if np.array_equal(ra, xa):
+            self._accumulate_in_place(xa, first, prod, init)
+        else:
+            for k in range(n):  # reads and writes at different words: keep the step order
+                acc = init[k] if first[k] else m.obuf[ra[k]].astype(np.int64)
+                m.obuf[xa[k]] = wrap(acc + prod[k])
+        if n < steps:
+            raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"array step {n}")
+        return (int(xa.min()), int(xa.max()) + 1) if n else (0, 0)
+
+    def _accumulate_in_place(self, addr: np.ndarray, first: np.ndarray, prod: np.ndarray, init: np.ndarray) -> None:
+        """OBUF[a] after all steps, when each step reads and writes the same word: the sum over
+        the steps since the last bias-initialised step to that word, on top of its start value."""
+        m = self.m
+        order = np.lexsort((np.arange(len(addr)), addr))
+        a, f = addr[order], first[order]
+        new_group = np.r_[True, a[1:] != a[:-1]]
+        segment = np.cumsum(new_group | f)
+        group = np.cumsum(new_group) - 1
+        group_end = np.r_[np.nonzero(new_group)[0][1:], len(a)] - 1
+        last = segment == segment[group_end][group]
+        words = a[group_end]
+        total = np.zeros((len(words), prod.shape[1]), np.int64)
+        np.add.at(total, group[last], prod[order][last])
+        seg_start = np.nonzero(last & np.r_[True, segment[1:] != segment[:-1]])[0]
+        start = np.where(f[seg_start][:, None], init[order][seg_start], m.obuf[words].astype(np.int64))
+        m.obuf[words] = wrap(start + total)

@@ -1,0 +1,41 @@
+"""The `golden` backend: the fast, independent software simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from golden import GoldenMachine
+from isa_spec import ArchConfig, RunResult
+from isa_spec.image import Image
+
+from ..device import OnCommit, register
+
+
+@register("golden")
+class GoldenDevice:
+    name = "golden"
+
+    def __init__(self, arch: ArchConfig):
+        self.arch = arch
+        self.machine = GoldenMachine(arch, [])
+        self._counters: dict[str, int] = {}
+
+    def load(self, image: Image) -> None:
+        image.check_arch(self.arch)
+        self.machine = GoldenMachine(self.arch, image.words)
+        self.machine.dram[:] = image.initial_dram()
+
+    def write_dram(self, addr: int, data: bytes) -> None:
+        self.machine.dram[addr : addr + len(data)] = np.frombuffer(data, np.uint8)
+
+    def read_dram(self, addr: int, nbytes: int) -> bytes:
+        return self.machine.dram[addr : addr + nbytes].tobytes()
+
+    def run(self, on_commit: OnCommit | None = None) -> RunResult:
+        self.machine.on_commit = on_commit
+        result = self.machine.run()
+        self._counters = {"instructions": result.instructions}
+        return result
+
+    def counters(self) -> dict[str, int]:
+        return dict(self._counters)
