@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .arch import PRESETS, ArchConfig, load_arch
 from .departures import DEPARTURES
+from .errors import FaultKind
 from .image import isa_fingerprint, write_atomic
 from .table import (COMPUTE_LOOPS, OPCODE_NAMES, ROWS, TILE_LOOPS, Access, Buffer, Field, Namespace, Row,
                     transfer_loop_ids)  # fmt: skip
@@ -68,8 +69,37 @@ def sv_package() -> str:
         for b in Buffer:
             rng = transfer_loop_ids(d, b)
             lines.append(f"  localparam int XFER_{d}_{b.name}_FIRST = {rng.start};  localparam int XFER_{d}_{b.name}_LAST = {rng.stop - 1};")
+    lines.append("")
+    lines.append("  // Fault kinds (isa_spec.errors.FaultKind, in declaration order).")
+    for i, kind in enumerate(FaultKind):
+        lines.append(f"  localparam logic [3:0] FAULT_{kind.name} = 4'd{i};")
+    lines.append("")
+    lines += sv_decoder()
     lines += ["", "endpackage", ""]
     return "\n".join(lines)
+
+
+def sv_decoder() -> list[str]:
+    """Row ids and `decode_row`: the row a word decodes to, or ROW_ILLEGAL, exactly as `decode`."""
+    lines = ["  // Row ids; decode_row(w) is the row w decodes to (enum values checked), else ROW_ILLEGAL."]
+    lines.append("  typedef enum logic [7:0] {")
+    lines += [f"    ROW_{r.mnemonic} = 8'd{i}," for i, r in enumerate(ROWS)]
+    lines.append("    ROW_ILLEGAL = 8'd255")
+    lines.append("  } row_t;")
+    lines.append("")
+    lines.append("  function automatic row_t decode_row(input logic [31:0] w);")
+    for r in ROWS:
+        if not r.defined:
+            continue
+        conds = [f"(w & {r.mnemonic}_MASK) == {r.mnemonic}_MATCH"]
+        for f in r.fields:
+            if f.enum is not None and len(f.enum) < (1 << f.width):
+                allowed = " || ".join(f"w[{f.msb}:{f.lsb}] == {f.width}'d{v}" for v in sorted(f.enum.values()))
+                conds.append(f"({allowed})")
+        lines.append(f"    if ({' && '.join(conds)}) return ROW_{r.mnemonic};")
+    lines.append("    return ROW_ILLEGAL;")
+    lines.append("  endfunction")
+    return lines
 
 
 def sv_params(arch: ArchConfig) -> str:

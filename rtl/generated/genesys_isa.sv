@@ -212,4 +212,193 @@ package genesys_isa;
   localparam int XFER_ST_OBUF_FIRST = 52;  localparam int XFER_ST_OBUF_LAST = 57;
   localparam int XFER_ST_BBUF_FIRST = 58;  localparam int XFER_ST_BBUF_LAST = 63;
 
+  // Fault kinds (isa_spec.errors.FaultKind, in declaration order).
+  localparam logic [3:0] FAULT_ILLEGAL_INSTRUCTION = 4'd0;
+  localparam logic [3:0] FAULT_ADDRESS_OUT_OF_RANGE = 4'd1;
+  localparam logic [3:0] FAULT_MALFORMED_GROUP = 4'd2;
+  localparam logic [3:0] FAULT_BAD_CONFIG = 4'd3;
+  localparam logic [3:0] FAULT_UNIMPLEMENTED = 4'd4;
+  localparam logic [3:0] FAULT_PC_OUT_OF_RANGE = 4'd5;
+
+  // Row ids; decode_row(w) is the row w decodes to (enum values checked), else ROW_ILLEGAL.
+  typedef enum logic [7:0] {
+    ROW_SA_LOOP_CFG = 8'd0,
+    ROW_SA_REDUCTION_LOOP = 8'd1,
+    ROW_SYNC_INST = 8'd2,
+    ROW_BLOCK_END = 8'd3,
+    ROW_SET_LOOP_STRIDE = 8'd4,
+    ROW_SET_BASE_ADDR = 8'd5,
+    ROW_LD_ST = 8'd6,
+    ROW_ADD = 8'd7,
+    ROW_SUB = 8'd8,
+    ROW_MUL = 8'd9,
+    ROW_MACC = 8'd10,
+    ROW_DIV = 8'd11,
+    ROW_MAX = 8'd12,
+    ROW_MIN = 8'd13,
+    ROW_RSHIFT = 8'd14,
+    ROW_LSHIFT = 8'd15,
+    ROW_MOVE = 8'd16,
+    ROW_COND_MOVE_TRUE = 8'd17,
+    ROW_COND_MOVE_FALSE = 8'd18,
+    ROW_NOT = 8'd19,
+    ROW_AND = 8'd20,
+    ROW_OR = 8'd21,
+    ROW_NOP = 8'd22,
+    ROW_RELU = 8'd23,
+    ROW_LEAKY_RELU = 8'd24,
+    ROW_ABS = 8'd25,
+    ROW_SIGN = 8'd26,
+    ROW_SIGMOID = 8'd27,
+    ROW_TANH = 8'd28,
+    ROW_EXP = 8'd29,
+    ROW_LN = 8'd30,
+    ROW_SQRT = 8'd31,
+    ROW_INV_SQRT = 8'd32,
+    ROW_LOG2 = 8'd33,
+    ROW_EQ = 8'd34,
+    ROW_NEQ = 8'd35,
+    ROW_GT = 8'd36,
+    ROW_GTE = 8'd37,
+    ROW_LT = 8'd38,
+    ROW_LTE = 8'd39,
+    ROW_FXP32_TO_FXP16 = 8'd40,
+    ROW_FXP32_TO_FXP8 = 8'd41,
+    ROW_FXP32_TO_FXP4 = 8'd42,
+    ROW_FXP16_TO_FXP32 = 8'd43,
+    ROW_FXP8_TO_FXP32 = 8'd44,
+    ROW_FXP4_TO_FXP32 = 8'd45,
+    ROW_FP32_TO_FP16 = 8'd46,
+    ROW_FP16_TO_FP32 = 8'd47,
+    ROW_FLOOR = 8'd48,
+    ROW_CEIL = 8'd49,
+    ROW_FP32_TO_BF16 = 8'd50,
+    ROW_BF16_TO_FP32 = 8'd51,
+    ROW_DTYPE_CFG_FXP32 = 8'd52,
+    ROW_DTYPE_CFG_FXP16 = 8'd53,
+    ROW_DTYPE_CFG_FXP8 = 8'd54,
+    ROW_DTYPE_CFG_FP32 = 8'd55,
+    ROW_DTYPE_CFG_FP16 = 8'd56,
+    ROW_LD_CONFIG_BASE_ADDR = 8'd57,
+    ROW_LD_CONFIG_BASE_LOOP_ITER = 8'd58,
+    ROW_LD_CONFIG_BASE_LOOP_STRIDE = 8'd59,
+    ROW_LD_CONFIG_TILE_LOOP_ITER = 8'd60,
+    ROW_LD_CONFIG_TILE_LOOP_STRIDE = 8'd61,
+    ROW_LD_START = 8'd62,
+    ROW_LD_CONFIG_TILE_ADDR = 8'd63,
+    ROW_ST_CONFIG_BASE_ADDR = 8'd64,
+    ROW_ST_CONFIG_BASE_LOOP_ITER = 8'd65,
+    ROW_ST_CONFIG_BASE_LOOP_STRIDE = 8'd66,
+    ROW_ST_CONFIG_TILE_LOOP_ITER = 8'd67,
+    ROW_ST_CONFIG_TILE_LOOP_STRIDE = 8'd68,
+    ROW_ST_START = 8'd69,
+    ROW_ST_CONFIG_TILE_ADDR = 8'd70,
+    ROW_BASE_SIGN_EXT = 8'd71,
+    ROW_BASE_LOW = 8'd72,
+    ROW_BASE_HIGH = 8'd73,
+    ROW_BASE_ZEROFILL = 8'd74,
+    ROW_STRIDE_SIGN_EXT = 8'd75,
+    ROW_STRIDE_LOW = 8'd76,
+    ROW_STRIDE_HIGH = 8'd77,
+    ROW_STRIDE_ZEROFILL = 8'd78,
+    ROW_SET_IMM_LOW = 8'd79,
+    ROW_SET_IMM_HIGH = 8'd80,
+    ROW_IMM_SIGN_EXT = 8'd81,
+    ROW_SET_INDEX = 8'd82,
+    ROW_SET_ITER = 8'd83,
+    ROW_SET_INST = 8'd84,
+    ROW_PERM_SET_BASE_ADDR = 8'd85,
+    ROW_PERM_SET_LOOP_ITER = 8'd86,
+    ROW_PERM_SET_LOOP_STRIDE = 8'd87,
+    ROW_PERM_START = 8'd88,
+    ROW_ILLEGAL = 8'd255
+  } row_t;
+
+  function automatic row_t decode_row(input logic [31:0] w);
+    if ((w & SA_LOOP_CFG_MASK) == SA_LOOP_CFG_MATCH) return ROW_SA_LOOP_CFG;
+    if ((w & SA_REDUCTION_LOOP_MASK) == SA_REDUCTION_LOOP_MATCH && (w[1:0] == 2'd0 || w[1:0] == 2'd1 || w[1:0] == 2'd2)) return ROW_SA_REDUCTION_LOOP;
+    if ((w & SYNC_INST_MASK) == SYNC_INST_MATCH) return ROW_SYNC_INST;
+    if ((w & BLOCK_END_MASK) == BLOCK_END_MATCH) return ROW_BLOCK_END;
+    if ((w & SET_LOOP_STRIDE_MASK) == SET_LOOP_STRIDE_MATCH) return ROW_SET_LOOP_STRIDE;
+    if ((w & SET_BASE_ADDR_MASK) == SET_BASE_ADDR_MATCH) return ROW_SET_BASE_ADDR;
+    if ((w & LD_ST_MASK) == LD_ST_MATCH) return ROW_LD_ST;
+    if ((w & ADD_MASK) == ADD_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_ADD;
+    if ((w & SUB_MASK) == SUB_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_SUB;
+    if ((w & MUL_MASK) == MUL_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MUL;
+    if ((w & MACC_MASK) == MACC_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MACC;
+    if ((w & DIV_MASK) == DIV_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_DIV;
+    if ((w & MAX_MASK) == MAX_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MAX;
+    if ((w & MIN_MASK) == MIN_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MIN;
+    if ((w & RSHIFT_MASK) == RSHIFT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_RSHIFT;
+    if ((w & LSHIFT_MASK) == LSHIFT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LSHIFT;
+    if ((w & MOVE_MASK) == MOVE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_MOVE;
+    if ((w & COND_MOVE_TRUE_MASK) == COND_MOVE_TRUE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_COND_MOVE_TRUE;
+    if ((w & COND_MOVE_FALSE_MASK) == COND_MOVE_FALSE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_COND_MOVE_FALSE;
+    if ((w & NOT_MASK) == NOT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_NOT;
+    if ((w & AND_MASK) == AND_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_AND;
+    if ((w & OR_MASK) == OR_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_OR;
+    if ((w & NOP_MASK) == NOP_MATCH) return ROW_NOP;
+    if ((w & RELU_MASK) == RELU_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_RELU;
+    if ((w & LEAKY_RELU_MASK) == LEAKY_RELU_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LEAKY_RELU;
+    if ((w & ABS_MASK) == ABS_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_ABS;
+    if ((w & SIGN_MASK) == SIGN_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_SIGN;
+    if ((w & SQRT_MASK) == SQRT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_SQRT;
+    if ((w & EQ_MASK) == EQ_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_EQ;
+    if ((w & NEQ_MASK) == NEQ_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_NEQ;
+    if ((w & GT_MASK) == GT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_GT;
+    if ((w & GTE_MASK) == GTE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_GTE;
+    if ((w & LT_MASK) == LT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LT;
+    if ((w & LTE_MASK) == LTE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LTE;
+    if ((w & FXP32_TO_FXP16_MASK) == FXP32_TO_FXP16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP32_TO_FXP16;
+    if ((w & FXP32_TO_FXP8_MASK) == FXP32_TO_FXP8_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP32_TO_FXP8;
+    if ((w & FXP32_TO_FXP4_MASK) == FXP32_TO_FXP4_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP32_TO_FXP4;
+    if ((w & FXP16_TO_FXP32_MASK) == FXP16_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP16_TO_FXP32;
+    if ((w & FXP8_TO_FXP32_MASK) == FXP8_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP8_TO_FXP32;
+    if ((w & FXP4_TO_FXP32_MASK) == FXP4_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP4_TO_FXP32;
+    if ((w & FP32_TO_FP16_MASK) == FP32_TO_FP16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FP32_TO_FP16;
+    if ((w & FP16_TO_FP32_MASK) == FP16_TO_FP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FP16_TO_FP32;
+    if ((w & FLOOR_MASK) == FLOOR_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FLOOR;
+    if ((w & CEIL_MASK) == CEIL_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_CEIL;
+    if ((w & FP32_TO_BF16_MASK) == FP32_TO_BF16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FP32_TO_BF16;
+    if ((w & BF16_TO_FP32_MASK) == BF16_TO_FP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_BF16_TO_FP32;
+    if ((w & DTYPE_CFG_FXP32_MASK) == DTYPE_CFG_FXP32_MATCH) return ROW_DTYPE_CFG_FXP32;
+    if ((w & DTYPE_CFG_FXP16_MASK) == DTYPE_CFG_FXP16_MATCH) return ROW_DTYPE_CFG_FXP16;
+    if ((w & DTYPE_CFG_FXP8_MASK) == DTYPE_CFG_FXP8_MATCH) return ROW_DTYPE_CFG_FXP8;
+    if ((w & DTYPE_CFG_FP32_MASK) == DTYPE_CFG_FP32_MATCH) return ROW_DTYPE_CFG_FP32;
+    if ((w & DTYPE_CFG_FP16_MASK) == DTYPE_CFG_FP16_MATCH) return ROW_DTYPE_CFG_FP16;
+    if ((w & LD_CONFIG_BASE_ADDR_MASK) == LD_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_ADDR;
+    if ((w & LD_CONFIG_BASE_LOOP_ITER_MASK) == LD_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_LOOP_ITER;
+    if ((w & LD_CONFIG_BASE_LOOP_STRIDE_MASK) == LD_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_LOOP_STRIDE;
+    if ((w & LD_CONFIG_TILE_LOOP_ITER_MASK) == LD_CONFIG_TILE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_TILE_LOOP_ITER;
+    if ((w & LD_CONFIG_TILE_LOOP_STRIDE_MASK) == LD_CONFIG_TILE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_TILE_LOOP_STRIDE;
+    if ((w & LD_START_MASK) == LD_START_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3) && (w[20:16] == 5'd0 || w[20:16] == 5'd1 || w[20:16] == 5'd2)) return ROW_LD_START;
+    if ((w & LD_CONFIG_TILE_ADDR_MASK) == LD_CONFIG_TILE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_TILE_ADDR;
+    if ((w & ST_CONFIG_BASE_ADDR_MASK) == ST_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_BASE_ADDR;
+    if ((w & ST_CONFIG_BASE_LOOP_ITER_MASK) == ST_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_BASE_LOOP_ITER;
+    if ((w & ST_CONFIG_BASE_LOOP_STRIDE_MASK) == ST_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_BASE_LOOP_STRIDE;
+    if ((w & ST_CONFIG_TILE_LOOP_ITER_MASK) == ST_CONFIG_TILE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_TILE_LOOP_ITER;
+    if ((w & ST_CONFIG_TILE_LOOP_STRIDE_MASK) == ST_CONFIG_TILE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_TILE_LOOP_STRIDE;
+    if ((w & ST_START_MASK) == ST_START_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3) && (w[20:16] == 5'd0 || w[20:16] == 5'd1 || w[20:16] == 5'd2)) return ROW_ST_START;
+    if ((w & ST_CONFIG_TILE_ADDR_MASK) == ST_CONFIG_TILE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_TILE_ADDR;
+    if ((w & BASE_SIGN_EXT_MASK) == BASE_SIGN_EXT_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_SIGN_EXT;
+    if ((w & BASE_LOW_MASK) == BASE_LOW_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_LOW;
+    if ((w & BASE_HIGH_MASK) == BASE_HIGH_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_HIGH;
+    if ((w & BASE_ZEROFILL_MASK) == BASE_ZEROFILL_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_ZEROFILL;
+    if ((w & STRIDE_SIGN_EXT_MASK) == STRIDE_SIGN_EXT_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_SIGN_EXT;
+    if ((w & STRIDE_LOW_MASK) == STRIDE_LOW_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_LOW;
+    if ((w & STRIDE_HIGH_MASK) == STRIDE_HIGH_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_HIGH;
+    if ((w & STRIDE_ZEROFILL_MASK) == STRIDE_ZEROFILL_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_ZEROFILL;
+    if ((w & SET_IMM_LOW_MASK) == SET_IMM_LOW_MATCH) return ROW_SET_IMM_LOW;
+    if ((w & SET_IMM_HIGH_MASK) == SET_IMM_HIGH_MATCH) return ROW_SET_IMM_HIGH;
+    if ((w & IMM_SIGN_EXT_MASK) == IMM_SIGN_EXT_MATCH) return ROW_IMM_SIGN_EXT;
+    if ((w & SET_INDEX_MASK) == SET_INDEX_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_SET_INDEX;
+    if ((w & SET_ITER_MASK) == SET_ITER_MATCH) return ROW_SET_ITER;
+    if ((w & SET_INST_MASK) == SET_INST_MATCH) return ROW_SET_INST;
+    if ((w & PERM_SET_BASE_ADDR_MASK) == PERM_SET_BASE_ADDR_MATCH) return ROW_PERM_SET_BASE_ADDR;
+    if ((w & PERM_SET_LOOP_ITER_MASK) == PERM_SET_LOOP_ITER_MATCH) return ROW_PERM_SET_LOOP_ITER;
+    if ((w & PERM_SET_LOOP_STRIDE_MASK) == PERM_SET_LOOP_STRIDE_MATCH) return ROW_PERM_SET_LOOP_STRIDE;
+    if ((w & PERM_START_MASK) == PERM_START_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_PERM_START;
+    return ROW_ILLEGAL;
+  endfunction
+
 endpackage

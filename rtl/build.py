@@ -1,0 +1,72 @@
+"""Verilator build of the NPU into a shared library, cached by a hash of everything it depends on."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from isa_spec import ArchConfig, GenesysError
+from isa_spec.gen import sv_params
+
+RTL = Path(__file__).resolve().parent
+ROOT = RTL.parent
+SOURCES = [RTL / "generated" / "genesys_isa.sv", *(RTL / "src" / n for n in ("pe.sv", "systolic_array.sv", "tandem_lane.sv", "npu.sv"))]
+HARNESS = RTL / "harness" / "npu_harness.cpp"
+CACHE = Path(os.environ.get("GENESYS_RTL_CACHE", ROOT / "build" / "rtl"))
+VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0"]
+CXXFLAGS = ["-O2", "-fPIC", "-std=c++17"]
+
+
+class RtlBuildError(GenesysError):
+    """Verilator or the C++ compiler failed."""
+
+
+def verilator_root() -> Path:
+    out = subprocess.run(["verilator", "--getenv", "VERILATOR_ROOT"], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
+def build_key(arch: ArchConfig) -> str:
+    h = hashlib.sha256()
+    for p in [*SOURCES, HARNESS]:
+        h.update(p.read_bytes())
+    h.update(sv_params(arch).encode())
+    h.update(" ".join(VERILATOR_FLAGS + CXXFLAGS).encode())
+    h.update(subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.encode())
+    return h.hexdigest()[:16]
+
+
+def library(arch: ArchConfig, log=print) -> Path:  # noqa: ANN001
+    """The path of the built shared library for `arch`, building it if it is not cached."""
+    if shutil.which("verilator") is None or shutil.which("g++") is None:
+        raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
+    target = CACHE / f"{arch.name}-{build_key(arch)}" / "libnpu.so"
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{arch.name}-", dir=CACHE))
+    log(f"[rtl] building the {arch.name} NPU with Verilator (cached afterwards) ...")
+    (work / "params.svh").write_text(sv_params(arch))
+    obj = work / "obj"
+    run([ "verilator", *VERILATOR_FLAGS, f"-I{work}", *map(str, SOURCES), "--Mdir", str(obj),
+          "-CFLAGS", " ".join(CXXFLAGS), "--build", "-j", "2"], work)  # fmt: skip
+    inc = verilator_root() / "include"
+    runtime = [str(inc / "verilated.cpp"), str(inc / "verilated_threads.cpp")]
+    run(["g++", "-shared", *CXXFLAGS, f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
+         str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")
+    os.replace(target.parent / "libnpu.so.tmp", target)
+    shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def run(cmd: list[str], cwd: Path) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-20:]
+        raise RtlBuildError(f"{cmd[0]} failed:\n" + "\n".join(tail))

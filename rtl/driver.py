@@ -1,0 +1,128 @@
+"""The Python side of the C ABI: load the Verilated NPU, move memory in bulk, run, and turn
+its commit trace into the spec's record types."""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from isa_spec import ArchConfig, Buffer, DmaRecord, FaultRecord, Namespace, Record, TileRecord, Unit, VectorRecord
+from isa_spec.errors import FaultKind
+
+from .build import library
+
+TR_DMA, TR_TILE, TR_VWRITE, TR_FLUSH, TR_FAULT = 1, 2, 3, 4, 5
+_HEADER = struct.Struct("<5I2I4I")
+FAULT_KINDS = list(FaultKind)
+RUNNING, HALTED, FAULTED = 0, 1, 2
+
+_LIBS: dict[Path, ctypes.CDLL] = {}
+
+
+def _load(path: Path) -> ctypes.CDLL:
+    if path not in _LIBS:
+        lib = ctypes.CDLL(str(path))
+        lib.npu_new.restype = ctypes.c_void_p
+        lib.npu_new.argtypes = [ctypes.c_uint32, ctypes.c_uint32]
+        lib.npu_free.argtypes = [ctypes.c_void_p]
+        lib.npu_write_imem.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32]
+        lib.npu_write_dram.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64]
+        lib.npu_read_dram.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64]
+        lib.npu_run.restype = ctypes.c_int
+        lib.npu_run.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint64]
+        lib.npu_cycles.restype = ctypes.c_uint64
+        lib.npu_cycles.argtypes = [ctypes.c_void_p]
+        lib.npu_trace_size.restype = ctypes.c_uint64
+        lib.npu_trace_size.argtypes = [ctypes.c_void_p]
+        lib.npu_trace_take.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        _LIBS[path] = lib
+    return _LIBS[path]
+
+
+class RtlModel:
+    """One Verilated NPU instance (fresh state: zeroed memories and registers)."""
+
+    def __init__(self, arch: ArchConfig):
+        self.arch = arch
+        self.lib = _load(library(arch))
+        self.handle = self.lib.npu_new(arch.rows, arch.cols)
+        self.pending: dict[int, tuple[str, list[int], list[bytes]]] = {}
+
+    def __del__(self) -> None:
+        if getattr(self, "handle", None):
+            self.lib.npu_free(self.handle)
+            self.handle = None
+
+    def load_program(self, words: list[int]) -> None:
+        arr = np.asarray(words, np.uint32)
+        self.lib.npu_write_imem(self.handle, arr.ctypes.data, len(arr))
+        self.prog_len = min(len(words), self.arch.imem_depth)
+
+    def write_dram(self, addr: int, data: bytes) -> None:
+        buf = np.frombuffer(data, np.uint8)
+        self.lib.npu_write_dram(self.handle, addr, buf.ctypes.data, len(buf))
+
+    def read_dram(self, addr: int, nbytes: int) -> bytes:
+        out = np.empty(nbytes, np.uint8)
+        self.lib.npu_read_dram(self.handle, addr, out.ctypes.data, nbytes)
+        return out.tobytes()
+
+    @property
+    def cycles(self) -> int:
+        return int(self.lib.npu_cycles(self.handle))
+
+    def run(self, commit: Callable[[Record], None], chunk: int = 1 << 20) -> tuple[int, FaultRecord | None]:
+        """Run to the end, passing each record to `commit` as it arrives (in chunks of cycles)."""
+        fault = None
+        while True:
+            status = self.lib.npu_run(self.handle, self.prog_len, chunk)
+            for rec in self._records():
+                if isinstance(rec, FaultRecord):
+                    fault = rec
+                commit(rec)
+            if status != RUNNING:
+                return status, fault
+
+    def _records(self) -> Iterator[Record]:
+        n = int(self.lib.npu_trace_size(self.handle))
+        if not n:
+            return
+        raw = np.empty(n, np.uint8)
+        self.lib.npu_trace_take(self.handle, raw.ctypes.data)
+        blob = raw.tobytes()
+        pos = 0
+        while pos < len(blob):
+            kind, unit, pc, direction, space, a_lo, a_hi, b, c, d, size = _HEADER.unpack_from(blob, pos)
+            pos += _HEADER.size
+            data = blob[pos : pos + size]
+            pos += size
+            yield from self._convert(kind, unit, pc, direction, space, a_lo | a_hi << 32, b, c, d, data)
+
+    def _convert(self, kind: int, unit: int, pc: int, direction: int, space: int, a: int, b: int, c: int,
+                 d: int, data: bytes) -> Iterator[Record]:  # fmt: skip
+        if kind == TR_DMA:
+            name = Buffer(space).name if unit == 0 else Namespace(space).name
+            yield DmaRecord(Unit.SA if unit == 0 else Unit.TANDEM, pc, "ST" if direction else "LD", name, a, b, data)
+        elif kind == TR_TILE:
+            yield TileRecord(pc, d, b, data)
+        elif kind == TR_VWRITE:
+            space_name, addrs, values = self.pending.setdefault(pc, (Namespace(space).name, [], []))
+            addrs.append(b)
+            values.append(data)
+            if c & 1:
+                yield from self._flush()
+        elif kind == TR_FLUSH:
+            yield from self._flush()
+        elif kind == TR_FAULT:
+            yield from self._flush()
+            yield FaultRecord(Unit.SA if unit == 0 else Unit.TANDEM, pc, FAULT_KINDS[space].value)
+
+    def _flush(self) -> Iterator[Record]:
+        for pc in sorted(self.pending):
+            space, addrs, values = self.pending[pc]
+            yield VectorRecord(pc, space, tuple(addrs), b"".join(values))
+        self.pending.clear()

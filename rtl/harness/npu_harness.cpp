@@ -1,0 +1,174 @@
+// C ABI around the Verilated NPU: bulk memory access, a clock loop in C++, and the commit
+// trace turned into a byte stream the Python driver parses (see rtl/driver.py).
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "Vnpu.h"
+#include "Vnpu___024root.h"
+#include "Vnpu_npu.h"
+#include "verilated.h"
+
+namespace {
+
+enum : uint32_t { TR_DMA = 1, TR_TILE = 2, TR_VWRITE = 3, TR_FLUSH = 4, TR_FAULT = 5 };
+enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };
+enum : uint32_t { BUF_WBUF = 0, BUF_IBUF = 1, BUF_OBUF = 2, BUF_BBUF = 3 };
+
+struct Npu {
+    VerilatedContext ctx;
+    Vnpu* top = nullptr;
+    uint64_t cycles = 0;
+    bool started = false;
+    std::vector<uint8_t> trace;
+    uint32_t rows, cols;
+};
+
+void tick(Npu* n) {
+    n->top->clk = 0;
+    n->top->eval();
+    n->top->clk = 1;
+    n->top->eval();
+    n->cycles++;
+}
+
+void put32(std::vector<uint8_t>& v, uint32_t x) {
+    for (int i = 0; i < 4; i++) v.push_back(uint8_t(x >> (8 * i)));
+}
+
+// Bytes of buffer word `addr` of debug space `sel` (word size `bytes`).
+void read_word(Npu* n, uint32_t sel, uint32_t addr, uint32_t bytes, std::vector<uint8_t>& out) {
+    n->top->dbg_sel = sel;
+    n->top->dbg_addr = addr;
+    n->top->eval();
+    for (uint32_t i = 0; i < bytes; i++) out.push_back(uint8_t(n->top->dbg_data[i / 4] >> (8 * (i % 4))));
+}
+
+uint32_t buffer_word_bytes(Npu* n, uint32_t buf) {
+    switch (buf) {
+        case BUF_IBUF: return n->rows;
+        case BUF_WBUF: return n->rows * n->cols;
+        default: return 4 * n->cols;
+    }
+}
+
+uint32_t buffer_dbg(uint32_t buf) {
+    switch (buf) {
+        case BUF_IBUF: return DBG_IBUF;
+        case BUF_WBUF: return DBG_WBUF;
+        case BUF_BBUF: return DBG_BBUF;
+        default: return DBG_OBUF;
+    }
+}
+
+void dram_bytes(Npu* n, uint64_t addr, uint64_t len, std::vector<uint8_t>& out) {
+    for (uint64_t i = 0; i < len; i++) out.push_back(n->top->rootp->npu->dram[addr + i]);
+}
+
+// Serialise the event on the trace port (sampled after a clock edge) with its data.
+void record(Npu* n) {
+    Vnpu* t = n->top;
+    uint32_t kind = t->trace_kind, unit = t->trace_unit, dir = t->trace_dir, space = t->trace_space;
+    uint64_t a = t->trace_a;
+    uint32_t b = t->trace_b, c = t->trace_c, d = t->trace_d, pc = t->trace_pc;
+    std::vector<uint8_t> data;
+    if (kind == TR_DMA && unit == 0) {
+        uint32_t wb = buffer_word_bytes(n, space);
+        if (dir == 0)
+            for (uint32_t w = 0; w < c; w++) read_word(n, buffer_dbg(space), b + w, wb, data);
+        else
+            dram_bytes(n, a, uint64_t(c) * wb, data);
+    } else if (kind == TR_DMA) {
+        if (dir == 0) {
+            std::vector<uint8_t> word;
+            for (uint32_t w = 0; w < c; w++) {
+                word.clear();
+                read_word(n, DBG_VMEM1 + (space - 2), b + w, 4 * n->cols, word);
+                for (uint32_t l = 0; l < n->cols; l++)
+                    for (uint32_t i = 0; i < d; i++) data.push_back(word[4 * l + i]);
+            }
+        } else {
+            dram_bytes(n, a, uint64_t(c) * n->cols * d, data);
+        }
+    } else if (kind == TR_TILE) {
+        for (uint32_t w = b; w < c; w++) read_word(n, DBG_OBUF, w, 4 * n->cols, data);
+    } else if (kind == TR_VWRITE) {
+        read_word(n, DBG_VMEM1 + (space - 2), b, 4 * n->cols, data);
+    }
+    std::vector<uint8_t>& out = n->trace;
+    for (uint32_t x : {kind, unit, pc, dir, space}) put32(out, x);
+    put32(out, uint32_t(a));
+    put32(out, uint32_t(a >> 32));
+    for (uint32_t x : {b, c, d, uint32_t(data.size())}) put32(out, x);
+    out.insert(out.end(), data.begin(), data.end());
+}
+
+}  // namespace
+
+extern "C" {
+
+void* npu_new(uint32_t rows, uint32_t cols) {
+    Npu* n = new Npu;
+    n->ctx.randReset(0);  // every register and memory starts at zero, as in the spec
+    n->top = new Vnpu{&n->ctx};
+    n->rows = rows;
+    n->cols = cols;
+    n->top->rst = 1;
+    tick(n);
+    tick(n);
+    n->top->rst = 0;
+    n->cycles = 0;
+    return n;
+}
+
+void npu_free(void* h) {
+    Npu* n = static_cast<Npu*>(h);
+    n->top->final();
+    delete n->top;
+    delete n;
+}
+
+void npu_write_imem(void* h, const uint32_t* words, uint32_t count) {
+    Npu* n = static_cast<Npu*>(h);
+    for (uint32_t i = 0; i < count; i++) n->top->rootp->npu->imem[i] = words[i];
+}
+
+void npu_write_dram(void* h, uint64_t addr, const uint8_t* data, uint64_t len) {
+    Npu* n = static_cast<Npu*>(h);
+    std::memcpy(&n->top->rootp->npu->dram[addr], data, len);
+}
+
+void npu_read_dram(void* h, uint64_t addr, uint8_t* out, uint64_t len) {
+    Npu* n = static_cast<Npu*>(h);
+    std::memcpy(out, &n->top->rootp->npu->dram[addr], len);
+}
+
+// Run up to `max_cycles` more cycles. Returns 0 still running, 1 halted, 2 halted on a fault.
+int npu_run(void* h, uint32_t prog_len, uint64_t max_cycles) {
+    Npu* n = static_cast<Npu*>(h);
+    Vnpu* t = n->top;
+    if (!n->started) {
+        n->started = true;
+        t->prog_len = prog_len;
+        t->start = 1;
+        tick(n);
+        t->start = 0;
+    }
+    for (uint64_t i = 0; i < max_cycles && !t->halted; i++) {
+        tick(n);
+        if (t->trace_valid) record(n);
+    }
+    return t->halted ? (t->faulted ? 2 : 1) : 0;
+}
+
+uint64_t npu_cycles(void* h) { return static_cast<Npu*>(h)->cycles; }
+
+uint64_t npu_trace_size(void* h) { return static_cast<Npu*>(h)->trace.size(); }
+
+void npu_trace_take(void* h, uint8_t* out) {
+    Npu* n = static_cast<Npu*>(h);
+    std::memcpy(out, n->trace.data(), n->trace.size());
+    n->trace.clear();
+}
+
+}  // extern "C"

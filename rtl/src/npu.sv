@@ -1,0 +1,902 @@
+// The NPU: instruction sequencer, systolic-array block controller with its address walkers
+// and DMA, the Tandem processor (iterator tables, nested loops, lanes, DMA), and a
+// commit-trace port. A multi-cycle implementation: correctness first, one step at a time.
+//
+// The harness loads `imem` and `dram` (public arrays) before pulsing `start`, samples the
+// trace port after every clock edge and reads buffer words through the debug port.
+`include "params.svh"
+
+module npu
+  import genesys_isa::*;
+#(
+    localparam int N = ARRAY_N,
+    localparam int M = ARRAY_M,
+    localparam int IW = N * 8,          // IBUF word bits
+    localparam int WW = N * M * 8,      // WBUF word bits
+    localparam int VW = M * 32,         // BBUF/OBUF/VMEM word bits
+    localparam int DBG_W0 = WW > VW ? WW : VW,
+    localparam int DBG_W = DBG_W0 > 128 ? DBG_W0 : 128  // always a wide word for the harness
+) (
+    input  logic             clk,
+    input  logic             rst,
+    input  logic             start,
+    input  logic [31:0]      prog_len,
+    output logic             halted,
+    output logic             faulted,
+    output logic             trace_valid,
+    output logic [3:0]       trace_kind,   // TR_*
+    output logic             trace_unit,   // 0 SA, 1 Tandem
+    output logic [31:0]      trace_pc,
+    output logic             trace_dir,    // 0 LD, 1 ST
+    output logic [3:0]       trace_space,  // SA buffer code, Tandem namespace, or fault kind
+    output logic [63:0]      trace_a,      // DRAM byte address
+    output logic [31:0]      trace_b,      // first buffer word / written word / OBUF lo
+    output logic [31:0]      trace_c,      // words moved / OBUF hi / flush-after flag
+    output logic [31:0]      trace_d,      // tile number / DMA element bytes
+    input  logic [2:0]       dbg_sel,      // 0 IBUF 1 WBUF 2 BBUF 3 OBUF 4 VMEM1 5 VMEM2
+    input  logic [31:0]      dbg_addr,
+    output logic [DBG_W-1:0] dbg_data
+);
+  localparam logic [3:0] TR_DMA = 4'd1, TR_TILE = 4'd2, TR_VWRITE = 4'd3, TR_FLUSH = 4'd4, TR_FAULT = 4'd5;
+
+  typedef logic [$clog2(IBUF_DEPTH)-1:0] ibuf_idx_t;
+  typedef logic [$clog2(WBUF_DEPTH)-1:0] wbuf_idx_t;
+  typedef logic [$clog2(BBUF_DEPTH)-1:0] bbuf_idx_t;
+  typedef logic [$clog2(OBUF_DEPTH)-1:0] obuf_idx_t;
+  typedef logic [$clog2(VMEM_DEPTH)-1:0] vmem_idx_t;
+  typedef logic [$clog2(DRAM_BYTES)-1:0] dram_idx_t;
+
+  // ---- memories -------------------------------------------------------------------------------
+  logic [31:0] imem [IMEM_DEPTH] /*verilator public*/;
+  logic [7:0]  dram [DRAM_BYTES] /*verilator public*/;
+  logic [IW-1:0] ibuf [IBUF_DEPTH];
+  logic [WW-1:0] wbuf [WBUF_DEPTH];
+  logic [VW-1:0] bbuf [BBUF_DEPTH];
+  logic [VW-1:0] obuf [OBUF_DEPTH];
+  logic [VW-1:0] vmem [2][VMEM_DEPTH];
+  logic signed [31:0] imm [IMM_DEPTH];
+
+  always_comb begin
+    dbg_data = '0;
+    unique case (dbg_sel)
+      3'd0: if (dbg_addr < IBUF_DEPTH) dbg_data = DBG_W'(ibuf[dbg_addr]);
+      3'd1: if (dbg_addr < WBUF_DEPTH) dbg_data = DBG_W'(wbuf[dbg_addr]);
+      3'd2: if (dbg_addr < BBUF_DEPTH) dbg_data = DBG_W'(bbuf[dbg_addr]);
+      3'd3: if (dbg_addr < OBUF_DEPTH) dbg_data = DBG_W'(obuf[dbg_addr]);
+      3'd4: if (dbg_addr < VMEM_DEPTH) dbg_data = DBG_W'(vmem[0][dbg_addr]);
+      3'd5: if (dbg_addr < VMEM_DEPTH) dbg_data = DBG_W'(vmem[1][dbg_addr]);
+      default: dbg_data = '0;
+    endcase
+  end
+
+  // ---- sequencer state ----------------------------------------------------------------------
+  typedef enum logic [5:0] {
+    S_IDLE, S_FETCH, S_DECODE, S_GROUP_TAIL, S_GROUP_CHECK, S_ADVANCE, S_FAULT, S_HALT,
+    S_SA_END, S_TILE_BEGIN, S_XFER_PICK, S_REQ, S_MOVE, S_COMP_BEGIN, S_STEP, S_STEP_WAIT, S_TILE_END,
+    S_LANE, S_DMA_START, S_DMA_REQ, S_DMA_MOVE
+  } state_t;
+  typedef enum logic [1:0] {MODE_TOP, MODE_SA, MODE_SIMD} mode_t;
+
+  state_t state;
+  mode_t mode;
+  logic [31:0] pc, last_fetch, group_start, group_end;
+  logic [31:0] ir, head, tail;
+  logic tail_fetched;
+  row_t row;
+  assign row = decode_row(ir);
+
+  // ---- systolic-array block configuration ------------------------------------------------------
+  logic [5:0]  tile_id [8];
+  logic [16:0] tile_n  [8];
+  logic [3:0]  ntile;
+  logic [5:0]  comp_id [8];
+  logic [16:0] comp_n  [8];
+  logic [3:0]  ncomp;
+  logic [5:0]  xfer_id [8][6];
+  logic [16:0] xfer_n  [8][6];
+  logic [2:0]  nxfer   [8];
+  logic [63:0] declared, reduction;
+  logic        dup_loop, dup_xfer;
+  logic [31:0] stride_mem [1024];         // {access, buffer, loop id}
+  logic [1023:0] stride_v;                // entries written in this group
+  logic [31:0] sa_base [4];
+  logic [15:0] stride_low, base_low;
+  logic        x_dir  [8];
+  logic [1:0]  x_buf  [8];
+  logic [15:0] x_size [8];
+  logic [3:0]  nx;
+  logic [7:0]  have_x;                    // {dir, buffer}
+
+  // ---- systolic-array block execution ------------------------------------------------------------
+  logic [16:0] tix [8];
+  logic [16:0] xix [6];
+  logic [16:0] cix [8];
+  logic [3:0]  xj;
+  logic        st_phase, first_outer, has_bias;
+  logic [31:0] buf_ptr, wcount, tile_no, lo, hi;
+  logic [63:0] req_addr;
+  logic [31:0] a_ibuf, a_wbuf, a_obuf_wr;
+  logic [VW-1:0] acc_in;
+  logic        arr_in_valid, arr_out_valid;
+  logic [IW-1:0] arr_act;
+  logic [WW-1:0] arr_wgt;
+  logic [VW-1:0] arr_psum;
+
+  systolic_array #(.N(N), .M(M)) u_array (
+      .clk, .rst, .in_valid(arr_in_valid), .act(arr_act), .wgt(arr_wgt), .out_valid(arr_out_valid),
+      .psum(arr_psum));
+
+  function automatic logic [31:0] stride(input logic [1:0] access, input logic [1:0] b, input logic [5:0] lid);
+    return stride_v[{access, b, lid}] ? stride_mem[{access, b, lid}] : '0;
+  endfunction
+
+  function automatic int unsigned word_bytes(input logic [1:0] b);
+    unique case (b)
+      BUF_WBUF[1:0]: return N * M;
+      BUF_IBUF[1:0]: return N;
+      default:       return 4 * M;
+    endcase
+  endfunction
+
+  function automatic int unsigned depth_of(input logic [1:0] b);
+    unique case (b)
+      BUF_WBUF[1:0]: return WBUF_DEPTH;
+      BUF_IBUF[1:0]: return IBUF_DEPTH;
+      BUF_BBUF[1:0]: return BBUF_DEPTH;
+      default:       return OBUF_DEPTH;
+    endcase
+  endfunction
+
+  // DRAM byte address of the current request of transfer xj.
+  logic [63:0] sa_req_addr;
+  always_comb begin
+    logic [2:0] slot;
+    logic [1:0] acc;
+    slot = {x_dir[xj], x_buf[xj]};
+    acc = {1'b0, x_dir[xj]};
+    sa_req_addr = 64'(sa_base[x_buf[xj]]);
+    for (int k = 0; k < 8; k++)
+      if (k < int'(ntile)) sa_req_addr += 64'(stride(acc, x_buf[xj], tile_id[k])) * 64'(tix[k]);
+    for (int k = 0; k < 6; k++)
+      if (k < int'(nxfer[slot])) sa_req_addr += 64'(stride(acc, x_buf[xj], xfer_id[slot][k])) * 64'(xix[k]);
+  end
+
+  // Buffer word addresses of the current array step: IBUF, WBUF, BBUF, OBUF read; OBUF write.
+  logic [63:0] step_addr [5];
+  logic [2:0]  step_bad;                  // first out-of-range access + 1, 0 if none
+  logic        step_first;
+  always_comb begin
+    logic [1:0] acc [5];
+    logic [1:0] b [5];
+    acc = '{ACC_RD[1:0], ACC_RD[1:0], ACC_RD[1:0], ACC_RD[1:0], ACC_WR[1:0]};
+    b = '{BUF_IBUF[1:0], BUF_WBUF[1:0], BUF_BBUF[1:0], BUF_OBUF[1:0], BUF_OBUF[1:0]};
+    step_bad = 3'd0;
+    for (int j = 4; j >= 0; j--) begin
+      step_addr[j] = '0;
+      for (int k = 0; k < 8; k++)
+        if (k < int'(ncomp)) step_addr[j] += 64'(stride(acc[j], b[j], comp_id[k])) * 64'(cix[k]);
+      if (step_addr[j] >= 64'(depth_of(b[j]))) step_bad = 3'(j + 1);
+    end
+    step_first = first_outer;
+    for (int k = 0; k < 8; k++)
+      if (k < int'(ncomp) && reduction[comp_id[k]] && cix[k] != 0) step_first = 1'b0;
+  end
+
+  // ---- Tandem state ---------------------------------------------------------------------------------
+  logic signed [31:0] it_base [4][32];
+  logic signed [31:0] it_stride [4][32];
+  logic [15:0] iter_latch, dma_low;
+  logic [5:0]  int_bits [3];              // dst, src1, src2 integer bits
+  logic [31:0] dma_base [2][2];
+  logic [15:0] dma_tile_addr [2][2];
+  logic [31:0] dma_iter_v [2][2];
+  logic [16:0] dma_iters [2][2][32];
+  logic [31:0] dma_stride [2][2][32];
+  logic [31:0] dma_stride_v [2][2];
+  logic        dma_baseloop [2][2];
+  logic [7:0]  loop_v;
+  logic [15:0] loop_iters [8];
+  logic [7:0]  bind_v;
+  logic [2:0]  bind_ns [8][3];
+  logic [4:0]  bind_idx [8][3];
+  logic [2:0]  cur_level;
+  logic [3:0]  depth;                     // active loop levels
+  logic [2:0]  st_level [8];
+  logic [15:0] st_i [8];
+  logic [15:0] st_n [8];
+  logic [31:0] st_start [8];
+  logic [31:0] st_end [8];
+
+  // Operand addresses: base of (ns, idx) + sum over active levels of index x bound stride.
+  function automatic logic signed [63:0] operand_addr(input logic [2:0] ns, input logic [4:0] idx, input int pos);
+    logic signed [63:0] a;
+    a = 64'(it_base[ns[1:0]][idx]);
+    for (int k = 0; k < 8; k++)
+      if (k < int'(depth) && bind_v[st_level[k]] && bind_ns[st_level[k]][pos] != NS_IMM[2:0])
+        a += 64'(it_stride[bind_ns[st_level[k]][pos][1:0]][bind_idx[st_level[k]][pos]]) * 64'(st_i[k]);
+    return a;
+  endfunction
+
+  // One Tandem operand: fault (0 none, else FAULT_* + 1) and lane values.
+  function automatic logic [4:0] operand_fault(input logic [2:0] ns, input logic [4:0] idx, input int pos);
+    logic signed [63:0] a;
+    if (ns == NS_IMM[2:0]) return idx >= IMM_DEPTH ? 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1 : 5'd0;
+    if (ns == NS_IBUF[2:0]) return 5'(FAULT_UNIMPLEMENTED) + 5'd1;
+    a = operand_addr(ns, idx, pos);
+    if (a < 0 || a >= 64'(ns == NS_OBUF[2:0] ? OBUF_DEPTH : VMEM_DEPTH)) return 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1;
+    return 5'd0;
+  endfunction
+
+  function automatic logic [VW-1:0] operand_value(input logic [2:0] ns, input logic [4:0] idx, input int pos);
+    logic [63:0] a;
+    logic [VW-1:0] v;
+    if (ns == NS_IMM[2:0]) begin
+      for (int l = 0; l < M; l++) v[32*l +: 32] = imm[idx];
+      return v;
+    end
+    a = 64'(operand_addr(ns, idx, pos));
+    if (ns == NS_OBUF[2:0]) return obuf[a[15:0]];
+    return vmem[ns[0] ? 1 : 0][a[15:0]];
+  endfunction
+
+  logic one_source, reads_dst;
+  assign one_source = row inside {ROW_MOVE, ROW_NOT, ROW_RELU, ROW_ABS, ROW_SIGN, ROW_FXP32_TO_FXP16,
+                                  ROW_FXP32_TO_FXP8, ROW_FXP32_TO_FXP4, ROW_FXP16_TO_FXP32,
+                                  ROW_FXP8_TO_FXP32, ROW_FXP4_TO_FXP32};
+  assign reads_dst = row inside {ROW_MACC, ROW_COND_MOVE_TRUE, ROW_COND_MOVE_FALSE};
+
+  logic [VW-1:0] lane_a, lane_b, lane_d, lane_y;
+  logic [M-1:0]  lane_impl;
+  logic signed [7:0] mul_shift;
+  assign mul_shift = 8'(6'd32 - int_bits[1]) + 8'(6'd32 - int_bits[2]) - 8'(6'd32 - int_bits[0]);
+  assign lane_a = operand_value(ir[15:13], ir[12:8], 1);
+  assign lane_b = one_source ? '0 : operand_value(ir[7:5], ir[4:0], 2);
+  assign lane_d = operand_value(ir[23:21], ir[20:16], 0);
+  for (genvar l = 0; l < M; l++) begin : g_lane
+    tandem_lane u_lane (.row, .a(lane_a[32*l +: 32]), .b(lane_b[32*l +: 32]), .d(lane_d[32*l +: 32]),
+                        .shift(mul_shift), .y(lane_y[32*l +: 32]), .implemented(lane_impl[l]));
+  end
+
+  // The first fault of a lane instruction, in the spec's order (0: none, else FAULT_* + 1).
+  logic [4:0] lane_fault;
+  always_comb begin
+    lane_fault = 5'd0;
+    if (!lane_impl[0]) lane_fault = 5'(FAULT_UNIMPLEMENTED) + 5'd1;
+    if (lane_fault == 0) lane_fault = operand_fault(ir[15:13], ir[12:8], 1);
+    if (lane_fault == 0 && !one_source) lane_fault = operand_fault(ir[7:5], ir[4:0], 2);
+    if (lane_fault == 0 && reads_dst) lane_fault = operand_fault(ir[23:21], ir[20:16], 0);
+    if (lane_fault == 0) lane_fault = operand_fault(ir[23:21], ir[20:16], 0);
+  end
+
+  // ---- Tandem DMA ----------------------------------------------------------------------------------
+  logic        dma_d, dma_n;
+  logic [1:0]  dma_w;
+  logic [15:0] dma_size;
+  logic [16:0] dx [32];
+  logic [31:0] dma_word;
+  logic [63:0] dma_addr;
+  always_comb begin
+    dma_addr = 64'(dma_base[dma_d][dma_n]);
+    for (int k = 0; k < 32; k++)
+      if (dma_iter_v[dma_d][dma_n][k] && dma_stride_v[dma_d][dma_n][k])
+        dma_addr += 64'(dma_stride[dma_d][dma_n][k]) * 64'(dx[k]);
+  end
+  int unsigned elem_bytes;
+  assign elem_bytes = dma_w == 2'd0 ? 1 : dma_w == 2'd1 ? 2 : 4;
+
+  // ---- helpers for the sequential block -------------------------------------------------------------
+  logic fault_req;
+  logic [3:0] fault_kind;
+  logic fault_unit;
+  logic [31:0] fault_pc;
+
+  function automatic logic unit_of(input logic [31:0] word);
+    return word[31:28] >= 4'd9 ? 1'b0 : 1'b1;
+  endfunction
+
+  logic [2:0] cur_slot;
+  assign cur_slot = {x_dir[xj], x_buf[xj]};
+
+  always_ff @(posedge clk) begin
+    logic done;
+    trace_valid <= 1'b0;
+    arr_in_valid <= 1'b0;
+    if (rst) begin
+      state <= S_IDLE;
+      halted <= 1'b0;
+      faulted <= 1'b0;
+      int_bits <= '{6'd32, 6'd32, 6'd32};
+      iter_latch <= '0;  // iterator tables, IMM and memories start at zero (the harness zero-initialises)
+    end else begin
+      unique case (state)
+        S_IDLE: if (start) begin
+          pc <= '0;
+          mode <= MODE_TOP;
+          depth <= '0;
+          state <= S_FETCH;
+        end
+
+        S_FETCH: begin
+          if (mode == MODE_SIMD && depth == 0 && pc >= group_end) begin
+            pc <= group_end + 1;
+            mode <= MODE_TOP;
+          end else if (mode == MODE_SA && pc == group_end) begin
+            state <= S_SA_END;
+          end else if (pc >= prog_len || pc >= IMEM_DEPTH) begin
+            fault(FAULT_PC_OUT_OF_RANGE, 1'b0, pc);
+          end else begin
+            ir <= imem[pc[$clog2(IMEM_DEPTH)-1:0]];
+            last_fetch <= pc;
+            state <= S_DECODE;
+          end
+        end
+
+        S_DECODE: begin
+          if (row == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(ir), pc);
+          else unique case (mode)
+            MODE_TOP: decode_top();
+            MODE_SA: decode_sa();
+            default: decode_simd();
+          endcase
+        end
+
+        S_GROUP_TAIL: begin
+          tail_fetched <= group_end < prog_len;
+          if (group_end < prog_len) begin
+            tail <= imem[group_end[$clog2(IMEM_DEPTH)-1:0]];
+            last_fetch <= group_end;
+          end
+          state <= S_GROUP_CHECK;
+        end
+
+        S_GROUP_CHECK: begin
+          if (tail_fetched && decode_row(tail) == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(tail), group_end);
+          else if (head[25]) fault(FAULT_UNIMPLEMENTED, 1'b0, group_start);
+          else if (!tail_fetched || decode_row(tail) != ROW_SYNC_INST || !tail[26]
+                   || tail[27] != head[27] || tail[21:0] != head[21:0])
+            fault(FAULT_MALFORMED_GROUP, 1'b0, group_start);
+          else begin
+            if (head[27]) begin
+              mode <= MODE_SIMD;
+              dma_low <= '0;
+              loop_v <= '0;
+              bind_v <= '0;
+              cur_level <= '0;
+              for (int d = 0; d < 2; d++)
+                for (int n = 0; n < 2; n++) begin
+                  dma_base[d][n] <= '0;
+                  dma_tile_addr[d][n] <= '0;
+                  dma_iter_v[d][n] <= '0;
+                  dma_baseloop[d][n] <= 1'b0;
+                  dma_stride_v[d][n] <= '0;
+                end
+            end else begin
+              mode <= MODE_SA;
+              ntile <= '0;
+              ncomp <= '0;
+              for (int s = 0; s < 8; s++) nxfer[s] <= '0;
+              declared <= '0;
+              reduction <= '0;
+              dup_loop <= 1'b0;
+              dup_xfer <= 1'b0;
+              stride_v <= '0;
+              for (int b = 0; b < 4; b++) sa_base[b] <= '0;
+              stride_low <= '0;
+              base_low <= '0;
+              nx <= '0;
+              have_x <= '0;
+            end
+            pc <= group_start + 1;
+            state <= S_FETCH;
+          end
+        end
+
+        S_ADVANCE: begin
+          if (depth != 0 && pc == st_end[depth-1]) begin
+            if (32'(st_i[depth-1]) + 1 < 32'(st_n[depth-1])) begin
+              st_i[depth-1] <= st_i[depth-1] + 1;
+              pc <= st_start[depth-1];
+              state <= S_FETCH;
+            end else begin
+              depth <= depth - 1;
+              if (depth == 1) emit_flush();
+            end
+          end else if (depth != 0 && pc > st_end[depth-1]) begin
+            fault(FAULT_BAD_CONFIG, 1'b1, last_fetch);
+          end else begin
+            state <= S_FETCH;
+          end
+        end
+
+        // ---- systolic-array block -------------------------------------------------------------------
+        S_SA_END: begin
+          if (tail[25]) fault(FAULT_UNIMPLEMENTED, 1'b0, group_end);
+          else if (dup_loop) fault(FAULT_BAD_CONFIG, 1'b0, group_end);
+          else if ((reduction & ~declared) != 0) fault(FAULT_BAD_CONFIG, 1'b0, group_end);
+          else if (dup_xfer) fault(FAULT_BAD_CONFIG, 1'b0, group_end);
+          else begin
+            for (int k = 0; k < 8; k++) tix[k] <= '0;
+            tile_no <= '0;
+            has_bias <= have_x[{1'b0, BUF_BBUF[1:0]}];
+            state <= S_TILE_BEGIN;
+          end
+        end
+
+        S_TILE_BEGIN: begin
+          first_outer <= tile_first();
+          xj <= '0;
+          st_phase <= 1'b0;
+          state <= S_XFER_PICK;
+        end
+
+        S_XFER_PICK: begin
+          if (xj == nx) begin
+            if (!st_phase) state <= S_COMP_BEGIN;
+            else next_tile();
+          end else if (x_dir[xj] == st_phase && !(!st_phase && x_buf[xj] == BUF_OBUF[1:0] && first_outer)) begin
+            for (int k = 0; k < 6; k++) xix[k] <= '0;
+            buf_ptr <= '0;
+            state <= S_REQ;
+          end else begin
+            xj <= xj + 1;
+          end
+        end
+
+        S_REQ: begin
+          if (sa_req_addr + 64'(x_size[xj]) * 64'(word_bytes(x_buf[xj])) > 64'(DRAM_BYTES))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
+          else if (64'(buf_ptr) + 64'(x_size[xj]) > 64'(depth_of(x_buf[xj])))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
+          else begin
+            req_addr <= sa_req_addr;
+            wcount <= '0;
+            state <= S_MOVE;
+          end
+        end
+
+        S_MOVE: begin
+          if (wcount == 32'(x_size[xj])) begin
+            emit(TR_DMA, 1'b0, group_end, x_dir[xj], {2'b0, x_buf[xj]}, req_addr, buf_ptr, wcount, '0);
+            buf_ptr <= buf_ptr + wcount;
+            xfer_step(done);
+            if (done) begin
+              xj <= xj + 1;
+              state <= S_XFER_PICK;
+            end else state <= S_REQ;
+          end else begin
+            move_word();
+            wcount <= wcount + 1;
+          end
+        end
+
+        S_COMP_BEGIN: begin
+          for (int k = 0; k < 8; k++) cix[k] <= '0;
+          lo <= 32'(OBUF_DEPTH);
+          hi <= '0;
+          state <= S_STEP;
+        end
+
+        S_STEP: begin
+          if (step_bad != 0) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
+          else begin
+            a_ibuf <= step_addr[0][31:0];
+            a_wbuf <= step_addr[1][31:0];
+            a_obuf_wr <= step_addr[4][31:0];
+            arr_act <= ibuf[step_addr[0][$clog2(IBUF_DEPTH)-1:0]];
+            arr_wgt <= wbuf[step_addr[1][$clog2(WBUF_DEPTH)-1:0]];
+            arr_in_valid <= 1'b1;
+            acc_in <= !step_first ? obuf[step_addr[3][$clog2(OBUF_DEPTH)-1:0]]
+                      : has_bias ? bbuf[step_addr[2][$clog2(BBUF_DEPTH)-1:0]] : '0;
+            state <= S_STEP_WAIT;
+          end
+        end
+
+        S_STEP_WAIT: if (arr_out_valid) begin
+          for (int l = 0; l < M; l++) obuf[a_obuf_wr[$clog2(OBUF_DEPTH)-1:0]][32*l +: 32] <= acc_in[32*l +: 32] + arr_psum[32*l +: 32];
+          if (a_obuf_wr < lo) lo <= a_obuf_wr;
+          if (a_obuf_wr + 1 > hi) hi <= a_obuf_wr + 1;
+          comp_step(done);
+          state <= done ? S_TILE_END : S_STEP;
+        end
+
+        S_TILE_END: begin
+          emit(TR_TILE, 1'b0, group_end, 1'b0, 4'd0, 64'd0, lo, hi, tile_no);
+          xj <= '0;
+          st_phase <= 1'b1;
+          state <= S_XFER_PICK;
+        end
+
+        // ---- Tandem ----------------------------------------------------------------------------------------
+        S_LANE: begin
+          if (lane_fault != 0) fault(4'(lane_fault - 1), 1'b1, pc);
+          else begin
+            logic [63:0] a;
+            a = 64'(operand_addr(ir[23:21], ir[20:16], 0));
+            vmem[ir[21] ? 1 : 0][a[15:0]] <= lane_y;
+            emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, a[31:0], {31'd0, depth == 0}, '0);
+            pc <= pc + 1;
+            state <= S_ADVANCE;
+          end
+        end
+
+        S_DMA_START: begin
+          if (dma_baseloop[dma_d][dma_n]) fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
+          else begin
+            for (int k = 0; k < 32; k++) dx[k] <= '0;
+            dma_word <= 32'(dma_tile_addr[dma_d][dma_n]);
+            state <= S_DMA_REQ;
+          end
+        end
+
+        S_DMA_REQ: begin
+          if (dma_addr + 64'(dma_size) * 64'(M) * 64'(elem_bytes) > 64'(DRAM_BYTES))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+          else if (64'(dma_word) + 64'(dma_size) > 64'(VMEM_DEPTH))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+          else begin
+            req_addr <= dma_addr;
+            wcount <= '0;
+            state <= S_DMA_MOVE;
+          end
+        end
+
+        S_DMA_MOVE: begin
+          if (wcount == 32'(dma_size)) begin
+            emit(TR_DMA, 1'b1, pc, dma_d, {2'b0, 1'b1, dma_n}, req_addr, dma_word, wcount, elem_bytes);
+            dma_word <= dma_word + wcount;
+            dma_step(done);
+            if (done) begin
+              pc <= pc + 1;
+              state <= S_ADVANCE;
+            end else state <= S_DMA_REQ;
+          end else begin
+            dma_move_word();
+            wcount <= wcount + 1;
+          end
+        end
+
+        S_FAULT: begin
+          halted <= 1'b1;
+          faulted <= 1'b1;
+          state <= S_HALT;
+        end
+
+        default: ;  // S_HALT
+      endcase
+    end
+  end
+
+  // ---- tasks used by the sequential block ------------------------------------------------------------
+  task automatic emit(input logic [3:0] kind, input logic unit, input logic [31:0] epc, input logic dir,
+                      input logic [3:0] space, input logic [63:0] a, input logic [31:0] b,
+                      input logic [31:0] c, input logic [31:0] d);
+    trace_valid <= 1'b1;
+    trace_kind <= kind;
+    trace_unit <= unit;
+    trace_pc <= epc;
+    trace_dir <= dir;
+    trace_space <= space;
+    trace_a <= a;
+    trace_b <= b;
+    trace_c <= c;
+    trace_d <= d;
+  endtask
+
+  task automatic emit_flush();
+    emit(TR_FLUSH, 1'b1, pc, 1'b0, 4'd0, 64'd0, '0, '0, '0);
+  endtask
+
+  task automatic fault(input logic [3:0] kind, input logic unit, input logic [31:0] fpc);
+    emit(TR_FAULT, unit, fpc, 1'b0, kind, 64'd0, '0, '0, '0);
+    state <= S_FAULT;
+  endtask
+
+  task automatic advance();
+    pc <= pc + 1;
+    state <= mode == MODE_SIMD ? S_ADVANCE : S_FETCH;
+  endtask
+
+  task automatic decode_top();
+    if (row == ROW_BLOCK_END) begin
+      if (ir[0]) begin
+        halted <= 1'b1;
+        state <= S_HALT;
+      end else advance();
+    end else if (row == ROW_SYNC_INST && !ir[26]) begin
+      head <= ir;
+      group_start <= pc;
+      group_end <= pc + 32'(ir[15:0]) + 1;
+      state <= S_GROUP_TAIL;
+    end else fault(FAULT_MALFORMED_GROUP, unit_of(ir), pc);
+  endtask
+
+  task automatic decode_sa();
+    logic [5:0] lid;
+    lid = ir[21:16];
+    unique case (row)
+      ROW_SA_LOOP_CFG: begin
+        if (declared[lid]) dup_loop <= 1'b1;
+        declared[lid] <= 1'b1;
+        if (lid < 8) begin
+          if (ntile < 8) begin
+            tile_id[ntile[2:0]] <= lid;
+            tile_n[ntile[2:0]] <= 17'(ir[15:0]) + 1;
+            ntile <= ntile + 1;
+          end
+        end else if (lid < 16) begin
+          if (ncomp < 8) begin
+            comp_id[ncomp[2:0]] <= lid;
+            comp_n[ncomp[2:0]] <= 17'(ir[15:0]) + 1;
+            ncomp <= ncomp + 1;
+          end
+        end else begin
+          logic [2:0] slot;
+          slot = 3'((lid - 16) / 6);
+          if (nxfer[slot] < 6) begin
+            xfer_id[slot][nxfer[slot]] <= lid;
+            xfer_n[slot][nxfer[slot]] <= 17'(ir[15:0]) + 1;
+            nxfer[slot] <= nxfer[slot] + 1;
+          end
+        end
+        advance();
+      end
+      ROW_SA_REDUCTION_LOOP: begin
+        if (lid >= 16) fault(FAULT_BAD_CONFIG, 1'b0, pc);
+        else begin
+          reduction[lid] <= 1'b1;
+          advance();
+        end
+      end
+      ROW_SET_LOOP_STRIDE: begin
+        if (!ir[27]) stride_low <= ir[15:0];
+        else begin
+          stride_mem[{ir[25:24], ir[23:22], lid}] <= {ir[15:0], stride_low};
+          stride_v[{ir[25:24], ir[23:22], lid}] <= 1'b1;
+        end
+        advance();
+      end
+      ROW_SET_BASE_ADDR: begin
+        if (ir[26]) fault(FAULT_UNIMPLEMENTED, 1'b0, pc);
+        else begin
+          if (!ir[27]) base_low <= ir[15:0];
+          else sa_base[ir[23:22]] <= {ir[15:0], base_low};
+          advance();
+        end
+      end
+      ROW_LD_ST: begin
+        if (ir[26]) fault(FAULT_UNIMPLEMENTED, 1'b0, pc);
+        else if (ir[27] && ir[23:22] != BUF_OBUF[1:0]) fault(FAULT_BAD_CONFIG, 1'b0, pc);
+        else begin
+          if (have_x[{ir[27], ir[23:22]}] || nx == 8) dup_xfer <= 1'b1;
+          have_x[{ir[27], ir[23:22]}] <= 1'b1;
+          if (nx < 8) begin
+            x_dir[nx[2:0]] <= ir[27];
+            x_buf[nx[2:0]] <= ir[23:22];
+            x_size[nx[2:0]] <= ir[15:0];
+            nx <= nx + 1;
+          end
+          advance();
+        end
+      end
+      default: fault(FAULT_MALFORMED_GROUP, unit_of(ir), pc);
+    endcase
+  endtask
+
+  task automatic decode_simd();
+    logic lane_family;
+    lane_family = ir[31:28] <= 4'd3;
+    if (ir[31:28] >= 4'd9 && depth == 0) fault(FAULT_MALFORMED_GROUP, unit_of(ir), pc);
+    else if (depth != 0 && !lane_family && row != ROW_SET_INST) fault(FAULT_BAD_CONFIG, unit_of(ir), pc);
+    else if (lane_family) begin
+      if (row == ROW_NOP) advance();
+      else state <= S_LANE;
+    end else if (ir[31:28] == OP_ITERATOR_CONFIG) begin
+      iterator_config();
+    end else if (ir[31:28] == OP_DTYPE_CFG) begin
+      if (row != ROW_DTYPE_CFG_FXP32) fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
+      else if (ir[23:16] < 1 || ir[23:16] > 32 || ir[15:8] < 1 || ir[15:8] > 32 || ir[7:0] < 1 || ir[7:0] > 32)
+        fault(FAULT_BAD_CONFIG, 1'b1, pc);
+      else begin
+        int_bits <= '{ir[21:16], ir[13:8], ir[5:0]};
+        advance();
+      end
+    end else if (ir[31:28] == OP_LD_ST) begin
+      dma_config();
+    end else if (row == ROW_SET_ITER) begin
+      loop_iters[ir[23:21]] <= ir[15:0];
+      loop_v[ir[23:21]] <= 1'b1;
+      cur_level <= ir[23:21];
+      advance();
+    end else if (row == ROW_SET_INDEX) begin
+      bind_v[cur_level] <= 1'b1;
+      bind_ns[cur_level] <= '{ir[23:21], ir[15:13], ir[7:5]};
+      bind_idx[cur_level] <= '{ir[20:16], ir[12:8], ir[4:0]};
+      advance();
+    end else if (row == ROW_SET_INST) begin
+      set_inst();
+    end else fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
+  endtask
+
+  task automatic set_inst();
+    logic [2:0] level;
+    logic active;
+    level = ir[23:21];
+    active = 1'b0;
+    for (int k = 0; k < 8; k++) if (k < int'(depth) && st_level[k] == level) active = 1'b1;
+    if (!loop_v[level]) fault(FAULT_BAD_CONFIG, 1'b1, pc);
+    else if (active) fault(FAULT_BAD_CONFIG, 1'b1, pc);
+    else if (ir[15:0] == 0) fault(FAULT_BAD_CONFIG, 1'b1, pc);
+    else if (loop_iters[level] == 0) begin
+      pc <= pc + 1 + 32'(ir[15:0]);
+      state <= S_ADVANCE;
+    end else begin
+      st_level[depth[2:0]] <= level;
+      st_i[depth[2:0]] <= '0;
+      st_n[depth[2:0]] <= loop_iters[level];
+      st_start[depth[2:0]] <= pc + 1;
+      st_end[depth[2:0]] <= pc + 1 + 32'(ir[15:0]);
+      depth <= depth + 1;
+      pc <= pc + 1;
+      state <= S_FETCH;
+    end
+  endtask
+
+  task automatic iterator_config();
+    logic [3:0] fn;
+    logic signed [31:0] value;
+    fn = ir[27:24];
+    if (fn == 4'd1 || fn == 4'd5 || fn == 4'd8) begin  // *_LOW: latch
+      iter_latch <= ir[15:0];
+      advance();
+    end else begin
+      if (fn == 4'd0 || fn == 4'd4 || fn == 4'd10) value = 32'(signed'(ir[15:0]));
+      else if (fn == 4'd3 || fn == 4'd7) value = {16'd0, ir[15:0]};
+      else value = {ir[15:0], iter_latch};
+      if (fn >= 4'd8) begin
+        if (ir[20:16] >= IMM_DEPTH) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+        else begin
+          imm[ir[20:16]] <= value;
+          advance();
+        end
+      end else begin
+        if (fn <= 4'd3) it_base[ir[22:21]][ir[20:16]] <= value;
+        else it_stride[ir[22:21]][ir[20:16]] <= value;
+        advance();
+      end
+    end
+  endtask
+
+  task automatic dma_config();
+    logic d, n;
+    logic [2:0] sub;
+    logic [4:0] k;
+    d = ir[27];
+    sub = ir[26:24];
+    n = ir[21];
+    k = ir[20:16];
+    if (sub == 3'd5) begin  // START
+      dma_d <= d;
+      dma_n <= n;
+      dma_w <= ir[17:16];
+      dma_size <= ir[15:0];
+      state <= S_DMA_START;
+    end else begin
+      unique case (sub)
+        3'd1: dma_baseloop[d][n] <= 1'b1;
+        3'd3: begin
+          dma_iters[d][n][k] <= 17'(ir[15:0]) + 1;
+          dma_iter_v[d][n][k] <= 1'b1;
+        end
+        3'd6: dma_tile_addr[d][n] <= ir[15:0];
+        default:
+          if (!ir[23]) dma_low <= ir[15:0];
+          else if (sub == 3'd0) dma_base[d][n] <= {ir[15:0], dma_low};
+          else if (sub == 3'd4) begin
+            dma_stride[d][n][k] <= {ir[15:0], dma_low};
+            dma_stride_v[d][n][k] <= 1'b1;
+          end
+      endcase
+      advance();
+    end
+  endtask
+
+  // Move word `wcount` of the current SA request.
+  task automatic move_word();
+    int unsigned wb;
+    logic [63:0] base;
+    wb = word_bytes(x_buf[xj]);
+    base = req_addr + 64'(wcount) * 64'(wb);
+    if (!x_dir[xj]) begin
+      unique case (x_buf[xj])
+        BUF_IBUF[1:0]: for (int i = 0; i < N; i++) ibuf[ibuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
+        BUF_WBUF[1:0]: for (int i = 0; i < N * M; i++) wbuf[wbuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
+        BUF_BBUF[1:0]: for (int i = 0; i < 4 * M; i++) bbuf[bbuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
+        default:       for (int i = 0; i < 4 * M; i++) obuf[obuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
+      endcase
+    end else begin
+      for (int i = 0; i < 4 * M; i++) dram[dram_idx_t'(base + 64'(i))] <= obuf[obuf_idx_t'(buf_ptr + wcount)][8*i +: 8];
+    end
+  endtask
+
+  // Move VMEM word `wcount` of the current Tandem request.
+  task automatic dma_move_word();
+    logic [63:0] base;
+    logic [31:0] word;
+    base = req_addr + 64'(wcount) * 64'(M) * 64'(elem_bytes);
+    word = dma_word + wcount;
+    for (int l = 0; l < M; l++) begin
+      logic [63:0] at;
+      at = base + 64'(l) * 64'(elem_bytes);
+      if (!dma_d) begin
+        logic [31:0] v;
+        v = {dram[dram_idx_t'(at + 3)], dram[dram_idx_t'(at + 2)], dram[dram_idx_t'(at + 1)], dram[dram_idx_t'(at)]};
+        if (elem_bytes == 1) v = 32'(signed'(v[7:0]));
+        else if (elem_bytes == 2) v = 32'(signed'(v[15:0]));
+        vmem[dma_n][vmem_idx_t'(word)][32*l +: 32] <= v;
+      end else begin
+        for (int i = 0; i < 4; i++)
+          if (i < int'(elem_bytes)) dram[dram_idx_t'(at + 64'(i))] <= vmem[dma_n][vmem_idx_t'(word)][32*l + 8*i +: 8];
+      end
+    end
+  endtask
+
+  // Odometers: advance; return 1 when the nest is done.
+  function automatic logic tile_first();
+    for (int k = 0; k < 8; k++)
+      if (k < int'(ntile) && reduction[tile_id[k]] && tix[k] != 0) return 1'b0;
+    return 1'b1;
+  endfunction
+
+  task automatic next_tile();
+    logic carry;
+    carry = 1'b1;
+    for (int k = 7; k >= 0; k--)
+      if (carry && k < int'(ntile)) begin
+        if (tix[k] + 1 < tile_n[k]) begin
+          tix[k] <= tix[k] + 1;
+          carry = 1'b0;
+        end else tix[k] <= '0;
+      end
+    if (carry) begin
+      mode <= MODE_TOP;
+      pc <= group_end + 1;
+      state <= S_FETCH;
+    end else begin
+      tile_no <= tile_no + 1;
+      state <= S_TILE_BEGIN;
+    end
+  endtask
+
+  task automatic xfer_step(output logic carry);
+    carry = 1'b1;
+    for (int k = 5; k >= 0; k--)
+      if (carry && k < int'(nxfer[cur_slot])) begin
+        if (xix[k] + 1 < xfer_n[cur_slot][k]) begin
+          xix[k] <= xix[k] + 1;
+          carry = 1'b0;
+        end else xix[k] <= '0;
+      end
+  endtask
+
+  task automatic comp_step(output logic carry);
+    carry = 1'b1;
+    for (int k = 7; k >= 0; k--)
+      if (carry && k < int'(ncomp)) begin
+        if (cix[k] + 1 < comp_n[k]) begin
+          cix[k] <= cix[k] + 1;
+          carry = 1'b0;
+        end else cix[k] <= '0;
+      end
+  endtask
+
+  task automatic dma_step(output logic carry);
+    carry = 1'b1;
+    for (int k = 31; k >= 0; k--)
+      if (carry && dma_iter_v[dma_d][dma_n][k]) begin
+        if (dx[k] + 1 < dma_iters[dma_d][dma_n][k]) begin
+          dx[k] <= dx[k] + 1;
+          carry = 1'b0;
+        end else dx[k] <= '0;
+      end
+  endtask
+endmodule

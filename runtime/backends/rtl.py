@@ -1,0 +1,54 @@
+"""The `rtl` backend: the Verilator-built NPU driven through its C ABI."""
+
+from __future__ import annotations
+
+from isa_spec import ArchConfig, ExecutionFault, RunResult
+from isa_spec.errors import FaultKind
+from isa_spec.image import Image
+from isa_spec.records import empty_log
+
+from ..device import OnCommit, register
+
+
+@register("rtl")
+class RtlDevice:
+    name = "rtl"
+
+    def __init__(self, arch: ArchConfig):
+        from rtl.driver import RtlModel
+
+        self.arch = arch
+        self._model_cls = RtlModel
+        self.model = RtlModel(arch)
+        self._counters: dict[str, int] = {}
+
+    def load(self, image: Image) -> None:
+        image.check_arch(self.arch)
+        self.model = self._model_cls(self.arch)
+        self.model.load_program(image.words)
+        for addr, data in image.dram:
+            self.model.write_dram(addr, data)
+
+    def write_dram(self, addr: int, data: bytes) -> None:
+        self.model.write_dram(addr, data)
+
+    def read_dram(self, addr: int, nbytes: int) -> bytes:
+        return self.model.read_dram(addr, nbytes)
+
+    def run(self, on_commit: OnCommit | None = None) -> RunResult:
+        log = empty_log()
+
+        def commit(rec):  # noqa: ANN001, ANN202
+            log[rec.unit].append(rec)
+            if on_commit is not None:
+                on_commit(rec)
+
+        _, fault = self.model.run(commit)
+        self._counters = {"cycles": self.model.cycles}
+        err = None
+        if fault is not None:
+            err = ExecutionFault(FaultKind(fault.kind), fault.pc, 0, "reported by the RTL")
+        return RunResult(log, err, 0)
+
+    def counters(self) -> dict[str, int]:
+        return dict(self._counters)
