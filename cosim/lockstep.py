@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from isa_spec import DmaRecord, Record, TileRecord, Unit, VectorRecord, decode, format_instruction
+from isa_spec import DmaRecord, GenesysError, Record, TileRecord, Unit, VectorRecord, decode, format_instruction
 from isa_spec.errors import IllegalInstruction
 from isa_spec.image import Image
 from runtime.device import Device, StopRun, open_device, write_tensor
@@ -35,6 +35,7 @@ class Divergence:
     before: list[Record]
     words: Sequence[int]
     lanes: int  # values per OBUF/VMEM word
+    note: str = ""  # why the backend's log ended early, when it did not halt normally
 
     def _instruction(self, rec: Record | None) -> str:
         if rec is None:
@@ -56,6 +57,8 @@ class Divergence:
         detail = first_difference(self.expected, self.actual, self.lanes)
         if detail:
             lines.append(f"  first difference: {detail}")
+        if self.note:
+            lines.append(f"  {self.backend} stopped: {self.note}")
         if self.before:
             lines.append(f"  preceding records ({self.reference}):")
             first = self.index - len(self.before)
@@ -124,12 +127,13 @@ class _Checker:
         before = self.reference[unit][max(0, i - CONTEXT_RECORDS) : i]
         return Divergence(self.ref_name, self.name, unit, i, expected, actual, list(before), self.words, self.lanes)
 
-    def finish(self) -> None:
-        """After a complete run: a record the reference has and this backend never committed."""
+    def finish(self, note: str = "") -> None:
+        """After the run: a record the reference has and this backend never committed."""
         for unit in Unit:
             i = self.pos[unit]
             if self.divergence is None and i < len(self.reference[unit]):
                 self.divergence = self._divergence(unit, i, self.reference[unit][i], None)
+                self.divergence.note = note
 
 
 @dataclass
@@ -140,15 +144,15 @@ class CosimResult:
     records: dict[str, int] = field(default_factory=dict)
     counters: dict[str, dict[str, int]] = field(default_factory=dict)
     divergences: list[Divergence] = field(default_factory=list)
-    output_mismatches: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # output mismatches, hangs
     fault: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.divergences and not self.output_mismatches
+        return not self.divergences and not self.problems
 
     def format(self) -> str:
-        lines = [d.format() for d in self.divergences] + self.output_mismatches
+        lines = [d.format() for d in self.divergences] + self.problems
         counts = ", ".join(f"{b}: {self.records.get(b, 0)} records" for b in self.backends)
         verdict = "AGREE" if self.ok else "DIVERGE"
         lines.append(f"cosim {verdict}: {' vs '.join(self.backends)} ({counts})"
@@ -187,6 +191,10 @@ def lockstep(image: Image, backends: Sequence[str], inputs: Mapping[str, np.ndar
             checker.finish()
         except StopRun:
             pass
+        except GenesysError as err:  # e.g. a hung RTL: report where its log stopped
+            checker.finish(str(err))
+            if checker.divergence is None:
+                result.problems.append(f"{name} did not finish: {err}")
         result.counters[name] = dev.counters()
         result.records[name] = sum(checker.pos.values())
         if checker.divergence is not None:
@@ -196,6 +204,6 @@ def lockstep(image: Image, backends: Sequence[str], inputs: Mapping[str, np.ndar
             a, b = ref_dev.read_dram(sym.addr, sym.nbytes), dev.read_dram(sym.addr, sym.nbytes)
             if a != b:
                 i = next(k for k in range(len(a)) if a[k] != b[k])
-                result.output_mismatches.append(
+                result.problems.append(
                     f"OUTPUT MISMATCH: {name} vs {ref_name} in tensor {sym.name!r} at byte {i}: {b[i]} != {a[i]}")
     return result

@@ -34,7 +34,8 @@ def _bits(row: Row) -> str:
 
 def sv_package() -> str:
     """SystemVerilog package `genesys_isa`: opcodes, match/mask per row, field positions, enums."""
-    lines = [banner("//"), "package genesys_isa;", ""]
+    lines = [banner("//"), "// A package of constants: no single module uses them all.", "/* verilator lint_off UNUSEDPARAM */",
+             "package genesys_isa;", ""]
     lines.append("  // Opcodes (bits [31:28]).")
     for op, name in sorted(OPCODE_NAMES.items()):
         lines.append(f"  localparam logic [3:0] OP_{name} = 4'd{op};")
@@ -75,7 +76,7 @@ def sv_package() -> str:
         lines.append(f"  localparam logic [3:0] FAULT_{kind.name} = 4'd{i};")
     lines.append("")
     lines += sv_decoder()
-    lines += ["", "endpackage", ""]
+    lines += ["", "endpackage", "/* verilator lint_on UNUSEDPARAM */", ""]
     return "\n".join(lines)
 
 
@@ -111,7 +112,8 @@ def sv_params(arch: ArchConfig) -> str:
         "BEAT_BYTES": arch.beat_bytes,
     }  # fmt: skip
     body = "".join(f"localparam int {k} = {v};\n" for k, v in values.items())
-    return banner("//") + f"// Arch config {arch.name!r}.\n" + body
+    return (banner("//") + f"// Arch config {arch.name!r}. Not every module uses every parameter.\n"
+            + "/* verilator lint_off UNUSEDPARAM */\n" + body + "/* verilator lint_on UNUSEDPARAM */\n")
 
 
 def _field_doc(f: Field) -> str:

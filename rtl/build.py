@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,10 @@ ROOT = RTL.parent
 SOURCES = [RTL / "generated" / "genesys_isa.sv", *(RTL / "src" / n for n in ("pe.sv", "systolic_array.sv", "tandem_lane.sv", "npu.sv"))]
 HARNESS = RTL / "harness" / "npu_harness.cpp"
 CACHE = Path(os.environ.get("GENESYS_RTL_CACHE", ROOT / "build" / "rtl"))
-VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0"]
+# Byte loops over the widest words (large: 32x32) must unroll for delayed assignments to arrays.
+UNROLL_FLAGS = ["--unroll-count", "4096", "--unroll-stmts", "1000000"]
+VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
+                   *UNROLL_FLAGS]
 CXXFLAGS = ["-O2", "-fPIC", "-std=c++17"]
 
 
@@ -40,7 +44,7 @@ def build_key(arch: ArchConfig) -> str:
     return h.hexdigest()[:16]
 
 
-def library(arch: ArchConfig, log=print) -> Path:  # noqa: ANN001
+def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr)) -> Path:  # noqa: ANN001
     """The path of the built shared library for `arch`, building it if it is not cached."""
     if shutil.which("verilator") is None or shutil.which("g++") is None:
         raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
@@ -50,18 +54,20 @@ def library(arch: ArchConfig, log=print) -> Path:  # noqa: ANN001
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{arch.name}-", dir=CACHE))
     log(f"[rtl] building the {arch.name} NPU with Verilator (cached afterwards) ...")
-    (work / "params.svh").write_text(sv_params(arch))
-    obj = work / "obj"
-    run([ "verilator", *VERILATOR_FLAGS, f"-I{work}", *map(str, SOURCES), "--Mdir", str(obj),
-          "-CFLAGS", " ".join(CXXFLAGS), "--build", "-j", "2"], work)  # fmt: skip
-    inc = verilator_root() / "include"
-    runtime = [str(inc / "verilated.cpp"), str(inc / "verilated_threads.cpp")]
-    run(["g++", "-shared", *CXXFLAGS, f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
-         str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")
-    os.replace(target.parent / "libnpu.so.tmp", target)
-    shutil.rmtree(work, ignore_errors=True)
+    try:
+        (work / "params.svh").write_text(sv_params(arch))
+        obj = work / "obj"
+        run(["verilator", *VERILATOR_FLAGS, f"-I{work}", *map(str, SOURCES), "--Mdir", str(obj),
+             "-CFLAGS", " ".join(CXXFLAGS), "--build", "-j", "2"], work)  # fmt: skip
+        inc = verilator_root() / "include"
+        runtime = [str(inc / "verilated.cpp"), str(inc / "verilated_threads.cpp")]
+        run(["g++", "-shared", *CXXFLAGS, f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
+             str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")
+        os.replace(target.parent / "libnpu.so.tmp", target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return target
 
 

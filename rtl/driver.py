@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from isa_spec import ArchConfig, Buffer, DmaRecord, FaultRecord, Namespace, Record, TileRecord, Unit, VectorRecord
+from isa_spec import (ArchConfig, Buffer, DmaRecord, FaultRecord, GenesysError, Namespace, Record, TileRecord, Unit,
+                      VectorRecord)  # fmt: skip
 from isa_spec.errors import FaultKind
 
 from .build import library
@@ -19,6 +20,13 @@ TR_DMA, TR_TILE, TR_VWRITE, TR_FLUSH, TR_FAULT = 1, 2, 3, 4, 5
 _HEADER = struct.Struct("<5I2I4I")
 FAULT_KINDS = list(FaultKind)
 RUNNING, HALTED, FAULTED = 0, 1, 2
+# Every legal program halts, but a buggy RTL may not: with no commit record for this many
+# cycles the run is declared hung (far above any tile or loop nest of the presets).
+IDLE_LIMIT = 1 << 24
+
+
+class RtlHang(GenesysError):
+    """The RTL stopped committing records and did not halt."""
 
 _LIBS: dict[Path, ctypes.CDLL] = {}
 
@@ -75,17 +83,29 @@ class RtlModel:
     def cycles(self) -> int:
         return int(self.lib.npu_cycles(self.handle))
 
-    def run(self, commit: Callable[[Record], None], chunk: int = 1 << 20) -> tuple[int, FaultRecord | None]:
-        """Run to the end, passing each record to `commit` as it arrives (in chunks of cycles)."""
-        fault = None
+    def run(self, commit: Callable[[Record], None], chunk: int = 1 << 20,
+            idle_limit: int = IDLE_LIMIT) -> tuple[int, FaultRecord | None]:  # fmt: skip
+        """Run to the end, passing each record to `commit` as it arrives (in chunks of cycles).
+
+        Raises `RtlHang` after `idle_limit` cycles without a record and without halting.
+        """
+        fault, last, idle = None, None, 0
+        chunk = min(chunk, idle_limit)
         while True:
+            start = self.cycles
             status = self.lib.npu_run(self.handle, self.prog_len, chunk)
+            idle += self.cycles - start
             for rec in self._records():
+                idle, last = 0, rec
                 if isinstance(rec, FaultRecord):
                     fault = rec
                 commit(rec)
             if status != RUNNING:
                 return status, fault
+            if idle >= idle_limit:
+                after = f"after instruction {last.pc} ({type(last).__name__})" if last else "before any record"
+                raise RtlHang(f"the RTL did not halt: no commit record for {idle} cycles {after}, "
+                              f"at cycle {self.cycles}")  # fmt: skip
 
     def _records(self) -> Iterator[Record]:
         n = int(self.lib.npu_trace_size(self.handle))

@@ -1,5 +1,7 @@
 // DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
 
+// A package of constants: no single module uses them all.
+/* verilator lint_off UNUSEDPARAM */
 package genesys_isa;
 
   // Opcodes (bits [31:28]).
@@ -402,3 +404,4 @@ package genesys_isa;
   endfunction
 
 endpackage
+/* verilator lint_on UNUSEDPARAM */

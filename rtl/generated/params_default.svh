@@ -1,5 +1,6 @@
 // DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
-// Arch config 'default'.
+// Arch config 'default'. Not every module uses every parameter.
+/* verilator lint_off UNUSEDPARAM */
 localparam int ARRAY_N = 16;
 localparam int ARRAY_M = 16;
 localparam int IBUF_DEPTH = 4096;
@@ -11,3 +12,4 @@ localparam int IMM_DEPTH = 32;
 localparam int IMEM_DEPTH = 65536;
 localparam int DRAM_BYTES = 134217728;
 localparam int BEAT_BYTES = 64;
+/* verilator lint_on UNUSEDPARAM */

@@ -1,5 +1,6 @@
 // DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
-// Arch config 'tiny'.
+// Arch config 'tiny'. Not every module uses every parameter.
+/* verilator lint_off UNUSEDPARAM */
 localparam int ARRAY_N = 4;
 localparam int ARRAY_M = 4;
 localparam int IBUF_DEPTH = 512;
@@ -11,3 +12,4 @@ localparam int IMM_DEPTH = 32;
 localparam int IMEM_DEPTH = 4096;
 localparam int DRAM_BYTES = 1048576;
 localparam int BEAT_BYTES = 16;
+/* verilator lint_on UNUSEDPARAM */

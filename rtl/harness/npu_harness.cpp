@@ -24,6 +24,15 @@ struct Npu {
     uint32_t rows, cols;
 };
 
+// Verilator keeps a per-thread "current context" that scope teardown and eval use; with
+// several models alive in one process it must point at the model being driven or freed,
+// or teardown touches a context that no longer exists.
+Npu* bind(void* h) {
+    Npu* n = static_cast<Npu*>(h);
+    Verilated::threadContextp(&n->ctx);
+    return n;
+}
+
 void tick(Npu* n) {
     n->top->clk = 0;
     n->top->eval();
@@ -122,7 +131,7 @@ void* npu_new(uint32_t rows, uint32_t cols) {
 }
 
 void npu_free(void* h) {
-    Npu* n = static_cast<Npu*>(h);
+    Npu* n = bind(h);
     n->top->final();
     delete n->top;
     delete n;
@@ -145,7 +154,7 @@ void npu_read_dram(void* h, uint64_t addr, uint8_t* out, uint64_t len) {
 
 // Run up to `max_cycles` more cycles. Returns 0 still running, 1 halted, 2 halted on a fault.
 int npu_run(void* h, uint32_t prog_len, uint64_t max_cycles) {
-    Npu* n = static_cast<Npu*>(h);
+    Npu* n = bind(h);
     Vnpu* t = n->top;
     if (!n->started) {
         n->started = true;

@@ -80,7 +80,9 @@ module npu
   state_t state;
   mode_t mode;
   logic [31:0] pc, last_fetch, group_start, group_end;
-  logic [31:0] ir, head, tail;
+  logic [31:0] ir, tail;
+  logic        head_simd, head_buf;      // SYNC_INST START: unit SIMD, kind BUF
+  logic [21:0] head_tag;                 // group and count
   logic tail_fetched;
   row_t row;
   assign row = decode_row(ir);
@@ -111,11 +113,12 @@ module npu
   logic [16:0] tix [8];
   logic [16:0] xix [6];
   logic [16:0] cix [8];
-  logic [3:0]  xj;
+  logic [3:0]  xj;                        // transfer being run (0..nx)
+  logic [2:0]  xk;
   logic        st_phase, first_outer, has_bias;
   logic [31:0] buf_ptr, wcount, tile_no, lo, hi;
   logic [63:0] req_addr;
-  logic [31:0] a_ibuf, a_wbuf, a_obuf_wr;
+  logic [31:0] a_obuf_wr;
   logic [VW-1:0] acc_in;
   logic        arr_in_valid, arr_out_valid;
   logic [IW-1:0] arr_act;
@@ -152,13 +155,13 @@ module npu
   always_comb begin
     logic [2:0] slot;
     logic [1:0] acc;
-    slot = {x_dir[xj], x_buf[xj]};
-    acc = {1'b0, x_dir[xj]};
-    sa_req_addr = 64'(sa_base[x_buf[xj]]);
+    slot = {x_dir[xk], x_buf[xk]};
+    acc = {1'b0, x_dir[xk]};
+    sa_req_addr = 64'(sa_base[x_buf[xk]]);
     for (int k = 0; k < 8; k++)
-      if (k < int'(ntile)) sa_req_addr += 64'(stride(acc, x_buf[xj], tile_id[k])) * 64'(tix[k]);
+      if (k < int'(ntile)) sa_req_addr += 64'(stride(acc, x_buf[xk], tile_id[k])) * 64'(tix[k]);
     for (int k = 0; k < 6; k++)
-      if (k < int'(nxfer[slot])) sa_req_addr += 64'(stride(acc, x_buf[xj], xfer_id[slot][k])) * 64'(xix[k]);
+      if (k < int'(nxfer[slot])) sa_req_addr += 64'(stride(acc, x_buf[xk], xfer_id[slot][k])) * 64'(xix[k]);
   end
 
   // Buffer word addresses of the current array step: IBUF, WBUF, BBUF, OBUF read; OBUF write.
@@ -208,9 +211,9 @@ module npu
   logic [31:0] st_end [8];
 
   // Operand addresses: base of (ns, idx) + sum over active levels of index x bound stride.
-  function automatic logic signed [63:0] operand_addr(input logic [2:0] ns, input logic [4:0] idx, input int pos);
+  function automatic logic signed [63:0] operand_addr(input logic [1:0] ns, input logic [4:0] idx, input logic [1:0] pos);
     logic signed [63:0] a;
-    a = 64'(it_base[ns[1:0]][idx]);
+    a = 64'(it_base[ns][idx]);
     for (int k = 0; k < 8; k++)
       if (k < int'(depth) && bind_v[st_level[k]] && bind_ns[st_level[k]][pos] != NS_IMM[2:0])
         a += 64'(it_stride[bind_ns[st_level[k]][pos][1:0]][bind_idx[st_level[k]][pos]]) * 64'(st_i[k]);
@@ -218,25 +221,23 @@ module npu
   endfunction
 
   // One Tandem operand: fault (0 none, else FAULT_* + 1) and lane values.
-  function automatic logic [4:0] operand_fault(input logic [2:0] ns, input logic [4:0] idx, input int pos);
+  function automatic logic [4:0] operand_fault(input logic [2:0] ns, input logic [4:0] idx, input logic [1:0] pos);
     logic signed [63:0] a;
-    if (ns == NS_IMM[2:0]) return idx >= IMM_DEPTH ? 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1 : 5'd0;
+    if (ns == NS_IMM[2:0]) return 32'(idx) >= IMM_DEPTH ? 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1 : 5'd0;
     if (ns == NS_IBUF[2:0]) return 5'(FAULT_UNIMPLEMENTED) + 5'd1;
-    a = operand_addr(ns, idx, pos);
-    if (a < 0 || a >= 64'(ns == NS_OBUF[2:0] ? OBUF_DEPTH : VMEM_DEPTH)) return 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1;
+    a = operand_addr(ns[1:0], idx, pos);
+    if (a < 0 || a >= (ns == NS_OBUF[2:0] ? 64'(OBUF_DEPTH) : 64'(VMEM_DEPTH))) return 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1;
     return 5'd0;
   endfunction
 
-  function automatic logic [VW-1:0] operand_value(input logic [2:0] ns, input logic [4:0] idx, input int pos);
-    logic [63:0] a;
+  function automatic logic [VW-1:0] operand_value(input logic [2:0] ns, input logic [4:0] idx, input logic [1:0] pos);
     logic [VW-1:0] v;
     if (ns == NS_IMM[2:0]) begin
       for (int l = 0; l < M; l++) v[32*l +: 32] = imm[idx];
       return v;
     end
-    a = 64'(operand_addr(ns, idx, pos));
-    if (ns == NS_OBUF[2:0]) return obuf[a[15:0]];
-    return vmem[ns[0] ? 1 : 0][a[15:0]];
+    if (ns == NS_OBUF[2:0]) return obuf[obuf_idx_t'(operand_addr(ns[1:0], idx, pos))];
+    return vmem[ns[0] ? 1 : 0][vmem_idx_t'(operand_addr(ns[1:0], idx, pos))];
   endfunction
 
   logic one_source, reads_dst;
@@ -248,10 +249,11 @@ module npu
   logic [VW-1:0] lane_a, lane_b, lane_d, lane_y;
   logic [M-1:0]  lane_impl;
   logic signed [7:0] mul_shift;
-  assign mul_shift = 8'(6'd32 - int_bits[1]) + 8'(6'd32 - int_bits[2]) - 8'(6'd32 - int_bits[0]);
-  assign lane_a = operand_value(ir[15:13], ir[12:8], 1);
-  assign lane_b = one_source ? '0 : operand_value(ir[7:5], ir[4:0], 2);
-  assign lane_d = operand_value(ir[23:21], ir[20:16], 0);
+  // frac(src1) + frac(src2) - frac(dst) with frac = 32 - integer bits
+  assign mul_shift = 8'(8'd32 + 8'(int_bits[0]) - 8'(int_bits[1]) - 8'(int_bits[2]));
+  assign lane_a = operand_value(ir[15:13], ir[12:8], 2'd1);
+  assign lane_b = one_source ? '0 : operand_value(ir[7:5], ir[4:0], 2'd2);
+  assign lane_d = operand_value(ir[23:21], ir[20:16], 2'd0);
   for (genvar l = 0; l < M; l++) begin : g_lane
     tandem_lane u_lane (.row, .a(lane_a[32*l +: 32]), .b(lane_b[32*l +: 32]), .d(lane_d[32*l +: 32]),
                         .shift(mul_shift), .y(lane_y[32*l +: 32]), .implemented(lane_impl[l]));
@@ -261,11 +263,11 @@ module npu
   logic [4:0] lane_fault;
   always_comb begin
     lane_fault = 5'd0;
-    if (!lane_impl[0]) lane_fault = 5'(FAULT_UNIMPLEMENTED) + 5'd1;
-    if (lane_fault == 0) lane_fault = operand_fault(ir[15:13], ir[12:8], 1);
-    if (lane_fault == 0 && !one_source) lane_fault = operand_fault(ir[7:5], ir[4:0], 2);
-    if (lane_fault == 0 && reads_dst) lane_fault = operand_fault(ir[23:21], ir[20:16], 0);
-    if (lane_fault == 0) lane_fault = operand_fault(ir[23:21], ir[20:16], 0);
+    if (!(&lane_impl)) lane_fault = 5'(FAULT_UNIMPLEMENTED) + 5'd1;
+    if (lane_fault == 0) lane_fault = operand_fault(ir[15:13], ir[12:8], 2'd1);
+    if (lane_fault == 0 && !one_source) lane_fault = operand_fault(ir[7:5], ir[4:0], 2'd2);
+    if (lane_fault == 0 && reads_dst) lane_fault = operand_fault(ir[23:21], ir[20:16], 2'd0);
+    if (lane_fault == 0) lane_fault = operand_fault(ir[23:21], ir[20:16], 2'd0);
   end
 
   // ---- Tandem DMA ----------------------------------------------------------------------------------
@@ -285,17 +287,14 @@ module npu
   assign elem_bytes = dma_w == 2'd0 ? 1 : dma_w == 2'd1 ? 2 : 4;
 
   // ---- helpers for the sequential block -------------------------------------------------------------
-  logic fault_req;
-  logic [3:0] fault_kind;
-  logic fault_unit;
-  logic [31:0] fault_pc;
-
-  function automatic logic unit_of(input logic [31:0] word);
-    return word[31:28] >= 4'd9 ? 1'b0 : 1'b1;
+  // The unit whose decoder owns an opcode: 0 SA (9-15), 1 Tandem (0-8).
+  function automatic logic unit_of(input logic [3:0] opcode);
+    return opcode >= 4'd9 ? 1'b0 : 1'b1;
   endfunction
 
   logic [2:0] cur_slot;
-  assign cur_slot = {x_dir[xj], x_buf[xj]};
+  assign cur_slot = {x_dir[xk], x_buf[xk]};
+  assign xk = xj[2:0];
 
   always_ff @(posedge clk) begin
     logic done;
@@ -332,7 +331,7 @@ module npu
         end
 
         S_DECODE: begin
-          if (row == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(ir), pc);
+          if (row == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(ir[31:28]), pc);
           else unique case (mode)
             MODE_TOP: decode_top();
             MODE_SA: decode_sa();
@@ -350,13 +349,13 @@ module npu
         end
 
         S_GROUP_CHECK: begin
-          if (tail_fetched && decode_row(tail) == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(tail), group_end);
-          else if (head[25]) fault(FAULT_UNIMPLEMENTED, 1'b0, group_start);
+          if (tail_fetched && decode_row(tail) == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(tail[31:28]), group_end);
+          else if (head_buf) fault(FAULT_UNIMPLEMENTED, 1'b0, group_start);
           else if (!tail_fetched || decode_row(tail) != ROW_SYNC_INST || !tail[26]
-                   || tail[27] != head[27] || tail[21:0] != head[21:0])
+                   || tail[27] != head_simd || tail[21:0] != head_tag)
             fault(FAULT_MALFORMED_GROUP, 1'b0, group_start);
           else begin
-            if (head[27]) begin
+            if (head_simd) begin
               mode <= MODE_SIMD;
               dma_low <= '0;
               loop_v <= '0;
@@ -433,7 +432,7 @@ module npu
           if (xj == nx) begin
             if (!st_phase) state <= S_COMP_BEGIN;
             else next_tile();
-          end else if (x_dir[xj] == st_phase && !(!st_phase && x_buf[xj] == BUF_OBUF[1:0] && first_outer)) begin
+          end else if (x_dir[xk] == st_phase && !(!st_phase && x_buf[xk] == BUF_OBUF[1:0] && first_outer)) begin
             for (int k = 0; k < 6; k++) xix[k] <= '0;
             buf_ptr <= '0;
             state <= S_REQ;
@@ -443,9 +442,9 @@ module npu
         end
 
         S_REQ: begin
-          if (sa_req_addr + 64'(x_size[xj]) * 64'(word_bytes(x_buf[xj])) > 64'(DRAM_BYTES))
+          if (sa_req_addr + 64'(x_size[xk]) * 64'(word_bytes(x_buf[xk])) > 64'(DRAM_BYTES))
             fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
-          else if (64'(buf_ptr) + 64'(x_size[xj]) > 64'(depth_of(x_buf[xj])))
+          else if (64'(buf_ptr) + 64'(x_size[xk]) > 64'(depth_of(x_buf[xk])))
             fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
           else begin
             req_addr <= sa_req_addr;
@@ -455,8 +454,8 @@ module npu
         end
 
         S_MOVE: begin
-          if (wcount == 32'(x_size[xj])) begin
-            emit(TR_DMA, 1'b0, group_end, x_dir[xj], {2'b0, x_buf[xj]}, req_addr, buf_ptr, wcount, '0);
+          if (wcount == 32'(x_size[xk])) begin
+            emit(TR_DMA, 1'b0, group_end, x_dir[xk], {2'b0, x_buf[xk]}, req_addr, buf_ptr, wcount, '0);
             buf_ptr <= buf_ptr + wcount;
             xfer_step(done);
             if (done) begin
@@ -479,8 +478,6 @@ module npu
         S_STEP: begin
           if (step_bad != 0) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
           else begin
-            a_ibuf <= step_addr[0][31:0];
-            a_wbuf <= step_addr[1][31:0];
             a_obuf_wr <= step_addr[4][31:0];
             arr_act <= ibuf[step_addr[0][$clog2(IBUF_DEPTH)-1:0]];
             arr_wgt <= wbuf[step_addr[1][$clog2(WBUF_DEPTH)-1:0]];
@@ -508,12 +505,12 @@ module npu
 
         // ---- Tandem ----------------------------------------------------------------------------------------
         S_LANE: begin
-          if (lane_fault != 0) fault(4'(lane_fault - 1), 1'b1, pc);
+          if (lane_fault != 0) fault(4'(lane_fault - 5'd1), 1'b1, pc);
           else begin
-            logic [63:0] a;
-            a = 64'(operand_addr(ir[23:21], ir[20:16], 0));
-            vmem[ir[21] ? 1 : 0][a[15:0]] <= lane_y;
-            emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, a[31:0], {31'd0, depth == 0}, '0);
+            logic [31:0] a;
+            a = 32'(operand_addr(ir[22:21], ir[20:16], 2'd0));
+            vmem[ir[21] ? 1 : 0][vmem_idx_t'(a)] <= lane_y;
+            emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, a, {31'd0, depth == 0}, '0);
             pc <= pc + 1;
             state <= S_ADVANCE;
           end
@@ -603,11 +600,13 @@ module npu
         state <= S_HALT;
       end else advance();
     end else if (row == ROW_SYNC_INST && !ir[26]) begin
-      head <= ir;
+      head_simd <= ir[27];
+      head_buf <= ir[25];
+      head_tag <= ir[21:0];
       group_start <= pc;
       group_end <= pc + 32'(ir[15:0]) + 1;
       state <= S_GROUP_TAIL;
-    end else fault(FAULT_MALFORMED_GROUP, unit_of(ir), pc);
+    end else fault(FAULT_MALFORMED_GROUP, unit_of(ir[31:28]), pc);
   endtask
 
   task automatic decode_sa();
@@ -631,7 +630,7 @@ module npu
           end
         end else begin
           logic [2:0] slot;
-          slot = 3'((lid - 16) / 6);
+          slot = 3'((32'(lid) - 16) / 6);
           if (nxfer[slot] < 6) begin
             xfer_id[slot][nxfer[slot]] <= lid;
             xfer_n[slot][nxfer[slot]] <= 17'(ir[15:0]) + 1;
@@ -678,15 +677,15 @@ module npu
           advance();
         end
       end
-      default: fault(FAULT_MALFORMED_GROUP, unit_of(ir), pc);
+      default: fault(FAULT_MALFORMED_GROUP, unit_of(ir[31:28]), pc);
     endcase
   endtask
 
   task automatic decode_simd();
     logic lane_family;
     lane_family = ir[31:28] <= 4'd3;
-    if (ir[31:28] >= 4'd9 && depth == 0) fault(FAULT_MALFORMED_GROUP, unit_of(ir), pc);
-    else if (depth != 0 && !lane_family && row != ROW_SET_INST) fault(FAULT_BAD_CONFIG, unit_of(ir), pc);
+    if (ir[31:28] >= 4'd9 && depth == 0) fault(FAULT_MALFORMED_GROUP, unit_of(ir[31:28]), pc);
+    else if (depth != 0 && !lane_family && row != ROW_SET_INST) fault(FAULT_BAD_CONFIG, unit_of(ir[31:28]), pc);
     else if (lane_family) begin
       if (row == ROW_NOP) advance();
       else state <= S_LANE;
@@ -753,7 +752,7 @@ module npu
       else if (fn == 4'd3 || fn == 4'd7) value = {16'd0, ir[15:0]};
       else value = {ir[15:0], iter_latch};
       if (fn >= 4'd8) begin
-        if (ir[20:16] >= IMM_DEPTH) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+        if (32'(ir[20:16]) >= IMM_DEPTH) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
         else begin
           imm[ir[20:16]] <= value;
           advance();
@@ -804,14 +803,17 @@ module npu
   task automatic move_word();
     int unsigned wb;
     logic [63:0] base;
-    wb = word_bytes(x_buf[xj]);
+    wb = word_bytes(x_buf[xk]);
     base = req_addr + 64'(wcount) * 64'(wb);
-    if (!x_dir[xj]) begin
-      unique case (x_buf[xj])
-        BUF_IBUF[1:0]: for (int i = 0; i < N; i++) ibuf[ibuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
-        BUF_WBUF[1:0]: for (int i = 0; i < N * M; i++) wbuf[wbuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
-        BUF_BBUF[1:0]: for (int i = 0; i < 4 * M; i++) bbuf[bbuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
-        default:       for (int i = 0; i < 4 * M; i++) obuf[obuf_idx_t'(buf_ptr + wcount)][8*i +: 8] <= dram[dram_idx_t'(base + 64'(i))];
+    if (!x_dir[xk]) begin
+      logic [DBG_W0-1:0] w;  // the word as it sits in DRAM, little-endian; as wide as any buffer word
+      w = '0;
+      for (int i = 0; i < DBG_W0 / 8; i++) if (i < int'(wb)) w[8*i +: 8] = dram[dram_idx_t'(base + 64'(i))];
+      unique case (x_buf[xk])
+        BUF_IBUF[1:0]: ibuf[ibuf_idx_t'(buf_ptr + wcount)] <= w[IW-1:0];
+        BUF_WBUF[1:0]: wbuf[wbuf_idx_t'(buf_ptr + wcount)] <= w[WW-1:0];
+        BUF_BBUF[1:0]: bbuf[bbuf_idx_t'(buf_ptr + wcount)] <= w[VW-1:0];
+        default:       obuf[obuf_idx_t'(buf_ptr + wcount)] <= w[VW-1:0];
       endcase
     end else begin
       for (int i = 0; i < 4 * M; i++) dram[dram_idx_t'(base + 64'(i))] <= obuf[obuf_idx_t'(buf_ptr + wcount)][8*i +: 8];
@@ -821,9 +823,9 @@ module npu
   // Move VMEM word `wcount` of the current Tandem request.
   task automatic dma_move_word();
     logic [63:0] base;
-    logic [31:0] word;
+    vmem_idx_t word;
     base = req_addr + 64'(wcount) * 64'(M) * 64'(elem_bytes);
-    word = dma_word + wcount;
+    word = vmem_idx_t'(dma_word + wcount);
     for (int l = 0; l < M; l++) begin
       logic [63:0] at;
       at = base + 64'(l) * 64'(elem_bytes);
@@ -832,10 +834,10 @@ module npu
         v = {dram[dram_idx_t'(at + 3)], dram[dram_idx_t'(at + 2)], dram[dram_idx_t'(at + 1)], dram[dram_idx_t'(at)]};
         if (elem_bytes == 1) v = 32'(signed'(v[7:0]));
         else if (elem_bytes == 2) v = 32'(signed'(v[15:0]));
-        vmem[dma_n][vmem_idx_t'(word)][32*l +: 32] <= v;
+        vmem[dma_n][word][32*l +: 32] <= v;
       end else begin
         for (int i = 0; i < 4; i++)
-          if (i < int'(elem_bytes)) dram[dram_idx_t'(at + 64'(i))] <= vmem[dma_n][vmem_idx_t'(word)][32*l + 8*i +: 8];
+          if (i < int'(elem_bytes)) dram[dram_idx_t'(at + 64'(i))] <= vmem[dma_n][word][32*l + 8*i +: 8];
       end
     end
   endtask

@@ -19,10 +19,10 @@ module tandem_lane
   endfunction
 
   function automatic logic signed [31:0] sat_bits(input logic signed [31:0] v, input int bits);
-    logic signed [31:0] hi, lo;
-    hi = (32'sd1 <<< (bits - 1)) - 32'sd1;
-    lo = -(32'sd1 <<< (bits - 1));
-    return v > hi ? hi : v < lo ? lo : v;
+    logic signed [31:0] top, bottom;
+    top = (32'sd1 <<< (bits - 1)) - 32'sd1;
+    bottom = -(32'sd1 <<< (bits - 1));
+    return v > top ? top : v < bottom ? bottom : v;
   endfunction
 
   // Exact product shifted right (floor) by `shift`, or left if negative, saturated to 32 bits.

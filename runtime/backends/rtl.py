@@ -15,8 +15,10 @@ class RtlDevice:
     name = "rtl"
 
     def __init__(self, arch: ArchConfig):
+        from rtl.build import library
         from rtl.driver import RtlModel
 
+        library(arch)  # build (or find in the cache) now, so a build error surfaces at open
         self.arch = arch
         self._model_cls = RtlModel
         self.model = RtlModel(arch)
@@ -24,7 +26,7 @@ class RtlDevice:
 
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
-        self.model = self._model_cls(self.arch)
+        self.model = self._model_cls(self.arch)  # a fresh, zeroed machine per load
         self.model.load_program(image.words)
         for addr, data in image.dram:
             self.model.write_dram(addr, data)

@@ -5,7 +5,7 @@ import contextlib
 import pytest
 
 from cosim import lockstep
-from isa_spec import Unit, decode
+from isa_spec import GenesysError, Unit, decode
 from isa_spec import semantics as spec_semantics
 from programs import sa_matmul, tandem_requant
 from runtime import cli
@@ -90,3 +90,33 @@ def test_cli_cosim_exits_1_with_a_report(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "DIVERGENCE: mutant differs from spec in unit tandem" in out and "MUL" in out
     assert cli.main(["cosim", str(path), "--backends", "spec,spec"]) == 0
+
+
+class HangingDevice(SpecDevice):
+    """The spec, but it stops committing after `keep` records and reports a hang."""
+
+    name = "hanging"
+
+    def __init__(self, arch, keep):
+        super().__init__(arch)
+        self.keep = keep
+
+    def run(self, on_commit=None):
+        seen = []
+
+        def observe(rec):
+            if len(seen) == self.keep:
+                raise GenesysError("did not halt: no commit record for 99 cycles")
+            seen.append(rec)
+            on_commit(rec)
+
+        return super().run(observe)
+
+
+def test_a_backend_that_hangs_is_reported_at_its_first_missing_record():
+    image = tandem_requant()
+    result = lockstep(image, ["spec", "hanging"], devices={"hanging": HangingDevice(image.arch, keep=3)})
+    assert not result.ok
+    d = result.divergences[0]
+    assert d.index == 3 and d.actual is None and decode(image.words[d.expected.pc]).mnemonic == "RSHIFT"
+    assert "hanging stopped: did not halt" in d.format()
