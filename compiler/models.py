@@ -19,6 +19,11 @@ def conv_model(n: int = 1, c: int = 3, h: int = 8, w: int = 8, oc: int = 8, k: i
     >>> conv_model(c=5, h=9, w=9, oc=7, stride=2).graph.output[0].name
     'y'
     """
+    if min(n, c, h, w, oc, k, stride) < 1 or pad < 0:
+        raise CompileError(f"conv model: sizes, kernel and stride must be positive and padding non-negative "
+                           f"(got {n}x{c}x{h}x{w}, oc={oc}, k={k}, stride={stride}, pad={pad})")  # fmt: skip
+    if k > min(h, w) + 2 * pad:
+        raise CompileError(f"conv model: a {k}x{k} kernel does not fit a {h}x{w} input padded by {pad}")
     rng = np.random.default_rng(seed)
     weight = (rng.standard_normal((oc, c, k, k)) / np.sqrt(c * k * k)).astype(np.float32)
     bias = (0.1 * rng.standard_normal(oc)).astype(np.float32)

@@ -9,6 +9,10 @@ class GenesysError(Exception):
     """Base of every error the project reports to a user (CLI exit code 2 unless stated)."""
 
 
+class BackendFailure(GenesysError):
+    """A backend misbehaved (e.g. the RTL stopped without halting): a finding, CLI exit code 1."""
+
+
 class ConfigError(GenesysError):
     """An architecture configuration that is malformed or cannot be addressed by the ISA."""
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from isa_spec import (ArchConfig, Buffer, DmaRecord, FaultRecord, GenesysError, Namespace, Record, TileRecord, Unit,
-                      VectorRecord)  # fmt: skip
-from isa_spec.errors import FaultKind
+from isa_spec import ArchConfig, Buffer, DmaRecord, FaultRecord, Namespace, Record, TileRecord, Unit, VectorRecord
+from isa_spec.errors import BackendFailure, FaultKind
 
 from .build import library
 
@@ -25,7 +24,7 @@ RUNNING, HALTED, FAULTED = 0, 1, 2
 IDLE_LIMIT = 1 << 24
 
 
-class RtlHang(GenesysError):
+class RtlHang(BackendFailure):
     """The RTL stopped committing records and did not halt."""
 
 _LIBS: dict[Path, ctypes.CDLL] = {}

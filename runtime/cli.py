@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 from isa_spec import GenesysError
+from isa_spec.errors import BackendFailure
 from isa_spec.image import write_atomic
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -68,6 +69,16 @@ def cmd_disasm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shape(text: str) -> tuple[int, int, int, int]:
+    try:
+        dims = tuple(int(d) for d in text.lower().split("x"))
+    except ValueError:
+        dims = ()
+    if len(dims) != 4 or min(dims) < 1:
+        raise UsageError(f"--shape {text!r}: expected NxCxHxW with positive sizes, e.g. 1x5x9x9")
+    return dims  # type: ignore[return-value]
+
+
 def _arch(name: str):  # noqa: ANN202
     from isa_spec import load_arch
 
@@ -80,10 +91,22 @@ def _image(path: str):  # noqa: ANN202
     return Image.load(path)
 
 
-def cmd_model(args: argparse.Namespace) -> int:
-    from compiler.models import build_model
+CONV_OPTIONS = ("shape", "out_channels", "kernel", "stride", "pad", "no_relu")
 
-    model = build_model(args.name)
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from compiler.models import build_model, conv_model
+
+    given = [o for o in CONV_OPTIONS if getattr(args, o) is not None]
+    if given and args.name != "conv":
+        raise UsageError(f"--{given[0].replace('_', '-')} applies to the `conv` model only")
+    if given:
+        n, c, h, w = _shape(args.shape or "1x3x8x8")
+        pick = lambda value, default: default if value is None else value  # noqa: E731
+        model = conv_model(n, c, h, w, oc=pick(args.out_channels, 8), k=pick(args.kernel, 3),
+                           stride=pick(args.stride, 1), pad=pick(args.pad, 1), relu=not args.no_relu)  # fmt: skip
+    else:
+        model = build_model(args.name)
     write_atomic(Path(args.output), model.SerializeToString())
     print(f"wrote {args.output}")
     return EXIT_OK
@@ -136,6 +159,8 @@ def _parse_inputs(items: list[str]) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import io
+
     import numpy as np
 
     from runtime.session import run_image, sample_inputs
@@ -149,8 +174,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     outdir = Path(args.outdir)
     for name, value in out.outputs.items():
         target = outdir / f"{name}.npy"
-        import io
-
         buf = io.BytesIO()
         np.save(buf, value)
         write_atomic(target, buf.getvalue())
@@ -222,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "model":
             sp.add_argument("name")
             sp.add_argument("-o", "--output", required=True)
+            conv = sp.add_argument_group("conv geometry (model `conv` only)")
+            conv.add_argument("--shape", metavar="NxCxHxW", help="input shape (default 1x3x8x8)")
+            conv.add_argument("--out-channels", type=int, metavar="OC", help="default 8")
+            conv.add_argument("--kernel", type=int, metavar="K", help="K x K kernel (default 3)")
+            conv.add_argument("--stride", type=int, help="default 1")
+            conv.add_argument("--pad", type=int, help="padding on every side (default 1)")
+            conv.add_argument("--no-relu", action="store_true", default=None, help="no Relu after the Conv")
         elif name == "compile":
             sp.add_argument("model")
             sp.add_argument("--arch", default="tiny", help="preset (tiny, default, large) or TOML path")
@@ -256,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT if e.code else EXIT_OK
     try:
         return COMMANDS[args.command][0](args)
+    except BackendFailure as e:
+        print(f"genesys {args.command}: {e}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     except GenesysError as e:
         print(f"genesys {args.command}: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

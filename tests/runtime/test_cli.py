@@ -1,6 +1,7 @@
 """Bad input gets a one-line error, exit code 2, and no partial output."""
 
 import numpy as np
+import onnx
 import pytest
 
 from isa_spec import Instruction, encode
@@ -113,3 +114,20 @@ def test_compile_bad_inputs(tmp_path, capsys):
     code, _, err = run_cli(capsys, "compile", str(tmp_path / "c.onnx"), "--tiling", str(tiling), "-o", str(out))
     assert_one_line_error(code, err, "t.json: not valid JSON")
     assert not out.exists() and not any(p.name.startswith(".o.gnx") for p in tmp_path.iterdir())
+
+
+def test_conv_model_geometry_options(tmp_path, capsys):
+    out = tmp_path / "m.onnx"
+    code, _, err = run_cli(capsys, "model", "conv", "--shape", "1x5x9", "-o", str(out))
+    assert_one_line_error(code, err, "--shape '1x5x9': expected NxCxHxW")
+    code, _, err = run_cli(capsys, "model", "conv", "--kernel", "13", "-o", str(out))
+    assert_one_line_error(code, err, "a 13x13 kernel does not fit a 8x8 input padded by 1")
+    code, _, err = run_cli(capsys, "model", "conv", "--out-channels", "0", "-o", str(out))
+    assert_one_line_error(code, err, "oc=0")
+    code, _, err = run_cli(capsys, "model", "conv-strided", "--stride", "2", "-o", str(out))
+    assert_one_line_error(code, err, "--stride applies to the `conv` model only")
+    assert not out.exists()
+    assert run_cli(capsys, "model", "conv", "--shape", "2x4x6x5", "--out-channels", "3", "--no-relu", "-o", str(out))[0] == 0
+    model = onnx.load(out)
+    assert [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim] == [2, 3, 6, 5]
+    assert [n.op_type for n in model.graph.node] == ["Conv"]
