@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from isa_spec import ArchConfig, load_arch
+from isa_spec import ArchConfig, Buffer, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
+from isa_spec.table import transfer_loop_ids
 
 IN, WGT, BIAS, OUT = 0x0, 0x400, 0x800, 0xC00
+
+
+def _matmul_data(arch: ArchConfig, pixels: int, ic_blocks: int, seed: int):  # noqa: ANN202
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-128, 128, (pixels, ic_blocks, arch.rows), dtype=np.int8)
+    w = rng.integers(-128, 128, (ic_blocks, arch.rows, arch.cols), dtype=np.int8)
+    b = rng.integers(-1000, 1000, (arch.cols,), dtype=np.int32)
+    return x, w, b
+
+
+def _matmul_image(arch: ArchConfig, words: list[int], x, w, b, pixels: int) -> Image:  # noqa: ANN001
+    m = arch.cols
+    symbols = {
+        "x": Symbol("x", IN, "int8", (x.size,), (x.size,), "input"),
+        "w": Symbol("w", WGT, "int8", (w.size,), (w.size,), "weight"),
+        "b": Symbol("b", BIAS, "int32", (m,), (m,), "bias"),
+        "y": Symbol("y", OUT, "int32", (pixels * m,), (pixels * m,), "output"),
+    }
+    dram = [(IN, x.tobytes()), (WGT, w.tobytes()), (BIAS, b.astype("<i4").tobytes())]
+    return Image(arch, words, dram, symbols)
 
 
 def sa_matmul(arch: ArchConfig | None = None, pixels: int = 3, ic_blocks: int = 2, seed: int = 0) -> Image:
     """One SA group: out[p] = bias + sum_k in[p, k] . W[k] over `ic_blocks` reduction steps."""
     arch = arch or load_arch("tiny")
-    n, m = arch.rows, arch.cols
-    rng = np.random.default_rng(seed)
-    x = rng.integers(-128, 128, (pixels, ic_blocks, n), dtype=np.int8)
-    w = rng.integers(-128, 128, (ic_blocks, n, m), dtype=np.int8)
-    b = rng.integers(-1000, 1000, (m,), dtype=np.int32)
+    x, w, b = _matmul_data(arch, pixels, ic_blocks, seed)
     p = ProgramBuilder()
     with p.group("SA", 0):
         p.add("SA_LOOP_CFG", loop_id=8, iters=pixels)
@@ -34,14 +51,37 @@ def sa_matmul(arch: ArchConfig | None = None, pixels: int = 3, ic_blocks: int = 
         p.add("LD_ST", dir="LD", buffer="BBUF", size=1)
         p.add("LD_ST", dir="ST", buffer="OBUF", size=pixels)
     p.end()
-    symbols = {
-        "x": Symbol("x", IN, "int8", (x.size,), (x.size,), "input"),
-        "w": Symbol("w", WGT, "int8", (w.size,), (w.size,), "weight"),
-        "b": Symbol("b", BIAS, "int32", (m,), (m,), "bias"),
-        "y": Symbol("y", OUT, "int32", (pixels * m,), (pixels * m,), "output"),
-    }
-    dram = [(IN, x.tobytes()), (WGT, w.tobytes()), (BIAS, b.astype("<i4").tobytes())]
-    return Image(arch, p.words, dram, symbols)
+    return _matmul_image(arch, p.words, x, w, b, pixels)
+
+
+def sa_matmul_split_reduction(arch: ArchConfig | None = None, pixels: int = 3, ic_blocks: int = 3,
+                              seed: int = 0) -> Image:  # fmt: skip
+    """The `sa_matmul` product with the reduction split across tiles: tile loop 0 walks the
+    input-channel blocks (tagged reduction), each tile reloads the partial sums from DRAM
+    (except the first, which starts from the bias) and stores them back."""
+    arch = arch or load_arch("tiny")
+    n, m = arch.rows, arch.cols
+    x, w, b = _matmul_data(arch, pixels, ic_blocks, seed)
+    rows = transfer_loop_ids("LD", Buffer.IBUF)[0]
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add("SA_LOOP_CFG", loop_id=0, iters=ic_blocks)
+        p.add("SA_REDUCTION_LOOP", loop_id=0, dim="IC")
+        p.add("SA_LOOP_CFG", loop_id=rows, iters=pixels)
+        p.add("SA_LOOP_CFG", loop_id=8, iters=pixels)
+        for access, buf, loop, stride in [("LD", "IBUF", 0, n), ("LD", "IBUF", rows, ic_blocks * n),
+                                          ("LD", "WBUF", 0, n * m), ("RD", "IBUF", 8, 1), ("RD", "OBUF", 8, 1),
+                                          ("WR", "OBUF", 8, 1)]:  # fmt: skip
+            p.add32("SET_LOOP_STRIDE", stride, access=access, buffer=buf, loop_id=loop)
+        for buf, addr in [("IBUF", IN), ("WBUF", WGT), ("BBUF", BIAS), ("OBUF", OUT)]:
+            p.add32("SET_BASE_ADDR", addr, buffer=buf)
+        p.add("LD_ST", dir="LD", buffer="IBUF", size=1)
+        p.add("LD_ST", dir="LD", buffer="WBUF", size=1)
+        p.add("LD_ST", dir="LD", buffer="BBUF", size=1)
+        p.add("LD_ST", dir="LD", buffer="OBUF", size=pixels)
+        p.add("LD_ST", dir="ST", buffer="OBUF", size=pixels)
+    p.end()
+    return _matmul_image(arch, p.words, x, w, b, pixels)
 
 
 def tandem_requant(arch: ArchConfig | None = None, words: int = 10, shift: int = 3, seed: int = 0) -> Image:
@@ -78,6 +118,42 @@ def tandem_requant(arch: ArchConfig | None = None, words: int = 10, shift: int =
     return Image(arch, p.words, [(IN, x.astype("<i4").tobytes())], symbols)
 
 
+def tandem_accumulate(arch: ArchConfig | None = None, words: int = 6, seed: int = 0) -> Image:
+    """A loop whose every iteration adds into the same word: VMEM2[0] += VMEM1[i], i < words.
+    The loaded block ends exactly at the last VMEM word (a boundary of the DMA bound check)."""
+    arch = arch or load_arch("tiny")
+    x = np.random.default_rng(seed).integers(-(2**28), 2**28, words * arch.lanes, dtype=np.int32)
+    first = arch.vmem_depth - words
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add32("LD_CONFIG_BASE_ADDR", IN, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_ADDR", ns="VMEM1", value=first)
+        p.add("LD_START", ns="VMEM1", width="B32", size=words)
+        p.add("BASE_ZEROFILL", ns="VMEM1", idx=1, value=first)
+        p.add("STRIDE_ZEROFILL", ns="VMEM1", idx=1, value=1)
+        p.add("SET_ITER", level=0, iters=words)
+        p.add("SET_INDEX", dst_ns="VMEM2", src1_ns="VMEM2", src2_ns="VMEM1", src2_idx=1)
+        p.add("SET_INST", level=0, body=1)
+        p.add("ADD", dst_ns="VMEM2", src1_ns="VMEM2", src2_ns="VMEM1", src2_idx=1)
+        p.add32("ST_CONFIG_BASE_ADDR", OUT, ns="VMEM2")
+        p.add("ST_START", ns="VMEM2", width="B32", size=1)
+    p.end()
+    symbols = {
+        "x": Symbol("x", IN, "int32", (x.size,), (x.size,), "input"),
+        "y": Symbol("y", OUT, "int32", (arch.lanes,), (arch.lanes,), "output"),
+    }
+    return Image(arch, p.words, [(IN, x.astype("<i4").tobytes())], symbols)
+
+
+def tandem_accumulate_expected(image: Image) -> np.ndarray:
+    """numpy oracle: a saturating running sum per lane."""
+    x = np.frombuffer(dict(image.dram)[IN], "<i4").astype(np.int64).reshape(-1, image.arch.lanes)
+    acc = np.zeros(image.arch.lanes, np.int64)
+    for row in x:
+        acc = np.clip(acc + row, -(2**31), 2**31 - 1)
+    return acc.astype(np.int32)
+
+
 def sa_matmul_expected(image: Image) -> np.ndarray:
     """numpy oracle for `sa_matmul` (independent of the spec code)."""
     arch = image.arch
@@ -95,3 +171,51 @@ def tandem_requant_expected(image: Image, shift: int = 3) -> np.ndarray:
     t = (x * 2**30) >> 30
     t = (t + (1 << (shift - 1))) >> shift
     return np.clip(np.maximum(t, 0), -128, 127).astype(np.int8)
+
+
+def _faulting(arch: ArchConfig, build) -> Image:  # noqa: ANN001
+    p = ProgramBuilder()
+    build(p)
+    p.end()
+    return Image(arch, p.words)
+
+
+def fault_programs(arch: ArchConfig | None = None) -> dict[str, Image]:
+    """One small program per kind of program fault (each must stop the machine with a fault record)."""
+    arch = arch or load_arch("tiny")
+
+    def illegal(p):
+        with p.group("SIMD", 0):
+            p.add("IMM_SIGN_EXT", idx=0, value=1)
+        p.instructions.insert(2, p.instructions[1])  # count no longer matches: malformed group
+
+    def vmem_overrun(p):
+        with p.group("SIMD", 0):
+            p.add("BASE_ZEROFILL", ns="VMEM1", idx=1, value=arch.vmem_depth - 2)
+            p.add("STRIDE_ZEROFILL", ns="VMEM1", idx=1, value=1)
+            p.add("SET_ITER", level=0, iters=4)
+            p.add("SET_INDEX", dst_ns="VMEM1", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM")
+            p.add("SET_INST", level=0, body=2)
+            p.add("ADD", dst_ns="VMEM1", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM")
+            p.add("RELU", dst_ns="VMEM1", dst_idx=1, src1_ns="VMEM1", src1_idx=1)
+
+    def dram_overrun(p):
+        with p.group("SIMD", 0):
+            p.add32("ST_CONFIG_BASE_ADDR", arch.dram_bytes - 8, ns="VMEM2")
+            p.add("ST_START", ns="VMEM2", width="B32", size=1)
+
+    def sa_bad_step(p):
+        with p.group("SA", 0):
+            p.add("SA_LOOP_CFG", loop_id=8, iters=arch.obuf_depth + 1)
+            p.add32("SET_LOOP_STRIDE", 1, access="WR", buffer="OBUF", loop_id=8)
+
+    def unimplemented(p):
+        with p.group("SIMD", 0):
+            p.add("DIV", dst_ns="VMEM1", src1_ns="VMEM1", src2_ns="VMEM1")
+
+    def outside_group(p):
+        p.add("SET_ITER", level=0, iters=1)
+
+    builders = {"malformed": illegal, "vmem-overrun": vmem_overrun, "dram-overrun": dram_overrun,
+                "sa-step": sa_bad_step, "unimplemented": unimplemented, "outside-group": outside_group}  # fmt: skip
+    return {name: _faulting(arch, build) for name, build in builders.items()}

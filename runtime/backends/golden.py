@@ -14,15 +14,16 @@ from ..device import OnCommit, register
 @register("golden")
 class GoldenDevice:
     name = "golden"
+    machine_type = GoldenMachine  # tests substitute a mutated simulator here
 
     def __init__(self, arch: ArchConfig):
         self.arch = arch
-        self.machine = GoldenMachine(arch, [])
+        self.machine = self.machine_type(arch, [])
         self._counters: dict[str, int] = {}
 
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
-        self.machine = GoldenMachine(self.arch, image.words)
+        self.machine = self.machine_type(self.arch, image.words)
         self.machine.dram[:] = image.initial_dram()
 
     def write_dram(self, addr: int, data: bytes) -> None:

@@ -4,7 +4,8 @@ import numpy as np
 
 from isa_spec import Unit
 from isa_spec.semantics import Machine
-from programs import sa_matmul, sa_matmul_expected, tandem_requant, tandem_requant_expected
+from programs import (sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
+                      tandem_accumulate_expected, tandem_requant, tandem_requant_expected)  # fmt: skip
 
 
 def run(image):
@@ -28,3 +29,22 @@ def test_tandem_requant_matches_numpy():
     image = tandem_requant(words=12)
     got, result = run(image)
     np.testing.assert_array_equal(got, tandem_requant_expected(image))
+
+
+def test_split_reduction_reloads_partial_sums():
+    for pixels, blocks in [(1, 1), (3, 3), (4, 5)]:
+        image = sa_matmul_split_reduction(pixels=pixels, ic_blocks=blocks, seed=blocks)
+        got, result = run(image)
+        np.testing.assert_array_equal(got, sa_matmul_expected(image))
+        kinds = [type(r).__name__ for r in result.log[Unit.SA]]
+        # per tile: IBUF rows, WBUF, BBUF, (OBUF reload after the first), the tile, the OBUF store
+        per_tile = lambda t: ["DmaRecord"] * pixels + ["DmaRecord"] * (2 if t == 0 else 3) + ["TileRecord", "DmaRecord"]
+        assert kinds == [k for t in range(blocks) for k in per_tile(t)]
+
+
+def test_accumulating_loop_carries_across_iterations():
+    image = tandem_accumulate(words=7)
+    got, result = run(image)
+    np.testing.assert_array_equal(got, tandem_accumulate_expected(image))
+    load = result.log[Unit.TANDEM][0]
+    assert load.buf_addr + 7 == image.arch.vmem_depth  # the block ends at the last VMEM word
