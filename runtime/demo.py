@@ -47,6 +47,8 @@ def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl") -> int:
     floats = sample_inputs(image, seed=0)
     cosim = lockstep(image, names, quantized_inputs(image, floats))
     print("       " + cosim.format().replace("\n", "\n       ") + f" ({time.perf_counter() - t:.2f} s)")
+    if "cycles" in cosim.counters.get("rtl", {}):
+        print(f"       the RTL ran {cosim.counters['rtl']['cycles']:,} cycles")
 
     t = _step("Z3 proof: every buffer and DRAM address inside its buffer and tensor")
     report = prove_image(image)
