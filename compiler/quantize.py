@@ -58,26 +58,28 @@ class QuantizedConv:
     requant: Requant
 
 
-def float_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: tuple[int, ...]) -> np.ndarray:
-    """Plain float NCHW convolution (for calibration)."""
+def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: tuple[int, ...]) -> np.ndarray:
+    """Plain NCHW convolution plus bias, computed in int64 for integer operands (exact) and
+    in float64 otherwise."""
+    acc = np.int64 if np.issubdtype(x.dtype, np.integer) and np.issubdtype(w.dtype, np.integer) else np.float64
     top, left, bottom, right = pads
-    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    xp = np.pad(x.astype(acc), ((0, 0), (0, 0), (top, bottom), (left, right)))
     oc, _, kh, kw = w.shape
     oh = (xp.shape[2] - kh) // stride + 1
     ow = (xp.shape[3] - kw) // stride + 1
-    out = np.zeros((x.shape[0], oc, oh, ow), np.float64)
+    out = np.zeros((x.shape[0], oc, oh, ow), acc)
     for i in range(kh):
         for j in range(kw):
             patch = xp[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride]
-            out += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j])
-    return out + b[None, :, None, None]
+            out += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j].astype(acc))
+    return out + np.asarray(b).astype(acc)[None, :, None, None]
 
 
 def quantize(layer: Conv) -> QuantizedConv:
     """Scales from calibration on deterministic sample inputs."""
     rng = np.random.default_rng(CALIBRATION_SEED)
     xs = rng.standard_normal((CALIBRATION_SAMPLES, *layer.in_shape[1:])).astype(np.float32)
-    ys = float_conv(xs, layer.weight, layer.bias, layer.stride, layer.pads)
+    ys = conv2d(xs, layer.weight, layer.bias, layer.stride, layer.pads)
     if layer.relu:
         ys = np.maximum(ys, 0)
     s_in = float(np.abs(xs).max()) / INT8_MAX

@@ -9,22 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .quantize import QuantizedConv
-
-
-def int_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: tuple[int, ...]) -> np.ndarray:
-    """Exact integer NCHW convolution (int64), plus bias."""
-    top, left, bottom, right = pads
-    xp = np.pad(x.astype(np.int64), ((0, 0), (0, 0), (top, bottom), (left, right)))
-    oc, _, kh, kw = w.shape
-    oh = (xp.shape[2] - kh) // stride + 1
-    ow = (xp.shape[3] - kw) // stride + 1
-    out = np.zeros((x.shape[0], oc, oh, ow), np.int64)
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride]
-            out += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j].astype(np.int64))
-    return out + b.astype(np.int64)[None, :, None, None]
+from .quantize import QuantizedConv, conv2d
 
 
 def _sat32(v: np.ndarray) -> np.ndarray:
@@ -33,7 +18,7 @@ def _sat32(v: np.ndarray) -> np.ndarray:
 
 def quantized_layer(q: QuantizedConv, x_int8: np.ndarray) -> np.ndarray:
     """int8 output of the quantised layer for an int8 input."""
-    acc = int_conv(x_int8, q.weight, q.bias, q.layer.stride, q.layer.pads)
+    acc = conv2d(x_int8, q.weight, q.bias, q.layer.stride, q.layer.pads)
     acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
     r = q.requant
     t = _sat32(np.floor_divide(acc * r.m0, 2**r.f))
@@ -62,6 +47,4 @@ def error_bound(q: QuantizedConv, x: np.ndarray) -> np.ndarray:
 
 
 def int_conv_float(x: np.ndarray, w: np.ndarray, layer) -> np.ndarray:  # noqa: ANN001
-    from .quantize import float_conv
-
-    return float_conv(x.astype(np.float64), w.astype(np.float64), np.zeros(w.shape[0]), layer.stride, layer.pads)
+    return conv2d(x.astype(np.float64), w.astype(np.float64), np.zeros(w.shape[0]), layer.stride, layer.pads)
