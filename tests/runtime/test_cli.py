@@ -3,7 +3,9 @@
 import numpy as np
 import onnx
 import pytest
+from onnx import TensorProto, helper
 
+from compiler.models import IR_VERSION, OPSET
 from isa_spec import Instruction, encode
 from programs import tandem_requant
 from runtime import cli
@@ -131,3 +133,15 @@ def test_conv_model_geometry_options(tmp_path, capsys):
     model = onnx.load(out)
     assert [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim] == [2, 3, 6, 5]
     assert [n.op_type for n in model.graph.node] == ["Conv"]
+
+
+def test_unsupported_operator_through_the_cli(tmp_path, capsys):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])
+    graph = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["y"], name="act")], "g", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+    src, out = tmp_path / "sig.onnx", tmp_path / "sig.gnx"
+    onnx.save(model, src)
+    code, _, err = run_cli(capsys, "compile", str(src), "-o", str(out))
+    assert_one_line_error(code, err, "unsupported operator Sigmoid (node 'act')")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sig.onnx"]
