@@ -17,6 +17,7 @@ committed as a record and the machine stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from .encoding import Instruction, decode
 from .errors import ExecutionFault, FaultKind, IllegalInstruction
 from .records import CommitLog, DmaRecord, FaultRecord, Record, TileRecord, Unit, VectorRecord, empty_log
 from .state import SaConfig, SaLoop, State
-from .table import COMPUTE_LOOPS, TILE_LOOPS, Buffer, Namespace, transfer_loop_ids
+from .table import BY_MNEMONIC, COMPUTE_LOOPS, TILE_LOOPS, Buffer, Namespace, transfer_loop_ids
 
 SA_CONFIG_OPS = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
 
@@ -191,19 +192,50 @@ def exec_SET_LOOP_STRIDE(s: State, ctx: _Context, ins: Instruction) -> None:
         s.sa.strides[key] = join16(ins["value"], s.sa.stride_low)
 
 
+def _require_no_buffer(ctx: _Context, ins: Instruction) -> None:
+    require(ctx, ins["buffer"] == 0, FaultKind.BAD_CONFIG,
+            f"{ins.mnemonic} target=IMEM: buffer must be 0, got {ins['buffer']}")  # fmt: skip
+
+
 def exec_SET_BASE_ADDR(s: State, ctx: _Context, ins: Instruction) -> None:
-    require(ctx, ins.name_of("target") == "BUFFER", FaultKind.UNIMPLEMENTED, "instruction-memory loads")
+    """A half of the DRAM byte base of a buffer, or (target IMEM) of instruction-memory loads."""
+    if ins.name_of("target") == "IMEM":
+        _require_no_buffer(ctx, ins)
     if ins.name_of("half") == "LOW":
         s.sa.base_low = ins["value"]
+    elif ins.name_of("target") == "IMEM":
+        s.sa.imem_base = join16(ins["value"], s.sa.base_low)
     else:
         s.sa.base[Buffer(ins["buffer"])] = join16(ins["value"], s.sa.base_low)
 
 
 def exec_LD_ST(s: State, ctx: _Context, ins: Instruction) -> None:
-    require(ctx, ins.name_of("target") == "BUFFER", FaultKind.UNIMPLEMENTED, "instruction-memory loads")
+    """Configure a buffer transfer, or (target IMEM, LD only) an instruction-memory load."""
     direction, buf = ins.name_of("dir"), Buffer(ins["buffer"])
+    if ins.name_of("target") == "IMEM":
+        _require_no_buffer(ctx, ins)
+        require(ctx, direction == "LD", FaultKind.BAD_CONFIG, "LD_ST target=IMEM: instruction memory cannot be stored")
+        s.sa.imem_loads.append(ins["size"])
+        return
     require(ctx, direction == "LD" or buf == Buffer.OBUF, FaultKind.BAD_CONFIG, f"{buf.name} cannot be stored")
     s.sa.transfers.append((direction, buf, ins["size"]))
+
+
+def imem_load(s: State, ctx: _Context, imem: list[int], first: int, commit: Callable[[Record], None]) -> None:
+    """After an SA block: load its instruction-memory loads, in order, into IMEM from word
+    `first` (the word after the group's SYNC END) on, reading consecutive little-endian
+    32-bit words from the IMEM base. This is how a program brings in its next blocks."""
+    addr, word = s.sa.imem_base, first
+    for size in s.sa.imem_loads:
+        require(ctx, addr + 4 * size <= s.arch.dram_bytes, FaultKind.ADDRESS_OUT_OF_RANGE,
+                f"LD IMEM: DRAM [0x{addr:x}, +{4 * size}) beyond {s.arch.dram_bytes} bytes")  # fmt: skip
+        require(ctx, word + size <= s.arch.imem_depth, FaultKind.ADDRESS_OUT_OF_RANGE,
+                f"LD IMEM: words [{word}, +{size}) beyond depth {s.arch.imem_depth}")  # fmt: skip
+        raw = s.dram[addr : addr + 4 * size]
+        imem.extend([0] * (word + size - len(imem)))
+        imem[word : word + size] = [int(w) for w in raw.view("<u4")]
+        commit(DmaRecord(Unit.SA, ctx.pc, "LD", "IMEM", addr, word, bytes(raw)))
+        addr, word = addr + 4 * size, word + size
 
 
 # ==== Tandem: operands ==========================================================================
@@ -224,12 +256,17 @@ def tandem_operand_address(s: State, ns: int, idx: int, position: int,
 
 
 def _space(s: State, ctx: _Context, ns: int) -> np.ndarray:
-    require(ctx, ns in (Namespace.OBUF, Namespace.VMEM1, Namespace.VMEM2), FaultKind.UNIMPLEMENTED,
-            f"Tandem access to namespace {Namespace(ns).name}")  # fmt: skip
+    """The memory behind a Tandem namespace. IBUF words hold `rows` int8 values, one per lane,
+    so the Tandem processor may use IBUF only when the array is square (rows = lanes)."""
+    if ns == Namespace.IBUF:
+        require(ctx, s.arch.rows == s.arch.lanes, FaultKind.BAD_CONFIG,
+                f"IBUF namespace needs rows = lanes (have {s.arch.rows} x {s.arch.lanes})")  # fmt: skip
+        return s.ibuf
     return s.obuf if ns == Namespace.OBUF else s.vmem[ns]
 
 
 def read_lanes(s: State, ctx: _Context, ns: int, idx: int, position: int, loops: Sequence[tuple[int, int]]) -> list[int]:
+    """The lanes of an operand; IMM broadcasts one value, IBUF's int8 values sign-extend."""
     if ns == Namespace.IMM:
         require(ctx, idx < len(s.imm), FaultKind.ADDRESS_OUT_OF_RANGE, f"IMM[{idx}] beyond {len(s.imm)}")
         return [int(s.imm[idx])] * s.arch.lanes
@@ -242,13 +279,14 @@ def read_lanes(s: State, ctx: _Context, ns: int, idx: int, position: int, loops:
 
 def write_lanes(s: State, ctx: _Context, ns: int, idx: int, loops: Sequence[tuple[int, int]],
                 values: Sequence[int], writes: _Writes) -> None:  # fmt: skip
+    """Write a result word; IBUF keeps the low 8 bits of each lane (as a DMA store of B8)."""
     mem = _space(s, ctx, ns)
-    require(ctx, ns != Namespace.OBUF, FaultKind.BAD_CONFIG, "OBUF is read-only for the Tandem processor")
     addr = tandem_operand_address(s, ns, idx, 0, loops)
     require(ctx, 0 <= addr < len(mem), FaultKind.ADDRESS_OUT_OF_RANGE,
             f"{Namespace(ns).name} word {addr} beyond depth {len(mem)}")  # fmt: skip
-    mem[addr] = values
-    writes.add(ctx.pc, Namespace(ns).name, addr, values)
+    stored = [sext(v, 8) for v in values] if ns == Namespace.IBUF else list(values)
+    mem[addr] = stored
+    writes.add(ctx.pc, Namespace(ns).name, addr, stored)
 
 
 @dataclass
@@ -270,28 +308,99 @@ class _Writes:
 
 
 # ==== Tandem: lane arithmetic (decision 6: saturation is stateless) ============================
-def frac_bits(int_bits: int) -> int:
-    return 32 - int_bits
+def frac_bits(s: State, position: int) -> int:
+    """Fraction bits of operand `position` (0 dst, 1 src1, 2 src2): lane width - integer bits."""
+    return s.lane_bits - s.int_bits[position]
+
+
+def lane_sat(s: State, value: int) -> int:
+    """Saturate to the signed range of the configured lane width."""
+    return sat(value, s.lane_bits)
 
 
 def fxp_mul(s: State, a: int, b: int) -> int:
     """Fixed-point product: exact a*b shifted right (floor) by frac(src1)+frac(src2)-frac(dst),
-    or left if that is negative, then saturated to 32 bits."""
-    dst, src1, src2 = (frac_bits(n) for n in s.int_bits)
-    shift = src1 + src2 - dst
+    or left if that is negative, then saturated to the lane width."""
+    shift = frac_bits(s, 1) + frac_bits(s, 2) - frac_bits(s, 0)
     p = a * b
-    return sat(asr(p, shift) if shift >= 0 else p << -shift, 32)
+    return lane_sat(s, asr(p, shift) if shift >= 0 else p << -shift)
+
+
+def fxp_div(s: State, a: int, b: int) -> int:
+    """Fixed-point quotient: the exact a/b * 2^(frac(dst)+frac(src2)-frac(src1)) rounded toward
+    zero, saturated to the lane width. Division by zero saturates: the lane maximum for
+    a >= 0, the lane minimum for a < 0."""
+    if b == 0:
+        return lane_sat(s, 1 << 64) if a >= 0 else lane_sat(s, -(1 << 64))
+    k = frac_bits(s, 0) + frac_bits(s, 2) - frac_bits(s, 1)
+    n, d = (a << k, b) if k >= 0 else (a, b << -k)
+    q = abs(n) // abs(d)
+    return lane_sat(s, q if (n < 0) == (d < 0) else -q)
+
+
+def fxp_sqrt(s: State, a: int) -> int:
+    """floor(sqrt(a / 2^frac(src1)) * 2^frac(dst)) for a >= 0, computed exactly as the integer
+    square root of floor(a * 2^(2 frac(dst) - frac(src1))); negative inputs give 0."""
+    if a <= 0:
+        return 0
+    e = 2 * frac_bits(s, 0) - frac_bits(s, 1)
+    return lane_sat(s, math.isqrt(a << e if e >= 0 else asr(a, -e)))
+
+
+def fxp_floor(s: State, a: int) -> int:
+    """Round toward minus infinity to a whole number: clear the frac(src1) fraction bits."""
+    f = frac_bits(s, 1)
+    return lane_sat(s, asr(a, f) << f)
+
+
+def fxp_ceil(s: State, a: int) -> int:
+    """Round toward plus infinity to a whole number (saturated): -floor(-a)."""
+    f = frac_bits(s, 1)
+    return lane_sat(s, -(asr(-a, f) << f))
+
+
+# IEEE 754 casts on lane bit patterns: round to nearest, ties to even; any NaN becomes the
+# canonical quiet NaN of the target format. The result is the target's bit pattern,
+# zero-extended (16-bit formats) and read back as a signed 32-bit lane.
+def _f32(bits: int) -> np.float32:
+    return np.array([bits & 0xFFFFFFFF], np.uint32).view(np.float32)[0]
+
+
+def fp32_to_fp16(a: int) -> int:
+    x = _f32(a)
+    if np.isnan(x):
+        return 0x7E00
+    with np.errstate(over="ignore"):  # overflow rounds to infinity, as IEEE 754 says
+        return int(np.array([x], np.float32).astype(np.float16).view(np.uint16)[0])
+
+
+def fp16_to_fp32(a: int) -> int:
+    x = np.array([a & 0xFFFF], np.uint16).view(np.float16).astype(np.float32)
+    return sext(0x7FC00000 if np.isnan(x[0]) else int(x.view(np.uint32)[0]), 32)
+
+
+def fp32_to_bf16(a: int) -> int:
+    bits = a & 0xFFFFFFFF
+    if np.isnan(_f32(bits)):
+        return 0x7FC0
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) & 0xFFFF
+
+
+def bf16_to_fp32(a: int) -> int:
+    bits = (a & 0xFFFF) << 16
+    return sext(0x7FC00000 if np.isnan(_f32(bits)) else bits, 32)
 
 
 ALU_FUNCS: dict[str, Callable[[State, int, int, int], int]] = {
-    "ADD": lambda s, a, b, d: sat(a + b, 32),
-    "SUB": lambda s, a, b, d: sat(a - b, 32),
+    "ADD": lambda s, a, b, d: lane_sat(s, a + b),
+    "SUB": lambda s, a, b, d: lane_sat(s, a - b),
     "MUL": lambda s, a, b, d: fxp_mul(s, a, b),
-    "MACC": lambda s, a, b, d: sat(d + fxp_mul(s, a, b), 32),
+    "MACC": lambda s, a, b, d: lane_sat(s, d + fxp_mul(s, a, b)),
+    "DIV": lambda s, a, b, d: fxp_div(s, a, b),
     "MAX": lambda s, a, b, d: max(a, b),
     "MIN": lambda s, a, b, d: min(a, b),
     "RSHIFT": lambda s, a, b, d: asr(a, b & 31),
-    "LSHIFT": lambda s, a, b, d: wrap32(a << (b & 31)),
+    "LSHIFT": lambda s, a, b, d: sext(a << (b & 31), s.lane_bits),
     "MOVE": lambda s, a, b, d: a,
     "COND_MOVE_TRUE": lambda s, a, b, d: a if b != 0 else d,
     "COND_MOVE_FALSE": lambda s, a, b, d: a if b == 0 else d,
@@ -300,8 +409,9 @@ ALU_FUNCS: dict[str, Callable[[State, int, int, int], int]] = {
     "OR": lambda s, a, b, d: a | b,
     "RELU": lambda s, a, b, d: max(a, 0),
     "LEAKY_RELU": lambda s, a, b, d: a if a >= 0 else fxp_mul(s, a, b),
-    "ABS": lambda s, a, b, d: sat(abs(a), 32),
+    "ABS": lambda s, a, b, d: lane_sat(s, abs(a)),
     "SIGN": lambda s, a, b, d: (a > 0) - (a < 0),
+    "SQRT": lambda s, a, b, d: fxp_sqrt(s, a),
     "EQ": lambda s, a, b, d: int(a == b),
     "NEQ": lambda s, a, b, d: int(a != b),
     "GT": lambda s, a, b, d: int(a > b),
@@ -314,27 +424,39 @@ ALU_FUNCS: dict[str, Callable[[State, int, int, int], int]] = {
     "FXP16_TO_FXP32": lambda s, a, b, d: sext(a, 16),
     "FXP8_TO_FXP32": lambda s, a, b, d: sext(a, 8),
     "FXP4_TO_FXP32": lambda s, a, b, d: sext(a, 4),
+    "FP32_TO_FP16": lambda s, a, b, d: fp32_to_fp16(a),
+    "FP16_TO_FP32": lambda s, a, b, d: fp16_to_fp32(a),
+    "FLOOR": lambda s, a, b, d: fxp_floor(s, a),
+    "CEIL": lambda s, a, b, d: fxp_ceil(s, a),
+    "FP32_TO_BF16": lambda s, a, b, d: fp32_to_bf16(a),
+    "BF16_TO_FP32": lambda s, a, b, d: bf16_to_fp32(a),
 }
-UNARY = {"MOVE", "NOT", "RELU", "ABS", "SIGN"} | {k for k in ALU_FUNCS if k.startswith("FXP")}
+# Instructions whose src2 field is reserved (one source) and those that also read dst.
+UNARY = {"MOVE", "NOT", "RELU", "ABS", "SIGN", "SQRT"} | {k for k, r in BY_MNEMONIC.items() if r.family == "DTYPE_CAST"}
+READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}
 
 
 def exec_lanes(s: State, ctx: _Context, ins: Instruction, loops: Sequence[tuple[int, int]], writes: _Writes) -> None:
     """ALU, CALCULUS, COMPARISON and DTYPE_CAST: dst = f(src1, src2, old dst), lane by lane."""
-    f = ALU_FUNCS.get(ins.mnemonic)
-    require(ctx, f is not None, FaultKind.UNIMPLEMENTED, f"{ins.mnemonic} has no semantics yet")
-    assert f is not None
+    f = ALU_FUNCS[ins.mnemonic]
     a = read_lanes(s, ctx, ins["src1_ns"], ins["src1_idx"], 1, loops)
     b = ([0] * s.arch.lanes if ins.mnemonic in UNARY
          else read_lanes(s, ctx, ins["src2_ns"], ins["src2_idx"], 2, loops))  # fmt: skip
-    d = read_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], 0, loops) if ins.mnemonic == "MACC" or "COND" in ins.mnemonic else a
+    d = read_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], 0, loops) if ins.mnemonic in READS_DST else a
     out = [f(s, x, y, z) for x, y, z in zip(a, b, d)]
     write_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], loops, out, writes)
 
 
-def exec_DTYPE_CFG_FXP32(s: State, ctx: _Context, ins: Instruction) -> None:
+LANE_BITS = {"DTYPE_CFG_FXP32": 32, "DTYPE_CFG_FXP16": 16, "DTYPE_CFG_FXP8": 8}
+
+
+def exec_dtype_cfg(s: State, ctx: _Context, ins: Instruction) -> None:
+    """DTYPE_CFG_FXPn: lanes saturate to n bits; operands have the given integer bits."""
+    width = LANE_BITS[ins.mnemonic]
     bits = (ins["dst_int"], ins["src1_int"], ins["src2_int"])
-    require(ctx, all(1 <= b <= 32 for b in bits), FaultKind.BAD_CONFIG, f"integer bits {bits} not in 1..32")
-    s.int_bits = bits
+    require(ctx, all(1 <= b <= width for b in bits), FaultKind.BAD_CONFIG,
+            f"{ins.mnemonic}: integer bits (dst, src1, src2) = {bits} must be in 1..{width}")  # fmt: skip
+    s.lane_bits, s.int_bits = width, bits
 
 
 def exec_iterator_config(s: State, ctx: _Context, ins: Instruction) -> None:
@@ -373,27 +495,33 @@ def exec_dma_config(s: State, ctx: _Context, ins: Instruction) -> None:
 DMA_WIDTH_BYTES = {"B8": 1, "B16": 2, "B32": 4}
 
 
-def tandem_dma_address(s: State, direction: str, ns: int, idx: Mapping[int, Any], ops: Ops = CONCRETE) -> Any:
-    """DRAM byte address of one Tandem DMA request at tile-loop indices `idx`."""
+def dma_loops(s: State, direction: str, ns: int) -> list[tuple[str, int, int, int]]:
+    """The loops a Tandem DMA START walks, outermost first: `(kind, loop, iterations, stride)`,
+    the base loops by ascending loop number, then the tile loops by ascending loop number."""
     cfg = s.tandem.dma_cfg(direction, ns)
-    return affine(cfg.base_addr, [(cfg.tile_strides.get(k, 0), i) for k, i in idx.items()], ops)
+    return ([("base", k, n, cfg.base_strides.get(k, 0)) for k, n in sorted(cfg.base_iters.items())]
+            + [("tile", k, n, cfg.tile_strides.get(k, 0)) for k, n in sorted(cfg.tile_iters.items())])  # fmt: skip
+
+
+def tandem_dma_address(s: State, direction: str, ns: int, idx: Sequence[Any], ops: Ops = CONCRETE) -> Any:
+    """DRAM byte address of one Tandem DMA request at indices `idx` of `dma_loops`."""
+    loops = dma_loops(s, direction, ns)
+    return affine(s.tandem.dma_cfg(direction, ns).base_addr, [(st, i) for (_, _, _, st), i in zip(loops, idx)], ops)
 
 
 def exec_dma_start(s: State, ctx: _Context, ins: Instruction, commit: Callable[[Record], None]) -> None:
-    """Walk the tile loops (ascending loop index = outer to inner); each request moves `size`
-    VMEM words (`size` x lanes elements of the START's width, contiguous in DRAM) starting
-    at CONFIG_TILE_ADDR and continuing where the previous request stopped. LD sign-extends
-    each element to 32 bits; ST writes the low bytes of each lane."""
+    """Walk the DMA loops (`dma_loops`); each request moves `size` VMEM words (`size` x lanes
+    elements of the START's width, contiguous in DRAM) starting at CONFIG_TILE_ADDR and
+    continuing where the previous request stopped. LD sign-extends each element to 32 bits;
+    ST writes the low bytes of each lane."""
     direction, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
     cfg = s.tandem.dma_cfg(direction, ns)
-    require(ctx, not cfg.base_iters, FaultKind.UNIMPLEMENTED, "DMA base loops")
     nbytes_elem = DMA_WIDTH_BYTES[ins.name_of("width")]
     dtype = np.dtype(f"<i{nbytes_elem}")
     mem, lanes, size = s.vmem[ns], s.arch.lanes, ins["size"]
-    loops = sorted(cfg.tile_iters)
     word = cfg.tile_addr
-    for x in odometer([cfg.tile_iters[k] for k in loops]):
-        addr = tandem_dma_address(s, direction, ns, dict(zip(loops, x)))
+    for x in odometer([n for _, _, n, _ in dma_loops(s, direction, ns)]):
+        addr = tandem_dma_address(s, direction, ns, x)
         nbytes = size * lanes * nbytes_elem
         require(ctx, addr + nbytes <= s.arch.dram_bytes, FaultKind.ADDRESS_OUT_OF_RANGE,
                 f"{direction} {Namespace(ns).name}: DRAM [0x{addr:x}, +{nbytes}) beyond {s.arch.dram_bytes} bytes")
@@ -407,6 +535,49 @@ def exec_dma_start(s: State, ctx: _Context, ins: Instruction, commit: Callable[[
             s.dram[addr : addr + nbytes] = raw
         commit(DmaRecord(Unit.TANDEM, ctx.pc, direction, Namespace(ns).name, addr, word, bytes(raw)))
         word += size
+
+
+# ==== Tandem: PERMUTATION ========================================================================
+def exec_perm_config(s: State, ctx: _Context, ins: Instruction) -> None:
+    perm = s.tandem.perm
+    if ins.mnemonic == "PERM_SET_BASE_ADDR":
+        perm.base[ins.name_of("rw")] = ins["value"]
+    elif ins.mnemonic == "PERM_SET_LOOP_ITER":
+        perm.iters[ins["idx"]] = ins["iters"]
+    else:
+        perm.strides[ins.name_of("rw"), ins["idx"]] = sext(ins["value"], 16)
+
+
+def perm_loops(s: State) -> list[tuple[int, int]]:
+    """The permutation loops, outermost first: `(loop idx, iterations)` by ascending idx."""
+    return sorted(s.tandem.perm.iters.items())
+
+
+def perm_address(s: State, rw: str, idx: Sequence[Any], ops: Ops = CONCRETE) -> Any:
+    """Source (RD) or destination (WR) word of the permutation at loop indices `idx`."""
+    perm = s.tandem.perm
+    terms = [(perm.strides.get((rw, k), 0), i) for (k, _), i in zip(perm_loops(s), idx)]
+    return affine(perm.base.get(rw, 0), terms, ops)
+
+
+def exec_perm_start(s: State, ctx: _Context, ins: Instruction, writes: _Writes) -> None:
+    """For every point of the permutation loops, in order, copy the whole source word to the
+    destination word (a later point overwrites an earlier one; IBUF keeps the low 8 bits).
+    The destination words written form one VectorRecord, in order."""
+    src = _space(s, ctx, ins["src1_ns"]) if ins["src1_ns"] != Namespace.IMM else None
+    require(ctx, src is not None, FaultKind.BAD_CONFIG, "PERM_START: src1_ns = IMM has no words to permute")
+    assert src is not None
+    for x in odometer([n for _, n in perm_loops(s)]):
+        rd, wr = perm_address(s, "RD", x), perm_address(s, "WR", x)
+        require(ctx, 0 <= rd < len(src), FaultKind.ADDRESS_OUT_OF_RANGE,
+                f"PERM_START: source {Namespace(ins['src1_ns']).name} word {rd} beyond depth {len(src)}")  # fmt: skip
+        values = [int(v) for v in src[rd]]
+        dst = _space(s, ctx, ins["dst_ns"])
+        require(ctx, 0 <= wr < len(dst), FaultKind.ADDRESS_OUT_OF_RANGE,
+                f"PERM_START: destination {Namespace(ins['dst_ns']).name} word {wr} beyond depth {len(dst)}")  # fmt: skip
+        stored = [sext(v, 8) for v in values] if ins["dst_ns"] == Namespace.IBUF else values
+        dst[wr] = stored
+        writes.add(ctx.pc, Namespace(ins["dst_ns"]).name, wr, stored)
 
 
 # ==== the machine ===============================================================================
@@ -429,6 +600,7 @@ class Observer(Protocol):
     def sa_block(self, s: State, pc: int) -> None: ...
     def dma_start(self, s: State, pc: int, ins: Instruction) -> None: ...
     def lanes(self, s: State, pc: int, ins: Instruction, loops: Sequence[tuple[int, int]]) -> None: ...
+    def perm_start(self, s: State, pc: int, ins: Instruction) -> None: ...
 
 
 class Machine:
@@ -504,7 +676,7 @@ class Machine:
         end = start + count + 1
         tail = self._fetch(end) if end < len(self.program) else None
         ctx.pc, ctx.word = start, self.program[start]
-        require(ctx, head.name_of("kind") == "EXEC", FaultKind.UNIMPLEMENTED, "SYNC_INST START BUF")
+        require(ctx, head.name_of("kind") == "EXEC", FaultKind.MALFORMED_GROUP, "SYNC_INST START must be EXEC")
         require(ctx, tail is not None and tail.mnemonic == "SYNC_INST" and tail.name_of("edge") == "END"
                 and (tail["unit"], tail["group"], tail["count"]) == (head["unit"], head["group"], count),
                 FaultKind.MALFORMED_GROUP, f"no matching SYNC_INST END {unit} group {head['group']} at {end}")  # fmt: skip
@@ -517,11 +689,13 @@ class Machine:
                 SA_EXEC[ins.mnemonic](s, ctx, ins)
             self._fetch(end)
             self.executed += 1
-            require(ctx, tail is not None and tail.name_of("kind") == "EXEC", FaultKind.UNIMPLEMENTED, "SA SYNC_INST END BUF")
+            require(ctx, tail is not None and tail.name_of("kind") == "EXEC", FaultKind.MALFORMED_GROUP,
+                    "an SA group ends with SYNC_INST END EXEC")  # fmt: skip
             if self.observer is not None:
                 self.observer.sa_block(s, end)
             else:
                 run_sa_block(s, ctx, self.commit)
+            imem_load(s, ctx, self.program, end + 1, self.commit)
         else:
             s.tandem = type(s.tandem)()
             self._tandem_body(start + 1, end)
@@ -546,8 +720,7 @@ class Machine:
             elif family == "ITERATOR_CONFIG":
                 exec_iterator_config(s, ctx, ins)
             elif family == "DTYPE_CFG":
-                require(ctx, ins.mnemonic == "DTYPE_CFG_FXP32", FaultKind.UNIMPLEMENTED, f"{ins.mnemonic}")
-                exec_DTYPE_CFG_FXP32(s, ctx, ins)
+                exec_dtype_cfg(s, ctx, ins)
             elif family == "LD_ST":
                 if ins.mnemonic.endswith("_START") and self.observer is not None:
                     self.observer.dma_start(s, pc, ins)
@@ -564,8 +737,14 @@ class Machine:
             elif ins.mnemonic == "SET_INST":
                 pc = self._loop(pc, ins, [], writes)
                 continue
+            elif ins.mnemonic == "PERM_START" and self.observer is not None:
+                self.observer.perm_start(s, pc, ins)
+            elif ins.mnemonic == "PERM_START":
+                exec_perm_start(s, ctx, ins, writes)
+                writes.flush(self.commit)
             else:
-                require(ctx, False, FaultKind.UNIMPLEMENTED, f"{ins.mnemonic} has no semantics yet")
+                assert family == "PERMUTATION", family
+                exec_perm_config(s, ctx, ins)
             pc += 1
 
     def _loop(self, pc: int, ins: Instruction, loops: list[tuple[int, int]], writes: _Writes) -> int:
@@ -626,4 +805,4 @@ def run_program(arch: ArchConfig, program: Sequence[int], dram: Mapping[int, byt
 
 
 __all__ = ["Machine", "Observer", "RunResult", "run_program", "run_sa_block", "sa_dram_address", "sa_buffer_address",
-           "tandem_dma_address", "tandem_operand_address", "require", "bv"]  # fmt: skip
+           "tandem_dma_address", "tandem_operand_address", "dma_loops", "perm_address", "perm_loops", "require", "bv"]  # fmt: skip

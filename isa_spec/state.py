@@ -29,6 +29,8 @@ class SaConfig:
     strides: dict[tuple[str, Buffer, int], int] = field(default_factory=dict)  # (access, buf, loop)
     base: dict[Buffer, int] = field(default_factory=dict)
     transfers: list[tuple[str, Buffer, int]] = field(default_factory=list)  # (LD|ST, buffer, size)
+    imem_base: int = 0  # DRAM byte address of instruction-memory loads
+    imem_loads: list[int] = field(default_factory=list)  # words per instruction-memory load
     stride_low: int = 0  # latch of the last LOW half (decision 4: HIGH commits)
     base_low: int = 0
 
@@ -55,10 +57,20 @@ class DmaConfig:
 
 
 @dataclass
+class PermConfig:
+    """PERMUTATION registers: source/destination base words and per-loop strides."""
+
+    base: dict[str, int] = field(default_factory=dict)  # "RD" | "WR" -> word
+    iters: dict[int, int] = field(default_factory=dict)  # loop idx -> iterations
+    strides: dict[tuple[str, int], int] = field(default_factory=dict)  # ("RD" | "WR", loop idx) -> words
+
+
+@dataclass
 class TandemConfig:
     """Tandem registers that live for one SIMD group."""
 
     dma: dict[tuple[str, int], DmaConfig] = field(default_factory=dict)
+    perm: PermConfig = field(default_factory=PermConfig)
     dma_low: int = 0
     loop_iters: dict[int, int] = field(default_factory=dict)
     bindings: dict[int, tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = field(default_factory=dict)
@@ -85,7 +97,9 @@ class State:
         self.iter_base = [[0] * ITERATOR_ENTRIES for _ in range(4)]
         self.iter_stride = [[0] * ITERATOR_ENTRIES for _ in range(4)]
         self.iter_low = 0
-        # Fixed-point formats (DTYPE_CFG): integer bits of dst, src1, src2; 32 = plain integers.
+        # Lane format (DTYPE_CFG): lane width in bits, and the integer bits of dst, src1, src2
+        # (fraction bits = lane width - integer bits; all-integer by default).
+        self.lane_bits = 32
         self.int_bits = (32, 32, 32)
         self.sa = SaConfig()
         self.tandem = TandemConfig()

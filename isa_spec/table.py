@@ -247,10 +247,13 @@ CAST_ROWS = tuple(
 DTYPE_CFG_FNS = ("DTYPE_CFG_FXP32", "DTYPE_CFG_FXP16", "DTYPE_CFG_FXP8", "DTYPE_CFG_FP32",
                  "DTYPE_CFG_FP16")  # fmt: skip
 _INT_BITS = (Field("dst_int", 23, 16), Field("src1_int", 15, 8), Field("src2_int", 7, 0))
+# Floating-point lane arithmetic has no exact definition here (only the FP casts do): illegal.
+DTYPE_CFG_UNDEFINED = {"DTYPE_CFG_FP32", "DTYPE_CFG_FP16"}
 DTYPE_CFG_ROWS = tuple(
-    _tandem(name, 4, fn, _INT_BITS, "set the integer bits of dst, src1 and src2 operands")
+    _tandem(name, 4, fn, _INT_BITS, "set the lane width and the integer bits of dst, src1 and src2",
+            defined=name not in DTYPE_CFG_UNDEFINED)
     for fn, name in enumerate(DTYPE_CFG_FNS)
-)
+)  # fmt: skip
 
 _DMA_NS = Field("ns", 22, 21, NS_VMEM)
 _DMA_LOOP = Field("loop", 20, 16)
@@ -297,11 +300,16 @@ LOOP_ROWS = (
 
 _RW = Field("rw", 21, 21, {"RD": 0, "WR": 1})
 PERM_ROWS = (
-    _tandem("PERM_SET_BASE_ADDR", 8, 0, (reserved(23, 22), _RW, reserved(20, 16), IMM16), "permutation base"),
-    _tandem("PERM_SET_LOOP_ITER", 8, 1, (reserved(23, 21), _ITER_IDX, Field("iters", 15, 0)), "permutation loop"),
-    _tandem("PERM_SET_LOOP_STRIDE", 8, 2, (reserved(23, 22), _RW, _ITER_IDX, IMM16), "permutation stride"),
+    _tandem("PERM_SET_BASE_ADDR", 8, 0, (reserved(23, 22), _RW, reserved(20, 16),
+                                         Field("value", 15, 0, doc="word address")),
+            "set the source (RD) or destination (WR) base word of the permutation"),
+    _tandem("PERM_SET_LOOP_ITER", 8, 1, (reserved(23, 21), _ITER_IDX, Field("iters", 15, 0, doc="iterations, encoded N")),
+            "set the iterations of permutation loop `idx` (loops nest by ascending idx)"),
+    _tandem("PERM_SET_LOOP_STRIDE", 8, 2, (reserved(23, 22), _RW, _ITER_IDX,
+                                           Field("value", 15, 0, doc="signed word stride")),
+            "set the source (RD) or destination (WR) word stride of permutation loop `idx`"),
     _tandem("PERM_START", 8, 3, (Field("dst_ns", 23, 21, NS_WRITABLE), reserved(20, 16), SRC1_NS.at(15, 13),
-                                 reserved(12, 1), Field("shuffle", 0, 0)), "run the permutation"),
+                                 reserved(12, 0)), "copy words from `src1_ns` to `dst_ns` over the permutation loops"),
 )  # fmt: skip
 
 ROWS: tuple[Row, ...] = (SA_ROWS + ALU_ROWS + CALCULUS_ROWS + COMPARISON_ROWS + CAST_ROWS

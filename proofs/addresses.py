@@ -21,8 +21,9 @@ import z3
 
 from isa_spec import Buffer, Instruction, Namespace
 from isa_spec.image import Image, Symbol
-from isa_spec.semantics import (DMA_WIDTH_BYTES, UNARY, Machine, sa_buffer_address, sa_dram_address,
-                                sa_transfer_loops, tandem_dma_address, tandem_operand_address)  # fmt: skip
+from isa_spec.semantics import (DMA_WIDTH_BYTES, UNARY, Machine, dma_loops, perm_address, perm_loops,
+                                sa_buffer_address, sa_dram_address, sa_transfer_loops, tandem_dma_address,
+                                tandem_operand_address)  # fmt: skip
 from isa_spec.state import State
 from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
 
@@ -132,14 +133,27 @@ class _Collector:
     def dma_start(self, s: State, pc: int, ins: Instruction) -> None:
         direction, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
         cfg = s.tandem.dma_cfg(direction, ns)
-        loops = sorted(cfg.tile_iters.items())
-        idx, named = _vars("DMA tile loop", loops, pc)
+        loops = dma_loops(s, direction, ns)
+        names = [f"DMA {kind} loop {k}" for kind, k, _, _ in loops]
+        idx = [z3.BitVec(f"pc{pc}_{n.replace(' ', '_')}", WIDTH) for n in names]
+        named = [(n, v, iters) for n, v, (_, _, iters, _) in zip(names, idx, loops)]
         addr = tandem_dma_address(s, direction, ns, idx, Z3)
         size, lanes = ins["size"], self.arch.lanes
         self._dram(pc, f"{ins.mnemonic} request", addr, size * lanes * DMA_WIDTH_BYTES[ins.name_of("width")], named)
         name = Namespace(ns).name
-        words = size * math.prod(n for _, n in loops)
+        words = size * math.prod(n for _, _, n, _ in loops)
         self._words(pc, f"{ins.mnemonic} {name} words", cfg.tile_addr, words, self.arch.vmem_depth, name, [])
+
+    def perm_start(self, s: State, pc: int, ins: Instruction) -> None:
+        loops = perm_loops(s)
+        idx = [z3.BitVec(f"pc{pc}_perm_loop_{k}", WIDTH) for k, _ in loops]
+        named = [(f"permutation loop {k}", v, n) for (k, n), v in zip(loops, idx)]
+        for rw, operand in (("RD", "src1_ns"), ("WR", "dst_ns")):
+            if ins[operand] == Namespace.IMM:
+                continue  # the spec faults on this when it runs
+            name = Namespace(ins[operand]).name
+            self._words(pc, f"PERM_START {rw} {name} word", perm_address(s, rw, idx, Z3), 1, self.arch.depth(name),
+                        name, named)  # fmt: skip
 
     def lanes(self, s: State, pc: int, ins: Instruction, loops: Sequence[tuple[int, int]]) -> None:
         levels = [(lv, n) for lv, n in loops]

@@ -209,13 +209,13 @@ def fault_programs(arch: ArchConfig | None = None) -> dict[str, Image]:
             p.add("SA_LOOP_CFG", loop_id=8, iters=arch.obuf_depth + 1)
             p.add32("SET_LOOP_STRIDE", 1, access="WR", buffer="OBUF", loop_id=8)
 
-    def unimplemented(p):
+    def undefined(p):
         with p.group("SIMD", 0):
-            p.add("DIV", dst_ns="VMEM1", src1_ns="VMEM1", src2_ns="VMEM1")
+            p.add("SIGMOID", dst_ns="VMEM1", src1_ns="VMEM1")  # named, but illegal (decision 2)
 
     def outside_group(p):
         p.add("SET_ITER", level=0, iters=1)
 
     builders = {"malformed": illegal, "vmem-overrun": vmem_overrun, "dram-overrun": dram_overrun,
-                "sa-step": sa_bad_step, "unimplemented": unimplemented, "outside-group": outside_group}  # fmt: skip
+                "sa-step": sa_bad_step, "undefined": undefined, "outside-group": outside_group}  # fmt: skip
     return {name: _faulting(arch, build) for name, build in builders.items()}

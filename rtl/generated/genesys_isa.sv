@@ -1,4 +1,4 @@
-// DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
+// DO NOT EDIT, generated from isa_spec @ceea66c7c7f64378 by `genesys gen`.
 
 // A package of constants: no single module uses them all.
 /* verilator lint_off UNUSEDPARAM */
@@ -77,8 +77,8 @@ package genesys_isa;
   localparam logic [31:0] DTYPE_CFG_FXP32_MATCH = 32'h40000000;  localparam logic [31:0] DTYPE_CFG_FXP32_MASK = 32'hff000000;
   localparam logic [31:0] DTYPE_CFG_FXP16_MATCH = 32'h41000000;  localparam logic [31:0] DTYPE_CFG_FXP16_MASK = 32'hff000000;
   localparam logic [31:0] DTYPE_CFG_FXP8_MATCH = 32'h42000000;  localparam logic [31:0] DTYPE_CFG_FXP8_MASK = 32'hff000000;
-  localparam logic [31:0] DTYPE_CFG_FP32_MATCH = 32'h43000000;  localparam logic [31:0] DTYPE_CFG_FP32_MASK = 32'hff000000;
-  localparam logic [31:0] DTYPE_CFG_FP16_MATCH = 32'h44000000;  localparam logic [31:0] DTYPE_CFG_FP16_MASK = 32'hff000000;
+  localparam logic [31:0] DTYPE_CFG_FP32_MATCH = 32'h43000000;  localparam logic [31:0] DTYPE_CFG_FP32_MASK = 32'hff000000;  // illegal: no exact definition
+  localparam logic [31:0] DTYPE_CFG_FP16_MATCH = 32'h44000000;  localparam logic [31:0] DTYPE_CFG_FP16_MASK = 32'hff000000;  // illegal: no exact definition
   localparam logic [31:0] LD_CONFIG_BASE_ADDR_MATCH = 32'h50000000;  localparam logic [31:0] LD_CONFIG_BASE_ADDR_MASK = 32'hff1f0000;
   localparam logic [31:0] LD_CONFIG_BASE_LOOP_ITER_MATCH = 32'h51000000;  localparam logic [31:0] LD_CONFIG_BASE_LOOP_ITER_MASK = 32'hff800000;
   localparam logic [31:0] LD_CONFIG_BASE_LOOP_STRIDE_MATCH = 32'h52000000;  localparam logic [31:0] LD_CONFIG_BASE_LOOP_STRIDE_MASK = 32'hff000000;
@@ -110,7 +110,7 @@ package genesys_isa;
   localparam logic [31:0] PERM_SET_BASE_ADDR_MATCH = 32'h80000000;  localparam logic [31:0] PERM_SET_BASE_ADDR_MASK = 32'hffdf0000;
   localparam logic [31:0] PERM_SET_LOOP_ITER_MATCH = 32'h81000000;  localparam logic [31:0] PERM_SET_LOOP_ITER_MASK = 32'hffe00000;
   localparam logic [31:0] PERM_SET_LOOP_STRIDE_MATCH = 32'h82000000;  localparam logic [31:0] PERM_SET_LOOP_STRIDE_MASK = 32'hffc00000;
-  localparam logic [31:0] PERM_START_MATCH = 32'h83000000;  localparam logic [31:0] PERM_START_MASK = 32'hff1f1ffe;
+  localparam logic [31:0] PERM_START_MATCH = 32'h83000000;  localparam logic [31:0] PERM_START_MASK = 32'hff1f1fff;
 
   // Field positions (msb, lsb) by name, as laid out in the table.
   localparam int F_SA_LOOP_LOOP_ID_MSB = 21;  localparam int F_SA_LOOP_LOOP_ID_LSB = 16;
@@ -185,7 +185,6 @@ package genesys_isa;
   localparam int F_PERMUTATION_ITERS_MSB = 15;  localparam int F_PERMUTATION_ITERS_LSB = 0;
   localparam int F_PERMUTATION_DST_NS_MSB = 23;  localparam int F_PERMUTATION_DST_NS_LSB = 21;
   localparam int F_PERMUTATION_SRC1_NS_MSB = 15;  localparam int F_PERMUTATION_SRC1_NS_LSB = 13;
-  localparam int F_PERMUTATION_SHUFFLE_MSB = 0;  localparam int F_PERMUTATION_SHUFFLE_LSB = 0;
 
   // Enumerations.
   localparam int BUF_WBUF = 0;
@@ -366,8 +365,6 @@ package genesys_isa;
     if ((w & DTYPE_CFG_FXP32_MASK) == DTYPE_CFG_FXP32_MATCH) return ROW_DTYPE_CFG_FXP32;
     if ((w & DTYPE_CFG_FXP16_MASK) == DTYPE_CFG_FXP16_MATCH) return ROW_DTYPE_CFG_FXP16;
     if ((w & DTYPE_CFG_FXP8_MASK) == DTYPE_CFG_FXP8_MATCH) return ROW_DTYPE_CFG_FXP8;
-    if ((w & DTYPE_CFG_FP32_MASK) == DTYPE_CFG_FP32_MATCH) return ROW_DTYPE_CFG_FP32;
-    if ((w & DTYPE_CFG_FP16_MASK) == DTYPE_CFG_FP16_MATCH) return ROW_DTYPE_CFG_FP16;
     if ((w & LD_CONFIG_BASE_ADDR_MASK) == LD_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_ADDR;
     if ((w & LD_CONFIG_BASE_LOOP_ITER_MASK) == LD_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_LOOP_ITER;
     if ((w & LD_CONFIG_BASE_LOOP_STRIDE_MASK) == LD_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_LOOP_STRIDE;

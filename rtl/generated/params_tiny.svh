@@ -1,4 +1,4 @@
-// DO NOT EDIT, generated from isa_spec @c1a7aba7d5c98dc4 by `genesys gen`.
+// DO NOT EDIT, generated from isa_spec @ceea66c7c7f64378 by `genesys gen`.
 // Arch config 'tiny'. Not every module uses every parameter.
 /* verilator lint_off UNUSEDPARAM */
 localparam int ARRAY_N = 4;
