@@ -59,6 +59,44 @@ DEPARTURES: tuple[tuple[str, str, str], ...] = (
     ("IMM_SIGN_EXT", "sign-extends imm16 (0x9999 becomes -26215)",
      "as the RTL does; the GeneSys compiler's use of it for Q16.16 constants >= 0x8000 was a latent bug, "
      "so our compiler uses SET_IMM_LOW/HIGH for such values."),
-    ("Instruction memory", "the image's words are loaded into IMEM before the run; SA LD_ST/SET_BASE_ADDR "
-     "with target IMEM are reserved for block prefetch and fault as unimplemented", "walking-skeleton scope."),
+    ("Instruction memory",
+     "the image's words are in IMEM before the run; an SA group's LD_ST target=IMEM (LD only, buffer 0) "
+     "loads `size` words from the IMEM base (SET_BASE_ADDR target=IMEM) into IMEM right after the group's "
+     "SYNC END, after the block's tiles, one DmaRecord per load",
+     "GeneSys streams the next block's instructions from DRAM; pinning where they land makes the prefetch "
+     "an ordinary, checkable transfer."),
+    ("SYNC_INST kinds", "START must be EXEC; an SA group ends with END EXEC; a SIMD group may end with END BUF "
+     "(the OBUF release of GeneSys), which has no other architectural effect",
+     "in a sequential machine the OBUF hand-off is ordering only; other kinds are malformed groups."),
+    ("Lane width", "DTYPE_CFG_FXP32/16/8 set the lane width w (32/16/8) and the integer bits of dst, src1, "
+     "src2 (1..w); fraction bits = w - integer bits; ADD, SUB, MUL, MACC, DIV, ABS, SQRT, FLOOR, CEIL "
+     "saturate to w bits and LSHIFT wraps to w bits; lanes are stored as 32 bits",
+     "GeneSys names these configs without saying what they change; one width parameter covers them."),
+    ("Floating-point lanes", "DTYPE_CFG_FP32 and DTYPE_CFG_FP16 are illegal instructions",
+     "no exact definition of floating-point lane arithmetic is given; the FP casts operate on bit patterns."),
+    ("DIV", "the exact a / b x 2^(frac(dst) + frac(src2) - frac(src1)) rounded toward zero and saturated; "
+     "x / 0 is the lane maximum for x >= 0 and the lane minimum for x < 0",
+     "GeneSys leaves division (and by zero) unspecified; saturation is the limit of the quotient."),
+    ("SQRT", "floor(sqrt(a / 2^frac(src1)) x 2^frac(dst)), computed exactly as an integer square root; "
+     "inputs <= 0 give 0", "the only CALCULUS root with an exact integer definition; negatives have no root."),
+    ("FLOOR, CEIL", "round a fixed-point value with frac(src1) fraction bits to a whole number toward minus "
+     "(FLOOR) or plus (CEIL) infinity, keeping the format; saturated",
+     "GeneSys lists them as casts with no format; they keep the format so no rescaling is implied."),
+    ("FP casts", "FP32<->FP16 and FP32<->BF16 act on lane bit patterns per IEEE 754: round to nearest, ties "
+     "to even, overflow to infinity; every NaN becomes the canonical quiet NaN (0x7E00, 0x7FC0, 0x7FC00000); "
+     "16-bit results are zero-extended", "NaN payloads would otherwise differ between implementations."),
+    ("IBUF namespace", "the Tandem processor may read and write IBUF only when rows = lanes; a read "
+     "sign-extends the int8 values, a write keeps the low 8 bits of each lane",
+     "GeneSys marks IBUF as SIMD-writable (layer fusion) without a word format; this is the natural one."),
+    ("Tandem DMA base loops", "the base loops are an outer nest around the tile loops of the same START: "
+     "address = base + sum of base-loop strides x indices + sum of tile-loop strides x indices",
+     "GeneSys advanced base loops once per re-execution of the SIMD program per SA tile; this machine does "
+     "not re-execute groups, so the same walk is written as one nest."),
+    ("PERMUTATION", "PERM_START copies whole words from src1_ns to dst_ns over the permutation loops "
+     "(ascending loop idx = outer to inner; RD/WR bases are words, strides are signed 16-bit words); the "
+     "bank-shuffle bit [0] is reserved", "GeneSys's bank shuffle has no documented meaning."),
+    ("Faults", "the machine stops at the first program fault and commits a FaultRecord naming the kind, the "
+     "instruction and the reason (writes of a loop nest before the fault are committed first); a corrupt or "
+     "mismatched image is an ImageError before anything runs",
+     "GeneSys hardware has no fault reporting; a testbed must say where a program went wrong."),
 )  # fmt: skip

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .errors import IllegalInstruction
-from .table import BY_MNEMONIC, OPCODE_NAMES, ROWS, Row
+from .table import BY_MNEMONIC, OPCODE_NAMES, ROWS, Field, Row
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Instruction:
             raise KeyError(f"{mnemonic} has no field(s) {sorted(unknown)}")
         args = []
         for f in row.fields:
-            v = fields.get(f.name, 0 if f.offset == 0 else f.offset)
+            v = fields.get(f.name, _default(f))
             if isinstance(v, str):
                 if f.enum is None or v not in f.enum:
                     raise KeyError(f"{mnemonic}.{f.name}: unknown value {v!r}")
@@ -54,6 +54,13 @@ class Instruction:
 
     def fields(self) -> Mapping[str, int]:
         return {f.name: a for f, a in zip(self.row.fields, self.args)}
+
+
+def _default(f: Field) -> int:
+    """An omitted field: raw 0, or the first legal value of an enum that has no 0."""
+    if f.enum is not None and 0 not in f.enum.values():
+        return min(f.enum.values())
+    return f.offset
 
 
 def encode(ins: Instruction) -> int:

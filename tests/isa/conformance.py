@@ -1,0 +1,483 @@
+"""Conformance programs: for every instruction of the table, small programs with expected
+results derived independently of the spec code (numpy and `oracles`).
+
+`CASES` maps each mnemonic to its cases; `run_case` runs one on a machine class (the spec's
+`Machine`, or a mutant of it) and returns a list of mismatches (empty when it conforms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isa_spec import ROWS, FaultKind, load_arch
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image, Symbol
+from oracles import LANE_ORACLES
+from programs import (sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
+                      tandem_accumulate_expected)  # fmt: skip
+
+ARCH = load_arch("tiny")
+LANES = ARCH.lanes
+A, B, D, OUT = 0x000, 0x400, 0x800, 0xC00
+WORDS = 8  # VMEM words per operand in the lane programs
+I32 = np.iinfo(np.int32)
+
+
+@dataclass
+class Case:
+    mnemonic: str
+    label: str
+    image: Image
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    fault: FaultKind | None = None
+
+
+def _image(p: ProgramBuilder, inputs: dict[int, np.ndarray], outputs: dict[str, tuple[int, np.ndarray]]) -> Image:
+    symbols = {f"in{addr:x}": Symbol(f"in{addr:x}", addr, str(v.dtype), (v.size,), (v.size,), "input")
+               for addr, v in inputs.items()}  # fmt: skip
+    for name, (addr, v) in outputs.items():
+        symbols[name] = Symbol(name, addr, str(v.dtype), (v.size,), (v.size,), "output")
+    dram = [(addr, v.astype(v.dtype.newbyteorder("<")).tobytes()) for addr, v in inputs.items()]
+    return Image(ARCH, p.words, dram, symbols)
+
+
+def _load(p: ProgramBuilder, ns: str, dram: int, word: int, size: int, width: str = "B32") -> None:
+    p.add32("LD_CONFIG_BASE_ADDR", dram, ns=ns)
+    p.add("LD_CONFIG_TILE_ADDR", ns=ns, value=word)
+    p.add("LD_START", ns=ns, width=width, size=size)
+
+
+def _store(p: ProgramBuilder, ns: str, dram: int, word: int, size: int, width: str = "B32") -> None:
+    p.add32("ST_CONFIG_BASE_ADDR", dram, ns=ns)
+    p.add("ST_CONFIG_TILE_ADDR", ns=ns, value=word)
+    p.add("ST_START", ns=ns, width=width, size=size)
+
+
+# ---- lane instructions: ALU, CALCULUS, COMPARISON, DTYPE_CAST --------------------------------
+EDGES = [0, 1, -1, 2, -2, I32.max, I32.min, I32.max - 1, I32.min + 1, 1 << 16, -(1 << 16), 255, -256, 127, -128]
+FLOAT_EDGES = [0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00001, 0x00000001, 0x387FC000, 0x477FF000,
+               0x477FE000, 0x47800000, 0x33000000, 0x33000001, 0x3F808000, 0x3F818000, 0x7F7FFFFF, 0x3F800001]
+
+
+def lane_data(mnemonic: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = WORDS * LANES
+    a = rng.integers(I32.min, I32.max, n, dtype=np.int64, endpoint=True)
+    b = rng.integers(I32.min, I32.max, n, dtype=np.int64, endpoint=True)
+    d = rng.integers(I32.min, I32.max, n, dtype=np.int64, endpoint=True)
+    small = rng.integers(-70000, 70000, n)
+    a[: n // 2], b[: n // 2] = small[: n // 2], rng.integers(-300, 300, n // 2)
+    a[: len(EDGES)] = EDGES
+    b[len(EDGES) : 2 * len(EDGES)] = EDGES[: n - len(EDGES)]
+    if mnemonic in ("RSHIFT", "LSHIFT"):
+        b = rng.integers(0, 70, n)
+    elif mnemonic.startswith("COND") or mnemonic == "DIV":
+        b[::3] = 0
+    elif mnemonic.startswith("FP") or mnemonic.startswith("BF"):
+        a = np.array(FLOAT_EDGES * (n // len(FLOAT_EDGES)) + [0] * (n % len(FLOAT_EDGES)), np.int64)
+        a[len(FLOAT_EDGES) :] = rng.integers(0, 2**32, n - len(FLOAT_EDGES))
+        if mnemonic.startswith("FP16") or mnemonic.startswith("BF16"):
+            a %= 2**16
+        a = (a + 2**31) % 2**32 - 2**31
+    elif mnemonic == "SQRT":
+        a = np.minimum(np.abs(a), I32.max)
+        a[::4] = -a[::4]
+    return a, b, d
+
+
+FORMATS = {  # name -> (DTYPE_CFG mnemonic or None, lane width, integer bits (dst, src1, src2))
+    "int32": (None, 32, (32, 32, 32)),
+    "q16.16": ("DTYPE_CFG_FXP32", 32, (16, 16, 16)),
+    "mixed": ("DTYPE_CFG_FXP32", 32, (8, 20, 12)),
+    "fxp16": ("DTYPE_CFG_FXP16", 16, (8, 10, 6)),
+    "fxp8": ("DTYPE_CFG_FXP8", 8, (4, 4, 4)),
+}
+FORMAT_SENSITIVE = {"ADD", "SUB", "MUL", "MACC", "DIV", "LSHIFT", "ABS", "LEAKY_RELU", "SQRT", "FLOOR", "CEIL"}
+
+
+def lane_case(mnemonic: str, fmt_name: str, seed: int) -> Case:
+    row = next(r for r in ROWS if r.mnemonic == mnemonic)
+    cfg, width, ints = FORMATS[fmt_name]
+    a, b, d = lane_data(mnemonic, np.random.default_rng(seed))
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, WORDS)
+        _load(p, "VMEM1", B, WORDS, WORDS)
+        _load(p, "VMEM2", D, 0, WORDS)
+        if cfg:
+            p.add(cfg, dst_int=ints[0], src1_int=ints[1], src2_int=ints[2])
+        p.add("BASE_ZEROFILL", ns="VMEM1", idx=1, value=WORDS)
+        for ns, idx in (("VMEM1", 0), ("VMEM1", 1), ("VMEM2", 0)):
+            p.add("STRIDE_ZEROFILL", ns=ns, idx=idx, value=1)
+        p.add("SET_ITER", level=0, iters=WORDS)
+        p.add("SET_INDEX", dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="VMEM1", src2_idx=1)
+        p.add("SET_INST", level=0, body=1)
+        ops = dict(dst_ns="VMEM2", src1_ns="VMEM1")
+        if "src2_ns" in row.field_index:
+            ops.update(src2_ns="VMEM1", src2_idx=1)
+        p.add(mnemonic, **ops) if mnemonic != "NOP" else p.add("NOP")
+        _store(p, "VMEM2", OUT, 0, WORDS)
+    p.end()
+    if mnemonic == "NOP":
+        expected = d
+    else:
+        oracle = LANE_ORACLES[mnemonic]
+        bb = b if "src2_ns" in row.field_index else np.zeros_like(b)
+        expected = np.array([oracle((width, ints), int(x), int(y), int(z)) for x, y, z in zip(a, bb, d)], np.int64)
+    image = _image(p, {A: a.astype(np.int32), B: b.astype(np.int32), D: d.astype(np.int32)},
+                   {"out": (OUT, expected.astype(np.int32))})  # fmt: skip
+    return Case(mnemonic, f"{fmt_name} seed {seed}", image, {"out": expected.astype(np.int32)})
+
+
+def lane_cases() -> Iterator[Case]:
+    for row in ROWS:
+        if row.family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST") and row.defined:
+            fmts = FORMATS if row.mnemonic in FORMAT_SENSITIVE else ("int32", "fxp16")
+            for k, fmt in enumerate(fmts):
+                yield lane_case(row.mnemonic, fmt, seed=k)
+
+
+def dtype_cfg_cases() -> Iterator[Case]:
+    for name, (cfg, _, _) in FORMATS.items():
+        if cfg:
+            case = lane_case("MUL", name, seed=7)
+            yield Case(cfg, f"MUL in {name}", case.image, case.outputs)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add("DTYPE_CFG_FXP16", dst_int=17, src1_int=8, src2_int=8)
+    p.end()
+    yield Case("DTYPE_CFG_FXP16", "integer bits beyond the lane width", _image(p, {}, {}), fault=FaultKind.BAD_CONFIG)
+
+
+def undefined_cases() -> Iterator[Case]:
+    for row in ROWS:
+        if not row.defined:
+            p = ProgramBuilder()
+            with p.group("SIMD", 0):
+                p.add(row.mnemonic)
+            p.end()
+            yield Case(row.mnemonic, "named but undefined: illegal", _image(p, {}, {}), fault=FaultKind.ILLEGAL_INSTRUCTION)
+
+
+# ---- ITERATOR_CONFIG and LOOP ------------------------------------------------------------------
+def _a_words(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(-(2**20), 2**20, (WORDS, LANES)).astype(np.int32)
+
+
+def gather_case(mnemonic: str, label: str, config: Callable[[ProgramBuilder], None], iters: int,
+                picks: list[int], fault: FaultKind | None = None) -> Case:  # fmt: skip
+    """MOVE VMEM1[idx 3] -> VMEM2 over `iters` iterations after `config`; expect A's words `picks`."""
+    a = _a_words(len(label))
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, WORDS)
+        config(p)
+        p.add("STRIDE_ZEROFILL", ns="VMEM2", idx=3, value=1)
+        p.add("SET_ITER", level=0, iters=iters)
+        p.add("SET_INDEX", dst_ns="VMEM2", dst_idx=3, src1_ns="VMEM1", src1_idx=3, src2_ns="IMM")
+        p.add("SET_INST", level=0, body=1)
+        p.add("MOVE", dst_ns="VMEM2", dst_idx=3, src1_ns="VMEM1", src1_idx=3)
+        _store(p, "VMEM2", OUT, 0, max(iters, 1))
+    p.end()
+    expected = a[picks].reshape(-1) if picks else np.zeros(LANES, np.int32)
+    image = _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)})
+    return Case(mnemonic, label, image, {} if fault else {"out": expected}, fault)
+
+
+def imm_case(mnemonic: str, config: Callable[[ProgramBuilder], None], value: int) -> Case:
+    """ADD VMEM1 + IMM[5] after `config` wrote IMM[5]; expect A + value, saturated."""
+    a = _a_words(3)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, 1)
+        config(p)
+        p.add("ADD", dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="IMM", src2_idx=5)
+        _store(p, "VMEM2", OUT, 0, 1)
+    p.end()
+    expected = np.clip(a[0].astype(np.int64) + value, I32.min, I32.max).astype(np.int32)
+    return Case(mnemonic, f"IMM = {value}", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})
+
+
+def iterator_cases() -> Iterator[Case]:
+    it = lambda name, **kw: lambda p: p.add(name, ns="VMEM1", idx=3, **kw)  # noqa: E731
+    both = lambda *fs: lambda p: [f(p) for f in fs]  # noqa: E731
+    yield gather_case("BASE_SIGN_EXT", "base 5", it("BASE_SIGN_EXT", value=5), 1, [5])
+    yield gather_case("BASE_SIGN_EXT", "base 0xFFFF is -1: out of range", it("BASE_SIGN_EXT", value=0xFFFF), 1, [],
+                      FaultKind.ADDRESS_OUT_OF_RANGE)  # fmt: skip
+    yield gather_case("BASE_ZEROFILL", "base 7", it("BASE_ZEROFILL", value=7), 1, [7])
+    yield gather_case("BASE_HIGH", "LOW 6 then HIGH 0 commits 6", both(it("BASE_LOW", value=6), it("BASE_HIGH", value=0)), 1, [6])
+    yield gather_case("BASE_LOW", "LOW alone does not commit", it("BASE_LOW", value=6), 1, [0])
+    yield gather_case("BASE_HIGH", "HIGH 1 puts the base at 65536: out of range", it("BASE_HIGH", value=1), 1, [],
+                      FaultKind.ADDRESS_OUT_OF_RANGE)  # fmt: skip
+    yield gather_case("STRIDE_ZEROFILL", "stride 1", it("STRIDE_ZEROFILL", value=1), WORDS, list(range(WORDS)))
+    yield gather_case("STRIDE_SIGN_EXT", "stride -1 from base 7 reverses",
+                      both(it("BASE_ZEROFILL", value=7), it("STRIDE_SIGN_EXT", value=0xFFFF)), WORDS,
+                      list(range(WORDS - 1, -1, -1)))  # fmt: skip
+    yield gather_case("STRIDE_LOW", "LOW 2 HIGH 0: stride 2",
+                      both(it("STRIDE_LOW", value=2), it("STRIDE_HIGH", value=0)), 4, [0, 2, 4, 6])
+    yield gather_case("STRIDE_HIGH", "HIGH alone: stride 65536 runs out of range", it("STRIDE_HIGH", value=1), 2, [],
+                      FaultKind.ADDRESS_OUT_OF_RANGE)  # fmt: skip
+    imm = lambda name, value: lambda p: p.add(name, idx=5, value=value)  # noqa: E731
+    yield imm_case("SET_IMM_HIGH", both(imm("SET_IMM_LOW", 0x5678), imm("SET_IMM_HIGH", 0x1234)), 0x12345678)
+    yield imm_case("SET_IMM_LOW", both(imm("SET_IMM_LOW", 0xFFFF), imm("SET_IMM_HIGH", 0xFFFF)), -1)
+    yield imm_case("IMM_SIGN_EXT", imm("IMM_SIGN_EXT", 0x8001), -32767)
+    yield imm_case("IMM_SIGN_EXT", imm("IMM_SIGN_EXT", 0x7FFF), 32767)
+
+
+def transpose_case(rows: int, cols: int) -> Case:
+    """Two nested loops: out[j, i] = A[i, j] for an A of rows x cols words."""
+    a = np.random.default_rng(rows * cols).integers(-1000, 1000, (rows, cols, LANES)).astype(np.int32)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, rows * cols)
+        for ns, idx, stride in (("VMEM2", 1, 1), ("VMEM2", 2, rows), ("VMEM1", 1, cols), ("VMEM1", 2, 1)):
+            p.add("STRIDE_ZEROFILL", ns=ns, idx=idx, value=stride)
+        p.add("SET_ITER", level=0, iters=rows)
+        p.add("SET_INDEX", dst_ns="VMEM2", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM")
+        p.add("SET_ITER", level=1, iters=cols)
+        p.add("SET_INDEX", dst_ns="VMEM2", dst_idx=2, src1_ns="VMEM1", src1_idx=2, src2_ns="IMM")
+        p.add("SET_INST", level=0, body=2)
+        p.add("SET_INST", level=1, body=1)
+        p.add("MOVE", dst_ns="VMEM2", src1_ns="VMEM1")
+        _store(p, "VMEM2", OUT, 0, rows * cols)
+    p.end()
+    expected = a.transpose(1, 0, 2).reshape(-1)
+    return Case("SET_INST", f"nested {rows}x{cols} transpose", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}),
+                {"out": expected})  # fmt: skip
+
+
+def loop_cases() -> Iterator[Case]:
+    for shape in ((2, 3), (3, 2), (1, 5)):
+        case = transpose_case(*shape)
+        yield case
+        yield Case("SET_INDEX", case.label, case.image, case.outputs)
+    yield Case("SET_ITER", "transpose", transpose_case(2, 2).image, transpose_case(2, 2).outputs)
+    yield gather_case("SET_ITER", "0 iterations skip the body", lambda p: None, 0, [])
+    acc = tandem_accumulate(words=5)
+    yield Case("SET_INST", "loop-carried accumulation", acc, {"y": tandem_accumulate_expected(acc)})
+
+
+# ---- Tandem DMA ----------------------------------------------------------------------------------
+def dma_case(mnemonic: str, label: str, build: Callable[[ProgramBuilder], None], a: np.ndarray,
+             expected: np.ndarray) -> Case:  # fmt: skip
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        build(p)
+    p.end()
+    return Case(mnemonic, label, _image(p, {A: a}, {"out": (OUT, expected)}), {"out": expected})
+
+
+def dma_cases() -> Iterator[Case]:
+    rng = np.random.default_rng(11)
+    a32 = rng.integers(-(2**31), 2**31, 16 * LANES).astype(np.int32)
+    a8 = rng.integers(-128, 128, 16 * LANES).astype(np.int8)
+    copy = lambda w_in, w_out: lambda p: (_load(p, "VMEM1", A, 0, 4, w_in), _store(p, "VMEM1", OUT, 0, 4, w_out))  # noqa: E731
+    yield dma_case("LD_START", "B32 in, B32 out", copy("B32", "B32"), a32, a32[: 4 * LANES])
+    yield dma_case("LD_START", "B8 in sign-extends", copy("B8", "B32"), a8, a8[: 4 * LANES].astype(np.int32))
+    yield dma_case("ST_START", "B8 out keeps the low byte", copy("B32", "B8"), a32, a32[: 4 * LANES].astype(np.int8))
+    yield dma_case("ST_START", "B16 out keeps the low half", copy("B32", "B16"), a32, a32[: 4 * LANES].astype(np.int16))
+    yield dma_case("LD_CONFIG_BASE_ADDR", "base 0x40 (LOW/HIGH)",
+                   lambda p: (_load(p, "VMEM1", A + 0x40, 0, 2), _store(p, "VMEM1", OUT, 0, 2)), a32,
+                   a32[0x10 : 0x10 + 2 * LANES])  # fmt: skip
+    yield dma_case("ST_CONFIG_BASE_ADDR", "store at OUT", copy("B32", "B32"), a32, a32[: 4 * LANES])
+    yield dma_case("LD_CONFIG_TILE_ADDR", "load to word 9, store from word 9",
+                   lambda p: (_load(p, "VMEM2", A, 9, 3), _store(p, "VMEM2", OUT, 9, 3)), a32, a32[: 3 * LANES])
+    yield dma_case("ST_CONFIG_TILE_ADDR", "store from word 2 of a 4-word load",
+                   lambda p: (_load(p, "VMEM2", A, 0, 4), _store(p, "VMEM2", OUT, 2, 2)), a32, a32[2 * LANES : 4 * LANES])
+    words = a32.reshape(16, LANES)
+
+    def gather(p):  # words 1, 4, 7, 10 (tile loop 2: 4 iterations of stride 3 words)
+        p.add32("LD_CONFIG_BASE_ADDR", A + 4 * LANES, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=4)
+        p.add32("LD_CONFIG_TILE_LOOP_STRIDE", 3 * 4 * LANES, ns="VMEM1", loop=2)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+        _store(p, "VMEM1", OUT, 0, 4)
+
+    yield dma_case("LD_CONFIG_TILE_LOOP_ITER", "gather every third word", gather, a32, words[[1, 4, 7, 10]].reshape(-1))
+    yield dma_case("LD_CONFIG_TILE_LOOP_STRIDE", "gather every third word", gather, a32, words[[1, 4, 7, 10]].reshape(-1))
+
+    def base_and_tile(direction: str):  # noqa: ANN202
+        def build(p):  # base loop 0: 2 x 8 words; tile loop 1: 3 x 2 words; requests of 1 word
+            ld, st = (_load, _store)
+            cfg = f"{direction}_CONFIG"
+            if direction == "LD":
+                p.add32("LD_CONFIG_BASE_ADDR", A, ns="VMEM1")
+            else:
+                ld(p, "VMEM1", A, 0, 6)
+                p.add32("ST_CONFIG_BASE_ADDR", OUT, ns="VMEM1")
+            p.add(f"{cfg}_BASE_LOOP_ITER", ns="VMEM1", loop=0, iters=2)
+            p.add32(f"{cfg}_BASE_LOOP_STRIDE", 8 * 4 * LANES, ns="VMEM1", loop=0)
+            p.add(f"{cfg}_TILE_LOOP_ITER", ns="VMEM1", loop=1, iters=3)
+            p.add32(f"{cfg}_TILE_LOOP_STRIDE", 2 * 4 * LANES, ns="VMEM1", loop=1)
+            p.add(f"{direction}_START", ns="VMEM1", width="B32", size=1)
+            if direction == "LD":
+                st(p, "VMEM1", OUT, 0, 6)
+
+        return build
+
+    picks = [0, 2, 4, 8, 10, 12]
+    gathered = words[picks].reshape(-1)
+    for m in ("LD_CONFIG_BASE_LOOP_ITER", "LD_CONFIG_BASE_LOOP_STRIDE"):
+        yield dma_case(m, "base loop outside tile loop (gather)", base_and_tile("LD"), a32, gathered)
+    scattered = np.zeros((16, LANES), np.int32)
+    scattered[picks] = words[:6]
+    for m in ("ST_CONFIG_BASE_LOOP_ITER", "ST_CONFIG_BASE_LOOP_STRIDE", "ST_CONFIG_TILE_LOOP_ITER",
+              "ST_CONFIG_TILE_LOOP_STRIDE"):  # fmt: skip
+        case = dma_case(m, "base loop outside tile loop (scatter)", base_and_tile("ST"), a32, scattered.reshape(-1)[: 13 * LANES])
+        yield case
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, ARCH.vmem_depth - 2, 3)
+    p.end()
+    yield Case("LD_START", "one word past the VMEM depth", _image(p, {A: a32}, {}), fault=FaultKind.ADDRESS_OUT_OF_RANGE)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _store(p, "VMEM1", ARCH.dram_bytes - 4 * LANES + 4, 0, 1)
+    p.end()
+    yield Case("ST_START", "DRAM end crossed", _image(p, {}, {}), fault=FaultKind.ADDRESS_OUT_OF_RANGE)
+
+
+# ---- PERMUTATION ---------------------------------------------------------------------------------
+def perm_case(rows: int, cols: int, reverse: bool) -> Case:
+    """out[j, i] = A[i, j] (or A[rows-1-i, j] with `reverse`), by one PERM_START."""
+    a = np.random.default_rng(rows + cols).integers(-(2**31), 2**31, (rows, cols, LANES)).astype(np.int32)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, rows * cols)
+        p.add("PERM_SET_BASE_ADDR", rw="RD", value=(rows - 1) * cols if reverse else 0)
+        p.add("PERM_SET_BASE_ADDR", rw="WR", value=3)
+        p.add("PERM_SET_LOOP_ITER", idx=4, iters=rows)
+        p.add("PERM_SET_LOOP_ITER", idx=9, iters=cols)
+        p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=4, value=(-cols) & 0xFFFF if reverse else cols)
+        p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=9, value=1)
+        p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=4, value=1)
+        p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=9, value=rows)
+        p.add("PERM_START", dst_ns="VMEM2", src1_ns="VMEM1")
+        _store(p, "VMEM2", OUT, 3, rows * cols)
+    p.end()
+    src = a[::-1] if reverse else a
+    expected = src.transpose(1, 0, 2).reshape(-1)
+    return Case("PERM_START", f"{rows}x{cols} transpose{' reversed' if reverse else ''}",
+                _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
+
+
+def perm_cases() -> Iterator[Case]:
+    for shape, rev in (((2, 3), False), ((3, 4), True), ((1, 6), False)):
+        case = perm_case(*shape, rev)
+        for m in ("PERM_START", "PERM_SET_BASE_ADDR", "PERM_SET_LOOP_ITER", "PERM_SET_LOOP_STRIDE"):
+            yield Case(m, case.label, case.image, case.outputs)
+
+
+# ---- systolic array and program structure --------------------------------------------------------
+def sa_cases() -> Iterator[Case]:
+    for pixels, blocks in ((1, 1), (3, 2), (5, 4)):
+        image = sa_matmul(pixels=pixels, ic_blocks=blocks, seed=pixels)
+        for m in ("SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST", "SYNC_INST"):
+            yield Case(m, f"matmul {pixels} px x {blocks} blocks", image, {"y": sa_matmul_expected(image)})
+    split = sa_matmul_split_reduction(pixels=3, ic_blocks=3)
+    for m in ("SA_REDUCTION_LOOP", "LD_ST", "SA_LOOP_CFG"):
+        yield Case(m, "reduction split across tiles", split, {"y": sa_matmul_expected(split)})
+    yield block_end_case()
+    yield imem_case()
+    yield sync_buf_case()
+
+
+def block_end_case() -> Case:
+    """BLOCK_END last=0 between two groups continues; last=1 halts before a third group."""
+    a = _a_words(5)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, 2)
+    p.add("BLOCK_END", last=0)
+    with p.group("SIMD", 1):
+        _store(p, "VMEM1", OUT, 0, 2)
+    p.end()
+    with p.group("SIMD", 2):
+        _store(p, "VMEM1", OUT, 0, 2, "B8")  # never runs
+    expected = a[:2].reshape(-1)
+    return Case("BLOCK_END", "last=0 continues, last=1 halts", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}),
+                {"out": expected})  # fmt: skip
+
+
+def imem_case() -> Case:
+    """An SA group whose IMEM load brings in the next SIMD group from DRAM."""
+    a = _a_words(6)
+    tail = ProgramBuilder()
+    with tail.group("SIMD", 1):
+        _load(tail, "VMEM1", A, 0, 3)
+        _store(tail, "VMEM1", OUT, 0, 3)
+    tail.end()
+    code = np.array(tail.words, np.uint32)
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add32("SET_BASE_ADDR", B, target="IMEM")
+        p.add("LD_ST", dir="LD", target="IMEM", size=len(code))
+    p.end()  # overwritten by the load
+    expected = a[:3].reshape(-1)
+    image = _image(p, {A: a.reshape(-1), B: code}, {"out": (OUT, expected)})
+    return Case("LD_ST", "IMEM load of the next block", image, {"out": expected})
+
+
+def sync_buf_case() -> Case:
+    a = _a_words(8)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, 2)
+        _store(p, "VMEM1", OUT, 0, 2)
+    p.instructions[-1] = type(p.instructions[-1]).make("SYNC_INST", unit="SIMD", edge="END", kind="BUF",
+                                                        count=p.instructions[-1]["count"])  # fmt: skip
+    p.end()
+    expected = a[:2].reshape(-1)
+    return Case("SYNC_INST", "SIMD group ending with END BUF", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}),
+                {"out": expected})  # fmt: skip
+
+
+def fault_cases() -> Iterator[Case]:
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add("LD_ST", dir="ST", target="IMEM", size=1)
+    p.end()
+    yield Case("LD_ST", "IMEM cannot be stored", _image(p, {}, {}), fault=FaultKind.BAD_CONFIG)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add("SET_INST", level=2, body=1)
+        p.add("NOP")
+    p.end()
+    yield Case("SET_INST", "level without SET_ITER", _image(p, {}, {}), fault=FaultKind.BAD_CONFIG)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add("PERM_START", dst_ns="VMEM1", src1_ns="IMM")
+    p.end()
+    yield Case("PERM_START", "IMM has no words", _image(p, {}, {}), fault=FaultKind.BAD_CONFIG)
+
+
+def all_cases() -> dict[str, list[Case]]:
+    """Every conformance case, by mnemonic."""
+    out: dict[str, list[Case]] = {r.mnemonic: [] for r in ROWS}
+    for gen in (lane_cases, dtype_cfg_cases, undefined_cases, iterator_cases, loop_cases, dma_cases, perm_cases,
+                sa_cases, fault_cases):  # fmt: skip
+        for case in gen():
+            out[case.mnemonic].append(case)
+    nop = lane_case("NOP", "int32", 0)
+    out["NOP"].append(nop)
+    return out
+
+
+def run_case(case: Case, machine_cls) -> list[str]:  # noqa: ANN001
+    """Mismatches between what `machine_cls` does with the case and what the case expects."""
+    m = machine_cls(case.image.arch, case.image.words)
+    m.state.dram[:] = case.image.initial_dram()
+    result = m.run()
+    problems = []
+    got_fault = result.fault.kind if result.fault is not None else None
+    if got_fault != case.fault:
+        problems.append(f"fault: expected {case.fault}, got {result.fault}")
+    for name, want in case.outputs.items():
+        sym = case.image.symbol(name)
+        got = sym.from_storage(m.state.dram[sym.addr : sym.addr + sym.nbytes].tobytes())
+        if not np.array_equal(got, want):
+            i = int(np.argmax(got != want))
+            problems.append(f"{name}[{i}]: expected {want[i]}, got {got[i]}")
+    return problems
