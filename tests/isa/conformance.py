@@ -16,7 +16,7 @@ from isa_spec import ROWS, FaultKind, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 from oracles import LANE_ORACLES
-from programs import (sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
+from programs import (BIAS, sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
                       tandem_accumulate_expected)  # fmt: skip
 
 ARCH = load_arch("tiny")
@@ -71,6 +71,7 @@ def lane_data(mnemonic: str, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     a[: n // 2], b[: n // 2] = small[: n // 2], rng.integers(-300, 300, n // 2)
     a[: len(EDGES)] = EDGES
     b[len(EDGES) : 2 * len(EDGES)] = EDGES[: n - len(EDGES)]
+    b[::5] = a[::5]  # equal operands, for the comparisons
     if mnemonic in ("RSHIFT", "LSHIFT"):
         b = rng.integers(0, 70, n)
     elif mnemonic.startswith("COND") or mnemonic == "DIV":
@@ -376,6 +377,11 @@ def sa_cases() -> Iterator[Case]:
         image = sa_matmul(pixels=pixels, ic_blocks=blocks, seed=pixels)
         for m in ("SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST", "SYNC_INST"):
             yield Case(m, f"matmul {pixels} px x {blocks} blocks", image, {"y": sa_matmul_expected(image)})
+    wraps = sa_matmul(pixels=4, ic_blocks=3, seed=9)
+    bias = np.full(ARCH.cols, I32.max - 20000, np.int32)
+    bias[::2] = I32.min + 20000
+    wraps.dram = [(addr, bias.tobytes() if addr == BIAS else data) for addr, data in wraps.dram]
+    yield Case("SA_REDUCTION_LOOP", "accumulators wrap around", wraps, {"y": sa_matmul_expected(wraps)})
     split = sa_matmul_split_reduction(pixels=3, ic_blocks=3)
     for m in ("SA_REDUCTION_LOOP", "LD_ST", "SA_LOOP_CFG"):
         yield Case(m, "reduction split across tiles", split, {"y": sa_matmul_expected(split)})
