@@ -47,6 +47,33 @@ def affine(base: T, terms: Iterable[tuple[Any, Any]], ops: Ops = CONCRETE) -> T:
     return addr
 
 
+def walker_advance(regs: Sequence[Any], k: int, strides: Sequence[Any], ops: Ops = CONCRETE) -> list[Any]:
+    """How the hardware walkers move without multipliers: one address register per loop level
+    (outermost first). When loop `k` advances (every loop inside it having wrapped to 0), its
+    register gains its stride and every inner register restarts from the one enclosing it.
+    `proofs/` shows this equals `affine(base, strides x indices)` at every step."""
+    new = list(regs)
+    new[k] = ops.add(regs[k], strides[k])
+    for j in range(k + 1, len(regs)):
+        new[j] = new[j - 1]
+    return new
+
+
+def walk(base: int, strides: Sequence[int], iters: Sequence[int]) -> Iterator[int]:
+    """The addresses a walker generates over a loop nest, in order (incrementally)."""
+    if any(n <= 0 for n in iters):
+        return
+    idx, regs = [0] * len(iters), [base] * len(iters)
+    while True:
+        yield regs[-1] if regs else base
+        k = next((k for k in reversed(range(len(iters))) if idx[k] < iters[k] - 1), None)
+        if k is None:
+            return
+        idx[k] += 1
+        idx[k + 1 :] = [0] * (len(iters) - k - 1)
+        regs = walker_advance(regs, k, strides)
+
+
 def odometer(iters: Sequence[int]) -> Iterator[tuple[int, ...]]:
     """All index tuples of a loop nest, first loop outermost (no loops: one empty tuple)."""
     return product(*(range(n) for n in iters))
