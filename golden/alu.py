@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from isa_spec import BY_MNEMONIC
+
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
 
 
@@ -68,5 +70,5 @@ LANE_OPS: dict[str, Fn] = {
     "FXP8_TO_FXP32": lambda a, b, d, k: sign_extend(a, 8),
     "FXP4_TO_FXP32": lambda a, b, d, k: sign_extend(a, 4),
 }
-ONE_SOURCE = {"MOVE", "NOT", "RELU", "ABS", "SIGN"} | {k for k in LANE_OPS if k.startswith("FXP")}
+ONE_SOURCE = {k for k, r in BY_MNEMONIC.items() if "src1_ns" in r.field_index and "src2_ns" not in r.field_index}
 READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}

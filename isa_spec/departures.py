@@ -97,6 +97,7 @@ DEPARTURES: tuple[tuple[str, str, str], ...] = (
      "bank-shuffle bit [0] is reserved", "GeneSys's bank shuffle has no documented meaning."),
     ("Faults", "the machine stops at the first program fault and commits a FaultRecord naming the kind, the "
      "instruction and the reason (writes of a loop nest before the fault are committed first); a corrupt or "
-     "mismatched image is an ImageError before anything runs",
+     "mismatched image is an ImageError before anything runs; an illegal word is a fault when it is fetched, "
+     "not an image error (a program need not reach every word)",
      "GeneSys hardware has no fault reporting; a testbed must say where a program went wrong."),
 )  # fmt: skip

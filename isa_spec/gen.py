@@ -146,7 +146,7 @@ def isa_markdown() -> str:
             out += [f"## {family} (opcode {r.opcode})", "", "| mnemonic | pattern | fields | meaning |", "|---|---|---|---|"]
         fields = "<br>".join(_field_doc(f) for f in r.fields) or "—"
         reserved = ", ".join(f"[{f.msb}:{f.lsb}]" for f in r.fixed if f.reserved)
-        meaning = r.doc if r.defined else "**illegal**: no exact definition in the spec"
+        meaning = r.doc.replace("|", "\\|") if r.defined else "**illegal**: no exact definition in the spec"
         if reserved:
             meaning += f" (reserved {reserved})"
         out.append(f"| `{r.mnemonic}` | `{_bits(r)}` | {fields} | {meaning} |")
@@ -168,8 +168,14 @@ def execution_model() -> list[str]:
     for title, fn in (("Systolic-array block", semantics.run_sa_block), ("Transfers", semantics.sa_transfer),
                       ("Array step", semantics.sa_compute_tile),
                       ("Tandem operand addresses", semantics.tandem_operand_address),
-                      ("Tandem DMA", semantics.exec_dma_start), ("Fixed-point multiply", semantics.fxp_mul),
-                      ("Iterator configuration", semantics.exec_iterator_config)):  # fmt: skip
+                      ("Tandem namespaces", semantics._space), ("Tandem writes", semantics.write_lanes),
+                      ("Tandem DMA loops", semantics.dma_loops), ("Tandem DMA", semantics.exec_dma_start),
+                      ("Lane formats", semantics.exec_dtype_cfg), ("Fixed-point multiply", semantics.fxp_mul),
+                      ("Fixed-point divide", semantics.fxp_div), ("Square root", semantics.fxp_sqrt),
+                      ("Floor", semantics.fxp_floor), ("Ceiling", semantics.fxp_ceil),
+                      ("Iterator configuration", semantics.exec_iterator_config),
+                      ("Permutation", semantics.exec_perm_start),
+                      ("Instruction-memory loads", semantics.imem_load)):  # fmt: skip
         out += [f"**{title}.** " + " ".join((inspect.getdoc(fn) or "").split()), ""]
     out += ["## Commit records", "", inspect.getdoc(records) or "", ""]
     return out

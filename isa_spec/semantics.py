@@ -432,7 +432,7 @@ ALU_FUNCS: dict[str, Callable[[State, int, int, int], int]] = {
     "BF16_TO_FP32": lambda s, a, b, d: bf16_to_fp32(a),
 }
 # Instructions whose src2 field is reserved (one source) and those that also read dst.
-UNARY = {"MOVE", "NOT", "RELU", "ABS", "SIGN", "SQRT"} | {k for k, r in BY_MNEMONIC.items() if r.family == "DTYPE_CAST"}
+UNARY = {k for k, r in BY_MNEMONIC.items() if "src1_ns" in r.field_index and "src2_ns" not in r.field_index}
 READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}
 
 

@@ -211,13 +211,38 @@ SA_ROWS = (
 _BINARY = (*DST, *SRC1, *SRC2)
 _UNARY = (*DST, *SRC1, reserved(7, 0))
 
+# One-line meanings for the generated ISA page (the exact definitions live in semantics.py;
+# sat = saturate to the lane width w, frac(x) = w - integer bits of operand x, see DTYPE_CFG).
+LANE_DOCS = {
+    "ADD": "dst = sat(src1 + src2)", "SUB": "dst = sat(src1 - src2)",
+    "MUL": "dst = sat(floor(src1 * src2 / 2^(frac(src1) + frac(src2) - frac(dst))))",
+    "MACC": "dst = sat(dst + MUL(src1, src2))",
+    "DIV": "dst = sat(trunc(src1 / src2 * 2^(frac(dst) + frac(src2) - frac(src1)))); x/0 saturates by the sign of x",
+    "MAX": "dst = max(src1, src2)", "MIN": "dst = min(src1, src2)",
+    "RSHIFT": "dst = src1 >> src2[4:0] (arithmetic)", "LSHIFT": "dst = src1 << src2[4:0], wrapped to w bits",
+    "MOVE": "dst = src1", "COND_MOVE_TRUE": "dst = src1 if src2 != 0 else dst",
+    "COND_MOVE_FALSE": "dst = src1 if src2 == 0 else dst", "NOT": "dst = ~src1", "AND": "dst = src1 & src2",
+    "OR": "dst = src1 | src2", "NOP": "nothing",
+    "RELU": "dst = max(src1, 0)", "LEAKY_RELU": "dst = src1 if src1 >= 0 else MUL(src1, src2)",
+    "ABS": "dst = sat(abs(src1))", "SIGN": "dst = -1, 0 or 1 by the sign of src1",
+    "SQRT": "dst = floor(sqrt(src1 / 2^frac(src1)) * 2^frac(dst)); 0 for src1 <= 0",
+    "FXP32_TO_FXP16": "dst = sat16(src1)", "FXP32_TO_FXP8": "dst = sat8(src1)", "FXP32_TO_FXP4": "dst = sat4(src1)",
+    "FXP16_TO_FXP32": "dst = sign-extend src1[15:0]", "FXP8_TO_FXP32": "dst = sign-extend src1[7:0]",
+    "FXP4_TO_FXP32": "dst = sign-extend src1[3:0]",
+    "FP32_TO_FP16": "binary32 bits to binary16 bits (round to nearest even)",
+    "FP16_TO_FP32": "binary16 bits to binary32 bits (exact)",
+    "FLOOR": "round toward -inf to a whole number, keeping frac(src1)",
+    "CEIL": "round toward +inf to a whole number, keeping frac(src1)",
+    "FP32_TO_BF16": "binary32 bits to bfloat16 bits (round to nearest even)", "BF16_TO_FP32": "bfloat16 bits to binary32 bits",
+}  # fmt: skip
+
 ALU_FNS = ("ADD", "SUB", "MUL", "MACC", "DIV", "MAX", "MIN", "RSHIFT", "LSHIFT", "MOVE",
            "COND_MOVE_TRUE", "COND_MOVE_FALSE", "NOT", "AND", "OR", "NOP")  # fmt: skip
 _ALU_UNARY = ("MOVE", "NOT")
 ALU_ROWS = tuple(
     _tandem(name, 0, fn,
             (reserved(23, 0),) if name == "NOP" else _UNARY if name in _ALU_UNARY else _BINARY,
-            f"lane-wise {name}")
+            LANE_DOCS[name])
     for fn, name in enumerate(ALU_FNS)
 )  # fmt: skip
 
@@ -226,22 +251,22 @@ CALCULUS_FNS = ("RELU", "LEAKY_RELU", "ABS", "SIGN", "SIGMOID", "TANH", "EXP", "
                 "INV_SQRT", "LOG2")  # fmt: skip
 CALCULUS_UNDEFINED = {"SIGMOID", "TANH", "EXP", "LN", "INV_SQRT", "LOG2"}
 CALCULUS_ROWS = tuple(
-    _tandem(name, 1, fn, _BINARY if name == "LEAKY_RELU" else _UNARY, f"lane-wise {name}",
+    _tandem(name, 1, fn, _BINARY if name == "LEAKY_RELU" else _UNARY, LANE_DOCS.get(name, name),
             defined=name not in CALCULUS_UNDEFINED)
     for fn, name in enumerate(CALCULUS_FNS)
 )  # fmt: skip
 
 COMPARISON_FNS = ("EQ", "NEQ", "GT", "GTE", "LT", "LTE")
 COMPARISON_ROWS = tuple(
-    _tandem(name, 2, fn, _BINARY, f"lane-wise src1 {name} src2, 1 or 0")
-    for fn, name in enumerate(COMPARISON_FNS)
+    _tandem(name, 2, fn, _BINARY, f"dst = 1 if src1 {op} src2 else 0")
+    for fn, (name, op) in enumerate(zip(COMPARISON_FNS, ("==", "!=", ">", ">=", "<", "<=")))
 )
 
 CAST_FNS = ("FXP32_TO_FXP16", "FXP32_TO_FXP8", "FXP32_TO_FXP4", "FXP16_TO_FXP32", "FXP8_TO_FXP32",
             "FXP4_TO_FXP32", "FP32_TO_FP16", "FP16_TO_FP32", "FLOOR", "CEIL", "FP32_TO_BF16",
             "BF16_TO_FP32")  # fmt: skip
 CAST_ROWS = tuple(
-    _tandem(name, 3, fn, _UNARY, f"lane-wise cast {name}") for fn, name in enumerate(CAST_FNS)
+    _tandem(name, 3, fn, _UNARY, LANE_DOCS[name]) for fn, name in enumerate(CAST_FNS)
 )
 
 DTYPE_CFG_FNS = ("DTYPE_CFG_FXP32", "DTYPE_CFG_FXP16", "DTYPE_CFG_FXP8", "DTYPE_CFG_FP32",
