@@ -162,7 +162,7 @@ def execution_model() -> list[str]:
     """The semantics' own docstrings, so the prose cannot drift from the code."""
     import inspect
 
-    from . import records, semantics
+    from . import asm, records, semantics
 
     out = ["## Execution model", "", inspect.getdoc(semantics) or "", ""]
     for title, fn in (("Systolic-array block", semantics.run_sa_block), ("Transfers", semantics.sa_transfer),
@@ -178,6 +178,7 @@ def execution_model() -> list[str]:
                       ("Instruction-memory loads", semantics.imem_load)):  # fmt: skip
         out += [f"**{title}.** " + " ".join((inspect.getdoc(fn) or "").split()), ""]
     out += ["## Commit records", "", inspect.getdoc(records) or "", ""]
+    out += ["## Assembly syntax (`genesys asm`, `genesys disasm`)", "", inspect.getdoc(asm) or "", ""]
     return out
 
 

@@ -3,13 +3,18 @@
 Each unit (the systolic array and the Tandem processor) has its own ordered log; records
 are taken at architectural commit points:
 
-* `DmaRecord`   one DRAM request of a transfer (what was read or written), in walker order;
+* `DmaRecord`   one DRAM request of a transfer (what was read or written), in walker order:
+  SA buffer transfers, Tandem LD/ST starts, and SA instruction-memory loads (space IMEM);
 * `TileRecord`  one systolic-array tile: the OBUF words [obuf_addr, obuf_addr + n) after it;
 * `VectorRecord` one Tandem instruction's writes: for a loop nest, every write of that
-  instruction in iteration order, emitted in body order when the outermost loop ends;
+  instruction in iteration order, emitted in body order when the outermost loop ends; a
+  PERM_START's writes, in loop order, are one record;
 * `FaultRecord` the fault that stopped the machine (its detail text is not compared), in
   the log of the unit whose decoder owns the opcode (0-8 Tandem, 9-15 SA; fetch faults SA).
   Writes a loop nest made before a fault are committed before the fault record.
+
+Configuration instructions (loops, strides, bases, iterators, formats) commit no record:
+they are observed through the addresses and values of the records they shape.
 """
 
 from __future__ import annotations
