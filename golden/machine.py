@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from isa_spec import ArchConfig, Buffer, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
+from isa_spec import ArchConfig, Buffer, DmaRecord, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
 from isa_spec.errors import FaultKind, IllegalInstruction
 from isa_spec.records import empty_log
 from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
@@ -23,6 +23,7 @@ from .systolic import BlockConfig, SystolicArray
 from .tandem import LANE_FAMILIES, GroupRegs, Tandem
 
 SA_CONFIG = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
+LANE_WIDTH = {"DTYPE_CFG_FXP32": 32, "DTYPE_CFG_FXP16": 16, "DTYPE_CFG_FXP8": 8}
 
 
 class GoldenMachine:
@@ -90,7 +91,7 @@ class GoldenMachine:
         end = start + head["count"] + 1
         tail = self.fetch(end) if end < len(self.program) else None
         if head["kind"] != 0:
-            raise Stop(FaultKind.UNIMPLEMENTED, start, "SYNC_INST START BUF")
+            raise Stop(FaultKind.MALFORMED_GROUP, start, "SYNC_INST START BUF")
         if tail is None or tail.mnemonic != "SYNC_INST" or tail["edge"] != 1 or (
                 (tail["unit"], tail["group"], tail["count"]) != (head["unit"], head["group"], head["count"])):  # fmt: skip
             raise Stop(FaultKind.MALFORMED_GROUP, start, "no matching SYNC_INST END")
@@ -100,8 +101,9 @@ class GoldenMachine:
                 self._sa_config(cfg, self.fetch(pc), pc)
             self.fetch(end)
             if tail["kind"] != 0:
-                raise Stop(FaultKind.UNIMPLEMENTED, end, "SA SYNC_INST END BUF")
+                raise Stop(FaultKind.MALFORMED_GROUP, end, "SA SYNC_INST END BUF")
             self.sa.run_block(cfg, end)
+            self._imem_load(cfg, end)
         else:
             self.tandem.regs = GroupRegs()
             self._simd_body(start + 1, end)
@@ -125,18 +127,37 @@ class GoldenMachine:
                 access = ("LD", "ST", "RD", "WR")[ins["access"]]
                 cfg.strides[access, Buffer(ins["buffer"]), ins["loop_id"]] = ins["value"] << 16 | cfg.stride_low
         else:
-            if ins["target"] != 0:
-                raise Stop(FaultKind.UNIMPLEMENTED, pc, "instruction-memory loads")
+            imem = ins["target"] == 1
+            if imem and ins["buffer"] != 0:
+                raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM target with a buffer")
             if name == "SET_BASE_ADDR":
                 if ins["half"] == 0:
                     cfg.base_low = ins["value"]
+                elif imem:
+                    cfg.imem_base = ins["value"] << 16 | cfg.base_low
                 else:
                     cfg.base[Buffer(ins["buffer"])] = ins["value"] << 16 | cfg.base_low
+            elif imem:
+                if ins["dir"]:
+                    raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM cannot be stored")
+                cfg.imem_loads.append(ins["size"])
             else:
                 d = "ST" if ins["dir"] else "LD"
                 if d == "ST" and ins["buffer"] != Buffer.OBUF:
                     raise Stop(FaultKind.BAD_CONFIG, pc, "only OBUF can be stored")
                 cfg.transfers.append((d, Buffer(ins["buffer"]), ins["size"]))
+
+    def _imem_load(self, cfg: BlockConfig, end: int) -> None:
+        """The block's instruction-memory loads land after its SYNC END, in order."""
+        addr, word = cfg.imem_base, end + 1
+        for size in cfg.imem_loads:
+            if addr + 4 * size > self.arch.dram_bytes or word + size > self.arch.imem_depth:
+                raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, end, "IMEM load")
+            raw = self.dram[addr : addr + 4 * size]
+            self.program.extend([0] * (word + size - len(self.program)))
+            self.program[word : word + size] = raw.view("<u4").tolist()
+            self.commit(DmaRecord(Unit.SA, end, "LD", "IMEM", addr, word, raw.tobytes()))
+            addr, word = addr + 4 * size, word + size
 
     # ---- SIMD groups ---------------------------------------------------------------------------
     def _simd_body(self, first: int, stop: int) -> None:
@@ -154,12 +175,7 @@ class GoldenMachine:
             elif family == "ITERATOR_CONFIG":
                 t.iterator_config(ins)
             elif family == "DTYPE_CFG":
-                if name != "DTYPE_CFG_FXP32":
-                    raise Stop(FaultKind.UNIMPLEMENTED, pc, name)
-                bits = (ins["dst_int"], ins["src1_int"], ins["src2_int"])
-                if not all(1 <= b <= 32 for b in bits):
-                    raise Stop(FaultKind.BAD_CONFIG, pc, "integer bits")
-                t.int_bits = bits
+                t.set_format(LANE_WIDTH[name], (ins["dst_int"], ins["src1_int"], ins["src2_int"]), pc)
             elif family == "LD_ST":
                 t.dma_start(ins, pc) if name.endswith("_START") else t.dma_config(ins)
             elif name == "SET_ITER":
@@ -170,8 +186,10 @@ class GoldenMachine:
             elif name == "SET_INST":
                 pc = self._loop(pc, ins, [])
                 continue
+            elif name == "PERM_START":
+                t.perm_start(ins, pc)
             else:
-                raise Stop(FaultKind.UNIMPLEMENTED, pc, name)
+                t.perm_config(ins)
             pc += 1
 
     def _loop(self, pc: int, ins: Instruction, active: list[tuple[int, int]]) -> int:

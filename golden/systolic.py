@@ -25,6 +25,8 @@ class BlockConfig:
     transfers: list[tuple[str, int, int]] = field(default_factory=list)
     stride_low: int = 0
     base_low: int = 0
+    imem_base: int = 0
+    imem_loads: list[int] = field(default_factory=list)
 
     def in_range(self, ids: range) -> list[tuple[int, int]]:
         return [(lid, n) for lid, n in self.loops if lid in ids]

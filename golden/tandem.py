@@ -10,7 +10,7 @@ import numpy as np
 from isa_spec import DmaRecord, Instruction, Namespace, Unit, VectorRecord
 from isa_spec.errors import FaultKind
 
-from .alu import LANE_OPS, ONE_SOURCE, READS_DST
+from .alu import LANE_OPS, ONE_SOURCE, READS_DST, LaneFormat, sign_extend
 from .faults import Stop
 
 LANE_FAMILIES = ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST")
@@ -28,7 +28,14 @@ class Dma:
     tile_addr: int = 0
     tile_iters: dict[int, int] = field(default_factory=dict)
     tile_strides: dict[int, int] = field(default_factory=dict)
-    base_loops: set[int] = field(default_factory=set)
+    base_iters: dict[int, int] = field(default_factory=dict)
+    base_strides: dict[int, int] = field(default_factory=dict)
+
+    def walk(self) -> tuple[list[int], list[int]]:
+        """Iteration counts and strides of the request nest: base loops, then tile loops."""
+        loops = [(self.base_iters, self.base_strides), (self.tile_iters, self.tile_strides)]
+        pairs = [(iters[k], strides.get(k, 0)) for iters, strides in loops for k in sorted(iters)]
+        return [n for n, _ in pairs], [st for _, st in pairs]
 
 
 @dataclass
@@ -40,6 +47,9 @@ class GroupRegs:
     iters: dict[int, int] = field(default_factory=dict)
     bind: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     level: int = 0
+    perm_base: dict[int, int] = field(default_factory=dict)  # 0 RD | 1 WR -> word
+    perm_iters: dict[int, int] = field(default_factory=dict)
+    perm_strides: dict[tuple[int, int], int] = field(default_factory=dict)  # (rw, loop) -> words
 
 
 class Tandem:
@@ -48,21 +58,25 @@ class Tandem:
         self.base = np.zeros((4, 32), np.int64)
         self.stride = np.zeros((4, 32), np.int64)
         self.latch = 0
-        self.int_bits = (32, 32, 32)
+        self.fmt = LaneFormat()
         self.regs = GroupRegs()
         self.pending: dict[int, tuple[str, list[np.ndarray], list[np.ndarray]]] = {}
 
     # ---- memories --------------------------------------------------------------------------
     def space(self, ns: int, pc: int) -> np.ndarray:
+        m = self.m
         if ns == Namespace.OBUF:
-            return self.m.obuf
-        if ns in (Namespace.VMEM1, Namespace.VMEM2):
-            return self.m.vmem[ns]
-        raise Stop(FaultKind.UNIMPLEMENTED, pc, f"Tandem access to {Namespace(ns).name}")
+            return m.obuf
+        if ns == Namespace.IBUF:
+            if m.arch.rows != m.arch.lanes:
+                raise Stop(FaultKind.BAD_CONFIG, pc, "IBUF namespace on a non-square array")
+            return m.ibuf
+        return m.vmem[ns]
 
-    def mul_shift(self) -> int:
-        dst, a, b = (32 - n for n in self.int_bits)
-        return a + b - dst
+    def set_format(self, width: int, int_bits: tuple[int, int, int], pc: int) -> None:
+        if not all(1 <= b <= width for b in int_bits):
+            raise Stop(FaultKind.BAD_CONFIG, pc, "integer bits beyond the lane width")
+        self.fmt = LaneFormat(width, tuple(width - b for b in int_bits))  # type: ignore[arg-type]
 
     def flush(self) -> None:
         for pc in sorted(self.pending):
@@ -89,10 +103,8 @@ class Tandem:
     def dma_config(self, ins: Instruction) -> None:
         d, sub = ins.mnemonic.split("_", 1)
         dma = self.regs.dma.setdefault((d == "ST", ins["ns"]), Dma())
-        if sub == "CONFIG_TILE_LOOP_ITER":
-            dma.tile_iters[ins["loop"]] = ins["iters"]
-        elif sub == "CONFIG_BASE_LOOP_ITER":
-            dma.base_loops.add(ins["loop"])
+        if sub in ("CONFIG_TILE_LOOP_ITER", "CONFIG_BASE_LOOP_ITER"):
+            (dma.tile_iters if "TILE" in sub else dma.base_iters)[ins["loop"]] = ins["iters"]
         elif sub == "CONFIG_TILE_ADDR":
             dma.tile_addr = ins["value"]
         elif ins["half"] == 0:
@@ -101,21 +113,18 @@ class Tandem:
             value = ins["value"] << 16 | self.regs.dma_low
             if sub == "CONFIG_BASE_ADDR":
                 dma.base = value
-            elif sub == "CONFIG_TILE_LOOP_STRIDE":
-                dma.tile_strides[ins["loop"]] = value
+            else:
+                (dma.tile_strides if "TILE" in sub else dma.base_strides)[ins["loop"]] = value
 
     def dma_start(self, ins: Instruction, pc: int) -> None:
         m = self.m
         d, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
         dma = self.regs.dma.setdefault((d == "ST", ns), Dma())
-        if dma.base_loops:
-            raise Stop(FaultKind.UNIMPLEMENTED, pc, "DMA base loops")
         width = WIDTH_BYTES[ins["width"]]
         size, lanes, mem = ins["size"], m.arch.lanes, m.vmem[ns]
-        loops = sorted(dma.tile_iters)
-        counts = [dma.tile_iters[k] for k in loops]
+        counts, strides = dma.walk()
         grid = np.indices(counts, dtype=np.int64).reshape(len(counts), -1) if counts else np.zeros((0, 1), np.int64)
-        addrs = dma.base + np.array([dma.tile_strides.get(k, 0) for k in loops], np.int64) @ grid
+        addrs = dma.base + np.array(strides, np.int64) @ grid
         nbytes = size * lanes * width
         dtype = np.dtype(f"<i{width}")
         for r, addr in enumerate(np.atleast_1d(addrs).tolist()):
@@ -131,6 +140,46 @@ class Tandem:
                 raw = mem[word : word + size].astype(dtype).view(np.uint8).ravel()
                 m.dram[addr : addr + nbytes] = raw
             m.commit(DmaRecord(Unit.TANDEM, pc, d, Namespace(ns).name, addr, word, raw.tobytes()))
+
+    # ---- permutation -----------------------------------------------------------------------------
+    def perm_config(self, ins: Instruction) -> None:
+        r = self.regs
+        if ins.mnemonic == "PERM_SET_BASE_ADDR":
+            r.perm_base[ins["rw"]] = ins["value"]
+        elif ins.mnemonic == "PERM_SET_LOOP_ITER":
+            r.perm_iters[ins["idx"]] = ins["iters"]
+        else:
+            r.perm_strides[ins["rw"], ins["idx"]] = sext(ins["value"], 16)
+
+    def perm_start(self, ins: Instruction, pc: int) -> None:
+        r = self.regs
+        if ins["src1_ns"] == Namespace.IMM:
+            raise Stop(FaultKind.BAD_CONFIG, pc, "PERM_START from IMM")
+        src, dst = self.space(ins["src1_ns"], pc), self.space(ins["dst_ns"], pc)
+        loops = sorted(r.perm_iters)
+        counts = [r.perm_iters[k] for k in loops]
+        grid = np.indices(counts, dtype=np.int64).reshape(len(counts), -1) if counts else np.zeros((0, 1), np.int64)
+        rd, wr = (r.perm_base.get(rw, 0) + np.array([r.perm_strides.get((rw, k), 0) for k in loops], np.int64) @ grid
+                  for rw in (0, 1))  # fmt: skip
+        bad = ((rd < 0) | (rd >= len(src))) | ((wr < 0) | (wr >= len(dst)))
+        n = int(np.argmax(bad)) if bad.any() else len(rd)  # points copied before a fault
+        rd, wr = rd[:n], wr[:n]
+        if src is dst and np.isin(rd, wr).any():  # a point may read what an earlier one wrote
+            values = np.empty((n, dst.shape[1]), np.int64)
+            for k in range(n):
+                values[k] = src[rd[k]]
+                dst[wr[k]] = values[k]
+        else:
+            values = src[rd].astype(np.int64)
+            dst[wr] = values
+        if ins["dst_ns"] == Namespace.IBUF:
+            values = sign_extend(values, 8)
+        self.pending.setdefault(pc, (Namespace(ins["dst_ns"]).name, [], []))
+        self.pending[pc][1].append(wr)
+        self.pending[pc][2].append(values.reshape(-1))
+        self.flush()
+        if n < len(bad):
+            raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"PERM_START point {n}")
 
     # ---- lane instructions over an index set ---------------------------------------------------
     def addresses(self, ns: int, idx: int, position: int, levels: list[int], grid: np.ndarray) -> np.ndarray:
@@ -166,13 +215,15 @@ class Tandem:
         a = self.operand(ins, "src1", 1, levels, grid, pc)
         b = np.zeros_like(a) if ins.mnemonic in ONE_SOURCE else self.operand(ins, "src2", 2, levels, grid, pc)
         d = self.operand(ins, "dst", 0, levels, grid, pc) if ins.mnemonic in READS_DST else a
-        out = fn(a, b, d, self.mul_shift())
+        out = fn(a, b, d, self.fmt)
         ns = ins["dst_ns"]
         mem = self.space(ns, pc)
         addr = self.addresses(ns, ins["dst_idx"], 0, levels, grid)
         if ((addr < 0) | (addr >= len(mem))).any():
             raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"{Namespace(ns).name} word")
         mem[addr] = out
+        if ns == Namespace.IBUF:
+            out = sign_extend(out, 8)
         space, addrs, values = self.pending.setdefault(pc, (Namespace(ns).name, [], []))
         addrs.append(addr)
         values.append(out.reshape(-1))

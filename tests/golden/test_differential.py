@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from compiler import compile_model
 from compiler.models import conv_model
+from conformance import all_cases
 from corpus import corpus
 from cosim import lockstep
 from isa_spec import load_arch
@@ -35,4 +36,13 @@ def conv_geometries(draw):
 def test_golden_equals_spec_on_random_conv_layers(kw, seed):
     image = compile_model(conv_model(**kw), load_arch("tiny"))
     result = lockstep(image, ["spec", "golden"], quantized_inputs(image, sample_inputs(image, seed)))
+    assert result.ok, result.format()
+
+
+CONFORMANCE = {f"{c.mnemonic}: {c.label}": c for cs in all_cases().values() for c in cs}
+
+
+@pytest.mark.parametrize("name", CONFORMANCE)
+def test_golden_equals_spec_on_every_conformance_program(name):
+    result = lockstep(CONFORMANCE[name].image, ["spec", "golden"])
     assert result.ok, result.format()
