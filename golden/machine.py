@@ -20,6 +20,7 @@ from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
 from .faults import Stop
 from .alu import LANE_OPS
 from .systolic import BlockConfig, SystolicArray
+from .cycles import CycleModel
 from .tandem import LANE_FAMILIES, GroupRegs, Tandem
 
 SA_CONFIG = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
@@ -42,6 +43,7 @@ class GoldenMachine:
         self.log = empty_log()
         self.sa = SystolicArray(self)
         self.tandem = Tandem(self)
+        self.cycles = CycleModel(arch)
         self.pc = 0
         self.word = 0
         self.fetched = 0
@@ -102,7 +104,8 @@ class GoldenMachine:
             self.fetch(end)
             if tail["kind"] != 0:
                 raise Stop(FaultKind.MALFORMED_GROUP, end, "SA SYNC_INST END BUF")
-            self.sa.run_block(cfg, end)
+            tiles = self.sa.run_block(cfg, end)
+            self.cycles.sa_block(end, tiles, end - start - 1)
             self._imem_load(cfg, end)
         else:
             self.tandem.regs = GroupRegs()
@@ -157,6 +160,7 @@ class GoldenMachine:
             self.program.extend([0] * (word + size - len(self.program)))
             self.program[word : word + size] = raw.view("<u4").tolist()
             self.commit(DmaRecord(Unit.SA, end, "LD", "IMEM", addr, word, raw.tobytes()))
+            self.cycles.imem_load(end, 4 * size)
             addr, word = addr + 4 * size, word + size
 
     # ---- SIMD groups ---------------------------------------------------------------------------
@@ -169,19 +173,28 @@ class GoldenMachine:
                 raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} in a SIMD group")
             family, name = ins.row.family, ins.mnemonic
             if family in LANE_FAMILIES:
+                self.cycles.tandem_ops(pc, 1)
                 if name != "NOP":
                     t.lanes(ins, pc, [], np.zeros((0, 1), np.int64))
                     t.flush()
             elif family == "ITERATOR_CONFIG":
+                self.cycles.config(pc)
                 t.iterator_config(ins)
             elif family == "DTYPE_CFG":
+                self.cycles.config(pc)
                 t.set_format(LANE_WIDTH[name], (ins["dst_int"], ins["src1_int"], ins["src2_int"]), pc)
             elif family == "LD_ST":
-                t.dma_start(ins, pc) if name.endswith("_START") else t.dma_config(ins)
+                if name.endswith("_START"):
+                    t.dma_start(ins, pc)
+                else:
+                    self.cycles.config(pc)
+                    t.dma_config(ins)
             elif name == "SET_ITER":
+                self.cycles.config(pc)
                 t.regs.iters[ins["level"]] = ins["iters"]
                 t.regs.level = ins["level"]
             elif name == "SET_INDEX":
+                self.cycles.config(pc)
                 t.regs.bind[t.regs.level] = tuple((ins[f"{o}_ns"], ins[f"{o}_idx"]) for o in ("dst", "src1", "src2"))
             elif name == "SET_INST":
                 pc = self._loop(pc, ins, [])
@@ -189,6 +202,7 @@ class GoldenMachine:
             elif name == "PERM_START":
                 t.perm_start(ins, pc)
             else:
+                self.cycles.config(pc)
                 t.perm_config(ins)
             pc += 1
 
@@ -202,6 +216,7 @@ class GoldenMachine:
         if body < 1:
             raise Stop(FaultKind.BAD_CONFIG, pc, "empty loop body")
         iters = t.regs.iters[level]
+        self.cycles.tandem_loop(pc)
         if not active and iters and self._vectorised(pc, level, body, iters):
             pass
         else:
@@ -223,6 +238,7 @@ class GoldenMachine:
             if ins.mnemonic == "SET_INST":
                 pc = self._loop(pc, ins, active)
                 continue
+            self.cycles.tandem_ops(pc, 1)
             if ins.mnemonic != "NOP":
                 t.lanes(ins, pc, levels, point)
             pc += 1
@@ -272,6 +288,8 @@ class GoldenMachine:
             np.logical_or.at(written, inv, w)
             if (written & (lo != hi)).any():
                 return False  # some word is written in one iteration and touched in another
+        for k in range(body):
+            self.cycles.tandem_ops(pc + 1 + k, iters)
         for p, ins in work:
             self.fetched += iters
             t.lanes(ins, p, [level], grid)

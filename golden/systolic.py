@@ -11,6 +11,7 @@ from isa_spec.errors import FaultKind
 from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS, transfer_loop_ids
 
 from .alu import wrap
+from .cycles import TileWork
 from .faults import Stop
 
 STEP_ACCESSES = (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF), ("WR", Buffer.OBUF))
@@ -46,7 +47,8 @@ class SystolicArray:
         self.mem = {Buffer.IBUF: m.ibuf, Buffer.WBUF: m.wbuf, Buffer.BBUF: m.bbuf, Buffer.OBUF: m.obuf}
         self.word_bytes = {b: arch.word_bytes(b.name) for b in Buffer}
 
-    def run_block(self, cfg: BlockConfig, pc: int) -> None:
+    def run_block(self, cfg: BlockConfig, pc: int) -> list[TileWork]:
+        """Run the block; return what each tile did, for the cycle model."""
         m = self.m
         ids = [lid for lid, _ in cfg.loops]
         if len(set(ids)) != len(ids):
@@ -60,19 +62,24 @@ class SystolicArray:
         compute = cfg.in_range(COMPUTE_LOOPS)
         bias = any(d == "LD" and b == Buffer.BBUF for d, b, _ in cfg.transfers)
         grid = index_grid([n for _, n in tiles])
+        work = []
         for tile in range(grid.shape[1]):
+            w = TileWork()
             at = {lid: int(grid[k, tile]) for k, (lid, _) in enumerate(tiles)}
             first_outer = all(at[lid] == 0 for lid in at if lid in cfg.reduction)
             for d, b, size in cfg.transfers:
                 if d == "LD" and not (b == Buffer.OBUF and first_outer):
-                    self.transfer(cfg, pc, d, Buffer(b), size, at)
-            lo, hi = self.compute(cfg, pc, compute, first_outer, bias)
+                    w.loads[Buffer(b).name].append(self.transfer(cfg, pc, d, Buffer(b), size, at))
+            lo, hi, w.steps = self.compute(cfg, pc, compute, first_outer, bias)
             m.commit(TileRecord(pc, tile, lo, m.obuf[lo:hi].astype("<i4").tobytes()))
             for d, b, size in cfg.transfers:
                 if d == "ST":
-                    self.transfer(cfg, pc, d, Buffer(b), size, at)
+                    w.stores[Buffer(b).name].append(self.transfer(cfg, pc, d, Buffer(b), size, at))
+            work.append(w)
+        return work
 
-    def transfer(self, cfg: BlockConfig, pc: int, d: str, b: Buffer, size: int, at: dict[int, int]) -> None:
+    def transfer(self, cfg: BlockConfig, pc: int, d: str, b: Buffer, size: int, at: dict[int, int]) -> list[int]:
+        """Run one transfer; return the bytes of each request."""
         m = self.m
         loops = [(lid, n) for lid, n in cfg.loops if lid in transfer_loop_ids(d, b)]
         base = cfg.base.get(b, 0) + sum(cfg.strides.get((d, b, lid), 0) * i for lid, i in at.items())
@@ -95,9 +102,11 @@ class SystolicArray:
                 raw = np.ascontiguousarray(words).astype(mem.dtype.newbyteorder("<")).view(np.uint8).ravel()
                 m.dram[addr : addr + nbytes] = raw
             m.commit(DmaRecord(Unit.SA, pc, d, b.name, addr, first_word, raw.tobytes()))
+        return [nbytes] * len(addrs)
 
     def compute(self, cfg: BlockConfig, pc: int, loops: list[tuple[int, int]], first_outer: bool,
-                bias: bool) -> tuple[int, int]:  # fmt: skip
+                bias: bool) -> tuple[int, int, int]:  # fmt: skip
+        """Run every array step; return the OBUF word range written and the number of steps."""
         m = self.m
         grid = index_grid([n for _, n in loops])
         steps = grid.shape[1]
@@ -113,7 +122,7 @@ class SystolicArray:
         first = np.full(steps, first_outer) & np.all(grid[red] == 0, axis=0) if red else np.full(steps, first_outer)
         ia, wa, ba = addr["RD", Buffer.IBUF][:n], addr["RD", Buffer.WBUF][:n], addr["RD", Buffer.BBUF][:n]
         ra, xa, first = addr["RD", Buffer.OBUF][:n], addr["WR", Buffer.OBUF][:n], first[:n]
-        prod = np.einsum("sr,src->sc", m.ibuf[ia].astype(np.int64), m.wbuf[wa].astype(np.int64))
+        prod = self._products(ia, wa)
         init = m.bbuf[ba].astype(np.int64) if bias else np.zeros_like(prod)
         if np.array_equal(ra, xa):
             self._accumulate_in_place(xa, first, prod, init)
@@ -123,7 +132,21 @@ class SystolicArray:
                 m.obuf[xa[k]] = wrap(acc + prod[k])
         if n < steps:
             raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"array step {n}")
-        return (int(xa.min()), int(xa.max()) + 1) if n else (0, 0)
+        return (int(xa.min()), int(xa.max()) + 1, n) if n else (0, 0, 0)
+
+    def _products(self, ia: np.ndarray, wa: np.ndarray) -> np.ndarray:
+        """IBUF[ia[k]] . WBUF[wa[k]] for every step k, exactly: one float64 matrix product per
+        distinct weight word (|sum| <= rows * 2^14, far below 2^53, so no rounding)."""
+        m = self.m
+        weights, which = np.unique(wa, return_inverse=True)
+        if len(weights) * 8 > len(wa):  # few steps per weight word: one gathered einsum
+            return np.einsum("sr,src->sc", m.ibuf[ia].astype(np.int64), m.wbuf[wa].astype(np.int64))
+        x = m.ibuf[ia].astype(np.float64)
+        prod = np.empty((len(ia), m.arch.cols), np.int64)
+        for k, w in enumerate(weights):
+            rows = which == k
+            prod[rows] = (x[rows] @ m.wbuf[w].astype(np.float64)).astype(np.int64)
+        return prod
 
     def _accumulate_in_place(self, addr: np.ndarray, first: np.ndarray, prod: np.ndarray, init: np.ndarray) -> None:
         """OBUF[a] after all steps, when each step reads and writes the same word: the sum over

@@ -127,7 +127,8 @@ class Tandem:
         addrs = dma.base + np.array(strides, np.int64) @ grid
         nbytes = size * lanes * width
         dtype = np.dtype(f"<i{width}")
-        for r, addr in enumerate(np.atleast_1d(addrs).tolist()):
+        addrs = np.atleast_1d(addrs)
+        for r, addr in enumerate(addrs.tolist()):
             word = dma.tile_addr + r * size
             if addr + nbytes > m.arch.dram_bytes:
                 raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"{d} DRAM 0x{addr:x}")
@@ -140,6 +141,7 @@ class Tandem:
                 raw = mem[word : word + size].astype(dtype).view(np.uint8).ravel()
                 m.dram[addr : addr + nbytes] = raw
             m.commit(DmaRecord(Unit.TANDEM, pc, d, Namespace(ns).name, addr, word, raw.tobytes()))
+        m.cycles.tandem_dma(pc, d, Namespace(ns).name, [nbytes] * len(addrs))
 
     # ---- permutation -----------------------------------------------------------------------------
     def perm_config(self, ins: Instruction) -> None:
@@ -180,6 +182,7 @@ class Tandem:
         self.flush()
         if n < len(bad):
             raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"PERM_START point {n}")
+        self.m.cycles.tandem_ops(pc, n)
 
     # ---- lane instructions over an index set ---------------------------------------------------
     def addresses(self, ns: int, idx: int, position: int, levels: list[int], grid: np.ndarray) -> np.ndarray:

@@ -20,6 +20,28 @@ PRESETS = ("tiny", "default", "large")
 
 
 @dataclass(frozen=True)
+class Timing:
+    """The constants of the golden cycle model (cycles, and bytes per cycle per DMA channel)."""
+
+    clock_mhz: float = 200.0  # for reporting times and bandwidths only
+    dram_latency: int = 64  # cycles from a transfer's first request to its first beat
+    ibuf_bw: int = 64  # bytes per cycle of each DMA channel (GeneSys: 512-bit AXI ports)
+    wbuf_bw: int = 64
+    bbuf_bw: int = 64
+    obuf_bw: int = 64
+    simd_bw: int = 64
+    sa_step: int = 1  # cycles per array step (one IBUF word through the array)
+    tandem_op: int = 1  # cycles per lane instruction per loop iteration
+    tandem_loop: int = 2  # cycles to start a loop (each entry of SET_INST)
+    decode: int = 1  # cycles to decode one configuration instruction
+    double_buffer: bool = True  # tile t+1 loads and tile t-1 stores overlap tile t's compute
+
+    def channel_bw(self, space: str) -> int:
+        """Bytes per cycle of the DMA channel serving an SA buffer or a VMEM ('IBUF', ..., 'VMEM1')."""
+        return self.simd_bw if space.startswith("VMEM") or space == "IMEM" else getattr(self, f"{space.lower()}_bw")
+
+
+@dataclass(frozen=True)
 class ArchConfig:
     """One NPU configuration. Buffer depths are in words of that buffer."""
 
@@ -35,6 +57,7 @@ class ArchConfig:
     imem_depth: int
     dram_bytes: int
     beat_bytes: int
+    timing: Timing = Timing()
 
     @property
     def lanes(self) -> int:
@@ -79,6 +102,7 @@ class ArchConfig:
                 "imem": self.imem_depth,
             },
             "dram": {"bytes": self.dram_bytes, "beat_bytes": self.beat_bytes},
+            "timing": dict(vars(self.timing)),
         }
 
     @classmethod
@@ -99,6 +123,7 @@ class ArchConfig:
                 imem_depth=int(buf["imem"]),
                 dram_bytes=int(dram["bytes"]),
                 beat_bytes=int(dram["beat_bytes"]),
+                timing=_timing(d.get("timing", {}), where),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f"{where}: missing or malformed key {e}") from None
@@ -123,6 +148,20 @@ class ArchConfig:
         need(1 <= self.dram_bytes <= 1 << 32, "dram.bytes must be in 1..2^32 (32-bit addresses)")
         need(self.dram_bytes % 64 == 0, "dram.bytes must be a multiple of 64")
         need(self.beat_bytes in (4, 8, 16, 32, 64, 128), "dram.beat_bytes must be 4..128, a power of two")
+        t = self.timing
+        for n in ("dram_latency", "sa_step", "tandem_op", "tandem_loop", "decode"):
+            need(getattr(t, n) >= 0, f"timing.{n} must be >= 0")
+        for n in ("ibuf_bw", "wbuf_bw", "bbuf_bw", "obuf_bw", "simd_bw"):
+            need(getattr(t, n) >= 1, f"timing.{n} must be >= 1 byte per cycle")
+        need(t.clock_mhz > 0, "timing.clock_mhz must be > 0")
+
+
+def _timing(d: dict[str, Any], where: str) -> Timing:
+    unknown = set(d) - set(Timing.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"{where}: unknown timing key(s) {sorted(unknown)}")
+    fields = {k: type(getattr(Timing(), k))(v) for k, v in d.items()}
+    return Timing(**fields)
 
 
 def load_arch(name_or_path: str | Path) -> ArchConfig:

@@ -5,10 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from golden import GoldenMachine
+from golden.cycles import Costs
 from isa_spec import ArchConfig, RunResult
 from isa_spec.image import Image
 
 from ..device import OnCommit, register
+
+
+def performance_counters(c: Costs) -> dict[str, int]:
+    """The counters a host driver reads (GeneSys's: tiles, compute cycles, per-buffer DMA)."""
+    out = {"cycles": c.cycles, "tiles": c.tiles, "sa_compute_cycles": c.sa_compute, "sa_steps": c.sa_steps,
+           "stall_cycles": c.stall, "tandem_cycles": c.tandem, "decode_cycles": c.decode}  # fmt: skip
+    for space in sorted(set(c.bytes_loaded) | set(c.bytes_stored)):
+        key = space.lower()
+        out |= {f"{key}_load_bytes": c.bytes_loaded.get(space, 0), f"{key}_load_cycles": c.load_cycles.get(space, 0),
+                f"{key}_store_bytes": c.bytes_stored.get(space, 0), f"{key}_store_cycles": c.store_cycles.get(space, 0)}  # fmt: skip
+    return out
 
 
 @register("golden")
@@ -35,7 +47,7 @@ class GoldenDevice:
     def run(self, on_commit: OnCommit | None = None) -> RunResult:
         self.machine.on_commit = on_commit
         result = self.machine.run()
-        self._counters = {"instructions": result.instructions}
+        self._counters = {"instructions": result.instructions} | performance_counters(self.machine.cycles.total())
         return result
 
     def counters(self) -> dict[str, int]:
