@@ -147,6 +147,8 @@ def emit_conv(q: QuantizedConv, s: ConvSchedule, arch: ArchConfig) -> Image:
         "tiles": s.tiles, "loop_order": {"tile": list(LOOP_ORDER), "compute": list(COMPUTE_ORDER)},
         "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()} | {"Tandem": "VMEM1"},
         "instructions": {"sa": sa_count, "tandem": len(p.instructions) - sa_count - 1},
+        "pcs": [0, len(p.instructions)],  # the layer's instruction addresses [first, end)
+        "macs": n * oh * ow * oc * layer.in_shape[1] * s.kh * s.kw,
         "requant": {"m0": q.requant.m0, "f": q.requant.f, "n": q.requant.n},
     }  # fmt: skip
     return Image(arch, p.words, dram, {sym.name: sym for sym in symbols}, [meta])

@@ -44,6 +44,7 @@ class GoldenMachine:
         self.sa = SystolicArray(self)
         self.tandem = Tandem(self)
         self.cycles = CycleModel(arch)
+        self.progress: Callable[[int, int], None] | None = None  # called after each group
         self.pc = 0
         self.word = 0
         self.fetched = 0
@@ -86,6 +87,8 @@ class GoldenMachine:
                 pc += 1
             elif ins.mnemonic == "SYNC_INST" and ins["edge"] == 0:
                 pc = self._group(pc, ins)
+                if self.progress is not None:
+                    self.progress(pc, len(self.program))
             else:
                 raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} outside a group")
 

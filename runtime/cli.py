@@ -213,6 +213,19 @@ def cmd_prove(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from runtime.report import Progress, build_report, to_html
+
+    image = _image(args.image)
+    progress = Progress(len(image.words))
+    report = build_report(image, args.seed, progress)
+    progress.done()
+    write_atomic(Path(args.output), to_html(report).encode())
+    print(report.terminal())
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from runtime.demo import demo
 
@@ -229,6 +242,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run an image on one backend, float tensors in and out"),
     "cosim": (cmd_cosim, "run backends in lockstep on their commit logs"),
     "prove": (cmd_prove, "prove with Z3 that every address stays inside its buffer and tensor"),
+    "report": (cmd_report, "per-layer cycles, traffic and roofline from the golden cycle model (HTML)"),
 }
 
 
@@ -281,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "prove":
             sp.add_argument("image", nargs="?")
             sp.add_argument("--spec", action="store_true", help="prove the table and the walkers instead of an image")
+        elif name == "report":
+            sp.add_argument("image")
+            sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
+            sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
         elif name == "demo":
             sp.add_argument("--arch", default="tiny")
             sp.add_argument("--backends", default="spec,golden,rtl")

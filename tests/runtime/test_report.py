@@ -1,0 +1,46 @@
+"""`genesys report`: a terminal summary and an HTML page whose figures match the counters."""
+
+import re
+import xml.etree.ElementTree as ET
+
+from compiler import compile_model
+from compiler.models import conv_model
+from isa_spec import load_arch
+from runtime import cli
+from runtime.report import build_report, to_html
+from runtime.session import run_image, sample_inputs
+
+
+def test_report_html_and_terminal(tmp_path, capsys):
+    image = compile_model(conv_model(c=16, h=12, w=12, oc=32), load_arch("default"))
+    gnx, out = tmp_path / "m.gnx", tmp_path / "r.html"
+    image.save(gnx)
+    assert cli.main(["report", str(gnx), "-o", str(out)]) == 0
+    terminal = capsys.readouterr().out
+    counters = run_image(image, "golden", sample_inputs(image)).counters
+    assert f"{counters['cycles']:,}" in terminal and "conv0" in terminal
+    page = out.read_text()
+    svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    assert len(svgs) == 4
+    for svg in svgs:
+        ET.fromstring(svg)  # each plot is well-formed SVG
+    assert "Roofline" in page and f"{counters['cycles']:,}" in page
+    assert (out.stat().st_mode & 0o777) != 0o600
+
+
+def test_per_layer_costs_add_up():
+    image = compile_model(conv_model(c=8, h=20, w=20, oc=16), load_arch("tiny"))
+    report = build_report(image)
+    (layer,) = report.layers
+    assert layer.costs.cycles == report.total.cycles > 0
+    assert layer.macs == 20 * 20 * 16 * 8 * 9 and 0 < layer.utilisation <= 1
+    assert "<table>" in to_html(report)
+
+
+def test_report_of_a_bad_image_is_a_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.gnx"
+    bad.write_bytes(b"GNX")
+    out = tmp_path / "r.html"
+    assert cli.main(["report", str(bad), "-o", str(out)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not out.exists()
