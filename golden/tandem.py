@@ -176,10 +176,11 @@ class Tandem:
             dst[wr] = values
         if ins["dst_ns"] == Namespace.IBUF:
             values = sign_extend(values, 8)
-        self.pending.setdefault(pc, (Namespace(ins["dst_ns"]).name, [], []))
-        self.pending[pc][1].append(wr)
-        self.pending[pc][2].append(values.reshape(-1))
-        self.flush()
+        if n:  # no points, no record
+            self.pending.setdefault(pc, (Namespace(ins["dst_ns"]).name, [], []))
+            self.pending[pc][1].append(wr)
+            self.pending[pc][2].append(values.reshape(-1))
+            self.flush()
         if n < len(bad):
             raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"PERM_START point {n}")
         self.m.cycles.tandem_ops(pc, n)

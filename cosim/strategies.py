@@ -1,0 +1,210 @@
+"""Random programs for differential testing (hypothesis strategies).
+
+A program is a list of groups and a group a list of units; a unit is a few instructions
+that are valid on their own (a LOW/HIGH pair, a whole loop with its SET_ITER, SET_INDEX
+and body, a DMA configuration with its START). The program is built from the lists, so
+deleting any unit or group, which is how hypothesis shrinks, leaves a valid program and a
+failure shrinks to a few instructions. Addresses are drawn so that most programs run to the
+end; those that fault still have to fault identically on every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+
+from isa_spec import ROWS, ArchConfig, Buffer, disassemble
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image
+from isa_spec.table import TILE_LOOPS, transfer_loop_ids
+
+Unit = Callable[[ProgramBuilder], None]
+DATA_BYTES = 1 << 14  # random initial DRAM, read by loads
+SCRATCH = 1 << 15  # stores land from here on
+
+LANE_OPS = tuple(r.mnemonic for r in ROWS if r.family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST") and r.defined)
+VMEM = ("VMEM1", "VMEM2")
+
+
+def _operand(draw, arch: ArchConfig, dst: bool = False) -> tuple[str, int]:  # noqa: ANN001
+    if not dst and draw(st.integers(0, 4)) == 0:
+        return "IMM", draw(st.integers(0, min(7, arch.imm_depth - 1)))
+    return draw(st.sampled_from(VMEM)), draw(st.integers(0, 3))
+
+
+@st.composite
+def lane_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
+    name = draw(st.sampled_from(list(ops)))
+    row = next(r for r in ROWS if r.mnemonic == name)
+    (dns, didx), (ans, aidx), (bns, bidx) = _operand(draw, arch, True), _operand(draw, arch), _operand(draw, arch)
+    fields = dict(dst_ns=dns, dst_idx=didx, src1_ns=ans, src1_idx=aidx)
+    if "src2_ns" in row.field_index:
+        fields |= dict(src2_ns=bns, src2_idx=bidx)
+    return lambda p: p.add(name, **fields) if name != "NOP" else p.add("NOP")
+
+
+@st.composite
+def iterator_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
+    ns, idx = draw(st.sampled_from(VMEM)), draw(st.integers(0, 3))
+    kind = draw(st.sampled_from(["BASE_ZEROFILL", "STRIDE_ZEROFILL", "STRIDE_SIGN_EXT", "BASE_PAIR", "IMM"]))
+    if kind == "BASE_ZEROFILL":
+        v = draw(st.integers(0, arch.vmem_depth // 2))
+        return lambda p: p.add(kind, ns=ns, idx=idx, value=v)
+    if kind == "STRIDE_ZEROFILL":
+        v = draw(st.integers(0, 3))
+        return lambda p: p.add(kind, ns=ns, idx=idx, value=v)
+    if kind == "STRIDE_SIGN_EXT":
+        v = draw(st.integers(-2, 2)) & 0xFFFF
+        return lambda p: p.add(kind, ns=ns, idx=idx, value=v)
+    if kind == "BASE_PAIR":
+        v = draw(st.integers(0, arch.vmem_depth // 2))
+        return lambda p: (p.add("BASE_LOW", ns=ns, idx=idx, value=v), p.add("BASE_HIGH", ns=ns, idx=idx, value=0))
+    value = draw(st.integers(-(2**31), 2**31 - 1))
+    i = draw(st.integers(0, min(7, arch.imm_depth - 1)))
+    return lambda p: (p.add("SET_IMM_LOW", idx=i, value=value & 0xFFFF),
+                      p.add("SET_IMM_HIGH", idx=i, value=(value >> 16) & 0xFFFF))  # fmt: skip
+
+
+@st.composite
+def dtype_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
+    name, width = draw(st.sampled_from([("DTYPE_CFG_FXP32", 32), ("DTYPE_CFG_FXP16", 16), ("DTYPE_CFG_FXP8", 8)]))
+    bits = [draw(st.integers(1, width)) for _ in range(3)]
+    return lambda p: p.add(name, dst_int=bits[0], src1_int=bits[1], src2_int=bits[2])
+
+
+@st.composite
+def loop_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
+    """One or two nested loop levels, each with SET_ITER and SET_INDEX, then lane bodies."""
+    depth = draw(st.integers(1, 2))
+    levels = draw(st.permutations(range(8)))[:depth]
+    iters = [draw(st.integers(0, 6)) for _ in levels]
+    binds = [[_operand(draw, arch, True), _operand(draw, arch), _operand(draw, arch)] for _ in levels]
+    bodies = [draw(st.lists(lane_unit(arch, ops), min_size=1, max_size=3)) for _ in levels]
+
+    def build(p: ProgramBuilder) -> None:
+        for lv, n, (d, a, b) in zip(levels, iters, binds):
+            p.add("SET_ITER", level=lv, iters=n)
+            p.add("SET_INDEX", dst_ns=d[0], dst_idx=d[1], src1_ns=a[0], src1_idx=a[1], src2_ns=b[0], src2_idx=b[1])
+        # level 0's body: its own lane units, then (when nested) the inner loop and its units
+        inner = len(bodies[1]) + 1 if depth == 2 else 0
+        p.add("SET_INST", level=levels[0], body=len(bodies[0]) + inner)
+        for unit in bodies[0]:
+            unit(p)
+        if depth == 2:
+            p.add("SET_INST", level=levels[1], body=len(bodies[1]))
+            for unit in bodies[1]:
+                unit(p)
+
+    return build
+
+
+@st.composite
+def dma_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
+    direction, ns = draw(st.sampled_from(["LD", "ST"])), draw(st.sampled_from(VMEM))
+    width = draw(st.sampled_from(["B8", "B16", "B32"]))
+    size = draw(st.integers(1, 4))
+    word = draw(st.integers(0, arch.vmem_depth - 16))
+    region = 0 if direction == "LD" else SCRATCH
+    base = region + draw(st.integers(0, DATA_BYTES // 2))
+    loops = [(draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(0, 64)) * 4)
+             for _ in range(draw(st.integers(0, 2)))]  # (loop, iterations, byte stride)  # fmt: skip
+    base_loop = draw(st.booleans()) and loops
+
+    def build(p: ProgramBuilder) -> None:
+        p.add32(f"{direction}_CONFIG_BASE_ADDR", base, ns=ns)
+        p.add(f"{direction}_CONFIG_TILE_ADDR", ns=ns, value=word)
+        for k, (loop, n, stride) in enumerate(loops):
+            kind = "BASE" if base_loop and k == 0 else "TILE"
+            p.add(f"{direction}_CONFIG_{kind}_LOOP_ITER", ns=ns, loop=loop, iters=n)
+            p.add32(f"{direction}_CONFIG_{kind}_LOOP_STRIDE", stride, ns=ns, loop=loop)
+        p.add(f"{direction}_START", ns=ns, width=width, size=size)
+
+    return build
+
+
+@st.composite
+def perm_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
+    src, dst = draw(st.sampled_from(VMEM)), draw(st.sampled_from(VMEM))
+    rd, wr = draw(st.integers(16, 64)), draw(st.integers(16, 64))
+    loops = [(draw(st.integers(0, 31)), draw(st.integers(0, 4)), draw(st.integers(-3, 3)), draw(st.integers(-3, 3)))
+             for _ in range(draw(st.integers(0, 2)))]  # (idx, iterations, RD stride, WR stride)  # fmt: skip
+
+    def build(p: ProgramBuilder) -> None:
+        p.add("PERM_SET_BASE_ADDR", rw="RD", value=rd)
+        p.add("PERM_SET_BASE_ADDR", rw="WR", value=wr)
+        for idx, n, rs, ws in loops:
+            p.add("PERM_SET_LOOP_ITER", idx=idx, iters=n)
+            p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=idx, value=rs & 0xFFFF)
+            p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=idx, value=ws & 0xFFFF)
+        p.add("PERM_START", dst_ns=dst, src1_ns=src)
+
+    return build
+
+
+def simd_group(arch: ArchConfig, ops: Sequence[str] = LANE_OPS, perm: bool = True) -> st.SearchStrategy:
+    """("SIMD", units) of a Tandem group."""
+    units = [lane_unit(arch, ops), iterator_unit(arch), dtype_unit(arch), loop_unit(arch, ops), dma_unit(arch)]
+    units += [perm_unit(arch)] if perm else []
+    return st.lists(st.one_of(*units), min_size=1, max_size=10).map(lambda us: ("SIMD", us))
+
+
+@st.composite
+def sa_group(draw, arch: ArchConfig) -> tuple[str, list[Unit]]:  # noqa: ANN001
+    """("SA", units) of a small systolic-array block: tile and compute loops, strides, transfers."""
+    units: list[Unit] = []
+    tile = [(lid, draw(st.integers(1, 2))) for lid in draw(st.permutations(list(TILE_LOOPS)))[: draw(st.integers(0, 2))]]
+    comp = [(lid, draw(st.integers(1, 3))) for lid in draw(st.permutations(range(8, 16)))[: draw(st.integers(1, 2))]]
+    for lid, n in tile + comp:
+        units.append(lambda p, lid=lid, n=n: p.add("SA_LOOP_CFG", loop_id=lid, iters=n))
+    if draw(st.booleans()):
+        red = draw(st.sampled_from([lid for lid, _ in tile + comp]))
+        units.append(lambda p: p.add("SA_REDUCTION_LOOP", loop_id=red, dim="IC"))
+    for access, buf in (("RD", "IBUF"), ("RD", "WBUF"), ("RD", "BBUF"), ("RD", "OBUF"), ("WR", "OBUF")):
+        for lid, _ in comp:
+            s = draw(st.integers(0, 3))
+            units.append(lambda p, a=access, b=buf, lid=lid, s=s: p.add32("SET_LOOP_STRIDE", s, access=a, buffer=b, loop_id=lid))
+    for buf in ("IBUF", "WBUF", "BBUF", "OBUF"):
+        base = (0 if buf != "OBUF" else SCRATCH) + draw(st.integers(0, DATA_BYTES // 4)) // 64 * 64
+        units.append(lambda p, b=buf, base=base: p.add32("SET_BASE_ADDR", base, buffer=b))
+    for direction, buf in (("LD", "IBUF"), ("LD", "WBUF"), ("LD", "BBUF"), ("LD", "OBUF"), ("ST", "OBUF")):
+        if draw(st.booleans()):
+            rows = transfer_loop_ids(direction, Buffer[buf])[0]
+            n, size = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+            stride = draw(st.integers(0, 8)) * 16
+            units.append(lambda p, d=direction, b=buf, rows=rows, n=n, s=size, st_=stride: (
+                p.add("SA_LOOP_CFG", loop_id=rows, iters=n), p.add32("SET_LOOP_STRIDE", st_, access=d, buffer=b, loop_id=rows),
+                p.add("LD_ST", dir=d, buffer=b, size=s)))  # fmt: skip
+    return "SA", units
+
+
+class RandomProgram:
+    """A random program and the seed of its initial DRAM; its repr is its disassembly, which
+    is what hypothesis prints for a (shrunk) failing example."""
+
+    def __init__(self, arch: ArchConfig, words: tuple[int, ...], seed: int):
+        self.arch, self.words, self.seed = arch, words, seed
+
+    def image(self) -> Image:
+        data = np.random.default_rng(self.seed).integers(0, 256, DATA_BYTES, dtype=np.uint8).tobytes()
+        return Image(self.arch, list(self.words), [(0, data)], {})
+
+    def __repr__(self) -> str:
+        listing = "\n".join(f"  {pc:4d}: {line}" for pc, line in enumerate(disassemble(list(self.words)).splitlines()))
+        return f"RandomProgram({self.arch.name}, DRAM seed {self.seed}):\n{listing}"
+
+
+@st.composite
+def programs(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS, sa: bool = True,
+             perm: bool = True) -> RandomProgram:  # noqa: ANN001
+    """A random program (groups of units) with random initial DRAM."""
+    groups = draw(st.lists(st.one_of(simd_group(arch, ops, perm), *([sa_group(arch)] if sa else [])),
+                           min_size=1, max_size=4))  # fmt: skip
+    p = ProgramBuilder()
+    for g, (unit_kind, units) in enumerate(groups):
+        with p.group(unit_kind, g % 64):
+            for unit in units:
+                unit(p)
+    p.end()
+    return RandomProgram(arch, tuple(p.words), draw(st.integers(0, 2**32 - 1)))

@@ -1,0 +1,33 @@
+"""Golden equals the spec record for record on random programs (hypothesis, shrinking), and a
+planted golden bug is found and shrunk to a few instructions."""
+
+import pytest
+from hypothesis import HealthCheck, find, given, settings
+
+import golden.alu
+from cosim import lockstep
+from cosim.strategies import programs
+from isa_spec import load_arch
+
+TINY = load_arch("tiny")
+QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=QUIET)
+@given(programs(TINY))
+def test_golden_equals_spec_on_random_programs(program):
+    result = lockstep(program.image(), ["spec", "golden"])
+    assert result.ok, result.format()
+
+
+def test_a_planted_bug_is_found_and_shrunk(monkeypatch):
+    monkeypatch.setitem(golden.alu.LANE_OPS, "MAX", golden.alu.LANE_OPS["MIN"])  # the golden MAX computes MIN
+
+    def diverges(program):
+        return not lockstep(program.image(), ["spec", "golden"]).ok
+
+    found = find(programs(TINY), diverges, settings=settings(max_examples=2000, database=None, suppress_health_check=QUIET))
+    listing = repr(found)
+    assert "MAX" in listing and len(found.words) <= 12, listing  # a group making unequal values, then MAX
+    report = lockstep(found.image(), ["spec", "golden"]).format()
+    assert "DIVERGENCE: golden differs from spec in unit tandem" in report and "MAX" in report
