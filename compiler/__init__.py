@@ -1,46 +1,185 @@
-"""The compiler: ONNX model -> program image. The pipeline, in order:
+"""The compiler: ONNX model -> program image. The passes, in order:
 
-1. `frontend.load` + `frontend.to_graph`: check the ONNX model, infer shapes, build the f-DFG
-   (Conv layers with their Relu fused);
-2. `quantize.quantize`: calibrate int8 scales, quantise weights and bias, requant constants;
-3. `schedule.choose_tiling`: tile sizes that fit the arch's buffers (or the user's);
-4. `codegen.emit_conv`: the SA group, the Tandem group, the DRAM image and the symbols.
+1. `frontend.load` + `frontend.to_graph`: check the model, convert its opset, infer shapes,
+   fold BatchNormalization, fuse (Conv+Relu, Conv+Add+Relu, Add+Relu), build the f-DFG;
+2. `quantize.quantize_graph`: calibrate int8 scales, quantise weights and bias, requant
+   constants;
+3. `schedule.choose_tiling`: per conv, tile sizes that fit the arch's buffers (or the user's);
+4. `layout`: DRAM storage of every tensor, with the borders its consumers read;
+5. code generation: `codegen.emit_conv_sa` (systolic array) and the `tandem` codelets,
+   through the `isa_spec` encoders only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import onnx
 
 from isa_spec import ArchConfig
-from isa_spec.image import Image
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image, Symbol
 
-from . import codegen, frontend, quantize, schedule
+from . import codegen, frontend, quantize, schedule, tandem
 from .errors import CompileError
+from .fdfg import Add, Conv, GlobalAvgPool, Graph, MaxPool
+from .layout import Allocator, Need, Storage, place
+from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool
+
+GROUPS = 64  # SYNC_INST group ids
 
 
 def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
-                  tiling: Mapping[str, Mapping[str, int]] | None = None) -> Image:  # fmt: skip
-    """Compile an ONNX model for `arch`; `tiling` maps layer name -> tile counts per dim."""
-    graph = frontend.to_graph(frontend.load(model))
-    layer = graph.layers[0]
-    if tiling is not None:
-        unknown = set(tiling) - {layer.name}
-        if unknown:
-            raise CompileError(f"--tiling names unknown layer(s) {sorted(unknown)}; layers: {layer.name}")
-    q = quantize.quantize(layer)
-    sched = schedule.choose_tiling(layer, arch, (tiling or {}).get(layer.name))
-    image = codegen.emit_conv(q, sched, arch)
-    image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
+                  tiling: Mapping[str, Mapping[str, int]] | None = None, fuse: bool = True) -> Image:  # fmt: skip
+    """Compile an ONNX model for `arch`; `tiling` maps conv layer name -> tile counts per dim."""
+    onnx_model = frontend.load(model)
+    graph = frontend.to_graph(onnx_model, fuse)
+    layers = quantize.quantize_graph(onnx_model, graph)
+    image = _Linker(graph, layers, arch, tiling or {}).link()
     image.validate()
     return image
 
 
-def quantized_layers(model: str | Path | onnx.ModelProto) -> list[quantize.QuantizedConv]:
+def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True) -> list[QLayer]:
     """The quantised layers exactly as `compile_model` quantises them (for references)."""
-    return [quantize.quantize(layer) for layer in frontend.to_graph(frontend.load(model)).layers]
+    onnx_model = frontend.load(model)
+    return quantize.quantize_graph(onnx_model, frontend.to_graph(onnx_model, fuse))
 
 
-__all__ = ["CompileError", "compile_model", "quantized_layers"]
+class _Linker:
+    """Schedules, places and emits every layer into one program and one DRAM image."""
+
+    def __init__(self, graph: Graph, layers: list[QLayer], arch: ArchConfig, tiling: Mapping[str, Mapping[str, int]]):
+        self.graph, self.layers, self.arch = graph, layers, arch
+        convs = {q.layer.name: q for q in layers if isinstance(q, QConv)}
+        unknown = set(tiling) - set(convs)
+        if unknown:
+            raise CompileError(f"--tiling names unknown layer(s) {sorted(unknown)}; conv layers: {', '.join(convs)}")
+        self.sched = {name: schedule.choose_tiling(q.layer, arch, tiling.get(name)) for name, q in convs.items()}
+        self.scale: dict[str, float | None] = {}
+        for q in layers:
+            self.scale[q.layer.y] = _out_scale(q)
+            for t, s in zip(q.layer.inputs, _in_scales(q)):
+                self.scale.setdefault(t, s)
+
+    def needs(self) -> dict[str, list[Need]]:
+        needs: dict[str, list[Need]] = {}
+        nonneg: set[str] = set()
+        for q in self.layers:
+            layer = q.layer
+            if isinstance(layer, Conv):
+                s = self.sched[layer.name]
+                top, left = layer.pads[:2]
+                needs.setdefault(layer.x, []).append(Need(top, left, (s.out_h - 1) * s.stride + s.kh,
+                                                          (s.out_w - 1) * s.stride + s.kw))  # fmt: skip
+            elif isinstance(layer, MaxPool):
+                top, left = layer.pads[:2]
+                _, _, oh, ow = layer.out_shape
+                if any(layer.pads) and layer.x not in nonneg:
+                    raise CompileError(f"layer {layer.name!r}: a padded MaxPool needs a non-negative input "
+                                       "(after a Relu); its zero border stands for the padding")  # fmt: skip
+                needs.setdefault(layer.x, []).append(Need(top, left, (oh - 1) * layer.stride + layer.kernel,
+                                                          (ow - 1) * layer.stride + layer.kernel))  # fmt: skip
+            for t in layer.inputs:
+                needs.setdefault(t, [])
+            if getattr(layer, "relu", False) or (not isinstance(layer, (Conv, Add)) and layer.x in nonneg):
+                nonneg.add(layer.y)
+        return needs
+
+    def link(self) -> Image:
+        arch, graph = self.arch, self.graph
+        mem = Allocator(arch)
+        dram: list[tuple[int, bytes]] = []
+        symbols: dict[str, Symbol] = {}
+        consts: dict[str, codegen.ConvPlacement] = {}
+        acc_size = max([codegen.acc_bytes(self.sched[q.layer.name], q.layer.in_shape[0], arch)
+                        for q in self.layers if isinstance(q, QConv)] + [4])  # fmt: skip
+        acc = mem.take(acc_size, "the accumulators")
+        symbols["acc"] = Symbol("acc", acc, "int32", (acc_size // 4,), (acc_size // 4,), "scratch")
+        for q in self.layers:
+            if isinstance(q, QConv):
+                name, s = q.layer.name, self.sched[q.layer.name]
+                weights = codegen.pack_weights(q, s, arch)
+                bias = codegen.pack_bias(q, s, arch)
+                at = codegen.ConvPlacement(mem.take(len(weights), f"{name}.weight"), mem.take(len(bias), f"{name}.bias"), acc)
+                consts[name] = at
+                dram += [(at.weights, weights), (at.bias, bias)]
+                symbols[f"{name}.weight"] = Symbol(f"{name}.weight", at.weights, "int8", (len(weights),), (len(weights),), "weight")
+                symbols[f"{name}.bias"] = Symbol(f"{name}.bias", at.bias, "int32", (len(bias) // 4,), (len(bias) // 4,), "bias")
+        storage: dict[str, Storage] = {}
+        for t, needs in self.needs().items():
+            storage[t] = place(t, graph.shape(t), needs, arch, mem)
+        for q in self.layers:
+            if q.layer.y not in storage:
+                storage[q.layer.y] = place(q.layer.y, graph.shape(q.layer.y), [], arch, mem)
+        for t, st in storage.items():
+            role = "input" if t in graph.inputs else "output" if t in graph.outputs else "activation"
+            symbols[t] = st.symbol(role, self.scale[t] or 1.0, graph.onnx_shapes.get(t))  # type: ignore[arg-type]
+        for t in graph.inputs:
+            symbols[t] = storage[t].symbol("input", self.scale[t] or 1.0, graph.onnx_shapes[t])
+
+        p = ProgramBuilder()
+        t = tandem.Tandem(p, arch)
+        metas = []
+        for i, q in enumerate(self.layers):
+            first = len(p.instructions)
+            meta = self.emit(p, t, q, storage, consts, i % GROUPS)
+            meta["pcs"] = [first, len(p.instructions)]
+            metas.append(meta)
+        p.end()
+        image = Image(arch, p.words, dram, symbols, metas)
+        image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
+        return image
+
+    def emit(self, p: ProgramBuilder, t: tandem.Tandem, q: QLayer, storage: dict[str, Storage],
+             consts: dict[str, codegen.ConvPlacement], group: int) -> dict[str, Any]:  # fmt: skip
+        arch, layer = self.arch, q.layer
+        meta: dict[str, Any] = {"name": layer.name, "op": layer.op}
+        if isinstance(q, QConv):
+            s = self.sched[layer.name]
+            n = layer.in_shape[0]
+            first = len(p.instructions)
+            codegen.emit_conv_sa(p, q, s, arch, storage[layer.x], consts[layer.name], group)
+            sa = len(p.instructions)
+            terms = [codegen.acc_operand(s, n, arch, consts[layer.name].acc)]
+            if layer.residual:
+                terms.append(tandem.Operand.of(storage[layer.residual]))
+            _, oc, oh, ow = layer.out_shape
+            with t.group(group):
+                tandem.emit_requant(t, terms, storage[layer.y], q.requant, layer.relu, n, oh, ow, -(-oc // arch.lanes))
+            meta |= codegen.conv_meta(q, s, arch)
+            meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
+            meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
+            return meta
+        start = len(p.instructions)
+        with t.group(group):
+            if isinstance(q, QAdd):
+                _, c, h, w = layer.shape  # type: ignore[union-attr]
+                tandem.emit_requant(t, [tandem.Operand.of(storage[x]) for x in layer.inputs], storage[layer.y],
+                                    q.requant, layer.relu, layer.shape[0], h, w, -(-c // arch.lanes))  # type: ignore[union-attr]  # fmt: skip
+            elif isinstance(q, QMaxPool):
+                lm: MaxPool = q.layer
+                tandem.emit_maxpool(t, storage[lm.x], storage[lm.y], lm.kernel, lm.stride, lm.pads)
+            else:
+                assert isinstance(q, QGlobalAvgPool)
+                tandem.emit_global_avgpool(t, storage[q.layer.x], storage[q.layer.y], q.requant)
+        meta["instructions"] = {"sa": 0, "tandem": len(p.instructions) - start}
+        meta["macs"] = 0
+        return meta
+
+
+def _out_scale(q: QLayer) -> float:
+    return q.s if isinstance(q, QMaxPool) else q.s_out
+
+
+def _in_scales(q: QLayer) -> tuple[float | None, ...]:
+    if isinstance(q, QConv):
+        return (q.s_in, q.s_res)
+    if isinstance(q, QAdd):
+        return (q.s_a, q.s_b)
+    return (q.s if isinstance(q, QMaxPool) else q.s_in,)
+
+
+__all__ = ["CompileError", "compile_model", "quantized_layers", "Add", "Conv", "GlobalAvgPool", "MaxPool"]

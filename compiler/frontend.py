@@ -1,42 +1,29 @@
-"""ONNX frontend: a checked, shape-inferred model into the f-DFG, a small immutable IR."""
+"""ONNX frontend: a checked, shape-inferred model into the f-DFG (`fdfg.py`).
+
+The model is converted to opset `OPSET` first. BatchNormalization folds into the Conv before
+it; Flatten/Reshape/Squeeze/Identity of an N x C x 1 x 1 tensor are views; Gemm and MatMul
+with constant weights become 1 x 1 convs. With `fuse`, a Relu joins the Conv or Add before
+it, and an Add joins a Conv whose only consumer it is, when the Add's other input is
+computed before that Conv.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, shape_inference
+from onnx import numpy_helper, shape_inference, version_converter
 
 from .errors import CompileError
+from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Shape
 
-SUPPORTED = ("Conv", "Relu")
-
-
-@dataclass(frozen=True)
-class Conv:
-    """One Conv layer (NCHW), with the Relu that follows it fused in when there is one."""
-
-    name: str
-    x: str  # input tensor name
-    y: str  # output tensor name
-    in_shape: tuple[int, int, int, int]
-    out_shape: tuple[int, int, int, int]
-    weight: np.ndarray  # (OC, C, KH, KW) float32
-    bias: np.ndarray  # (OC,) float32
-    stride: int
-    pads: tuple[int, int, int, int]  # top, left, bottom, right (ONNX order)
-    relu: bool
-
-
-@dataclass(frozen=True)
-class Graph:
-    """The f-DFG: graph inputs and outputs and the layers in execution order."""
-
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    layers: tuple[Conv, ...]
+OPSET = 17
+MIN_OPSET = 9
+SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Add", "Sum", "MaxPool", "GlobalAveragePool", "Gemm",
+             "MatMul", "Flatten", "Reshape", "Squeeze", "Identity")  # fmt: skip
+VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
 
 
 def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
@@ -56,7 +43,14 @@ def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
             raise CompileError(f"{where}: not an ONNX model (no graph nodes)")
     try:
         onnx.checker.check_model(model)
+        opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+        if opset is None or opset < MIN_OPSET:
+            raise CompileError(f"{where}: ONNX opset {opset} is older than {MIN_OPSET}")
+        if opset != OPSET:
+            model = version_converter.convert_version(model, OPSET)
         model = shape_inference.infer_shapes(model, strict_mode=True)
+    except CompileError:
+        raise
     except Exception as e:
         raise CompileError(f"{where}: invalid ONNX model: {str(e).splitlines()[0]}") from None
     return model
@@ -80,46 +74,207 @@ def _attr(node: onnx.NodeProto, name: str, default: object) -> object:
     return default
 
 
-def to_graph(model: onnx.ModelProto) -> Graph:
-    """The f-DFG of a checked model: Conv layers, each with its following Relu fused."""
-    inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
-    nodes = list(model.graph.node)
-    for node in nodes:
-        if node.op_type not in SUPPORTED:
-            raise CompileError(f"unsupported operator {node.op_type} (node {node.name or '<unnamed>'!r}); "
-                               f"supported: {', '.join(SUPPORTED)}")  # fmt: skip
-    layers = []
-    i = 0
-    while i < len(nodes):
-        node = nodes[i]
-        where = f"node {node.name or node.output[0]!r}"
-        if node.op_type != "Conv":
-            raise CompileError(f"{where}: {node.op_type} must follow a Conv")
-        if len(node.input) < 2 or node.input[1] not in inits or (len(node.input) > 2 and node.input[2] not in inits):
-            raise CompileError(f"{where}: weights and bias must be constant initialisers")
-        if _attr(node, "group", 1) != 1:
-            raise CompileError(f"{where}: grouped convolution is not supported yet")
-        if any(d != 1 for d in _attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
-            raise CompileError(f"{where}: dilation other than 1 is not supported")
-        if _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-            raise CompileError(f"{where}: auto_pad is not supported; give explicit pads")
-        strides = list(_attr(node, "strides", [1, 1]))  # type: ignore[call-overload]
-        if strides[0] != strides[1]:
-            raise CompileError(f"{where}: strides {strides} must be equal")
-        weight = inits[node.input[1]].astype(np.float32)
-        bias = inits[node.input[2]].astype(np.float32) if len(node.input) > 2 else np.zeros(weight.shape[0], np.float32)
+def _where(node: onnx.NodeProto) -> str:
+    return f"node {node.name or node.output[0]!r} ({node.op_type})"
+
+
+class _Builder:
+    """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
+
+    def __init__(self, model: onnx.ModelProto, fuse: bool) -> None:
+        self.model, self.fuse = model, fuse
+        self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.nodes = list(model.graph.node)
+        self.consumers: dict[str, list[int]] = {}
+        self.producer: dict[str, int] = {}
+        for i, node in enumerate(self.nodes):
+            for t in node.input:
+                self.consumers.setdefault(t, []).append(i)
+            for t in node.output:
+                self.producer[t] = i
+        self.graph_outputs = {o.name for o in model.graph.output}
+        self.alias: dict[str, str] = {}  # view output -> the tensor it views
+        self.done: set[int] = set()
+        self.layers: list[Layer] = []
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def resolve(self, t: str) -> str:
+        while t in self.alias:
+            t = self.alias[t]
+        return t
+
+    def shape(self, name: str) -> Shape:
+        """NCHW shape of a tensor; rank-2 N x C tensors read as N x C x 1 x 1."""
+        dims = _shape(self.model, name)
+        if len(dims) == 2:
+            return (dims[0], dims[1], 1, 1)
+        if len(dims) != 4:
+            raise CompileError(f"tensor {name!r} has rank {len(dims)}; the NPU takes NCHW or N x C tensors")
+        return dims  # type: ignore[return-value]
+
+    def sole_next(self, t: str, op_types: tuple[str, ...]) -> int | None:
+        """The index of the only consumer of `t` if it is one of `op_types` and `t` is not a graph output."""
+        users = self.consumers.get(t, [])
+        if len(users) == 1 and t not in self.graph_outputs and self.nodes[users[0]].op_type in op_types:
+            return users[0]
+        return None
+
+    def const(self, node: onnx.NodeProto, k: int, what: str) -> np.ndarray:
+        if len(node.input) <= k or node.input[k] not in self.inits:
+            raise CompileError(f"{_where(node)}: {what} must be a constant initialiser")
+        return self.inits[node.input[k]].astype(np.float32)
+
+    # ---- the walk ------------------------------------------------------------------------
+    def run(self) -> None:
+        for i, node in enumerate(self.nodes):
+            if node.op_type not in SUPPORTED:
+                raise CompileError(f"unsupported operator {node.op_type} (node {node.name or node.output[0]!r}); "
+                                   f"supported: {', '.join(SUPPORTED)}")  # fmt: skip
+        for i, node in enumerate(self.nodes):
+            if i in self.done:
+                continue
+            self.done.add(i)
+            op = node.op_type
+            if op in VIEWS:
+                self.view(node)
+            elif op in ("Conv", "Gemm", "MatMul"):
+                self.conv(i, node)
+            elif op in ("Add", "Sum"):
+                self.add(i, node)
+            elif op == "MaxPool":
+                self.maxpool(node)
+            elif op == "GlobalAveragePool":
+                x = self.resolve(node.input[0])
+                self.layers.append(GlobalAvgPool(node.name or node.output[0], x, node.output[0], self.shape(node.input[0]),
+                                                 self.shape(node.output[0])))  # fmt: skip
+            elif op == "Relu":
+                raise CompileError(f"{_where(node)}: a Relu must follow a Conv, Gemm or Add"
+                                   + ("" if self.fuse else " (and fusion is off)"))  # fmt: skip
+            else:  # BatchNormalization not after a Conv
+                raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
+
+    def view(self, node: onnx.NodeProto) -> None:
+        src, dst = _shape(self.model, node.input[0]), _shape(self.model, node.output[0])
+        squeezed = [d for d in src[1:] if d != 1] == [d for d in dst[1:] if d != 1]
+        if not (src == dst or (src[0] == dst[0] and squeezed and all(d == 1 for d in src[2:]) and all(d == 1 for d in dst[2:]))):
+            raise CompileError(f"{_where(node)}: only reshapes between N x C x 1 x 1 and N x C are supported "
+                               f"(got {list(src)} -> {list(dst)})")  # fmt: skip
+        self.alias[node.output[0]] = node.input[0]
+
+    def conv(self, i: int, node: onnx.NodeProto) -> None:
+        where = _where(node)
+        if node.op_type == "Conv":
+            weight = self.const(node, 1, "the weights")
+            bias = self.const(node, 2, "the bias") if len(node.input) > 2 else np.zeros(weight.shape[0], np.float32)
+            if _attr(node, "group", 1) != 1:
+                raise CompileError(f"{where}: grouped convolution is not supported yet")
+            if any(d != 1 for d in _attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
+                raise CompileError(f"{where}: dilation other than 1 is not supported")
+            if _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+                raise CompileError(f"{where}: auto_pad is not supported; give explicit pads")
+            strides = list(_attr(node, "strides", [1, 1]))  # type: ignore[call-overload]
+            if len(weight.shape) != 4:
+                raise CompileError(f"{where}: only 2-D convolution (NCHW input) is supported")
+            if strides[0] != strides[1]:
+                raise CompileError(f"{where}: strides {strides} must be equal")
+            stride, pads = int(strides[0]), tuple(int(p) for p in _attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
+        else:
+            weight, bias = self.fc_weights(node)
+            stride, pads = 1, (0, 0, 0, 0)
+        out = node.output[0]
+        bn = self.sole_next(out, ("BatchNormalization",))
+        if bn is not None:
+            weight, bias = _fold_bn(self.nodes[bn], self, weight, bias)
+            self.done.add(bn)
+            out = self.nodes[bn].output[0]
+        relu, residual = False, None
+        nxt = self.sole_next(out, ("Relu", "Add", "Sum")) if self.fuse else None
+        if nxt is not None and self.nodes[nxt].op_type == "Relu":
+            self.done.add(nxt)
+            out, relu = self.nodes[nxt].output[0], True
+        elif nxt is not None and len(self.nodes[nxt].input) == 2:
+            add = self.nodes[nxt]
+            other = add.input[1] if add.input[0] == out else add.input[0]
+            ready = other not in self.producer or self.producer[other] < i
+            if ready and self.shape(other) == self.shape(out):
+                self.done.add(nxt)
+                out, residual = add.output[0], self.resolve(other)
+                after = self.sole_next(out, ("Relu",))
+                if after is not None:
+                    self.done.add(after)
+                    out, relu = self.nodes[after].output[0], True
+        in_shape = self.shape(node.input[0])
+        if in_shape[1] != weight.shape[1]:
+            raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1]}")
+        self.layers.append(Conv(node.name or node.output[0], self.resolve(node.input[0]), out, in_shape,
+                                self.shape(out), weight, bias, stride, pads, relu, residual))  # type: ignore[arg-type]  # fmt: skip
+
+    def fc_weights(self, node: onnx.NodeProto) -> tuple[np.ndarray, np.ndarray]:
+        """Gemm / MatMul with constant weights as (OC, C, 1, 1) conv weights and a bias."""
+        where = _where(node)
+        w = self.const(node, 1, "the weights")
+        if w.ndim != 2 or len(_shape(self.model, node.input[0])) != 2:
+            raise CompileError(f"{where}: only 2-D operands are supported")
+        if node.op_type == "Gemm":
+            if _attr(node, "transA", 0) or _attr(node, "alpha", 1.0) != 1.0 or _attr(node, "beta", 1.0) != 1.0:
+                raise CompileError(f"{where}: only transA=0, alpha=1, beta=1 are supported")
+            w = w if _attr(node, "transB", 0) else w.T
+            bias = self.const(node, 2, "the bias") if len(node.input) > 2 else np.zeros(w.shape[0], np.float32)
+            bias = np.broadcast_to(bias.reshape(-1), (w.shape[0],)).astype(np.float32)
+        else:
+            w, bias = w.T, np.zeros(w.shape[1], np.float32)
+        return np.ascontiguousarray(w)[:, :, None, None], bias
+
+    def add(self, i: int, node: onnx.NodeProto) -> None:
+        if len(node.input) != 2:
+            raise CompileError(f"{_where(node)}: only two-input Add/Sum is supported")
+        shapes = [self.shape(t) for t in node.input]
+        if shapes[0] != shapes[1]:
+            raise CompileError(f"{_where(node)}: broadcasting Add is not supported ({list(shapes[0])} + {list(shapes[1])})")
         out, relu = node.output[0], False
-        if i + 1 < len(nodes) and nodes[i + 1].op_type == "Relu" and nodes[i + 1].input[0] == out:
-            out, relu = nodes[i + 1].output[0], True
-            i += 1
-        in_shape, out_shape = _shape(model, node.input[0]), _shape(model, out)
-        if len(in_shape) != 4:
-            raise CompileError(f"{where}: only 2-D convolution (NCHW input) is supported")
-        pads = tuple(_attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[call-overload]
-        layers.append(Conv(node.name or out, node.input[0], out, in_shape, out_shape, weight, bias,  # type: ignore[arg-type]
-                           int(strides[0]), pads, relu))  # type: ignore[arg-type]  # fmt: skip
-        i += 1
-    if len(layers) != 1:
-        raise CompileError(f"the model has {len(layers)} conv layers; this compiler takes exactly one")
-    inputs = tuple(vi.name for vi in model.graph.input if vi.name not in inits)
-    return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers))
+        nxt = self.sole_next(out, ("Relu",)) if self.fuse else None
+        if nxt is not None:
+            self.done.add(nxt)
+            out, relu = self.nodes[nxt].output[0], True
+        a, b = (self.resolve(t) for t in node.input)
+        self.layers.append(Add(node.name or node.output[0], a, b, out, shapes[0], relu))
+
+    def maxpool(self, node: onnx.NodeProto) -> None:
+        where = _where(node)
+        k = list(_attr(node, "kernel_shape", []))  # type: ignore[call-overload]
+        strides = list(_attr(node, "strides", [1, 1]))  # type: ignore[call-overload]
+        if len(k) != 2 or k[0] != k[1] or strides[0] != strides[1]:
+            raise CompileError(f"{where}: only square 2-D kernels and equal strides are supported")
+        if _attr(node, "ceil_mode", 0) or any(d != 1 for d in _attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
+            raise CompileError(f"{where}: ceil_mode and dilation are not supported")
+        if _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len(node.output) > 1:
+            raise CompileError(f"{where}: auto_pad and the Indices output are not supported")
+        pads = tuple(int(p) for p in _attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
+        self.layers.append(MaxPool(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
+                                   self.shape(node.input[0]), self.shape(node.output[0]), int(k[0]),
+                                   int(strides[0]), pads))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and bias of conv followed by inference-mode BatchNormalization."""
+    gamma, beta, mean, var = (b.const(node, k, "BatchNormalization parameters") for k in range(1, 5))
+    scale = gamma / np.sqrt(var + np.float32(_attr(node, "epsilon", 1e-5)))
+    return (weight * scale[:, None, None, None]).astype(np.float32), ((bias - mean) * scale + beta).astype(np.float32)
+
+
+def to_graph(model: onnx.ModelProto, fuse: bool = True) -> Graph:
+    """The f-DFG of a checked model (see the module docstring for what fuses)."""
+    b = _Builder(model, fuse)
+    b.run()
+    layers = b.layers
+    # A graph output that is a view names the layer result it views.
+    rename = {b.resolve(o): o for o in b.graph_outputs if b.resolve(o) != o}
+    if rename:
+        layers = [dataclasses.replace(layer, **{f: rename.get(getattr(layer, f), getattr(layer, f))
+                                                for f in ("x", "y", "a", "b", "residual") if hasattr(layer, f)})
+                  for layer in layers]  # fmt: skip
+    inputs = tuple(vi.name for vi in model.graph.input if vi.name not in b.inits)
+    if not layers:
+        raise CompileError("the model has no layers the NPU runs")
+    shapes = {t: _shape(model, t) for t in (*inputs, *(o.name for o in model.graph.output))}
+    return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers), shapes)

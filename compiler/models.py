@@ -45,12 +45,104 @@ def conv_model(n: int = 1, c: int = 3, h: int = 8, w: int = 8, oc: int = 8, k: i
     return model
 
 
+class _Net:
+    """Accumulates ONNX nodes and initialisers with deterministic weights."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
+        self.count = 0
+
+    def _name(self, kind: str) -> str:
+        self.count += 1
+        return f"{kind}{self.count}"
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        self.inits.append(numpy_helper.from_array(value.astype(np.float32), name))
+        return name
+
+    def conv_bn(self, x: str, c: int, oc: int, k: int, stride: int, relu: bool, gamma: float = 1.0) -> str:
+        """Conv (no bias) + BatchNormalization (+ Relu), He-initialised."""
+        name = self._name("conv")
+        w = self.rng.standard_normal((oc, c, k, k)) * np.sqrt(2.0 / (c * k * k))
+        self.nodes.append(helper.make_node("Conv", [x, self.const(f"{name}.w", w)], [f"{name}.out"], name=name,
+                                           kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4))  # fmt: skip
+        bn = [self.const(f"{name}.bn.{p}", v) for p, v in (
+            ("gamma", gamma * (1 + 0.1 * self.rng.standard_normal(oc))), ("beta", 0.1 * self.rng.standard_normal(oc)),
+            ("mean", 0.1 * self.rng.standard_normal(oc)), ("var", self.rng.uniform(0.5, 1.5, oc)))]  # fmt: skip
+        self.nodes.append(helper.make_node("BatchNormalization", [f"{name}.out", *bn], [f"{name}.bn"], name=f"{name}.bn"))
+        if not relu:
+            return f"{name}.bn"
+        self.nodes.append(helper.make_node("Relu", [f"{name}.bn"], [f"{name}.relu"], name=f"{name}.relu"))
+        return f"{name}.relu"
+
+    def add_relu(self, a: str, b: str) -> str:
+        name = self._name("add")
+        self.nodes.append(helper.make_node("Add", [a, b], [f"{name}.out"], name=name))
+        self.nodes.append(helper.make_node("Relu", [f"{name}.out"], [f"{name}.relu"], name=f"{name}.relu"))
+        return f"{name}.relu"
+
+
+RESNETS = {"resnet18": ("basic", (2, 2, 2, 2)), "resnet34": ("basic", (3, 4, 6, 3)),
+           "resnet50": ("bottleneck", (3, 4, 6, 3)), "resnet101": ("bottleneck", (3, 4, 23, 3))}  # fmt: skip
+
+
+def resnet_model(kind: str = "resnet50", n: int = 1, size: int = 224, width: int = 64, classes: int = 1000,
+                 seed: int = 0) -> onnx.ModelProto:  # fmt: skip
+    """A ResNet (He et al. 2016, v1.5: stride on the 3x3 conv) with deterministic weights.
+
+    `width` is the stem's channel count (64 in the paper); smaller widths and sizes give the
+    same graph structure at a fraction of the work.
+    """
+    if kind not in RESNETS:
+        raise CompileError(f"unknown ResNet {kind!r} (have {', '.join(RESNETS)})")
+    if size < 32 or width < 1 or classes < 1 or n < 1:
+        raise CompileError(f"resnet: need size >= 32 and positive width, classes, batch (got {size}, {width}, {classes}, {n})")
+    block, depths = RESNETS[kind]
+    net = _Net(seed)
+    x = net.conv_bn("x", 3, width, 7, 2, relu=True)
+    net.nodes.append(helper.make_node("MaxPool", [x], ["pool"], name="pool", kernel_shape=[3, 3], strides=[2, 2],
+                                      pads=[1, 1, 1, 1]))  # fmt: skip
+    x, c = "pool", width
+    expansion = 4 if block == "bottleneck" else 1
+    for stage, depth in enumerate(depths):
+        mid = width * 2**stage
+        out = mid * expansion
+        for i in range(depth):
+            stride = 2 if stage > 0 and i == 0 else 1
+            identity = x
+            if stride != 1 or c != out:  # the projection runs first so the branch's last conv can fuse the Add
+                identity = net.conv_bn(x, c, out, 1, stride, relu=False)
+            if block == "bottleneck":
+                h = net.conv_bn(x, c, mid, 1, 1, relu=True)
+                h = net.conv_bn(h, mid, mid, 3, stride, relu=True)
+                h = net.conv_bn(h, mid, out, 1, 1, relu=False, gamma=0.3)
+            else:
+                h = net.conv_bn(x, c, mid, 3, stride, relu=True)
+                h = net.conv_bn(h, mid, out, 3, 1, relu=False, gamma=0.3)
+            x, c = net.add_relu(h, identity), out
+    net.nodes.append(helper.make_node("GlobalAveragePool", [x], ["gap"], name="gap"))
+    net.nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], name="flatten", axis=1))
+    fc_w = net.const("fc.w", net.rng.standard_normal((classes, c)) / np.sqrt(c))
+    fc_b = net.const("fc.b", 0.01 * net.rng.standard_normal(classes))
+    net.nodes.append(helper.make_node("Gemm", ["flat", fc_w, fc_b], ["logits"], name="fc", transB=1))
+    graph = helper.make_graph(net.nodes, kind, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n, 3, size, size])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [n, classes])], net.inits)  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="genesys",
+                              ir_version=IR_VERSION)
+    onnx.checker.check_model(model)
+    return model
+
+
 MODELS = {
     "conv": lambda: conv_model(),
     "conv-strided": lambda: conv_model(c=5, h=9, w=9, oc=7, stride=2, pad=1),
+    "resnet18": lambda: resnet_model("resnet18"),
+    "resnet50": lambda: resnet_model("resnet50"),
+    "resnet18-mini": lambda: resnet_model("resnet18", size=32, width=8, classes=10),
+    "resnet50-mini": lambda: resnet_model("resnet50", size=32, width=8, classes=10),
 }
-
-
 def build_model(name: str) -> onnx.ModelProto:
     """A built-in model by name (see `MODELS`)."""
     if name not in MODELS:

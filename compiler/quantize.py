@@ -1,7 +1,9 @@
-"""Quantisation: symmetric per-tensor int8 scales from calibration, int32 bias, requant constants.
+"""Quantisation: symmetric per-tensor int8 scales from calibration, int8 weights, int32 bias,
+and the fixed-point requantisation constants of every layer.
 
-Calibration runs the float layer on `CALIBRATION_SAMPLES` standard-normal inputs drawn with
-a fixed seed, so compiling is deterministic.
+Calibration runs the float model in onnxruntime on `CALIBRATION_SAMPLES` standard-normal
+inputs drawn with a fixed seed (so compiling is deterministic) and takes each f-DFG tensor's
+largest magnitude as 127 LSB. MaxPool keeps its input's scale.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
 
 from .errors import CompileError
-from .frontend import Conv
+from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool
 
 CALIBRATION_SAMPLES = 16
 CALIBRATION_SEED = 1234
@@ -22,69 +27,123 @@ FRACTION_BITS_KEPT = 8  # fractional bits of the requantised value before the ro
 
 @dataclass(frozen=True)
 class Requant:
-    """acc -> int8: t = sat32(floor(acc * m0 / 2**f)); if n: t = sat32(t + 2**(n-1)) >> n; relu; sat8.
+    """Terms x_k -> int8:
 
-    The Tandem program computes exactly this (MUL with src2 integer bits 32 - f, ADD, RSHIFT,
-    RELU, FXP32_TO_FXP8); `m0 / 2**(f + n)` approximates the real multiplier.
+        t = sat32(sum_k sat32(floor(x_k * m_k / 2**f)));  if n: t = sat32(t + 2**(n-1)) >> n;
+        relu (if the layer has one);  sat8(t)
+
+    (the sum saturates after each addition). The Tandem program computes exactly this: MUL
+    with src2 integer bits 32 - f, ADD, ADD, RSHIFT, RELU, FXP32_TO_FXP8. `m_k / 2**(f+n)`
+    approximates the real multiplier of term k.
     """
 
-    m0: int
+    m: tuple[int, ...]
     f: int
     n: int
 
     @staticmethod
-    def from_multiplier(multiplier: float) -> Requant:
-        if not 0 < multiplier < 2**30:
-            raise CompileError(f"requantisation multiplier {multiplier} out of range")
-        mant, exp = math.frexp(multiplier)  # multiplier = mant * 2**exp, mant in [0.5, 1)
-        m0 = round(mant * 2**31)
-        if m0 == 2**31:
-            m0, exp = m0 // 2, exp + 1
-        total = 31 - exp  # multiplier ~= m0 / 2**total
+    def from_multipliers(*multipliers: float) -> Requant:
+        if not all(0 < x < 2**30 for x in multipliers):
+            raise CompileError(f"requantisation multipliers {multipliers} out of range")
+        total = 31 - max(math.frexp(x)[1] for x in multipliers)  # largest m_k in [2**30, 2**31)
+        m = tuple(round(x * 2.0**total) for x in multipliers)
+        if max(m) >= 2**31:
+            total -= 1
+            m = tuple(round(x * 2.0**total) for x in multipliers)
         if total < 0:
-            raise CompileError(f"requantisation multiplier {multiplier} too large")
+            raise CompileError(f"requantisation multiplier {max(multipliers)} too large")
         n = max(min(total, FRACTION_BITS_KEPT), total - 31)
-        return Requant(m0, total - n, n)
+        return Requant(m, total - n, n)
 
 
 @dataclass(frozen=True)
-class QuantizedConv:
+class QConv:
     layer: Conv
     s_in: float
     s_w: float
     s_out: float
     weight: np.ndarray  # int8 (OC, C, KH, KW)
     bias: np.ndarray  # int32 (OC,)
-    requant: Requant
+    requant: Requant  # terms: accumulator, then the residual if any
+    s_res: float | None = None
 
 
-def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: tuple[int, ...]) -> np.ndarray:
-    """Plain NCHW convolution plus bias, computed in int64 for integer operands (exact) and
-    in float64 otherwise."""
-    acc = np.int64 if np.issubdtype(x.dtype, np.integer) and np.issubdtype(w.dtype, np.integer) else np.float64
-    top, left, bottom, right = pads
-    xp = np.pad(x.astype(acc), ((0, 0), (0, 0), (top, bottom), (left, right)))
-    oc, _, kh, kw = w.shape
-    oh = (xp.shape[2] - kh) // stride + 1
-    ow = (xp.shape[3] - kw) // stride + 1
-    out = np.zeros((x.shape[0], oc, oh, ow), acc)
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, :, i : i + stride * oh : stride, j : j + stride * ow : stride]
-            out += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j].astype(acc))
-    return out + np.asarray(b).astype(acc)[None, :, None, None]
+@dataclass(frozen=True)
+class QAdd:
+    layer: Add
+    s_a: float
+    s_b: float
+    s_out: float
+    requant: Requant  # terms: a, b
 
 
-def quantize(layer: Conv) -> QuantizedConv:
-    """Scales from calibration on deterministic sample inputs."""
+@dataclass(frozen=True)
+class QMaxPool:
+    layer: MaxPool
+    s: float  # input and output scale
+
+
+@dataclass(frozen=True)
+class QGlobalAvgPool:
+    layer: GlobalAvgPool
+    s_in: float
+    s_out: float
+    requant: Requant  # one term: the int32 sum over the spatial positions
+
+
+QLayer = QConv | QAdd | QMaxPool | QGlobalAvgPool
+
+
+def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
     rng = np.random.default_rng(CALIBRATION_SEED)
-    xs = rng.standard_normal((CALIBRATION_SAMPLES, *layer.in_shape[1:])).astype(np.float32)
-    ys = conv2d(xs, layer.weight, layer.bias, layer.stride, layer.pads)
-    if layer.relu:
-        ys = np.maximum(ys, 0)
-    s_in = float(np.abs(xs).max()) / INT8_MAX
-    s_w = float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
-    s_out = float(np.abs(ys).max()) / INT8_MAX or 1.0
-    wq = np.clip(np.round(layer.weight / s_w), -INT8_MAX, INT8_MAX).astype(np.int8)
-    bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
-    return QuantizedConv(layer, s_in, s_w, s_out, wq, bq, Requant.from_multiplier(s_in * s_w / s_out))
+    return [{x: rng.standard_normal(graph.onnx_shapes[x]).astype(np.float32) for x in graph.inputs}
+            for _ in range(CALIBRATION_SAMPLES)]  # fmt: skip
+
+
+def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
+    """The int8 scale of every tensor the f-DFG reads or writes."""
+    names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in (*layer.inputs, layer.y))]))
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    have = {o.name for o in probe.graph.output}
+    probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in names if t not in have)
+    try:
+        sess = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types
+        raise CompileError(f"calibration: onnxruntime cannot run the model: {str(e).splitlines()[0]}") from None
+    peak = dict.fromkeys(names, 0.0)
+    for feed in calibration_inputs(graph):
+        for t, v in zip(names, sess.run(names, feed)):
+            peak[t] = max(peak[t], float(np.abs(v).max()))
+    return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}
+
+
+def quantize_graph(model: onnx.ModelProto, graph: Graph) -> list[QLayer]:
+    """Every layer of `graph` quantised with scales calibrated on the float `model`."""
+    scale = calibrate(model, graph)
+    out: list[QLayer] = []
+    for layer in graph.layers:
+        if isinstance(layer, MaxPool):
+            scale[layer.y] = scale[layer.x]
+        out.append(quantize_layer(layer, scale))
+    return out
+
+
+def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
+    """One layer with the given tensor scales."""
+    if isinstance(layer, Conv):
+        s_in, s_out = scale[layer.x], scale[layer.y]
+        s_w = float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
+        wq = np.clip(np.round(layer.weight / s_w), -INT8_MAX, INT8_MAX).astype(np.int8)
+        bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
+        s_res = scale[layer.residual] if layer.residual else None
+        mults = (s_in * s_w / s_out,) + ((s_res / s_out,) if s_res else ())
+        return QConv(layer, s_in, s_w, s_out, wq, bq, Requant.from_multipliers(*mults), s_res)
+    if isinstance(layer, Add):
+        s_a, s_b, s_out = scale[layer.a], scale[layer.b], scale[layer.y]
+        return QAdd(layer, s_a, s_b, s_out, Requant.from_multipliers(s_a / s_out, s_b / s_out))
+    if isinstance(layer, MaxPool):
+        return QMaxPool(layer, scale[layer.x])
+    s_in, s_out = scale[layer.x], scale[layer.y]
+    hw = layer.in_shape[2] * layer.in_shape[3]
+    return QGlobalAvgPool(layer, s_in, s_out, Requant.from_multipliers(s_in / (hw * s_out)))

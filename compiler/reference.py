@@ -1,5 +1,5 @@
-"""Independent numpy references: the exact int8 result of a quantised layer, and the error
-bound of its dequantised result against the float model.
+"""Independent numpy references: the exact int8 result of every quantised layer and of a whole
+quantised graph, and the error bound of a quantised conv against the float model.
 
 Written from the formulas in `quantize.Requant`, not from the ISA code, so that tests can
 use it as an oracle for every backend.
@@ -7,35 +7,79 @@ use it as an oracle for every backend.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Mapping, Sequence
 
-from .quantize import QuantizedConv, conv2d
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, Requant
+
+
+def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: Sequence[int]) -> np.ndarray:
+    """NCHW convolution plus bias: exact int64 for integer operands (the products are summed in
+    float64, exact below 2**53), float64 otherwise."""
+    integer = np.issubdtype(x.dtype, np.integer) and np.issubdtype(w.dtype, np.integer)
+    top, left, bottom, right = pads
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    oc, c, kh, kw = w.shape
+    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]  # n c oh ow kh kw
+    out = np.einsum("nchwij,ocij->nohw", win, w.astype(np.float64), optimize=True)
+    if integer:
+        return out.astype(np.int64) + np.asarray(b).astype(np.int64)[None, :, None, None]
+    return out + np.asarray(b).astype(np.float64)[None, :, None, None]
 
 
 def _sat32(v: np.ndarray) -> np.ndarray:
     return np.clip(v, -(2**31), 2**31 - 1)
 
 
-def quantized_layer(q: QuantizedConv, x_int8: np.ndarray) -> np.ndarray:
-    """int8 output of the quantised layer for an int8 input."""
-    acc = conv2d(x_int8, q.weight, q.bias, q.layer.stride, q.layer.pads)
-    acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
-    r = q.requant
-    t = _sat32(np.floor_divide(acc * r.m0, 2**r.f))
+def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool) -> np.ndarray:
+    """The int8 result of `Requant` on int32 terms."""
+    t = np.zeros(np.shape(terms[0]), np.int64)
+    for x, m in zip(terms, r.m):
+        t = _sat32(t + _sat32(np.floor_divide(np.asarray(x, np.int64) * m, 2**r.f)))
     if r.n:
         t = _sat32(t + 2 ** (r.n - 1)) >> r.n
-    if q.layer.relu:
+    if relu:
         t = np.maximum(t, 0)
     return np.clip(t, -128, 127).astype(np.int8)
 
 
-def error_bound(q: QuantizedConv, x: np.ndarray) -> np.ndarray:
-    """Per output element, a bound on |dequantised result - float model| for float input `x`.
+def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
+    """int8 output of one quantised layer for its int8 inputs (in `layer.inputs` order)."""
+    if isinstance(q, QConv):
+        acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads)
+        acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
+        return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu)
+    if isinstance(q, QAdd):
+        return requantize(q.requant, list(inputs), q.layer.relu)
+    if isinstance(q, QMaxPool):
+        layer = q.layer
+        top, left, bottom, right = layer.pads
+        xp = np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-128)
+        win = sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
+        return win.max(axis=(4, 5)).astype(np.int8)
+    assert isinstance(q, QGlobalAvgPool)
+    total = inputs[0].astype(np.int64).sum(axis=(2, 3), keepdims=True)
+    return requantize(q.requant, [total], relu=False)
+
+
+def quantized_graph(layers: Sequence[QLayer], feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every tensor of a quantised graph, int8 NCHW, from int8 graph inputs."""
+    env = dict(feeds)
+    for q in layers:
+        env[q.layer.y] = quantized_layer(q, *(env[t] for t in q.layer.inputs))
+    return env
+
+
+def error_bound(q: QConv, x: np.ndarray) -> np.ndarray:
+    """Per output element of a single quantised conv (no residual), a bound on
+    |dequantised result - float model| for float input `x`.
 
     With x = s_in (xq + dx), w = s_w (wq + dw), |dx|, |dw| <= 1/2 (inputs inside the
     calibrated range), the accumulator in real units is off by at most
     sum_k (|x_k| s_w/2 + |w_k| s_in/2 + s_in s_w/4) + s_in s_w/2 (bias rounding); the
-    requantisation adds at most 1.5 output LSB (m0 rounding, the floor in MUL, the final
+    requantisation adds at most 1.5 output LSB (m rounding, the floor in MUL, the final
     rounding), and Relu does not increase errors. Outputs beyond the calibrated range
     saturate at 127 LSB, which this bound does not cover.
     """

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from isa_spec import ArchConfig
 
 from .errors import CompileError
-from .frontend import Conv
+from .fdfg import Conv
+from .layout import padded_channels
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -81,7 +82,7 @@ def _make(layer: Conv, arch: ArchConfig, toc: int, toh: int, tow: int) -> ConvSc
     _, oc, oh, ow = layer.out_shape
     ocb = ceil_div(oc, arch.cols)
     kh, kw = layer.weight.shape[2:]
-    return ConvSchedule(ceil_div(c, arch.rows), ocb, toc, toh, tow, ceil_div(ocb, toc), ceil_div(oh, toh),
+    return ConvSchedule(padded_channels(c, arch) // arch.rows, ocb, toc, toh, tow, ceil_div(ocb, toc), ceil_div(oh, toh),
                         ceil_div(ow, tow), kh, kw, layer.stride)  # fmt: skip
 
 

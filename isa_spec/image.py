@@ -43,7 +43,8 @@ class Symbol:
 
     Storage is NHWC with the channel count padded to `storage_shape[3]` and spatial zero
     padding `pad` = (top, bottom, left, right); the logical tensor is NCHW (`shape`).
-    Rank-1 tensors (biases) are stored as they are, padded to `storage_shape[0]`.
+    An N x C tensor is stored as N x 1 x 1 x C. Rank-1 tensors (biases) are stored as they
+    are, padded to `storage_shape[0]`.
     """
 
     name: str
@@ -51,7 +52,7 @@ class Symbol:
     dtype: str  # "int8" | "int32"
     shape: tuple[int, ...]
     storage_shape: tuple[int, ...]
-    role: str  # "input" | "output" | "weight" | "bias" | "scratch"
+    role: str  # "input" | "output" | "activation" | "weight" | "bias" | "scratch"
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
     scale: float | None = None  # real value = scale * int value
 
@@ -64,8 +65,10 @@ class Symbol:
         if logical.shape != self.shape:
             raise ImageError(f"tensor {self.name!r}: shape {logical.shape}, expected {self.shape}")
         out = np.zeros(self.storage_shape, self.dtype)
-        if len(self.shape) == 4:
-            n, c, h, w = self.shape
+        if len(self.shape) == 2 and len(self.storage_shape) == 4:  # N x C, stored as N x 1 x 1 x C
+            logical = logical[:, :, None, None]
+        if len(self.storage_shape) == 4:
+            n, c, h, w = logical.shape
             top, _, left, _ = self.pad
             out[:, top : top + h, left : left + w, :c] = logical.transpose(0, 2, 3, 1)
         else:
@@ -75,10 +78,11 @@ class Symbol:
     def from_storage(self, raw: bytes | np.ndarray) -> np.ndarray:
         """The logical tensor held in the stored bytes."""
         arr = np.frombuffer(bytes(raw), np.dtype(self.dtype).newbyteorder("<")).reshape(self.storage_shape)
-        if len(self.shape) == 4:
-            n, c, h, w = self.shape
+        if len(self.storage_shape) == 4:
+            n, c, h, w = self.shape if len(self.shape) == 4 else (*self.shape, 1, 1)
             top, _, left, _ = self.pad
-            return arr[:, top : top + h, left : left + w, :c].transpose(0, 3, 1, 2).astype(self.dtype)
+            out = arr[:, top : top + h, left : left + w, :c].transpose(0, 3, 1, 2).astype(self.dtype)
+            return out.reshape(self.shape)
         return arr[tuple(slice(0, d) for d in self.shape)].astype(self.dtype)
 
 

@@ -1,0 +1,123 @@
+"""The f-DFG: a typed, immutable dataflow graph of the layers the NPU runs.
+
+Every tensor is NCHW (rank-2 tensors are N x C x 1 x 1); names are the ONNX tensor names
+the layer's result has in the model (after fusion, the name of the last fused node's output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Shape = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Conv:
+    """Conv (groups 1) with its bias and fused BatchNormalization, Relu and residual Add.
+
+    With `residual`, the layer computes act(conv(x) + residual) where act is Relu if `relu`;
+    the Add runs on the Tandem processor while requantising the accumulators.
+    """
+
+    name: str
+    x: str
+    y: str
+    in_shape: Shape
+    out_shape: Shape
+    weight: np.ndarray  # (OC, C, KH, KW) float32
+    bias: np.ndarray  # (OC,) float32
+    stride: int
+    pads: tuple[int, int, int, int]  # top, left, bottom, right (ONNX order)
+    relu: bool
+    residual: str | None = None
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.x,) if self.residual is None else (self.x, self.residual)
+
+    @property
+    def op(self) -> str:
+        return "Conv" + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "")
+
+
+@dataclass(frozen=True)
+class Add:
+    """Elementwise a + b of equal shapes, optionally followed by Relu (on the Tandem processor)."""
+
+    name: str
+    a: str
+    b: str
+    y: str
+    shape: Shape
+    relu: bool
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.a, self.b)
+
+    @property
+    def op(self) -> str:
+        return "Add+Relu" if self.relu else "Add"
+
+
+@dataclass(frozen=True)
+class MaxPool:
+    name: str
+    x: str
+    y: str
+    in_shape: Shape
+    out_shape: Shape
+    kernel: int
+    stride: int
+    pads: tuple[int, int, int, int]
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.x,)
+
+    op = "MaxPool"
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool:
+    name: str
+    x: str
+    y: str
+    in_shape: Shape
+    out_shape: Shape
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.x,)
+
+    op = "GlobalAveragePool"
+
+
+Layer = Conv | Add | MaxPool | GlobalAvgPool
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Graph inputs and outputs (with their ONNX shapes) and the layers in execution order."""
+
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    layers: tuple[Layer, ...]
+    onnx_shapes: dict[str, tuple[int, ...]]  # graph inputs and outputs as the model declares them
+
+    def shape(self, tensor: str) -> Shape:
+        """The NCHW shape of any tensor of the graph."""
+        for layer in self.layers:
+            if layer.y == tensor:
+                return layer.out_shape if not isinstance(layer, Add) else layer.shape
+        for layer in self.layers:
+            if isinstance(layer, Add) and tensor in layer.inputs:
+                return layer.shape
+            if tensor == getattr(layer, "x", None):
+                return layer.in_shape  # type: ignore[union-attr]
+        raise KeyError(tensor)
+
+    def consumers(self, tensor: str) -> list[Layer]:
+        return [layer for layer in self.layers if tensor in layer.inputs]

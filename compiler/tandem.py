@@ -1,0 +1,225 @@
+"""Tandem codelets: requantisation (with a residual term), Add, MaxPool and GlobalAveragePool.
+
+Every codelet works in chunks that fit VMEM: a DMA load per operand (two base loops: rows,
+then pixels; each request is a pixel's channel words), loop nests over VMEM, a DMA store.
+`Tandem` remembers the registers it has set (DMA walkers, iterator table, IMM, DTYPE_CFG)
+so that a chunk emits only what changes; the program is straight-line, so that is exact.
+
+Iterator entries: index 0 of VMEM1/VMEM2 has base 0 and is what every operand names; loop
+level L binds entry L + 1, whose strides are the level's strides for dst, src1 and src2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from isa_spec import ArchConfig
+from isa_spec.builder import ProgramBuilder
+
+from .errors import CompileError
+from .layout import Storage
+from .quantize import Requant
+
+IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT = range(5)
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A tensor the Tandem DMA walks: byte address of pixel (n, y, x) and element width."""
+
+    addr: int  # pixel (0, 0, 0)
+    image_bytes: int
+    row_bytes: int
+    pixel_bytes: int
+    width: str  # B8 | B32
+
+    @staticmethod
+    def of(s: Storage) -> Operand:
+        return Operand(s.pixel(0, 0, 0), s.hs * s.ws * s.cp, s.row_bytes, s.cp, "B8")
+
+    def at(self, n: int, y: int, x: int, word: int, lanes: int) -> int:
+        return (self.addr + n * self.image_bytes + y * self.row_bytes + x * self.pixel_bytes
+                + word * lanes * {"B8": 1, "B32": 4}[self.width])  # fmt: skip
+
+
+Level = tuple[int, tuple[int, int, int]]  # iterations, strides of dst, src1, src2
+
+
+class Tandem:
+    """Emits Tandem instructions into a builder, skipping register writes that change nothing."""
+
+    def __init__(self, p: ProgramBuilder, arch: ArchConfig) -> None:
+        self.p, self.arch = p, arch
+        self.regs: dict[tuple, int] = {}  # iterator table, IMM, DTYPE_CFG: live for the program
+        self.dma_regs: dict[tuple, int] = {}  # DMA walkers: live for one SIMD group
+
+    @contextlib.contextmanager
+    def group(self, group: int) -> Iterator[None]:
+        """A SIMD group; its DMA registers start unset."""
+        self.dma_regs.clear()
+        with self.p.group("SIMD", group):
+            yield
+
+    def _set(self, key: tuple, value: int, regs: dict[tuple, int] | None = None) -> bool:
+        regs = self.regs if regs is None else regs
+        if regs.get(key) == value:
+            return False
+        regs[key] = value
+        return True
+
+    # ---- registers -------------------------------------------------------------------------
+    def dtype(self, f: int) -> None:
+        if self._set(("dtype",), f):
+            self.p.add("DTYPE_CFG_FXP32", dst_int=32, src1_int=32, src2_int=32 - f)
+
+    def imm(self, idx: int, value: int) -> None:
+        if self._set(("imm", idx), value):
+            if -(2**15) <= value < 2**15:
+                self.p.add("IMM_SIGN_EXT", idx=idx, value=value & 0xFFFF)
+            else:
+                self.p.add("SET_IMM_LOW", idx=idx, value=value & 0xFFFF)
+                self.p.add("SET_IMM_HIGH", idx=idx, value=(value >> 16) & 0xFFFF)
+
+    def _iter(self, kind: str, ns: str, idx: int, value: int) -> None:
+        if self._set((kind, ns, idx), value):
+            if -(2**15) <= value < 2**15:
+                self.p.add(f"{kind}_SIGN_EXT", ns=ns, idx=idx, value=value & 0xFFFF)
+            else:
+                self.p.add(f"{kind}_LOW", ns=ns, idx=idx, value=value & 0xFFFF)
+                self.p.add(f"{kind}_HIGH", ns=ns, idx=idx, value=(value >> 16) & 0xFFFF)
+
+    def _dma32(self, mnemonic: str, ns: str, value: int, **loop: int) -> None:
+        if self._set((mnemonic, ns, *loop.values()), value, self.dma_regs):
+            self.p.add32(mnemonic, value, ns=ns, **loop)
+
+    def dma(self, direction: str, ns: str, operand: Operand, n: int, y: int, x: int, word: int,
+            rows: int, cols: int, size: int) -> None:  # fmt: skip
+        """Move `rows` x `cols` pixels x `size` words between DRAM and VMEM word 0 of `ns`."""
+        d = direction
+        self._dma32(f"{d}_CONFIG_BASE_ADDR", ns, operand.at(n, y, x, word, self.arch.lanes))
+        for loop, (iters, stride) in enumerate(((rows, operand.row_bytes), (cols, operand.pixel_bytes))):
+            if self._set((d, "iters", ns, loop), iters, self.dma_regs):
+                self.p.add(f"{d}_CONFIG_BASE_LOOP_ITER", ns=ns, loop=loop, iters=iters)
+            self._dma32(f"{d}_CONFIG_BASE_LOOP_STRIDE", ns, stride if iters > 1 else self.dma_regs.get(
+                (f"{d}_CONFIG_BASE_LOOP_STRIDE", ns, loop), 0), loop=loop)  # fmt: skip
+        if self._set((d, "tile_addr", ns), 0, self.dma_regs):
+            self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=0)
+        self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
+
+    # ---- loop nests ------------------------------------------------------------------------
+    def nest(self, levels: Sequence[Level], body: Sequence[tuple[str, dict[str, int | str]]],
+             ns: tuple[str, str, str]) -> None:  # fmt: skip
+        """Run `body` over the loop nest; `ns` are the namespaces of dst, src1, src2."""
+        if len(levels) > 8:
+            raise CompileError(f"a Tandem loop nest of depth {len(levels)} exceeds the 8 loop levels")
+        for base_ns in ("VMEM1", "VMEM2"):
+            self._iter("BASE", base_ns, 0, 0)
+        for level, (iters, strides) in enumerate(levels):
+            entry = level + 1
+            for space, stride in zip(ns, strides):
+                if space != "IMM":
+                    self._iter("STRIDE", space, entry, stride)
+            self.p.add("SET_ITER", level=level, iters=iters)
+            self.p.add("SET_INDEX", dst_ns=ns[0], dst_idx=entry, src1_ns=ns[1], src1_idx=entry,
+                       src2_ns=ns[2], src2_idx=entry)  # fmt: skip
+        for level in range(len(levels)):
+            self.p.add("SET_INST", level=level, body=len(levels) - level - 1 + len(body))
+        for mnemonic, fields in body:
+            self.p.add(mnemonic, **fields)
+
+    def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool) -> list[tuple[str, dict]]:
+        """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place."""
+        self.dtype(r.f)
+        self.imm(IMM_M1, r.m[0])
+        body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_M1))]
+        if second is not None:
+            self.imm(IMM_M2, r.m[1])
+            body += [("MUL", dict(dst_ns=second, src1_ns=second, src2_ns="IMM", src2_idx=IMM_M2)),
+                     ("ADD", dict(dst_ns=ns, src1_ns=ns, src2_ns=second))]  # fmt: skip
+        if r.n:
+            self.imm(IMM_ROUND, 1 << (r.n - 1))
+            self.imm(IMM_SHIFT, r.n)
+            body += [("ADD", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_ROUND)),
+                     ("RSHIFT", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_SHIFT))]  # fmt: skip
+        if relu:
+            body.append(("RELU", dict(dst_ns=ns, src1_ns=ns)))
+        body.append(("FXP32_TO_FXP8", dict(dst_ns=ns, src1_ns=ns)))
+        return body
+
+
+def chunks(total: int, step: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, total, step):
+        yield start, min(step, total - start)
+
+
+def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
+                 n: int, oh: int, ow: int, words: int) -> None:  # fmt: skip
+    """out = Requant(terms) over n x oh x ow pixels of `words` lane words each."""
+    v = t.arch.vmem_depth
+    rc = min(words, v)
+    rx = min(ow, v // rc)
+    ry = min(oh, v // (rx * rc))
+    spaces = ("VMEM1", "VMEM2")[: len(terms)]
+    dst = Operand.of(out)
+    for img in range(n):
+        for y, ny in chunks(oh, ry):
+            for x, nx in chunks(ow, rx):
+                for c, nc in chunks(words, rc):
+                    for space, term in zip(spaces, terms):
+                        t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
+                    body = t.requant_body(r, "VMEM1", "VMEM2" if len(terms) > 1 else None, relu)
+                    t.nest([(ny * nx * nc, (1, 1, 1))], body, ("VMEM1", "VMEM1", "VMEM2"))
+                    t.dma("ST", "VMEM1", dst, img, y, x, c, ny, nx, nc)
+
+
+def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pads: tuple[int, int, int, int]) -> None:
+    """y = max over each kernel x kernel window of x (x's zero border stands for the padding,
+    so x must be non-negative wherever a window reaches the border)."""
+    v, k, s = t.arch.vmem_depth, kernel, stride
+    n, _, oh, ow = y.shape
+    words = -(-x.shape[1] // t.arch.lanes)
+    rc = min(words, v // (k * k))
+    if rc == 0:
+        raise CompileError(f"MaxPool {k}x{k}: a window of one word per pixel needs {k * k} VMEM words, "
+                           f"VMEM holds {v}")  # fmt: skip
+    rx = max(c for c in range(1, ow + 1) if k * ((c - 1) * s + k) * rc <= v or c == 1)
+    ry = max(r for r in range(1, oh + 1) if ((r - 1) * s + k) * ((rx - 1) * s + k) * rc <= v and r * rx * rc <= v or r == 1)
+    src, dst = Operand.of(x), Operand.of(y)
+    for img in range(n):
+        for oy, ny in chunks(oh, ry):
+            for ox, nx in chunks(ow, rx):
+                for c, nc in chunks(words, rc):
+                    rows, cols = (ny - 1) * s + k, (nx - 1) * s + k
+                    t.dma("LD", "VMEM1", src, img, oy * s - pads[0], ox * s - pads[1], c, rows, cols, nc)
+                    out_levels = [(ny, (nx * nc, s * cols * nc, nx * nc)), (nx, (nc, s * nc, nc)), (nc, (1, 1, 1))]
+                    ns = ("VMEM2", "VMEM1", "VMEM2")
+                    t.nest(out_levels, [("MOVE", dict(dst_ns="VMEM2", src1_ns="VMEM1"))], ns)
+                    window = [(k, (0, cols * nc, 0)), (k, (0, nc, 0))]
+                    t.nest(out_levels + window, [("MAX", dict(dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="VMEM2"))], ns)
+                    t.dma("ST", "VMEM2", dst, img, oy, ox, c, ny, nx, nc)
+
+
+def emit_global_avgpool(t: Tandem, x: Storage, y: Storage, r: Requant) -> None:
+    """y = Requant(sum of x over its spatial positions)."""
+    v = t.arch.vmem_depth
+    n, c_in, h, w = x.shape
+    words = -(-c_in // t.arch.lanes)
+    if w > v:
+        raise CompileError(f"GlobalAveragePool: a {w}-pixel row does not fit VMEM ({v} words)")
+    rc = min(words, v // w)
+    ry = min(h, v // (w * rc))
+    src, dst = Operand.of(x), Operand.of(y)
+    for img in range(n):
+        for c, nc in chunks(words, rc):
+            t.imm(IMM_ZERO, 0)
+            t.nest([(nc, (1, 0, 1))], [("MOVE", dict(dst_ns="VMEM2", src1_ns="IMM", src1_idx=IMM_ZERO))],
+                   ("VMEM2", "IMM", "VMEM2"))  # fmt: skip
+            for row, nr in chunks(h, ry):
+                t.dma("LD", "VMEM1", src, img, row, 0, c, nr, w, nc)
+                t.nest([(nr * w, (0, nc, 0)), (nc, (1, 1, 1))],
+                       [("ADD", dict(dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="VMEM2"))], ("VMEM2", "VMEM1", "VMEM2"))
+            t.nest([(nc, (1, 1, 1))], t.requant_body(r, "VMEM2", None, relu=False), ("VMEM2", "VMEM2", "VMEM1"))
+            t.dma("ST", "VMEM2", dst, img, 0, 0, c, 1, 1, nc)
