@@ -24,9 +24,9 @@ from isa_spec.image import Image, Symbol
 
 from . import codegen, frontend, quantize, schedule, tandem
 from .errors import CompileError
-from .fdfg import Add, Conv, GlobalAvgPool, Graph, MaxPool
+from .fdfg import Add, Conv, GlobalAvgPool, Graph, MaxPool, Relu
 from .layout import Allocator, Need, Storage, place
-from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool
+from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
 
 GROUPS = 64  # SYNC_INST group ids
 
@@ -84,7 +84,7 @@ class _Linker:
                                                           (ow - 1) * layer.stride + layer.kernel))  # fmt: skip
             for t in layer.inputs:
                 needs.setdefault(t, [])
-            if getattr(layer, "relu", False) or (not isinstance(layer, (Conv, Add)) and layer.x in nonneg):
+            if getattr(layer, "relu", False) or (isinstance(layer, (MaxPool, GlobalAvgPool)) and layer.x in nonneg):
                 nonneg.add(layer.y)
         return needs
 
@@ -155,7 +155,7 @@ class _Linker:
             return meta
         start = len(p.instructions)
         with t.group(group):
-            if isinstance(q, QAdd):
+            if isinstance(q, (QAdd, QRelu)):
                 _, c, h, w = layer.shape  # type: ignore[union-attr]
                 tandem.emit_requant(t, [tandem.Operand.of(storage[x]) for x in layer.inputs], storage[layer.y],
                                     q.requant, layer.relu, layer.shape[0], h, w, -(-c // arch.lanes))  # type: ignore[union-attr]  # fmt: skip
@@ -179,7 +179,9 @@ def _in_scales(q: QLayer) -> tuple[float | None, ...]:
         return (q.s_in, q.s_res)
     if isinstance(q, QAdd):
         return (q.s_a, q.s_b)
+    if isinstance(q, QRelu):
+        return (q.s_in,)
     return (q.s if isinstance(q, QMaxPool) else q.s_in,)
 
 
-__all__ = ["CompileError", "compile_model", "quantized_layers", "Add", "Conv", "GlobalAvgPool", "MaxPool"]
+__all__ = ["CompileError", "compile_model", "quantized_layers", "Add", "Conv", "GlobalAvgPool", "MaxPool", "Relu"]

@@ -63,6 +63,23 @@ class Add:
 
 
 @dataclass(frozen=True)
+class Relu:
+    """A Relu that was not fused into the layer before it (on the Tandem processor)."""
+
+    name: str
+    x: str
+    y: str
+    shape: Shape
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.x,)
+
+    op = "Relu"
+    relu = True
+
+
+@dataclass(frozen=True)
 class MaxPool:
     name: str
     x: str
@@ -95,7 +112,7 @@ class GlobalAvgPool:
     op = "GlobalAveragePool"
 
 
-Layer = Conv | Add | MaxPool | GlobalAvgPool
+Layer = Conv | Add | Relu | MaxPool | GlobalAvgPool
 
 
 @dataclass(frozen=True)
@@ -111,9 +128,9 @@ class Graph:
         """The NCHW shape of any tensor of the graph."""
         for layer in self.layers:
             if layer.y == tensor:
-                return layer.out_shape if not isinstance(layer, Add) else layer.shape
+                return layer.shape if isinstance(layer, (Add, Relu)) else layer.out_shape
         for layer in self.layers:
-            if isinstance(layer, Add) and tensor in layer.inputs:
+            if isinstance(layer, (Add, Relu)) and tensor in layer.inputs:
                 return layer.shape
             if tensor == getattr(layer, "x", None):
                 return layer.in_shape  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ import onnx
 from onnx import numpy_helper, shape_inference, version_converter
 
 from .errors import CompileError
-from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Shape
+from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu, Shape
 
 OPSET = 17
 MIN_OPSET = 9
@@ -148,8 +148,8 @@ class _Builder:
                 self.layers.append(GlobalAvgPool(node.name or node.output[0], x, node.output[0], self.shape(node.input[0]),
                                                  self.shape(node.output[0])))  # fmt: skip
             elif op == "Relu":
-                raise CompileError(f"{_where(node)}: a Relu must follow a Conv, Gemm or Add"
-                                   + ("" if self.fuse else " (and fusion is off)"))  # fmt: skip
+                self.layers.append(Relu(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
+                                        self.shape(node.output[0])))  # fmt: skip
             else:  # BatchNormalization not after a Conv
                 raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
 

@@ -17,7 +17,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper
 
 from .errors import CompileError
-from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool
+from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu
 
 CALIBRATION_SAMPLES = 16
 CALIBRATION_SEED = 1234
@@ -78,6 +78,14 @@ class QAdd:
 
 
 @dataclass(frozen=True)
+class QRelu:
+    layer: Relu
+    s_in: float
+    s_out: float
+    requant: Requant  # one term: the input
+
+
+@dataclass(frozen=True)
 class QMaxPool:
     layer: MaxPool
     s: float  # input and output scale
@@ -91,7 +99,7 @@ class QGlobalAvgPool:
     requant: Requant  # one term: the int32 sum over the spatial positions
 
 
-QLayer = QConv | QAdd | QMaxPool | QGlobalAvgPool
+QLayer = QConv | QAdd | QRelu | QMaxPool | QGlobalAvgPool
 
 
 def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
@@ -142,6 +150,8 @@ def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
     if isinstance(layer, Add):
         s_a, s_b, s_out = scale[layer.a], scale[layer.b], scale[layer.y]
         return QAdd(layer, s_a, s_b, s_out, Requant.from_multipliers(s_a / s_out, s_b / s_out))
+    if isinstance(layer, Relu):
+        return QRelu(layer, scale[layer.x], scale[layer.y], Requant.from_multipliers(scale[layer.x] / scale[layer.y]))
     if isinstance(layer, MaxPool):
         return QMaxPool(layer, scale[layer.x])
     s_in, s_out = scale[layer.x], scale[layer.y]

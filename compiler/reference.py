@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, Requant
+from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu, Requant
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: Sequence[int]) -> np.ndarray:
@@ -51,7 +51,7 @@ def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
         acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads)
         acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
         return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu)
-    if isinstance(q, QAdd):
+    if isinstance(q, (QAdd, QRelu)):
         return requantize(q.requant, list(inputs), q.layer.relu)
     if isinstance(q, QMaxPool):
         layer = q.layer
