@@ -6,7 +6,8 @@ then pixels; each request is a pixel's channel words), loop nests over VMEM, a D
 so that a chunk emits only what changes; the program is straight-line, so that is exact.
 
 Iterator entries: index 0 of VMEM1/VMEM2 has base 0 and is what every operand names; loop
-level L binds entry L + 1, whose strides are the level's strides for dst, src1 and src2.
+level L binds entry L + 1, whose strides are the level's strides for dst, src1 and src2; entry
+`WINDOW_IDX` of VMEM1 has as base the pooling-window tap being visited.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .layout import Storage
 from .quantize import Requant
 
 IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT = range(5)
+WINDOW_IDX = 9  # VMEM1 iterator entry whose base is the current pooling-window tap
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class Tandem:
             else:
                 self.p.add(f"{kind}_LOW", ns=ns, idx=idx, value=value & 0xFFFF)
                 self.p.add(f"{kind}_HIGH", ns=ns, idx=idx, value=(value >> 16) & 0xFFFF)
+
+    def iter_base(self, ns: str, idx: int, value: int) -> None:
+        self._iter("BASE", ns, idx, value)
 
     def _dma32(self, mnemonic: str, ns: str, value: int, **loop: int) -> None:
         if self._set((mnemonic, ns, *loop.values()), value, self.dma_regs):
@@ -195,10 +200,12 @@ def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pa
                     rows, cols = (ny - 1) * s + k, (nx - 1) * s + k
                     t.dma("LD", "VMEM1", src, img, oy * s - pads[0], ox * s - pads[1], c, rows, cols, nc)
                     out_levels = [(ny, (nx * nc, s * cols * nc, nx * nc)), (nx, (nc, s * nc, nc)), (nc, (1, 1, 1))]
-                    ns = ("VMEM2", "VMEM1", "VMEM2")
-                    t.nest(out_levels, [("MOVE", dict(dst_ns="VMEM2", src1_ns="VMEM1"))], ns)
-                    window = [(k, (0, cols * nc, 0)), (k, (0, nc, 0))]
-                    t.nest(out_levels + window, [("MAX", dict(dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="VMEM2"))], ns)
+                    for kh in range(k):  # one nest per window tap, so no word is written twice in a nest
+                        for kw in range(k):
+                            t.iter_base("VMEM1", WINDOW_IDX, (kh * cols + kw) * nc)
+                            op = ("MOVE", dict(dst_ns="VMEM2", src1_ns="VMEM1", src1_idx=WINDOW_IDX)) if kh == kw == 0 else (
+                                "MAX", dict(dst_ns="VMEM2", src1_ns="VMEM1", src1_idx=WINDOW_IDX, src2_ns="VMEM2"))
+                            t.nest(out_levels, [op], ("VMEM2", "VMEM1", "VMEM2"))
                     t.dma("ST", "VMEM2", dst, img, oy, ox, c, ny, nx, nc)
 
 

@@ -19,7 +19,7 @@ from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
 
 from .faults import Stop
 from .alu import LANE_OPS
-from .systolic import BlockConfig, SystolicArray
+from .systolic import BlockConfig, SystolicArray, index_grid
 from .cycles import CycleModel
 from .tandem import LANE_FAMILIES, GroupRegs, Tandem
 
@@ -249,8 +249,9 @@ class GoldenMachine:
             raise Stop(FaultKind.BAD_CONFIG, self.pc, "nested loop body runs past its enclosing loop")
 
     def _vectorised(self, pc: int, level: int, body: int, iters: int) -> bool:
-        """Run a single-level loop instruction by instruction over all iterations, if that is
-        certainly what running it iteration by iteration does; otherwise do nothing, return False."""
+        """Run a perfect loop nest (each loop's body is the next loop, the innermost body lane
+        instructions) instruction by instruction over all its points, if that is certainly
+        what running it point by point does; otherwise do nothing and return False."""
         t = self.tandem
         program = self.program[pc + 1 : pc + 1 + body]
         if len(program) < body or pc + 1 + body > self.arch.imem_depth:
@@ -259,10 +260,23 @@ class GoldenMachine:
             insns = [decode(w) for w in program]
         except IllegalInstruction:
             return False
+        nest, inner_loops = [(level, iters)], []
+        while insns and insns[0].mnemonic == "SET_INST":
+            inner = insns[0]
+            lv = inner["level"]
+            if (inner["body"] != len(insns) - 1 or lv not in t.regs.iters or any(lv == x for x, _ in nest)
+                    or inner["body"] < 1 or t.regs.iters[lv] == 0):  # fmt: skip
+                return False
+            inner_loops.append((pc + 1 + len(inner_loops), int(np.prod([n for _, n in nest]))))
+            nest.append((lv, t.regs.iters[lv]))
+            insns = insns[1:]
         if any(i.row.family not in LANE_FAMILIES for i in insns):
             return False
-        work = [(pc + 1 + k, i) for k, i in enumerate(insns) if i.mnemonic != "NOP"]
-        grid = np.arange(iters, dtype=np.int64)[None, :]
+        first = pc + 1 + len(inner_loops)
+        levels = [lv for lv, _ in nest]
+        grid = index_grid([n for _, n in nest])
+        points = grid.shape[1]
+        work = [(first + k, i) for k, i in enumerate(insns) if i.mnemonic != "NOP"]
         keys, its, writes = [], [], []
         for _, ins in work:
             if ins.mnemonic not in LANE_OPS:
@@ -271,19 +285,19 @@ class GoldenMachine:
                 ns = ins[f"{name}_ns"]
                 if ns not in (0, 2, 3) and not (ns == 4 and ins[f"{name}_idx"] < len(self.imm)):
                     return False
-            reads, wr = t.reads_writes(ins, [level], grid)
+            reads, wr = t.reads_writes(ins, levels, grid)
             for ns, a in reads + wr:
                 depth = len(t.space(ns, pc))
                 if ((a < 0) | (a >= depth)).any():
                     return False
             for (ns, a), w in [(r, False) for r in reads] + [(x, True) for x in wr]:
                 keys.append(ns * (1 << 20) + a)
-                its.append(grid[0])
-                writes.append(np.full(iters, w))
+                its.append(np.arange(points, dtype=np.int64))
+                writes.append(np.full(points, w))
         if keys:
             k, it, w = np.concatenate(keys), np.concatenate(its), np.concatenate(writes)
             uniq, inv = np.unique(k, return_inverse=True)
-            lo = np.full(len(uniq), iters, np.int64)
+            lo = np.full(len(uniq), points, np.int64)
             hi = np.full(len(uniq), -1, np.int64)
             np.minimum.at(lo, inv, it)
             np.maximum.at(hi, inv, it)
@@ -291,9 +305,13 @@ class GoldenMachine:
             np.logical_or.at(written, inv, w)
             if (written & (lo != hi)).any():
                 return False  # some word is written in one iteration and touched in another
-        for k in range(body):
-            self.cycles.tandem_ops(pc + 1 + k, iters)
+        for loop_pc, starts in inner_loops:
+            self.fetched += starts
+            for _ in range(starts):
+                self.cycles.tandem_loop(loop_pc)
+        for k in range(len(insns)):
+            self.cycles.tandem_ops(first + k, points)
         for p, ins in work:
-            self.fetched += iters
-            t.lanes(ins, p, [level], grid)
+            self.fetched += points
+            t.lanes(ins, p, levels, grid)
         return True

@@ -143,6 +143,12 @@ class SystolicArray:
             return np.einsum("sr,src->sc", m.ibuf[ia].astype(np.int64), m.wbuf[wa].astype(np.int64))
         x = m.ibuf[ia].astype(np.float64)
         prod = np.empty((len(ia), m.arch.cols), np.int64)
+        counts = np.bincount(which)
+        if (counts == counts[0]).all():  # every weight word used equally often: one batched product
+            order = np.argsort(which, kind="stable")
+            batch = x[order].reshape(len(weights), counts[0], -1) @ m.wbuf[weights].astype(np.float64)
+            prod[order] = batch.reshape(len(ia), -1).astype(np.int64)
+            return prod
         for k, w in enumerate(weights):
             rows = which == k
             prod[rows] = (x[rows] @ m.wbuf[w].astype(np.float64)).astype(np.int64)
