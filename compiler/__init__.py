@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +32,25 @@ from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
 GROUPS = 64  # SYNC_INST group ids
 
 
+@dataclass(frozen=True)
+class Options:
+    """The user's control over the schedule, per layer name (see `genesys compile --help`)."""
+
+    tiling: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # conv -> tile counts per dim
+    loop_order: Mapping[str, Sequence[str]] = field(default_factory=dict)  # conv -> dims, outermost first
+    buffer: Mapping[str, str] = field(default_factory=dict)  # layer -> VMEM1 | VMEM2 (Tandem operands)
+    fuse: bool = True
+
+
 def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
-                  tiling: Mapping[str, Mapping[str, int]] | None = None, fuse: bool = True) -> Image:  # fmt: skip
-    """Compile an ONNX model for `arch`; `tiling` maps conv layer name -> tile counts per dim."""
+                  tiling: Mapping[str, Mapping[str, int]] | None = None, fuse: bool = True,
+                  options: Options | None = None) -> Image:  # fmt: skip
+    """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
+    options = options or Options(tiling=tiling or {}, fuse=fuse)
     onnx_model = frontend.load(model)
-    graph = frontend.to_graph(onnx_model, fuse)
+    graph = frontend.to_graph(onnx_model, options.fuse)
     layers = quantize.quantize_graph(onnx_model, graph)
-    image = _Linker(graph, layers, arch, tiling or {}).link()
+    image = _Linker(graph, layers, arch, options).link()
     image.validate()
     return image
 
@@ -51,13 +64,24 @@ def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True) -> 
 class _Linker:
     """Schedules, places and emits every layer into one program and one DRAM image."""
 
-    def __init__(self, graph: Graph, layers: list[QLayer], arch: ArchConfig, tiling: Mapping[str, Mapping[str, int]]):
+    def __init__(self, graph: Graph, layers: list[QLayer], arch: ArchConfig, options: Options):
         self.graph, self.layers, self.arch = graph, layers, arch
         convs = {q.layer.name: q for q in layers if isinstance(q, QConv)}
-        unknown = set(tiling) - set(convs)
-        if unknown:
-            raise CompileError(f"--tiling names unknown layer(s) {sorted(unknown)}; conv layers: {', '.join(convs)}")
-        self.sched = {name: schedule.choose_tiling(q.layer, arch, tiling.get(name)) for name, q in convs.items()}
+        names = [q.layer.name for q in layers]
+        for flag, given, known in (("--tiling", options.tiling, convs), ("--loop-order", options.loop_order, convs),
+                                   ("--buffer", options.buffer, names)):  # fmt: skip
+            unknown = set(given) - set(known)
+            if unknown:
+                raise CompileError(f"{flag} names unknown layer(s) {sorted(unknown)}; "
+                                   f"{'conv ' if known is convs else ''}layers: {', '.join(known)}")  # fmt: skip
+        for name, space in options.buffer.items():
+            if space not in ("VMEM1", "VMEM2"):
+                raise CompileError(f"--buffer {name}={space}: the Tandem buffer is VMEM1 or VMEM2")
+        self.order = {name: codegen.check_loop_order(options.loop_order.get(name, codegen.LOOP_ORDER), name)
+                      for name in convs}  # fmt: skip
+        self.buffer = {name: options.buffer.get(name, "VMEM1") for name in names}
+        self.fused = {q.layer.name: q.layer.op for q in layers}
+        self.sched = {name: schedule.choose_tiling(q.layer, arch, options.tiling.get(name)) for name, q in convs.items()}
         self.scale: dict[str, float | None] = {}
         for q in layers:
             self.scale[q.layer.y] = _out_scale(q)
@@ -136,20 +160,25 @@ class _Linker:
     def emit(self, p: ProgramBuilder, t: tandem.Tandem, q: QLayer, storage: dict[str, Storage],
              consts: dict[str, codegen.ConvPlacement], group: int) -> dict[str, Any]:  # fmt: skip
         arch, layer = self.arch, q.layer
+        primary = self.buffer[layer.name]
         meta: dict[str, Any] = {"name": layer.name, "op": layer.op}
+        t.estimate = 0
         if isinstance(q, QConv):
             s = self.sched[layer.name]
             n = layer.in_shape[0]
             first = len(p.instructions)
-            codegen.emit_conv_sa(p, q, s, arch, storage[layer.x], consts[layer.name], group)
+            codegen.emit_conv_sa(p, q, s, arch, storage[layer.x], consts[layer.name], group, self.order[layer.name])
             sa = len(p.instructions)
             terms = [codegen.acc_operand(s, n, arch, consts[layer.name].acc)]
             if layer.residual:
                 terms.append(tandem.Operand.of(storage[layer.residual]))
             _, oc, oh, ow = layer.out_shape
             with t.group(group):
-                tandem.emit_requant(t, terms, storage[layer.y], q.requant, layer.relu, n, oh, ow, -(-oc // arch.lanes))
-            meta |= codegen.conv_meta(q, s, arch)
+                tandem.emit_requant(t, terms, storage[layer.y], q.requant, layer.relu, n, oh, ow, -(-oc // arch.lanes),
+                                    primary)  # fmt: skip
+            meta |= codegen.conv_meta(q, s, arch, self.order[layer.name])
+            meta["buffers"]["Tandem"] = primary
+            meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n) + t.estimate
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
             return meta
@@ -158,14 +187,16 @@ class _Linker:
             if isinstance(q, (QAdd, QRelu)):
                 _, c, h, w = layer.shape  # type: ignore[union-attr]
                 tandem.emit_requant(t, [tandem.Operand.of(storage[x]) for x in layer.inputs], storage[layer.y],
-                                    q.requant, layer.relu, layer.shape[0], h, w, -(-c // arch.lanes))  # type: ignore[union-attr]  # fmt: skip
+                                    q.requant, layer.relu, layer.shape[0], h, w, -(-c // arch.lanes), primary)  # type: ignore[union-attr]  # fmt: skip
             elif isinstance(q, QMaxPool):
                 lm: MaxPool = q.layer
-                tandem.emit_maxpool(t, storage[lm.x], storage[lm.y], lm.kernel, lm.stride, lm.pads)
+                tandem.emit_maxpool(t, storage[lm.x], storage[lm.y], lm.kernel, lm.stride, lm.pads, primary)
             else:
                 assert isinstance(q, QGlobalAvgPool)
-                tandem.emit_global_avgpool(t, storage[q.layer.x], storage[q.layer.y], q.requant)
+                tandem.emit_global_avgpool(t, storage[q.layer.x], storage[q.layer.y], q.requant, primary)
         meta["instructions"] = {"sa": 0, "tandem": len(p.instructions) - start}
+        meta["buffers"] = {"Tandem": primary}
+        meta["estimated_cycles"] = t.estimate
         meta["macs"] = 0
         return meta
 
@@ -184,4 +215,4 @@ def _in_scales(q: QLayer) -> tuple[float | None, ...]:
     return (q.s if isinstance(q, QMaxPool) else q.s_in,)
 
 
-__all__ = ["CompileError", "compile_model", "quantized_layers", "Add", "Conv", "GlobalAvgPool", "MaxPool", "Relu"]
+__all__ = ["CompileError", "Options", "compile_model", "quantized_layers", "Add", "Conv", "GlobalAvgPool", "MaxPool", "Relu"]

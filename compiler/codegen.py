@@ -12,6 +12,7 @@ DRAM layouts (all little-endian):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +22,24 @@ from isa_spec import ArchConfig, Buffer
 from isa_spec.builder import ProgramBuilder
 from isa_spec.table import transfer_loop_ids
 
+from .errors import CompileError
 from .layout import Storage
 from .quantize import QConv
 from .schedule import ConvSchedule
 from .tandem import Operand
 
-LOOP_ORDER = ("N", "OC", "OH", "OW")  # tile loops, outermost first
-COMPUTE_ORDER = ("OC", "IC", "KH", "KW", "OH", "OW")  # compute loops, outermost first
+LOOP_ORDER = ("N", "OC", "IC", "KH", "KW", "OH", "OW")  # the default, outermost first
+TILE_DIMS = ("N", "OC", "OH", "OW")
+COMPUTE_DIMS = ("OC", "IC", "KH", "KW", "OH", "OW")
+
+
+def check_loop_order(order: Sequence[str], layer: str) -> tuple[str, ...]:
+    """A user loop order: a permutation of `LOOP_ORDER`'s dimensions."""
+    order = tuple(d.strip().upper() for d in order)
+    if sorted(order) != sorted(LOOP_ORDER):
+        raise CompileError(f"layer {layer!r}: loop order {','.join(order)} is not a permutation of "
+                           f"{','.join(LOOP_ORDER)}")  # fmt: skip
+    return order
 
 
 @dataclass(frozen=True)
@@ -67,22 +79,36 @@ def pack_bias(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
     return bias.tobytes()
 
 
-def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig) -> dict[str, Any]:
+def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig, order: Sequence[str]) -> dict[str, Any]:
     """What `--explain` and `genesys report` show of a conv layer's schedule."""
     n, c = q.layer.in_shape[:2]
     _, oc, oh, ow = q.layer.out_shape
     return {
         "tiling": {"OC": f"{s.tiles_oc} x {s.toc * arch.cols} channels", "OH": f"{s.tiles_oh} x {s.toh}",
                    "OW": f"{s.tiles_ow} x {s.tow}", "IC": f"1 x {s.ic_blocks * arch.rows} (whole)"},
-        "tiles": s.tiles, "loop_order": {"tile": list(LOOP_ORDER), "compute": list(COMPUTE_ORDER)},
+        "tiles": s.tiles, "loop_order": ",".join(order),
         "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()} | {"Tandem": "VMEM1, VMEM2"},
         "macs": n * oh * ow * oc * c * s.kh * s.kw,
     }  # fmt: skip
 
 
+def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int) -> int:
+    """The SA group's cycles by the closed form: per tile, compute or the next tile's loads,
+    whichever is longer (double buffering), then the last tile's store."""
+    t = arch.timing
+    words = s.words()
+    compute = s.toc * s.toh * s.tow * s.ic_blocks * s.kh * s.kw * t.sa_step + arch.rows + arch.cols
+    load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b))
+                                for b, nbytes in (("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols),
+                                                  ("BBUF", 4 * arch.cols)))  # fmt: skip
+    store = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF"))
+    return n * s.tiles * max(compute, load) + load + store
+
+
 def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig, x: Storage, at: ConvPlacement,
-                 group: int) -> None:  # fmt: skip
-    """The SA group of one conv layer: x -> accumulators at `at.acc`."""
+                 group: int, order: Sequence[str] = LOOP_ORDER) -> None:  # fmt: skip
+    """The SA group of one conv layer: x -> accumulators at `at.acc`. `order` nests the tile
+    loops (its N, OC, OH, OW) and the compute loops (its OC, IC, KH, KW, OH, OW)."""
     layer = q.layer
     n = layer.in_shape[0]
     top, left = layer.pads[:2]
@@ -96,14 +122,16 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
 
     with p.group("SA", group):
         tile_iters = {"N": n, "OC": s.tiles_oc, "OH": s.tiles_oh, "OW": s.tiles_ow}
-        tile_id = {d: i for i, d in enumerate(LOOP_ORDER)}
+        tile_order = [d for d in order if d in TILE_DIMS]
+        compute_order = [d for d in order if d in COMPUTE_DIMS]
+        tile_id = {d: i for i, d in enumerate(tile_order)}
         comp_iters = {"OC": s.toc, "IC": s.ic_blocks, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
-        comp_id = {d: 8 + i for i, d in enumerate(COMPUTE_ORDER)}
+        comp_id = {d: 8 + i for i, d in enumerate(compute_order)}
         ld_ibuf, ld_wbuf = transfer_loop_ids("LD", Buffer.IBUF).start, transfer_loop_ids("LD", Buffer.WBUF).start
         st_obuf = transfer_loop_ids("ST", Buffer.OBUF).start
-        for d in LOOP_ORDER:
+        for d in tile_order:
             p.add("SA_LOOP_CFG", loop_id=tile_id[d], iters=tile_iters[d])
-        for d in COMPUTE_ORDER:
+        for d in compute_order:
             p.add("SA_LOOP_CFG", loop_id=comp_id[d], iters=comp_iters[d])
         for d in ("IC", "KH", "KW"):
             p.add("SA_REDUCTION_LOOP", loop_id=comp_id[d], dim=d)

@@ -135,11 +135,36 @@ def resnet_model(kind: str = "resnet50", n: int = 1, size: int = 224, width: int
     return model
 
 
+def cnn_model(n: int = 1, size: int = 32, widths: tuple[int, ...] = (8, 16, 32), classes: int = 10,
+              seed: int = 0) -> onnx.ModelProto:  # fmt: skip
+    """A plain VGG-style CNN: per width a 3x3 Conv+BN+Relu and a 2x2 MaxPool, then global
+    average pooling and a fully connected layer (no residual connections)."""
+    net = _Net(seed)
+    x, c = "x", 3
+    for i, width in enumerate(widths):
+        x = net.conv_bn(x, c, width, 3, 1, relu=True)
+        net.nodes.append(helper.make_node("MaxPool", [x], [f"pool{i}"], name=f"pool{i}", kernel_shape=[2, 2],
+                                          strides=[2, 2]))  # fmt: skip
+        x, c = f"pool{i}", width
+    net.nodes.append(helper.make_node("GlobalAveragePool", [x], ["gap"], name="gap"))
+    net.nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], name="flatten", axis=1))
+    fc_w = net.const("fc.w", net.rng.standard_normal((classes, c)) / np.sqrt(c))
+    net.nodes.append(helper.make_node("Gemm", ["flat", fc_w, net.const("fc.b", np.zeros(classes))], ["logits"],
+                                      name="fc", transB=1))  # fmt: skip
+    graph = helper.make_graph(net.nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n, 3, size, size])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [n, classes])], net.inits)  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="genesys",
+                              ir_version=IR_VERSION)
+    onnx.checker.check_model(model)
+    return model
+
+
 MODELS = {
     "conv": lambda: conv_model(),
     "conv-strided": lambda: conv_model(c=5, h=9, w=9, oc=7, stride=2, pad=1),
     "resnet18": lambda: resnet_model("resnet18"),
     "resnet50": lambda: resnet_model("resnet50"),
+    "cnn-mini": lambda: cnn_model(),
     "resnet18-mini": lambda: resnet_model("resnet18", size=32, width=8, classes=10),
     "resnet50-mini": lambda: resnet_model("resnet50", size=32, width=8, classes=10),
 }

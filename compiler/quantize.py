@@ -129,6 +129,9 @@ def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
 def quantize_graph(model: onnx.ModelProto, graph: Graph) -> list[QLayer]:
     """Every layer of `graph` quantised with scales calibrated on the float `model`."""
     scale = calibrate(model, graph)
+    for layer in graph.layers:  # an unfused Relu keeps its input's scale, so fusing it changes nothing
+        if isinstance(layer, Relu) and len(graph.consumers(layer.x)) == 1 and layer.x not in graph.outputs:
+            scale[layer.x] = scale[layer.y]
     out: list[QLayer] = []
     for layer in graph.layers:
         if isinstance(layer, MaxPool):

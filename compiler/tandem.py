@@ -57,6 +57,7 @@ class Tandem:
         self.p, self.arch = p, arch
         self.regs: dict[tuple, int] = {}  # iterator table, IMM, DTYPE_CFG: live for the program
         self.dma_regs: dict[tuple, int] = {}  # DMA walkers: live for one SIMD group
+        self.estimate = 0  # cycles by the arch's timing constants, ignoring decode (see `nest`, `dma`)
 
     @contextlib.contextmanager
     def group(self, group: int) -> Iterator[None]:
@@ -113,6 +114,8 @@ class Tandem:
         if self._set((d, "tile_addr", ns), 0, self.dma_regs):
             self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=0)
         self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
+        nbytes = rows * cols * size * self.arch.lanes * {"B8": 1, "B32": 4}[operand.width]
+        self.estimate += self.arch.timing.dram_latency + -(-nbytes // self.arch.timing.simd_bw)
 
     # ---- loop nests ------------------------------------------------------------------------
     def nest(self, levels: Sequence[Level], body: Sequence[tuple[str, dict[str, int | str]]],
@@ -134,6 +137,11 @@ class Tandem:
             self.p.add("SET_INST", level=level, body=len(levels) - level - 1 + len(body))
         for mnemonic, fields in body:
             self.p.add(mnemonic, **fields)
+        points = 1
+        for level, (iters, _) in enumerate(levels):
+            self.estimate += points * self.arch.timing.tandem_loop
+            points *= iters
+        self.estimate += points * len(body) * self.arch.timing.tandem_op
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool) -> list[tuple[str, dict]]:
         """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place."""
@@ -160,14 +168,20 @@ def chunks(total: int, step: int) -> Iterator[tuple[int, int]]:
         yield start, min(step, total - start)
 
 
+def other(space: str) -> str:
+    return "VMEM2" if space == "VMEM1" else "VMEM1"
+
+
 def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
-                 n: int, oh: int, ow: int, words: int) -> None:  # fmt: skip
-    """out = Requant(terms) over n x oh x ow pixels of `words` lane words each."""
+                 n: int, oh: int, ow: int, words: int, primary: str = "VMEM1") -> None:  # fmt: skip
+    """out = Requant(terms) over n x oh x ow pixels of `words` lane words each; the first term
+    and the result live in `primary`, the second term in the other VMEM."""
     v = t.arch.vmem_depth
     rc = min(words, v)
     rx = min(ow, v // rc)
     ry = min(oh, v // (rx * rc))
-    spaces = ("VMEM1", "VMEM2")[: len(terms)]
+    second = other(primary)
+    spaces = (primary, second)[: len(terms)]
     dst = Operand.of(out)
     for img in range(n):
         for y, ny in chunks(oh, ry):
@@ -175,14 +189,17 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
                 for c, nc in chunks(words, rc):
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
-                    body = t.requant_body(r, "VMEM1", "VMEM2" if len(terms) > 1 else None, relu)
-                    t.nest([(ny * nx * nc, (1, 1, 1))], body, ("VMEM1", "VMEM1", "VMEM2"))
-                    t.dma("ST", "VMEM1", dst, img, y, x, c, ny, nx, nc)
+                    body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu)
+                    t.nest([(ny * nx * nc, (1, 1, 1))], body, (primary, primary, second))
+                    t.dma("ST", primary, dst, img, y, x, c, ny, nx, nc)
 
 
-def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pads: tuple[int, int, int, int]) -> None:
+def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pads: tuple[int, int, int, int],
+                 primary: str = "VMEM1") -> None:  # fmt: skip
     """y = max over each kernel x kernel window of x (x's zero border stands for the padding,
-    so x must be non-negative wherever a window reaches the border)."""
+    so x must be non-negative wherever a window reaches the border). The input tile lives in
+    `primary`, the result in the other VMEM."""
+    vin, vout = primary, other(primary)
     v, k, s = t.arch.vmem_depth, kernel, stride
     n, _, oh, ow = y.shape
     words = -(-x.shape[1] // t.arch.lanes)
@@ -198,19 +215,21 @@ def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pa
             for ox, nx in chunks(ow, rx):
                 for c, nc in chunks(words, rc):
                     rows, cols = (ny - 1) * s + k, (nx - 1) * s + k
-                    t.dma("LD", "VMEM1", src, img, oy * s - pads[0], ox * s - pads[1], c, rows, cols, nc)
+                    t.dma("LD", vin, src, img, oy * s - pads[0], ox * s - pads[1], c, rows, cols, nc)
                     out_levels = [(ny, (nx * nc, s * cols * nc, nx * nc)), (nx, (nc, s * nc, nc)), (nc, (1, 1, 1))]
                     for kh in range(k):  # one nest per window tap, so no word is written twice in a nest
                         for kw in range(k):
-                            t.iter_base("VMEM1", WINDOW_IDX, (kh * cols + kw) * nc)
-                            op = ("MOVE", dict(dst_ns="VMEM2", src1_ns="VMEM1", src1_idx=WINDOW_IDX)) if kh == kw == 0 else (
-                                "MAX", dict(dst_ns="VMEM2", src1_ns="VMEM1", src1_idx=WINDOW_IDX, src2_ns="VMEM2"))
-                            t.nest(out_levels, [op], ("VMEM2", "VMEM1", "VMEM2"))
-                    t.dma("ST", "VMEM2", dst, img, oy, ox, c, ny, nx, nc)
+                            t.iter_base(vin, WINDOW_IDX, (kh * cols + kw) * nc)
+                            op = ("MOVE", dict(dst_ns=vout, src1_ns=vin, src1_idx=WINDOW_IDX)) if kh == kw == 0 else (
+                                "MAX", dict(dst_ns=vout, src1_ns=vin, src1_idx=WINDOW_IDX, src2_ns=vout))
+                            t.nest(out_levels, [op], (vout, vin, vout))
+                    t.dma("ST", vout, dst, img, oy, ox, c, ny, nx, nc)
 
 
-def emit_global_avgpool(t: Tandem, x: Storage, y: Storage, r: Requant) -> None:
-    """y = Requant(sum of x over its spatial positions)."""
+def emit_global_avgpool(t: Tandem, x: Storage, y: Storage, r: Requant, primary: str = "VMEM1") -> None:
+    """y = Requant(sum of x over its spatial positions); input rows in `primary`, the sums in
+    the other VMEM."""
+    vin, vout = primary, other(primary)
     v = t.arch.vmem_depth
     n, c_in, h, w = x.shape
     words = -(-c_in // t.arch.lanes)
@@ -222,11 +241,11 @@ def emit_global_avgpool(t: Tandem, x: Storage, y: Storage, r: Requant) -> None:
     for img in range(n):
         for c, nc in chunks(words, rc):
             t.imm(IMM_ZERO, 0)
-            t.nest([(nc, (1, 0, 1))], [("MOVE", dict(dst_ns="VMEM2", src1_ns="IMM", src1_idx=IMM_ZERO))],
-                   ("VMEM2", "IMM", "VMEM2"))  # fmt: skip
+            t.nest([(nc, (1, 0, 1))], [("MOVE", dict(dst_ns=vout, src1_ns="IMM", src1_idx=IMM_ZERO))],
+                   (vout, "IMM", vout))  # fmt: skip
             for row, nr in chunks(h, ry):
-                t.dma("LD", "VMEM1", src, img, row, 0, c, nr, w, nc)
+                t.dma("LD", vin, src, img, row, 0, c, nr, w, nc)
                 t.nest([(nr * w, (0, nc, 0)), (nc, (1, 1, 1))],
-                       [("ADD", dict(dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="VMEM2"))], ("VMEM2", "VMEM1", "VMEM2"))
-            t.nest([(nc, (1, 1, 1))], t.requant_body(r, "VMEM2", None, relu=False), ("VMEM2", "VMEM2", "VMEM1"))
-            t.dma("ST", "VMEM2", dst, img, 0, 0, c, 1, 1, nc)
+                       [("ADD", dict(dst_ns=vout, src1_ns=vin, src2_ns=vout))], (vout, vin, vout))
+            t.nest([(nc, (1, 1, 1))], t.requant_body(r, vout, None, relu=False), (vout, vout, vin))
+            t.dma("ST", vout, dst, img, 0, 0, c, 1, 1, nc)

@@ -112,19 +112,33 @@ def cmd_model(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _per_layer(items: list[str] | None, flag: str) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        layer, eq, value = item.partition("=")
+        if not eq or not layer or not value:
+            raise UsageError(f"{flag} expects LAYER=VALUE, got {item!r}")
+        out[layer] = value
+    return out
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     import json
 
-    from compiler import compile_model
+    from compiler import Options, compile_model
 
     arch = _arch(args.arch)
-    tiling = None
+    tiling = {}
     if args.tiling:
         try:
             tiling = json.loads(_read(args.tiling))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise UsageError(f"{args.tiling}: not valid JSON ({e})") from None
-    image = compile_model(args.model, arch, tiling=tiling)
+        if not isinstance(tiling, dict) or not all(isinstance(v, dict) for v in tiling.values()):
+            raise UsageError(f"{args.tiling}: expected {{layer: {{DIM: tiles}}}}")
+    orders = {k: v.split(",") for k, v in _per_layer(args.loop_order, "--loop-order").items()}
+    options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"), fuse=args.fuse)
+    image = compile_model(args.model, arch, options=options)
     image.save(args.output)
     if args.explain:
         print(explain(image))
@@ -133,13 +147,23 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def explain(image) -> str:  # noqa: ANN001
-    """Per layer: tiling, loop order, buffers, instruction count."""
+    """Per layer: the fused operators, tiling, loop order, buffers, instruction count and the
+    compiler's cycle estimate."""
     lines = []
+    total = 0
     for layer in image.layers:
-        lines.append(f"layer {layer.get('name')}: {layer.get('op')}")
-        for key, value in layer.items():
-            if key not in ("name", "op"):
-                lines.append(f"  {key}: {value}")
+        ins = layer.get("instructions", {})
+        est = layer.get("estimated_cycles", 0)
+        total += est
+        lines.append(f"layer {layer.get('name')}: {layer.get('op')}  "
+                     f"({ins.get('sa', 0)} SA + {ins.get('tandem', 0)} Tandem instructions, ~{est:,} cycles)")  # fmt: skip
+        if "tiling" in layer:
+            tiles = ", ".join(f"{d} {v}" for d, v in layer["tiling"].items())
+            lines.append(f"  tiling: {layer['tiles']} tile(s): {tiles}")
+            lines.append(f"  loop order: {layer['loop_order']}")
+        if "buffers" in layer:
+            lines.append("  buffers: " + ", ".join(f"{b} {v}" for b, v in layer["buffers"].items()))
+    lines.append(f"total: {len(image.layers)} layers, {len(image.words)} instructions, ~{total:,} cycles (estimate)")
     return "\n".join(lines)
 
 
@@ -279,7 +303,13 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("model")
             sp.add_argument("--arch", default="tiny", help="preset (tiny, default, large) or TOML path")
             sp.add_argument("-o", "--output", required=True)
-            sp.add_argument("--tiling", help="JSON: {layer: {DIM: tiles}}")
+            sp.add_argument("--tiling", help="JSON file: {conv layer: {OC|OH|OW: tile count}}")
+            sp.add_argument("--loop-order", action="append", metavar="LAYER=DIMS",
+                            help="conv loop nest, outermost first, e.g. conv1=OC,N,IC,KH,KW,OH,OW (repeatable)")
+            sp.add_argument("--buffer", action="append", metavar="LAYER=VMEM1|VMEM2",
+                            help="the VMEM holding a layer's first Tandem operand (repeatable)")
+            sp.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True,
+                            help="fuse Relu and residual Add into the layer before (default: on)")
             sp.add_argument("--explain", action="store_true", help="print the per-layer schedule")
         elif name == "run":
             sp.add_argument("image")

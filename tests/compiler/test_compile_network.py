@@ -1,0 +1,107 @@
+"""Whole networks: every layer of a compiled ResNet is bit-exact with the numpy reference,
+the spec agrees with golden record for record, and the user's schedule overrides change the
+program but not the result."""
+
+import numpy as np
+import pytest
+
+from compiler import CompileError, Options, compile_model, quantized_layers
+from compiler.models import cnn_model, resnet_model
+from compiler.reference import quantized_graph
+from cosim.lockstep import lockstep
+from isa_spec import load_arch
+from isa_spec.image import Image
+from runtime.device import open_device
+from runtime.device import read_tensor, write_tensor
+from runtime.session import quantize
+
+TINY, DEFAULT = load_arch("tiny"), load_arch("default")
+R18 = resnet_model("resnet18", size=32, width=8, classes=10)
+
+
+def run_golden(image: Image, xq: np.ndarray) -> dict[str, np.ndarray]:
+    """Every layer output of the image run on golden, int8 NCHW, by tensor name."""
+    dev = open_device("golden", image.arch)
+    dev.load(image)
+    write_tensor(dev, image, "x", xq)
+    result = dev.run()
+    assert result.fault is None, result.fault
+    return {name: read_tensor(dev, image, name) for name, s in image.symbols.items() if s.role in ("activation", "output")}
+
+
+def sample(image: Image, seed: int = 3) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal(image.symbol("x").shape).astype(np.float32)
+    return quantize(image.symbol("x"), x)
+
+
+@pytest.mark.parametrize(("model", "arch", "fuse"), [(R18, TINY, True), (R18, TINY, False),
+                         (resnet_model("resnet50", size=32, width=8, classes=10), DEFAULT, True)],
+                         ids=["resnet18-tiny", "resnet18-tiny-unfused", "resnet50-default"])  # fmt: skip
+def test_every_layer_is_bit_exact_with_the_reference(model, arch, fuse):
+    image = compile_model(model, arch, fuse=fuse)
+    layers = quantized_layers(model, fuse=fuse)
+    xq = sample(image)
+    got = run_golden(image, xq)
+    want = quantized_graph(layers, {"x": xq})
+    kinds = set()
+    for q in layers:
+        kinds.add(q.layer.op)
+        np.testing.assert_array_equal(got[q.layer.y], want[q.layer.y].reshape(got[q.layer.y].shape), err_msg=q.layer.name)
+    expected = {"Conv", "MaxPool", "GlobalAveragePool"} | ({"Conv+Relu", "Conv+Add+Relu"} if fuse else {"Add", "Relu"})
+    assert expected <= kinds
+
+
+def test_spec_and_golden_agree_record_for_record_on_a_whole_network():
+    image = compile_model(R18, TINY)
+    result = lockstep(image, ["spec", "golden"], {"x": sample(image)})
+    assert result.ok, result.format()
+    assert result.records["spec"] > 1000
+
+
+def test_fusing_relu_changes_the_program_but_not_the_result():
+    model = cnn_model()
+    fused, unfused = compile_model(model, TINY), compile_model(model, TINY, fuse=False)
+    assert len(unfused.layers) == len(fused.layers) + 3 and unfused.words != fused.words
+    xq = sample(fused)
+    a, b = run_golden(fused, xq), run_golden(unfused, xq)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+OVERRIDES = {
+    "conv-tiling": Options(tiling={"conv2": {"OH": 2, "OW": 2, "OC": 2}}),
+    "conv-loop-order": Options(loop_order={"conv2": ["OC", "N", "OW", "OH", "KW", "KH", "IC"],
+                                           "conv1": ["OW", "OH", "N", "OC", "IC", "KH", "KW"]}),
+    "residual-conv-buffer": Options(buffer={"conv3": "VMEM2"}),
+    "maxpool-buffer": Options(buffer={"pool": "VMEM2"}),
+    "gap-buffer": Options(buffer={"gap": "VMEM2"}),
+    "fc-tiling-and-order": Options(tiling={"fc": {"OC": 3}}, loop_order={"fc": ["N", "IC", "OC", "KH", "KW", "OH", "OW"]}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("options", OVERRIDES.values(), ids=OVERRIDES.keys())
+def test_schedule_overrides_change_the_program_and_estimate_but_not_the_result(options):
+    base, changed = compile_model(R18, TINY), compile_model(R18, TINY, options=options)
+    assert base.words != changed.words
+    touched = set(options.tiling) | set(options.loop_order) | set(options.buffer)
+    base_meta = {m["name"]: m for m in base.layers}
+    for m in changed.layers:
+        if m["name"] in touched:  # the machine reloads every operand per tile: loop order alone keeps the cycles
+            b = base_meta[m["name"]]
+            key = ("estimated_cycles", "buffers") if m["name"] not in options.loop_order else ("loop_order",)
+            assert [m.get(k) for k in key] != [b.get(k) for k in key], m["name"]
+    xq = sample(base)
+    a, b = run_golden(base, xq), run_golden(changed, xq)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_bad_overrides_are_one_line_errors():
+    with pytest.raises(CompileError, match=r"layer 'conv2': tiling .* does not fit: IBUF needs \d+ words, has 512 \(over by \d+\)"):
+        compile_model(resnet_model("resnet18", size=64, width=32, classes=10), TINY, tiling={"conv2": {"OH": 1, "OW": 1, "OC": 1}})
+    with pytest.raises(CompileError, match="not a permutation"):
+        compile_model(R18, TINY, options=Options(loop_order={"conv2": ["OC", "N"]}))
+    with pytest.raises(CompileError, match="VMEM1 or VMEM2"):
+        compile_model(R18, TINY, options=Options(buffer={"conv2": "OBUF"}))
+    with pytest.raises(CompileError, match=r"--tiling names unknown layer\(s\) \['pool'\]"):
+        compile_model(R18, TINY, tiling={"pool": {"OH": 2}})
