@@ -103,18 +103,27 @@ class Tandem:
 
     def dma(self, direction: str, ns: str, operand: Operand, n: int, y: int, x: int, word: int,
             rows: int, cols: int, size: int) -> None:  # fmt: skip
-        """Move `rows` x `cols` pixels x `size` words between DRAM and VMEM word 0 of `ns`."""
+        """Move `rows` x `cols` pixels x `size` words between DRAM and VMEM word 0 of `ns`.
+
+        Contiguous pixels and rows merge into longer requests; a base loop is configured only
+        when it iterates (or must be reset), so contiguous transfers use no loop at all."""
         d = direction
+        word_bytes = self.arch.lanes * {"B8": 1, "B32": 4}[operand.width]
+        if cols > 1 and operand.pixel_bytes == size * word_bytes and cols * size <= 0xFFFF:
+            cols, size = 1, cols * size
+        if rows > 1 and cols == 1 and operand.row_bytes == size * word_bytes and rows * size <= 0xFFFF:
+            rows, size = 1, rows * size
         self._dma32(f"{d}_CONFIG_BASE_ADDR", ns, operand.at(n, y, x, word, self.arch.lanes))
         for loop, (iters, stride) in enumerate(((rows, operand.row_bytes), (cols, operand.pixel_bytes))):
-            if self._set((d, "iters", ns, loop), iters, self.dma_regs):
+            if self.dma_regs.get((d, "iters", ns, loop), 1) != iters:
+                self.dma_regs[(d, "iters", ns, loop)] = iters
                 self.p.add(f"{d}_CONFIG_BASE_LOOP_ITER", ns=ns, loop=loop, iters=iters)
-            self._dma32(f"{d}_CONFIG_BASE_LOOP_STRIDE", ns, stride if iters > 1 else self.dma_regs.get(
-                (f"{d}_CONFIG_BASE_LOOP_STRIDE", ns, loop), 0), loop=loop)  # fmt: skip
+            if iters > 1:
+                self._dma32(f"{d}_CONFIG_BASE_LOOP_STRIDE", ns, stride, loop=loop)
         if self._set((d, "tile_addr", ns), 0, self.dma_regs):
             self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=0)
         self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
-        nbytes = rows * cols * size * self.arch.lanes * {"B8": 1, "B32": 4}[operand.width]
+        nbytes = rows * cols * size * word_bytes
         self.estimate += self.arch.timing.dram_latency + -(-nbytes // self.arch.timing.simd_bw)
 
     # ---- loop nests ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from .arch import PRESETS, ArchConfig, load_arch
 from .departures import DEPARTURES
 from .errors import FaultKind
 from .image import isa_fingerprint, write_atomic
-from .table import (COMPUTE_LOOPS, OPCODE_NAMES, ROWS, TILE_LOOPS, Access, Buffer, Field, Namespace, Row,
+from .table import (COMPUTE_LOOPS, DMA_SUBOPS, OPCODE_NAMES, ROWS, TILE_LOOPS, Access, Buffer, Field, Namespace, Row,
                     transfer_loop_ids)  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +70,10 @@ def sv_package() -> str:
         for b in Buffer:
             rng = transfer_loop_ids(d, b)
             lines.append(f"  localparam int XFER_{d}_{b.name}_FIRST = {rng.start};  localparam int XFER_{d}_{b.name}_LAST = {rng.stop - 1};")
+    lines.append("")
+    lines.append("  // Tandem DMA sub-operations (bits 26:24 of an LD_ST word; bit 27 is LD 0 / ST 1).")
+    for code, (sub, _, _) in enumerate(DMA_SUBOPS):
+        lines.append(f"  localparam logic [2:0] DMA_{sub} = 3'd{code};")
     lines.append("")
     lines.append("  // Fault kinds (isa_spec.errors.FaultKind, in declaration order).")
     for i, kind in enumerate(FaultKind):

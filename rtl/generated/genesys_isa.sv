@@ -213,6 +213,15 @@ package genesys_isa;
   localparam int XFER_ST_OBUF_FIRST = 52;  localparam int XFER_ST_OBUF_LAST = 57;
   localparam int XFER_ST_BBUF_FIRST = 58;  localparam int XFER_ST_BBUF_LAST = 63;
 
+  // Tandem DMA sub-operations (bits 26:24 of an LD_ST word; bit 27 is LD 0 / ST 1).
+  localparam logic [2:0] DMA_CONFIG_BASE_ADDR = 3'd0;
+  localparam logic [2:0] DMA_CONFIG_BASE_LOOP_ITER = 3'd1;
+  localparam logic [2:0] DMA_CONFIG_BASE_LOOP_STRIDE = 3'd2;
+  localparam logic [2:0] DMA_CONFIG_TILE_LOOP_ITER = 3'd3;
+  localparam logic [2:0] DMA_CONFIG_TILE_LOOP_STRIDE = 3'd4;
+  localparam logic [2:0] DMA_START = 3'd5;
+  localparam logic [2:0] DMA_CONFIG_TILE_ADDR = 3'd6;
+
   // Fault kinds (isa_spec.errors.FaultKind, in declaration order).
   localparam logic [3:0] FAULT_ILLEGAL_INSTRUCTION = 4'd0;
   localparam logic [3:0] FAULT_ADDRESS_OUT_OF_RANGE = 4'd1;

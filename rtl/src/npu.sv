@@ -192,11 +192,12 @@ module npu
   logic [5:0]  int_bits [3];              // dst, src1, src2 integer bits
   logic [31:0] dma_base [2][2];
   logic [15:0] dma_tile_addr [2][2];
-  logic [31:0] dma_iter_v [2][2];
-  logic [16:0] dma_iters [2][2][32];
-  logic [31:0] dma_stride [2][2][32];
-  logic [31:0] dma_stride_v [2][2];
-  logic        dma_baseloop [2][2];
+  // DMA walker loops, outermost first as the spec's dma_loops walks them: base loops 0-31
+  // are slots 0-31, tile loops 0-31 are slots 32-63.
+  logic [63:0] dma_iter_v [2][2];
+  logic [16:0] dma_iters [2][2][64];
+  logic [31:0] dma_stride [2][2][64];
+  logic [63:0] dma_stride_v [2][2];
   logic [7:0]  loop_v;
   logic [15:0] loop_iters [8];
   logic [7:0]  bind_v;
@@ -274,12 +275,12 @@ module npu
   logic        dma_d, dma_n;
   logic [1:0]  dma_w;
   logic [15:0] dma_size;
-  logic [16:0] dx [32];
+  logic [16:0] dx [64];
   logic [31:0] dma_word;
   logic [63:0] dma_addr;
   always_comb begin
     dma_addr = 64'(dma_base[dma_d][dma_n]);
-    for (int k = 0; k < 32; k++)
+    for (int k = 0; k < 64; k++)
       if (dma_iter_v[dma_d][dma_n][k] && dma_stride_v[dma_d][dma_n][k])
         dma_addr += 64'(dma_stride[dma_d][dma_n][k]) * 64'(dx[k]);
   end
@@ -366,7 +367,6 @@ module npu
                   dma_base[d][n] <= '0;
                   dma_tile_addr[d][n] <= '0;
                   dma_iter_v[d][n] <= '0;
-                  dma_baseloop[d][n] <= 1'b0;
                   dma_stride_v[d][n] <= '0;
                 end
             end else begin
@@ -517,12 +517,9 @@ module npu
         end
 
         S_DMA_START: begin
-          if (dma_baseloop[dma_d][dma_n]) fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
-          else begin
-            for (int k = 0; k < 32; k++) dx[k] <= '0;
-            dma_word <= 32'(dma_tile_addr[dma_d][dma_n]);
-            state <= S_DMA_REQ;
-          end
+          for (int k = 0; k < 64; k++) dx[k] <= '0;
+          dma_word <= 32'(dma_tile_addr[dma_d][dma_n]);
+          state <= S_DMA_REQ;
         end
 
         S_DMA_REQ: begin
@@ -768,12 +765,12 @@ module npu
   task automatic dma_config();
     logic d, n;
     logic [2:0] sub;
-    logic [4:0] k;
+    logic [5:0] k;
     d = ir[27];
     sub = ir[26:24];
     n = ir[21];
-    k = ir[20:16];
-    if (sub == 3'd5) begin  // START
+    k = {sub == DMA_CONFIG_TILE_LOOP_ITER || sub == DMA_CONFIG_TILE_LOOP_STRIDE, ir[20:16]};
+    if (sub == DMA_START) begin
       dma_d <= d;
       dma_n <= n;
       dma_w <= ir[17:16];
@@ -781,16 +778,15 @@ module npu
       state <= S_DMA_START;
     end else begin
       unique case (sub)
-        3'd1: dma_baseloop[d][n] <= 1'b1;
-        3'd3: begin
+        DMA_CONFIG_BASE_LOOP_ITER, DMA_CONFIG_TILE_LOOP_ITER: begin
           dma_iters[d][n][k] <= 17'(ir[15:0]) + 1;
           dma_iter_v[d][n][k] <= 1'b1;
         end
-        3'd6: dma_tile_addr[d][n] <= ir[15:0];
+        DMA_CONFIG_TILE_ADDR: dma_tile_addr[d][n] <= ir[15:0];
         default:
           if (!ir[23]) dma_low <= ir[15:0];
-          else if (sub == 3'd0) dma_base[d][n] <= {ir[15:0], dma_low};
-          else if (sub == 3'd4) begin
+          else if (sub == DMA_CONFIG_BASE_ADDR) dma_base[d][n] <= {ir[15:0], dma_low};
+          else if (sub == DMA_CONFIG_BASE_LOOP_STRIDE || sub == DMA_CONFIG_TILE_LOOP_STRIDE) begin
             dma_stride[d][n][k] <= {ir[15:0], dma_low};
             dma_stride_v[d][n][k] <= 1'b1;
           end
@@ -893,7 +889,7 @@ module npu
 
   task automatic dma_step(output logic carry);
     carry = 1'b1;
-    for (int k = 31; k >= 0; k--)
+    for (int k = 63; k >= 0; k--)
       if (carry && dma_iter_v[dma_d][dma_n][k]) begin
         if (dx[k] + 1 < dma_iters[dma_d][dma_n][k]) begin
           dx[k] <= dx[k] + 1;
