@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from compiler import compile_model
-from compiler.models import conv_model
+from compiler.models import conv_model, resnet_model
 from corpus import corpus
 from cosim import lockstep
 from isa_spec import load_arch
@@ -49,3 +49,17 @@ def test_illegal_word_faults_identically():
     image = tandem_requant()
     image.words[5] = 0x1A000000  # CALCULUS fn 10 (LOG2): named but undefined
     assert agree(image).fault.startswith("illegal-instruction at instruction 5")
+
+
+def test_rtl_equals_spec_on_a_compiled_resnet18_on_tiny():
+    """Every layer kind of a ResNet: strided 7x7 stem, 3x3 and 1x1 convs, residual Add+Relu,
+    MaxPool, GlobalAveragePool and the fully connected layer."""
+    image = compile_model(resnet_model("resnet18", size=32, width=8, classes=10), load_arch("tiny"))
+    result = agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "golden", "rtl"))
+    assert result.records["rtl"] > 1000
+
+
+def test_rtl_equals_golden_on_a_compiled_resnet50_on_default():
+    image = compile_model(resnet_model("resnet50", size=32, width=8, classes=10), load_arch("default"))
+    result = agree(image, quantized_inputs(image, sample_inputs(image)), ("golden", "rtl"))
+    assert result.records["rtl"] > 1000
