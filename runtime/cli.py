@@ -253,11 +253,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from runtime.demo import demo
 
-    return demo(args.arch, args.backends)
+    return demo(args.arch, args.backends, resnet=args.resnet)
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
-    "demo": (cmd_demo, "the main job on built-in defaults: compile a conv, cosim it, prove it"),
+    "demo": (cmd_demo, "the main job on built-in defaults: a conv through every backend and the prover, ResNet-50 on golden"),
     "gen": (cmd_gen, "regenerate derived artifacts (--check: fail if stale)"),
     "asm": (cmd_asm, "assemble a text program into little-endian words"),
     "disasm": (cmd_disasm, "disassemble little-endian words"),
@@ -330,8 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
             sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
         elif name == "demo":
-            sp.add_argument("--arch", default="tiny")
+            sp.add_argument("--arch", default="tiny", help="arch of the conv part (ResNet-50 uses default)")
             sp.add_argument("--backends", default="spec,golden,rtl")
+            sp.add_argument("--resnet", action=argparse.BooleanOptionalAction, default=True,
+                            help="the ResNet-50 part (default: on)")
     return p
 
 

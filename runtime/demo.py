@@ -1,4 +1,6 @@
-"""`genesys demo`: build a conv model, compile it, run every backend in lockstep, prove it."""
+"""`genesys demo`: a conv layer compiled, run on every backend in lockstep and proved; then
+ResNet-50 compiled for `default`, run on golden with a per-layer cycle report, and compared
+with onnxruntime on the float model."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def onnx_reference(model, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray
     return dict(zip(names, sess.run(names, inputs)))
 
 
-def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl") -> int:
+def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl", resnet: bool = True) -> int:
     """Run the demo; return the exit code (0 when every check passes)."""
     from compiler import compile_model, quantized_layers
     from compiler.models import build_model
@@ -66,8 +68,44 @@ def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl") -> int:
     print(f"       {name}: max |error| {err.max():.4f} = {err.max() / lsb:.2f} output LSB; every element within its "
           f"quantisation bound (mean bound {bound.mean() / lsb:.1f} LSB): {'yes' if ok_acc else 'NO'}")  # fmt: skip
 
-    ok = cosim.ok and report.ok and ok_acc
+    ok_resnet = resnet50() if resnet else True
+    ok = cosim.ok and report.ok and ok_acc and ok_resnet
     print(f"[demo] {'PASS' if ok else 'FAIL'}: backends {'agree' if cosim.ok else 'DIVERGE'}, "
-          f"proof {'holds' if report.ok else 'FAILS'}, accuracy {'within bound' if ok_acc else 'BEYOND bound'}")  # fmt: skip
+          f"proof {'holds' if report.ok else 'FAILS'}, accuracy {'within bound' if ok_acc else 'BEYOND bound'}"
+          + (f", ResNet-50 {'agrees with onnxruntime' if ok_resnet else 'DISAGREES with onnxruntime'}" if resnet else ""))  # fmt: skip
     sys.stdout.flush()
     return 0 if ok else 1
+
+
+RESNET_MIN_COSINE = 0.99
+
+
+def resnet50() -> bool:
+    """Compile ResNet-50 for `default`, run it on golden with the per-layer report, and check
+    that its top-1 class equals onnxruntime's and the logits' cosine similarity is high."""
+    from compiler import compile_model
+    from compiler.models import build_model
+    from runtime.report import Progress, build_report
+    from runtime.session import sample_inputs
+
+    arch = load_arch("default")
+    t = _step(f"ResNet-50 (1x3x224x224, deterministic weights built in code): compiling for {arch.name} "
+              f"({arch.rows}x{arch.cols})")  # fmt: skip
+    model = build_model("resnet50")
+    image = compile_model(model, arch)
+    print(f"       {len(image.layers)} layers, {len(image.words):,} instructions, {time.perf_counter() - t:.1f} s")
+    _step("running it on golden (per-layer cycle model)")
+    floats = sample_inputs(image, seed=0)
+    progress = Progress(len(image.words))
+    report = build_report(image, inputs=floats, progress=progress)
+    progress.done()
+    print("       " + report.terminal().replace("\n", "\n       "))
+    _step("golden vs onnxruntime on the float model")
+    got = report.outputs["logits"].ravel()
+    want = onnx_reference(model, floats)["logits"].ravel()
+    cosine = float(got @ want / np.linalg.norm(got) / np.linalg.norm(want))
+    same = int(np.argmax(got)) == int(np.argmax(want))
+    print(f"       top-1 class: golden {int(np.argmax(got))}, onnxruntime {int(np.argmax(want))} "
+          f"({'equal' if same else 'DIFFERENT'}); cosine similarity of the logits {cosine:.4f} "
+          f"(need >= {RESNET_MIN_COSINE})")  # fmt: skip
+    return same and cosine >= RESNET_MIN_COSINE

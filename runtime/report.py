@@ -8,14 +8,14 @@ import html
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from golden.cycles import Costs
 from isa_spec.image import Image
 
-from .device import open_device, write_tensor
-from .session import quantized_inputs, sample_inputs
+from .device import open_device, read_tensor, write_tensor
+from .session import dequantize, output_names, quantized_inputs, sample_inputs
 
 SA_SPACES = ("IBUF", "WBUF", "BBUF", "OBUF")
 COLORS = {"SA compute": "#3b6ea8", "stall": "#d9822b", "Tandem": "#5a9e6f", "decode": "#9a8fbf",
@@ -52,31 +52,33 @@ class Report:
     layers: list[LayerReport]
     total: Costs
     seconds: float
+    outputs: dict[str, Any] = field(default_factory=dict)  # dequantised graph outputs of the run
 
     def terminal(self) -> str:
         arch = self.image.arch
         t = arch.timing
-        head = f"{'layer':<16}{'op':<12}{'tiles':>6}{'cycles':>12}{'SA compute':>12}{'stall':>10}{'Tandem':>10}" \
+        head = f"{'layer':<16}{'op':<18}{'tiles':>6}{'cycles':>12}{'SA compute':>12}{'stall':>10}{'Tandem':>10}" \
                f"{'DRAM KiB':>10}{'util':>7}"  # fmt: skip
         rows = [head, "-" * len(head)]
         for lr in self.layers:
             c = lr.costs
-            rows.append(f"{lr.name:<16}{lr.op:<12}{c.tiles:>6}{c.cycles:>12,}{c.sa_compute:>12,}{c.stall:>10,}"
+            rows.append(f"{lr.name:<16}{lr.op:<18}{c.tiles:>6}{c.cycles:>12,}{c.sa_compute:>12,}{c.stall:>10,}"
                         f"{c.tandem:>10,}{c.dram_bytes / 1024:>10.1f}{100 * lr.utilisation:>6.1f}%")  # fmt: skip
         c = self.total
         rows.append("-" * len(head))
-        rows.append(f"{'total':<28}{c.tiles:>6}{c.cycles:>12,}{c.sa_compute:>12,}{c.stall:>10,}{c.tandem:>10,}"
+        rows.append(f"{'total':<34}{c.tiles:>6}{c.cycles:>12,}{c.sa_compute:>12,}{c.stall:>10,}{c.tandem:>10,}"
                     f"{c.dram_bytes / 1024:>10.1f}")  # fmt: skip
         rows.append(f"{arch.name} ({arch.rows}x{arch.cols}) at {t.clock_mhz:g} MHz: "
                     f"{c.cycles / t.clock_mhz:,.1f} us; simulated in {self.seconds:.2f} s")  # fmt: skip
         return "\n".join(rows)
 
 
-def build_report(image: Image, seed: int = 0, progress=None) -> Report:  # noqa: ANN001
-    """Run `image` on golden with sample inputs and attribute the cycle model to its layers."""
+def build_report(image: Image, seed: int = 0, progress=None, inputs=None) -> Report:  # noqa: ANN001
+    """Run `image` on golden with `inputs` (float, by name; default: seeded samples) and
+    attribute the cycle model to its layers. The report keeps the dequantised outputs."""
     dev = open_device("golden", image.arch)
     dev.load(image)
-    for name, value in quantized_inputs(image, sample_inputs(image, seed)).items():
+    for name, value in quantized_inputs(image, inputs or sample_inputs(image, seed)).items():
         write_tensor(dev, image, name, value)
     dev.machine.progress = progress
     t0 = time.perf_counter()
@@ -93,7 +95,8 @@ def build_report(image: Image, seed: int = 0, progress=None) -> Report:  # noqa:
         first, end = meta.get("pcs", [0, len(image.words)])
         layers.append(LayerReport(meta.get("name", f"layer{i}"), meta.get("op", "?"), meta,
                                   model.total(range(first, end)), peak))  # fmt: skip
-    return Report(image, layers, model.total(), seconds)
+    outputs = {name: dequantize(image.symbol(name), read_tensor(dev, image, name)) for name in output_names(image)}
+    return Report(image, layers, model.total(), seconds, outputs)
 
 
 # ---- SVG plots ---------------------------------------------------------------------------------

@@ -145,3 +145,24 @@ def test_unsupported_operator_through_the_cli(tmp_path, capsys):
     code, _, err = run_cli(capsys, "compile", str(src), "-o", str(out))
     assert_one_line_error(code, err, "unsupported operator Sigmoid (node 'act')")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sig.onnx"]
+
+
+def test_network_compile_errors_through_the_cli(tmp_path, capsys):
+    src, out = tmp_path / "r18.onnx", tmp_path / "r18.gnx"
+    assert run_cli(capsys, "model", "resnet18-mini", "-o", str(src))[0] == 0
+    tiling = tmp_path / "t.json"
+    tiling.write_text('{"conv1": {"OH": 1, "OW": 1, "OC": 1}}')
+    code, _, err = run_cli(capsys, "compile", str(src), "--arch", "tiny", "--tiling", str(tiling), "-o", str(out))
+    assert_one_line_error(code, err, "layer 'conv1'", "does not fit: IBUF needs", "has 512 (over by")
+    code, _, err = run_cli(capsys, "compile", str(src), "--arch", "tiny", "--loop-order", "conv1", "-o", str(out))
+    assert_one_line_error(code, err, "--loop-order expects LAYER=VALUE")
+    code, _, err = run_cli(capsys, "compile", str(src), "--arch", "tiny", "--buffer", "gap=WBUF", "-o", str(out))
+    assert_one_line_error(code, err, "--buffer gap=WBUF: the Tandem buffer is VMEM1 or VMEM2")
+    dyn = onnx.load(src)
+    dyn.graph.input[0].type.tensor_type.shape.dim[2].dim_param = "height"
+    onnx.save(dyn, tmp_path / "dyn.onnx")
+    code, _, err = run_cli(capsys, "compile", str(tmp_path / "dyn.onnx"), "--arch", "tiny", "-o", str(out))
+    assert_one_line_error(code, err, "dynamic or unknown shape")
+    assert not out.exists()
+    code, text, _ = run_cli(capsys, "compile", str(src), "--arch", "tiny", "--no-fuse", "--explain", "-o", str(out))
+    assert code == 0 and "layer add4: Add " in text and "layer conv1.relu: Relu " in text and "total: 48 layers" in text
