@@ -163,6 +163,7 @@ class _Linker:
         primary = self.buffer[layer.name]
         meta: dict[str, Any] = {"name": layer.name, "op": layer.op}
         t.estimate = 0
+        t.regs.clear()  # every layer sets the Tandem registers it uses: layers run on their own
         if isinstance(q, QConv):
             s = self.sched[layer.name]
             n = layer.in_shape[0]
