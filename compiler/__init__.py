@@ -108,7 +108,7 @@ class _Linker:
                                                           (ow - 1) * layer.stride + layer.kernel))  # fmt: skip
             for t in layer.inputs:
                 needs.setdefault(t, [])
-            if getattr(layer, "relu", False) or (isinstance(layer, (MaxPool, GlobalAvgPool)) and layer.x in nonneg):
+            if getattr(layer, "relu", False) or (getattr(layer, "clip", None) or (-1, 0))[0] >= 0 or (isinstance(layer, (MaxPool, GlobalAvgPool)) and layer.x in nonneg):
                 nonneg.add(layer.y)
         return needs
 
@@ -176,7 +176,7 @@ class _Linker:
             _, oc, oh, ow = layer.out_shape
             with t.group(group):
                 tandem.emit_requant(t, terms, storage[layer.y], q.requant, layer.relu, n, oh, ow, -(-oc // arch.lanes),
-                                    primary)  # fmt: skip
+                                    primary, q.clamp)  # fmt: skip
             meta |= codegen.conv_meta(q, s, arch, self.order[layer.name])
             meta["buffers"]["Tandem"] = primary
             meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n) + t.estimate

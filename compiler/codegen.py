@@ -61,16 +61,33 @@ def acc_bytes(s: ConvSchedule, n: int, arch: ArchConfig) -> int:
     return n * s.out_h * s.out_w * s.oc_padded_blocks * arch.cols * 4
 
 
-def weight_bytes(s: ConvSchedule, arch: ArchConfig) -> int:
-    return s.oc_padded_blocks * s.kh * s.kw * s.ic_blocks * arch.rows * arch.cols
+def dense_weights(q: QConv) -> np.ndarray:
+    """(OC, C, KH, KW) weights, zero between groups of a grouped conv."""
+    g = q.layer.groups
+    if g == 1:
+        return q.weight
+    oc, ci, kh, kw = q.weight.shape
+    co = oc // g
+    dense = np.zeros((oc, ci * g, kh, kw), np.int8)
+    for k in range(g):
+        dense[k * co : (k + 1) * co, k * ci : (k + 1) * ci] = q.weight[k * co : (k + 1) * co]
+    return dense
 
 
 def pack_weights(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
-    oc, c, kh, kw = q.weight.shape
-    wpad = np.zeros((s.oc_padded_blocks * arch.cols, s.ic_blocks * arch.rows, kh, kw), np.int8)
-    wpad[:oc, :c] = q.weight
-    blocks = wpad.reshape(s.oc_padded_blocks, arch.cols, s.ic_blocks, arch.rows, kh, kw)
-    return np.ascontiguousarray(blocks.transpose(0, 4, 5, 2, 3, 1)).tobytes()
+    """WBUF words [OC block][KH][KW][IC block]; a grouped conv keeps only the diagonal
+    words (IC block = OC block), the others being zero."""
+    weight = dense_weights(q)
+    oc, c, kh, kw = weight.shape
+    wpad = np.zeros((s.oc_padded_blocks * arch.cols, max(s.ic_blocks, s.oc_padded_blocks) * arch.rows, kh, kw), np.int8)
+    wpad[:oc, :c] = weight
+    blocks = wpad.reshape(s.oc_padded_blocks, arch.cols, -1, arch.rows, kh, kw).transpose(0, 4, 5, 2, 3, 1)
+    if s.grouped:
+        diagonal = np.arange(s.oc_padded_blocks)
+        blocks = blocks[diagonal, :, :, diagonal][:, :, :, None]  # [OC block][KH][KW][1]
+    else:
+        blocks = blocks[:, :, :, : s.ic_blocks]
+    return np.ascontiguousarray(blocks).tobytes()
 
 
 def pack_bias(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
@@ -85,10 +102,11 @@ def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig, order: Sequence[str])
     _, oc, oh, ow = q.layer.out_shape
     return {
         "tiling": {"OC": f"{s.tiles_oc} x {s.toc * arch.cols} channels", "OH": f"{s.tiles_oh} x {s.toh}",
-                   "OW": f"{s.tiles_ow} x {s.tow}", "IC": f"1 x {s.ic_blocks * arch.rows} (whole)"},
+                   "OW": f"{s.tiles_ow} x {s.tow}",
+                   "IC": f"1 x {s.ic_blocks * arch.rows} (whole)" if not s.grouped else "per group"},
         "tiles": s.tiles, "loop_order": ",".join(order),
         "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()} | {"Tandem": "VMEM1, VMEM2"},
-        "macs": n * oh * ow * oc * c * s.kh * s.kw,
+        "macs": n * oh * ow * oc * (c // q.layer.groups) * s.kh * s.kw,
     }  # fmt: skip
 
 
@@ -97,7 +115,7 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int) -> int:
     whichever is longer (double buffering), then the last tile's store."""
     t = arch.timing
     words = s.words()
-    compute = s.toc * s.toh * s.tow * s.ic_blocks * s.kh * s.kw * t.sa_step + arch.rows + arch.cols
+    compute = s.toc * s.toh * s.tow * s.ic_steps * s.kh * s.kw * t.sa_step + arch.rows + arch.cols
     load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b))
                                 for b, nbytes in (("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols),
                                                   ("BBUF", 4 * arch.cols)))  # fmt: skip
@@ -125,7 +143,7 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
         tile_order = [d for d in order if d in TILE_DIMS]
         compute_order = [d for d in order if d in COMPUTE_DIMS]
         tile_id = {d: i for i, d in enumerate(tile_order)}
-        comp_iters = {"OC": s.toc, "IC": s.ic_blocks, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
+        comp_iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
         comp_id = {d: 8 + i for i, d in enumerate(compute_order)}
         ld_ibuf, ld_wbuf = transfer_loop_ids("LD", Buffer.IBUF).start, transfer_loop_ids("LD", Buffer.WBUF).start
         st_obuf = transfer_loop_ids("ST", Buffer.OBUF).start
@@ -136,23 +154,28 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
         for d in ("IC", "KH", "KW"):
             p.add("SA_REDUCTION_LOOP", loop_id=comp_id[d], dim=d)
         p.add("SA_LOOP_CFG", loop_id=ld_ibuf, iters=s.tile_in_h)
+        if s.grouped:  # a tile loads only its own channel blocks: one request per pixel
+            p.add("SA_LOOP_CFG", loop_id=ld_ibuf + 1, iters=s.tile_in_w)
         p.add("SA_LOOP_CFG", loop_id=ld_wbuf, iters=s.toc)
         p.add("SA_LOOP_CFG", loop_id=st_obuf, iters=s.toh)
         p.add("SA_LOOP_CFG", loop_id=st_obuf + 1, iters=s.tow)
-        tiw, icb = s.tile_in_w, s.ic_blocks
+        tiw, icb, wic = s.tile_in_w, s.ibuf_blocks, s.ic_steps
         strides: list[tuple[str, str, int, int]] = [
             ("RD", "IBUF", comp_id["IC"], 1), ("RD", "IBUF", comp_id["KH"], tiw * icb),
             ("RD", "IBUF", comp_id["KW"], icb), ("RD", "IBUF", comp_id["OH"], s.stride * tiw * icb),
             ("RD", "IBUF", comp_id["OW"], s.stride * icb),
-            ("RD", "WBUF", comp_id["OC"], s.kh * s.kw * icb), ("RD", "WBUF", comp_id["IC"], 1),
-            ("RD", "WBUF", comp_id["KH"], s.kw * icb), ("RD", "WBUF", comp_id["KW"], icb),
+            ("RD", "IBUF", comp_id["OC"], 1 if s.grouped else 0),
+            ("RD", "WBUF", comp_id["OC"], s.kh * s.kw * wic), ("RD", "WBUF", comp_id["IC"], 1),
+            ("RD", "WBUF", comp_id["KH"], s.kw * wic), ("RD", "WBUF", comp_id["KW"], wic),
             ("RD", "BBUF", comp_id["OC"], 1),
             *[(a, "OBUF", comp_id[d], v) for a in ("RD", "WR")
               for d, v in (("OC", 1), ("OH", s.tow * s.toc), ("OW", s.toc))],
             ("LD", "IBUF", tile_id["N"], hs * ws * cp), ("LD", "IBUF", tile_id["OH"], s.toh * s.stride * ws * cp),
             ("LD", "IBUF", tile_id["OW"], s.tow * s.stride * cp), ("LD", "IBUF", ld_ibuf, ws * cp),
-            ("LD", "WBUF", tile_id["OC"], s.toc * s.kh * s.kw * icb * wbytes),
-            ("LD", "WBUF", ld_wbuf, s.kh * s.kw * icb * wbytes),
+            ("LD", "IBUF", ld_ibuf + 1, cp if s.grouped else 0),
+            ("LD", "IBUF", tile_id["OC"], s.toc * arch.rows if s.grouped else 0),
+            ("LD", "WBUF", tile_id["OC"], s.toc * s.kh * s.kw * wic * wbytes),
+            ("LD", "WBUF", ld_wbuf, s.kh * s.kw * wic * wbytes),
             ("LD", "BBUF", tile_id["OC"], s.toc * cols * 4),
             ("ST", "OBUF", tile_id["N"], s.out_h * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OC"], s.toc * cols * 4),
             ("ST", "OBUF", tile_id["OH"], s.toh * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OW"], s.tow * ocp * 4),
@@ -163,7 +186,7 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
                 p.add32("SET_LOOP_STRIDE", value, access=access, buffer=buf, loop_id=loop)
         for buf, addr in (("IBUF", origin), ("WBUF", at.weights), ("BBUF", at.bias), ("OBUF", at.acc)):
             p.add32("SET_BASE_ADDR", addr, buffer=buf)
-        p.add("LD_ST", dir="LD", buffer="WBUF", size=s.kh * s.kw * icb)
-        p.add("LD_ST", dir="LD", buffer="IBUF", size=tiw * icb)
+        p.add("LD_ST", dir="LD", buffer="WBUF", size=s.kh * s.kw * wic)
+        p.add("LD_ST", dir="LD", buffer="IBUF", size=icb if s.grouped else tiw * icb)
         p.add("LD_ST", dir="LD", buffer="BBUF", size=s.toc)
         p.add("LD_ST", dir="ST", buffer="OBUF", size=s.toc)

@@ -32,6 +32,8 @@ class Conv:
     pads: tuple[int, int, int, int]  # top, left, bottom, right (ONNX order)
     relu: bool
     residual: str | None = None
+    groups: int = 1  # weight is (OC, C / groups, KH, KW); depthwise when groups == C
+    clip: tuple[float, float] | None = None  # Clip(min, max) after the layer (ReLU6: (0, 6))
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -39,7 +41,8 @@ class Conv:
 
     @property
     def op(self) -> str:
-        return "Conv" + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "")
+        kind = "Conv" if self.groups == 1 else "DWConv" if self.groups == self.in_shape[1] else "GroupConv"
+        return kind + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "") + ("+Clip" if self.clip else "")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu, Shape
 
 OPSET = 17
 MIN_OPSET = 9
-SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Add", "Sum", "MaxPool", "GlobalAveragePool", "Gemm",
+SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "Add", "Sum", "MaxPool", "GlobalAveragePool", "Gemm",
              "MatMul", "Flatten", "Reshape", "Squeeze", "Identity")  # fmt: skip
 VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
 
@@ -147,6 +147,8 @@ class _Builder:
                 x = self.resolve(node.input[0])
                 self.layers.append(GlobalAvgPool(node.name or node.output[0], x, node.output[0], self.shape(node.input[0]),
                                                  self.shape(node.output[0])))  # fmt: skip
+            elif op == "Clip":
+                raise CompileError(f"{_where(node)}: a Clip must follow a Conv or Gemm (and fusion must be on)")
             elif op == "Relu":
                 self.layers.append(Relu(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
                                         self.shape(node.output[0])))  # fmt: skip
@@ -166,8 +168,10 @@ class _Builder:
         if node.op_type == "Conv":
             weight = self.const(node, 1, "the weights")
             bias = self.const(node, 2, "the bias") if len(node.input) > 2 else np.zeros(weight.shape[0], np.float32)
-            if _attr(node, "group", 1) != 1:
-                raise CompileError(f"{where}: grouped convolution is not supported yet")
+            groups = int(_attr(node, "group", 1))  # type: ignore[call-overload]
+            if groups != 1 and weight.shape[0] != groups * weight.shape[1]:
+                raise CompileError(f"{where}: grouped convolution needs as many output as input channels per group "
+                                   f"(weights {list(weight.shape)}, group {groups})")  # fmt: skip
             if any(d != 1 for d in _attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
                 raise CompileError(f"{where}: dilation other than 1 is not supported")
             if _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
@@ -180,18 +184,21 @@ class _Builder:
             stride, pads = int(strides[0]), tuple(int(p) for p in _attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
         else:
             weight, bias = self.fc_weights(node)
-            stride, pads = 1, (0, 0, 0, 0)
+            stride, pads, groups = 1, (0, 0, 0, 0), 1
         out = node.output[0]
         bn = self.sole_next(out, ("BatchNormalization",))
         if bn is not None:
             weight, bias = _fold_bn(self.nodes[bn], self, weight, bias)
             self.done.add(bn)
             out = self.nodes[bn].output[0]
-        relu, residual = False, None
-        nxt = self.sole_next(out, ("Relu", "Add", "Sum")) if self.fuse else None
+        relu, residual, clip = False, None, None
+        nxt = self.sole_next(out, ("Relu", "Clip", "Add", "Sum")) if self.fuse else None
         if nxt is not None and self.nodes[nxt].op_type == "Relu":
             self.done.add(nxt)
             out, relu = self.nodes[nxt].output[0], True
+        elif nxt is not None and self.nodes[nxt].op_type == "Clip":
+            self.done.add(nxt)
+            out, clip = self.nodes[nxt].output[0], self.clip_bounds(self.nodes[nxt])
         elif nxt is not None and len(self.nodes[nxt].input) == 2:
             add = self.nodes[nxt]
             other = add.input[1] if add.input[0] == out else add.input[0]
@@ -204,10 +211,21 @@ class _Builder:
                     self.done.add(after)
                     out, relu = self.nodes[after].output[0], True
         in_shape = self.shape(node.input[0])
-        if in_shape[1] != weight.shape[1]:
-            raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1]}")
+        if in_shape[1] != weight.shape[1] * groups:
+            raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1] * groups}")
         self.layers.append(Conv(node.name or node.output[0], self.resolve(node.input[0]), out, in_shape,
-                                self.shape(out), weight, bias, stride, pads, relu, residual))  # type: ignore[arg-type]  # fmt: skip
+                                self.shape(out), weight, bias, stride, pads, relu, residual, groups, clip))  # type: ignore[arg-type]  # fmt: skip
+
+    def clip_bounds(self, node: onnx.NodeProto) -> tuple[float, float]:
+        """(min, max) of a Clip with constant bounds (attributes before opset 11, inputs after)."""
+        lo, hi = -np.inf, np.inf
+        if len(node.input) > 1 and node.input[1]:
+            lo = float(self.const(node, 1, "the Clip minimum"))
+        if len(node.input) > 2 and node.input[2]:
+            hi = float(self.const(node, 2, "the Clip maximum"))
+        if lo > 0 or hi <= 0:
+            raise CompileError(f"{_where(node)}: only Clip ranges that contain 0 are supported (got [{lo}, {hi}])")
+        return lo, hi
 
     def fc_weights(self, node: onnx.NodeProto) -> tuple[np.ndarray, np.ndarray]:
         """Gemm / MatMul with constant weights as (OC, C, 1, 1) conv weights and a bias."""

@@ -66,6 +66,17 @@ class QConv:
     bias: np.ndarray  # int32 (OC,)
     requant: Requant  # terms: accumulator, then the residual if any
     s_res: float | None = None
+    clamp: tuple[int, int] | None = None  # a fused Clip's bounds in output LSB
+
+
+def clamp_bounds(clip: tuple[float, float] | None, s_out: float) -> tuple[int, int] | None:
+    """A Clip's bounds in output LSB (rounding is monotone, so clipping after it is exact),
+    or None when int8 saturation already does the job."""
+    if clip is None:
+        return None
+    lo = max(-128, round(clip[0] / s_out)) if math.isfinite(clip[0]) else -128
+    hi = min(127, round(clip[1] / s_out)) if math.isfinite(clip[1]) else 127
+    return None if (lo, hi) == (-128, 127) else (lo, hi)
 
 
 @dataclass(frozen=True)
@@ -149,7 +160,8 @@ def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
         bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
         s_res = scale[layer.residual] if layer.residual else None
         mults = (s_in * s_w / s_out,) + ((s_res / s_out,) if s_res else ())
-        return QConv(layer, s_in, s_w, s_out, wq, bq, Requant.from_multipliers(*mults), s_res)
+        return QConv(layer, s_in, s_w, s_out, wq, bq, Requant.from_multipliers(*mults), s_res,
+                     clamp_bounds(layer.clip, s_out))  # fmt: skip
     if isinstance(layer, Add):
         s_a, s_b, s_out = scale[layer.a], scale[layer.b], scale[layer.y]
         return QAdd(layer, s_a, s_b, s_out, Requant.from_multipliers(s_a / s_out, s_b / s_out))

@@ -15,9 +15,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu, Requant
 
 
-def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: Sequence[int]) -> np.ndarray:
-    """NCHW convolution plus bias: exact int64 for integer operands (the products are summed in
-    float64, exact below 2**53), float64 otherwise."""
+def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: Sequence[int], groups: int = 1) -> np.ndarray:
+    """NCHW (grouped) convolution plus bias: exact int64 for integer operands (the products are
+    summed in float64, exact below 2**53), float64 otherwise."""
+    if groups > 1:
+        ci, co = x.shape[1] // groups, w.shape[0] // groups
+        return np.concatenate([conv2d(x[:, g * ci : (g + 1) * ci], w[g * co : (g + 1) * co], b[g * co : (g + 1) * co],
+                                      stride, pads) for g in range(groups)], axis=1)  # fmt: skip
     integer = np.issubdtype(x.dtype, np.integer) and np.issubdtype(w.dtype, np.integer)
     top, left, bottom, right = pads
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
@@ -33,8 +37,8 @@ def _sat32(v: np.ndarray) -> np.ndarray:
     return np.clip(v, -(2**31), 2**31 - 1)
 
 
-def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool) -> np.ndarray:
-    """The int8 result of `Requant` on int32 terms."""
+def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool, clamp: tuple[int, int] | None = None) -> np.ndarray:
+    """The int8 result of `Requant` on int32 terms (then a fused Clip's `clamp`)."""
     t = np.zeros(np.shape(terms[0]), np.int64)
     for x, m in zip(terms, r.m):
         t = _sat32(t + _sat32(np.floor_divide(np.asarray(x, np.int64) * m, 2**r.f)))
@@ -42,15 +46,17 @@ def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool) -> np.ndarra
         t = _sat32(t + 2 ** (r.n - 1)) >> r.n
     if relu:
         t = np.maximum(t, 0)
+    if clamp is not None:
+        t = np.clip(t, *clamp)
     return np.clip(t, -128, 127).astype(np.int8)
 
 
 def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
     """int8 output of one quantised layer for its int8 inputs (in `layer.inputs` order)."""
     if isinstance(q, QConv):
-        acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads)
+        acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads, q.layer.groups)
         acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
-        return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu)
+        return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu, q.clamp)
     if isinstance(q, (QAdd, QRelu)):
         return requantize(q.requant, list(inputs), q.layer.relu)
     if isinstance(q, QMaxPool):
@@ -91,4 +97,4 @@ def error_bound(q: QConv, x: np.ndarray) -> np.ndarray:
 
 
 def int_conv_float(x: np.ndarray, w: np.ndarray, layer) -> np.ndarray:  # noqa: ANN001
-    return conv2d(x.astype(np.float64), w.astype(np.float64), np.zeros(w.shape[0]), layer.stride, layer.pads)
+    return conv2d(x.astype(np.float64), w.astype(np.float64), np.zeros(w.shape[0]), layer.stride, layer.pads, layer.groups)

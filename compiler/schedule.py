@@ -37,6 +37,17 @@ class ConvSchedule:
     kh: int
     kw: int
     stride: int
+    grouped: bool = False  # block-diagonal weights: OC block b reads only IC block b
+
+    @property
+    def ic_steps(self) -> int:
+        """Reduction steps over input-channel blocks per output pixel and tap."""
+        return 1 if self.grouped else self.ic_blocks
+
+    @property
+    def ibuf_blocks(self) -> int:
+        """Input-channel blocks per pixel held in IBUF: the tile's own blocks when grouped."""
+        return self.toc if self.grouped else self.ic_blocks
 
     @property
     def tile_in_h(self) -> int:
@@ -65,8 +76,8 @@ class ConvSchedule:
     def words(self) -> dict[str, int]:
         """Words each buffer needs for one tile."""
         return {
-            "IBUF": self.tile_in_h * self.tile_in_w * self.ic_blocks,
-            "WBUF": self.kh * self.kw * self.ic_blocks * self.toc,
+            "IBUF": self.tile_in_h * self.tile_in_w * self.ibuf_blocks,
+            "WBUF": self.kh * self.kw * self.ic_steps * self.toc,
             "OBUF": self.toh * self.tow * self.toc,
             "BBUF": self.toc,
         }
@@ -83,11 +94,22 @@ def _make(layer: Conv, arch: ArchConfig, toc: int, toh: int, tow: int) -> ConvSc
     ocb = ceil_div(oc, arch.cols)
     kh, kw = layer.weight.shape[2:]
     return ConvSchedule(padded_channels(c, arch) // arch.rows, ocb, toc, toh, tow, ceil_div(ocb, toc), ceil_div(oh, toh),
-                        ceil_div(ow, tow), kh, kw, layer.stride)  # fmt: skip
+                        ceil_div(ow, tow), kh, kw, layer.stride, layer.groups > 1)  # fmt: skip
+
+
+def check_groups(layer: Conv, arch: ArchConfig) -> None:
+    """A grouped conv runs with block-diagonal weight words: each group inside one array word."""
+    if layer.groups == 1:
+        return
+    size = layer.in_shape[1] // layer.groups
+    if arch.rows != arch.cols or arch.rows % size:
+        raise CompileError(f"layer {layer.name!r}: a grouped conv needs a square array whose rows are a multiple of "
+                           f"the group size {size} (arch {arch.name!r} is {arch.rows}x{arch.cols})")  # fmt: skip
 
 
 def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None = None) -> ConvSchedule:
     """The fitting tiling with the fewest tiles (ties: least padding), or the user's tile counts."""
+    check_groups(layer, arch)
     _, oc, oh, ow = layer.out_shape
     ocb = ceil_div(oc, arch.cols)
     if tiles is not None:

@@ -24,7 +24,7 @@ from .errors import CompileError
 from .layout import Storage
 from .quantize import Requant
 
-IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT = range(5)
+IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT, IMM_LO, IMM_HI = range(7)
 WINDOW_IDX = 9  # VMEM1 iterator entry whose base is the current pooling-window tap
 
 
@@ -152,8 +152,10 @@ class Tandem:
             points *= iters
         self.estimate += points * len(body) * self.arch.timing.tandem_op
 
-    def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool) -> list[tuple[str, dict]]:
-        """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place."""
+    def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
+                     clamp: tuple[int, int] | None = None) -> list[tuple[str, dict]]:  # fmt: skip
+        """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place,
+        then `clamp` (a fused Clip's bounds)."""
         self.dtype(r.f)
         self.imm(IMM_M1, r.m[0])
         body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_M1))]
@@ -168,6 +170,11 @@ class Tandem:
                      ("RSHIFT", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_SHIFT))]  # fmt: skip
         if relu:
             body.append(("RELU", dict(dst_ns=ns, src1_ns=ns)))
+        if clamp is not None:
+            self.imm(IMM_LO, clamp[0])
+            self.imm(IMM_HI, clamp[1])
+            body += [("MAX", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_LO)),
+                     ("MIN", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_HI))]  # fmt: skip
         body.append(("FXP32_TO_FXP8", dict(dst_ns=ns, src1_ns=ns)))
         return body
 
@@ -182,7 +189,8 @@ def other(space: str) -> str:
 
 
 def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
-                 n: int, oh: int, ow: int, words: int, primary: str = "VMEM1") -> None:  # fmt: skip
+                 n: int, oh: int, ow: int, words: int, primary: str = "VMEM1",
+                 clamp: tuple[int, int] | None = None) -> None:  # fmt: skip
     """out = Requant(terms) over n x oh x ow pixels of `words` lane words each; the first term
     and the result live in `primary`, the second term in the other VMEM."""
     v = t.arch.vmem_depth
@@ -198,7 +206,7 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
                 for c, nc in chunks(words, rc):
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
-                    body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu)
+                    body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu, clamp)
                     t.nest([(ny * nx * nc, (1, 1, 1))], body, (primary, primary, second))
                     t.dma("ST", primary, dst, img, y, x, c, ny, nx, nc)
 

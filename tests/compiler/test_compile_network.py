@@ -3,10 +3,12 @@ the spec agrees with golden record for record, and the user's schedule overrides
 program but not the result."""
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from compiler import CompileError, Options, compile_model, quantized_layers
-from compiler.models import cnn_model, resnet_model
+from compiler.models import IR_VERSION, OPSET, cnn_model, mobilenet_v2, resnet_model
 from compiler.reference import quantized_graph
 from cosim.lockstep import lockstep
 from isa_spec import load_arch
@@ -35,8 +37,9 @@ def sample(image: Image, seed: int = 3) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("model", "arch", "fuse"), [(R18, TINY, True), (R18, TINY, False),
-                         (resnet_model("resnet50", size=32, width=8, classes=10), DEFAULT, True)],
-                         ids=["resnet18-tiny", "resnet18-tiny-unfused", "resnet50-default"])  # fmt: skip
+                         (resnet_model("resnet50", size=32, width=8, classes=10), DEFAULT, True),
+                         (mobilenet_v2(size=32, width=0.25, classes=10), DEFAULT, True)],
+                         ids=["resnet18-tiny", "resnet18-tiny-unfused", "resnet50-default", "mobilenetv2-default"])  # fmt: skip
 def test_every_layer_is_bit_exact_with_the_reference(model, arch, fuse):
     image = compile_model(model, arch, fuse=fuse)
     layers = quantized_layers(model, fuse=fuse)
@@ -47,8 +50,10 @@ def test_every_layer_is_bit_exact_with_the_reference(model, arch, fuse):
     for q in layers:
         kinds.add(q.layer.op)
         np.testing.assert_array_equal(got[q.layer.y], want[q.layer.y].reshape(got[q.layer.y].shape), err_msg=q.layer.name)
-    expected = {"Conv", "MaxPool", "GlobalAveragePool"} | ({"Conv+Relu", "Conv+Add+Relu"} if fuse else {"Add", "Relu"})
-    assert expected <= kinds
+    if model.graph.name == "mobilenetv2":
+        assert {"Conv", "Conv+Add", "Conv+Clip", "DWConv+Clip", "GlobalAveragePool"} <= kinds
+    else:
+        assert {"Conv", "MaxPool", "GlobalAveragePool"} | ({"Conv+Relu", "Conv+Add+Relu"} if fuse else {"Add", "Relu"}) <= kinds
 
 
 def test_spec_and_golden_agree_record_for_record_on_a_whole_network():
@@ -105,3 +110,46 @@ def test_bad_overrides_are_one_line_errors():
         compile_model(R18, TINY, options=Options(buffer={"conv2": "OBUF"}))
     with pytest.raises(CompileError, match=r"--tiling names unknown layer\(s\) \['pool'\]"):
         compile_model(R18, TINY, tiling={"pool": {"OH": 2}})
+
+
+def clipped_conv(groups: int) -> onnx.ModelProto:
+    """Conv (groups) + Clip(-0.3, 0.5): the output scale comes from the upper bound, so the
+    lower one clips inside the int8 range."""
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((8, 8 // groups, 3, 3)).astype(np.float32) / 3
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1] * 4, group=groups),
+             helper.make_node("Clip", ["c", "lo", "hi"], ["y"], name="clip")]  # fmt: skip
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.array(-0.3, np.float32), "lo"),
+             numpy_helper.from_array(np.array(0.5, np.float32), "hi")]  # fmt: skip
+    graph = helper.make_graph(nodes, "clip", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 6, 6])], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+@pytest.mark.parametrize("groups", [1, 2, 8], ids=["dense", "groups-of-4", "depthwise"])
+def test_grouped_convs_and_clip_bounds_are_bit_exact(groups):
+    model = clipped_conv(groups)
+    image = compile_model(model, TINY)
+    (q,) = quantized_layers(model)
+    assert q.clamp is not None and q.clamp == (round(-0.3 / q.s_out), 127)
+    xq = sample(image)
+    got = run_golden(image, xq)["y"]
+    want = quantized_graph([q], {"x": xq})["y"]
+    np.testing.assert_array_equal(got, want)
+    assert (got == q.clamp[0]).any() and not (got < q.clamp[0]).any()
+    result = lockstep(image, ["spec", "golden"], {"x": xq})
+    assert result.ok, result.format()
+
+
+def test_grouped_conv_that_does_not_fit_the_array_is_a_clear_error():
+    with pytest.raises(CompileError, match=r"a grouped conv needs a square array whose rows are a multiple of the group size 8"):
+        compile_model(_grouped(16, 2), TINY)
+
+
+def _grouped(c: int, groups: int) -> onnx.ModelProto:
+    w = np.ones((c, c // groups, 1, 1), np.float32)
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[1, 1], group=groups)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, 4, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c, 4, 4])],
+                              [numpy_helper.from_array(w, "w")])  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)

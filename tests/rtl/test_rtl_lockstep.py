@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from compiler import compile_model
-from compiler.models import conv_model, resnet_model
+from compiler.models import conv_model, mobilenet_v2, resnet_model
 from corpus import corpus
 from cosim import lockstep
 from isa_spec import load_arch
@@ -61,5 +61,12 @@ def test_rtl_equals_spec_on_a_compiled_resnet18_on_tiny():
 
 def test_rtl_equals_golden_on_a_compiled_resnet50_on_default():
     image = compile_model(resnet_model("resnet50", size=32, width=8, classes=10), load_arch("default"))
+    result = agree(image, quantized_inputs(image, sample_inputs(image)), ("golden", "rtl"))
+    assert result.records["rtl"] > 1000
+
+
+def test_rtl_equals_golden_on_a_compiled_mobilenetv2_on_default():
+    """Depthwise convs (block-diagonal weight words), ReLU6 as Clip, Conv+Add without Relu."""
+    image = compile_model(mobilenet_v2(size=32, width=0.25, classes=10), load_arch("default"))
     result = agree(image, quantized_inputs(image, sample_inputs(image)), ("golden", "rtl"))
     assert result.records["rtl"] > 1000
