@@ -25,9 +25,9 @@ from isa_spec.image import Image, Symbol
 
 from . import codegen, frontend, quantize, schedule, tandem
 from .errors import CompileError
-from .fdfg import Add, Conv, GlobalAvgPool, Graph, MaxPool, Relu
+from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, MaxPool, Relu
 from .layout import Allocator, Need, Storage, place
-from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
+from .quantize import QAdd, QAvgPool, QConcat, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
 
 GROUPS = 64  # SYNC_INST group ids
 
@@ -98,17 +98,19 @@ class _Linker:
                 top, left = layer.pads[:2]
                 needs.setdefault(layer.x, []).append(Need(top, left, (s.out_h - 1) * s.stride + s.kh,
                                                           (s.out_w - 1) * s.stride + s.kw))  # fmt: skip
-            elif isinstance(layer, MaxPool):
+            elif isinstance(layer, (MaxPool, AvgPool)):
                 top, left = layer.pads[:2]
                 _, _, oh, ow = layer.out_shape
-                if any(layer.pads) and layer.x not in nonneg:
+                if isinstance(layer, MaxPool) and any(layer.pads) and layer.x not in nonneg:
                     raise CompileError(f"layer {layer.name!r}: a padded MaxPool needs a non-negative input "
                                        "(after a Relu); its zero border stands for the padding")  # fmt: skip
                 needs.setdefault(layer.x, []).append(Need(top, left, (oh - 1) * layer.stride + layer.kernel,
                                                           (ow - 1) * layer.stride + layer.kernel))  # fmt: skip
             for t in layer.inputs:
                 needs.setdefault(t, [])
-            if getattr(layer, "relu", False) or (getattr(layer, "clip", None) or (-1, 0))[0] >= 0 or (isinstance(layer, (MaxPool, GlobalAvgPool)) and layer.x in nonneg):
+            if (getattr(layer, "relu", False) or (getattr(layer, "clip", None) or (-1, 0))[0] >= 0
+                    or (isinstance(layer, (MaxPool, AvgPool, GlobalAvgPool)) and layer.x in nonneg)
+                    or (isinstance(layer, Concat) and set(layer.parts) <= nonneg)):  # fmt: skip
                 nonneg.add(layer.y)
         return needs
 
@@ -176,7 +178,7 @@ class _Linker:
             _, oc, oh, ow = layer.out_shape
             with t.group(group):
                 tandem.emit_requant(t, terms, storage[layer.y], q.requant, layer.relu, n, oh, ow, -(-oc // arch.lanes),
-                                    primary, q.clamp)  # fmt: skip
+                                    primary, q.clamp, q.leaky)  # fmt: skip
             meta |= codegen.conv_meta(q, s, arch, self.order[layer.name])
             meta["buffers"]["Tandem"] = primary
             meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n) + t.estimate
@@ -189,9 +191,12 @@ class _Linker:
                 _, c, h, w = layer.shape  # type: ignore[union-attr]
                 tandem.emit_requant(t, [tandem.Operand.of(storage[x]) for x in layer.inputs], storage[layer.y],
                                     q.requant, layer.relu, layer.shape[0], h, w, -(-c // arch.lanes), primary)  # type: ignore[union-attr]  # fmt: skip
-            elif isinstance(q, QMaxPool):
-                lm: MaxPool = q.layer
-                tandem.emit_maxpool(t, storage[lm.x], storage[lm.y], lm.kernel, lm.stride, lm.pads, primary)
+            elif isinstance(q, (QMaxPool, QAvgPool)):
+                lp = q.layer
+                tandem.emit_pool(t, storage[lp.x], storage[lp.y], lp.kernel, lp.stride, lp.pads, primary,
+                                 q.requant if isinstance(q, QAvgPool) else None)  # fmt: skip
+            elif isinstance(q, QConcat):
+                self.emit_concat(t, q, storage, primary)
             else:
                 assert isinstance(q, QGlobalAvgPool)
                 tandem.emit_global_avgpool(t, storage[q.layer.x], storage[q.layer.y], q.requant, primary)
@@ -200,6 +205,20 @@ class _Linker:
         meta["estimated_cycles"] = t.estimate
         meta["macs"] = 0
         return meta
+
+
+    def emit_concat(self, t: tandem.Tandem, q: QConcat, storage: dict[str, Storage], primary: str) -> None:
+        """Each part requantised into its channel slice of the output."""
+        lanes, layer = self.arch.lanes, q.layer
+        n, _, h, w = layer.out_shape
+        first = 0
+        for part, shape, r in zip(layer.parts, layer.shapes, q.requants):
+            if first % lanes:
+                raise CompileError(f"layer {layer.name!r}: a Concat part starts at channel {first}, "
+                                   f"not a multiple of the {lanes} Tandem lanes")  # fmt: skip
+            tandem.emit_requant(t, [tandem.Operand.of(storage[part])], storage[layer.y], r, False, n, h, w,
+                                -(-shape[1] // lanes), primary, out_word=first // lanes)  # fmt: skip
+            first += shape[1]
 
 
 def _out_scale(q: QLayer) -> float:
@@ -213,6 +232,8 @@ def _in_scales(q: QLayer) -> tuple[float | None, ...]:
         return (q.s_a, q.s_b)
     if isinstance(q, QRelu):
         return (q.s_in,)
+    if isinstance(q, QConcat):
+        return q.s_in
     return (q.s if isinstance(q, QMaxPool) else q.s_in,)
 
 

@@ -34,6 +34,7 @@ class Conv:
     residual: str | None = None
     groups: int = 1  # weight is (OC, C / groups, KH, KW); depthwise when groups == C
     clip: tuple[float, float] | None = None  # Clip(min, max) after the layer (ReLU6: (0, 6))
+    leaky: float | None = None  # LeakyRelu alpha after the layer
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -42,7 +43,7 @@ class Conv:
     @property
     def op(self) -> str:
         kind = "Conv" if self.groups == 1 else "DWConv" if self.groups == self.in_shape[1] else "GroupConv"
-        return kind + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "") + ("+Clip" if self.clip else "")
+        return kind + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "") + ("+Clip" if self.clip else "") + ("+LeakyRelu" if self.leaky is not None else "")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,43 @@ class MaxPool:
 
 
 @dataclass(frozen=True)
+class AvgPool:
+    """AveragePool with zero padding counted in the average (count_include_pad=1)."""
+
+    name: str
+    x: str
+    y: str
+    in_shape: Shape
+    out_shape: Shape
+    kernel: int
+    stride: int
+    pads: tuple[int, int, int, int]
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.x,)
+
+    op = "AveragePool"
+
+
+@dataclass(frozen=True)
+class Concat:
+    """Concatenation along channels (each input requantised to the output's scale)."""
+
+    name: str
+    parts: tuple[str, ...]
+    y: str
+    shapes: tuple[Shape, ...]
+    out_shape: Shape
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.parts
+
+    op = "Concat"
+
+
+@dataclass(frozen=True)
 class GlobalAvgPool:
     name: str
     x: str
@@ -115,7 +153,7 @@ class GlobalAvgPool:
     op = "GlobalAveragePool"
 
 
-Layer = Conv | Add | Relu | MaxPool | GlobalAvgPool
+Layer = Conv | Add | Relu | MaxPool | AvgPool | Concat | GlobalAvgPool
 
 
 @dataclass(frozen=True)
@@ -135,6 +173,8 @@ class Graph:
         for layer in self.layers:
             if isinstance(layer, (Add, Relu)) and tensor in layer.inputs:
                 return layer.shape
+            if isinstance(layer, Concat) and tensor in layer.parts:
+                return layer.shapes[layer.parts.index(tensor)]
             if tensor == getattr(layer, "x", None):
                 return layer.in_shape  # type: ignore[union-attr]
         raise KeyError(tensor)

@@ -17,12 +17,12 @@ import onnx
 from onnx import numpy_helper, shape_inference, version_converter
 
 from .errors import CompileError
-from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu, Shape
+from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu, Shape
 
 OPSET = 17
 MIN_OPSET = 9
-SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "Add", "Sum", "MaxPool", "GlobalAveragePool", "Gemm",
-             "MatMul", "Flatten", "Reshape", "Squeeze", "Identity")  # fmt: skip
+SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Mul", "Add", "Sum", "MaxPool", "AveragePool",
+             "GlobalAveragePool", "Concat", "Pad", "Gemm", "MatMul", "Flatten", "Reshape", "Squeeze", "Identity")  # fmt: skip
 VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
 
 
@@ -94,6 +94,7 @@ class _Builder:
                 self.producer[t] = i
         self.graph_outputs = {o.name for o in model.graph.output}
         self.alias: dict[str, str] = {}  # view output -> the tensor it views
+        self.padded: dict[str, tuple[str, tuple[int, int, int, int]]] = {}  # Pad output -> (input, t/l/b/r)
         self.done: set[int] = set()
         self.layers: list[Layer] = []
 
@@ -141,14 +142,19 @@ class _Builder:
                 self.conv(i, node)
             elif op in ("Add", "Sum"):
                 self.add(i, node)
-            elif op == "MaxPool":
-                self.maxpool(node)
+            elif op in ("MaxPool", "AveragePool"):
+                self.pool(node)
+            elif op == "Pad":
+                self.pad(node)
+            elif op == "Concat":
+                self.concat(node)
             elif op == "GlobalAveragePool":
                 x = self.resolve(node.input[0])
                 self.layers.append(GlobalAvgPool(node.name or node.output[0], x, node.output[0], self.shape(node.input[0]),
                                                  self.shape(node.output[0])))  # fmt: skip
-            elif op == "Clip":
-                raise CompileError(f"{_where(node)}: a Clip must follow a Conv or Gemm (and fusion must be on)")
+            elif op in ("Clip", "LeakyRelu", "Mul"):
+                raise CompileError(f"{_where(node)}: a {op} must follow a Conv or Gemm"
+                                   + (" (and fusion must be on)" if op != "Mul" else " (with a constant operand)"))
             elif op == "Relu":
                 self.layers.append(Relu(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
                                         self.shape(node.output[0])))  # fmt: skip
@@ -185,20 +191,35 @@ class _Builder:
         else:
             weight, bias = self.fc_weights(node)
             stride, pads, groups = 1, (0, 0, 0, 0), 1
+        source = node.input[0]
+        if source in self.padded:  # a zero Pad before a conv is more conv padding
+            source, extra = self.padded[source]
+            pads = tuple(a + b for a, b in zip(pads, extra))  # type: ignore[assignment]
         out = node.output[0]
         bn = self.sole_next(out, ("BatchNormalization",))
         if bn is not None:
             weight, bias = _fold_bn(self.nodes[bn], self, weight, bias)
             self.done.add(bn)
             out = self.nodes[bn].output[0]
-        relu, residual, clip = False, None, None
-        nxt = self.sole_next(out, ("Relu", "Clip", "Add", "Sum")) if self.fuse else None
+        mul = self.sole_next(out, ("Mul",))
+        if mul is not None:
+            scale = self.mul_constant(self.nodes[mul], out, weight.shape[0])
+            weight, bias = weight * scale[:, None, None, None], bias * scale
+            self.done.add(mul)
+            out = self.nodes[mul].output[0]
+        relu, residual, clip, leaky = False, None, None, None
+        nxt = self.sole_next(out, ("Relu", "Clip", "LeakyRelu", "Add", "Sum")) if self.fuse else None
         if nxt is not None and self.nodes[nxt].op_type == "Relu":
             self.done.add(nxt)
             out, relu = self.nodes[nxt].output[0], True
         elif nxt is not None and self.nodes[nxt].op_type == "Clip":
             self.done.add(nxt)
             out, clip = self.nodes[nxt].output[0], self.clip_bounds(self.nodes[nxt])
+        elif nxt is not None and self.nodes[nxt].op_type == "LeakyRelu":
+            self.done.add(nxt)
+            out, leaky = self.nodes[nxt].output[0], float(_attr(self.nodes[nxt], "alpha", 0.01))  # type: ignore[arg-type]
+            if not 0 <= leaky < 1:
+                raise CompileError(f"{_where(self.nodes[nxt])}: LeakyRelu alpha {leaky} not in [0, 1)")
         elif nxt is not None and len(self.nodes[nxt].input) == 2:
             add = self.nodes[nxt]
             other = add.input[1] if add.input[0] == out else add.input[0]
@@ -210,11 +231,40 @@ class _Builder:
                 if after is not None:
                     self.done.add(after)
                     out, relu = self.nodes[after].output[0], True
-        in_shape = self.shape(node.input[0])
+        in_shape = self.shape(source)
         if in_shape[1] != weight.shape[1] * groups:
             raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1] * groups}")
-        self.layers.append(Conv(node.name or node.output[0], self.resolve(node.input[0]), out, in_shape,
-                                self.shape(out), weight, bias, stride, pads, relu, residual, groups, clip))  # type: ignore[arg-type]  # fmt: skip
+        self.layers.append(Conv(node.name or node.output[0], self.resolve(source), out, in_shape, self.shape(out),
+                                weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, residual,
+                                groups, clip, leaky))  # type: ignore[arg-type]  # fmt: skip
+
+    def mul_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
+        """The per-channel factors of a Mul of `x` by a constant scalar or (1, C, 1, 1) tensor."""
+        other = node.input[1] if node.input[0] == x else node.input[0]
+        if other not in self.inits:
+            raise CompileError(f"{_where(node)}: only a Mul by a constant is supported")
+        c = self.inits[other].astype(np.float32)
+        if c.size == 1:
+            return np.full(channels, float(c.reshape(-1)[0]), np.float32)
+        if c.size == channels and c.shape in ((channels,), (channels, 1, 1), (1, channels, 1, 1)):
+            return c.reshape(channels)
+        raise CompileError(f"{_where(node)}: a Mul constant must be a scalar or per channel (got shape {list(c.shape)})")
+
+    def pad(self, node: onnx.NodeProto) -> None:
+        """Record a constant zero Pad of H and W; the conv that reads it folds it in."""
+        where = _where(node)
+        mode = _attr(node, "mode", b"constant")
+        pads = self.inits.get(node.input[1]) if len(node.input) > 1 else None
+        value = self.inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else np.zeros(1)
+        if mode not in (b"constant", "constant") or pads is None or value is None or np.any(value != 0):
+            raise CompileError(f"{where}: only constant zero padding with constant pads is supported")
+        p = [int(v) for v in pads.reshape(-1)]
+        if len(p) != 8 or any(p[i] for i in (0, 1, 4, 5)) or min(p) < 0:
+            raise CompileError(f"{where}: only non-negative padding of H and W is supported (pads {p})")
+        users = [self.nodes[i].op_type for i in self.consumers.get(node.output[0], [])]
+        if users != ["Conv"] or node.output[0] in self.graph_outputs:
+            raise CompileError(f"{where}: a Pad must feed exactly one Conv, which takes it as its own padding")
+        self.padded[node.output[0]] = (node.input[0], (p[2], p[3], p[6], p[7]))
 
     def clip_bounds(self, node: onnx.NodeProto) -> tuple[float, float]:
         """(min, max) of a Clip with constant bounds (attributes before opset 11, inputs after)."""
@@ -257,7 +307,7 @@ class _Builder:
         a, b = (self.resolve(t) for t in node.input)
         self.layers.append(Add(node.name or node.output[0], a, b, out, shapes[0], relu))
 
-    def maxpool(self, node: onnx.NodeProto) -> None:
+    def pool(self, node: onnx.NodeProto) -> None:
         where = _where(node)
         k = list(_attr(node, "kernel_shape", []))  # type: ignore[call-overload]
         strides = list(_attr(node, "strides", [1, 1]))  # type: ignore[call-overload]
@@ -268,9 +318,22 @@ class _Builder:
         if _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len(node.output) > 1:
             raise CompileError(f"{where}: auto_pad and the Indices output are not supported")
         pads = tuple(int(p) for p in _attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
-        self.layers.append(MaxPool(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
-                                   self.shape(node.input[0]), self.shape(node.output[0]), int(k[0]),
-                                   int(strides[0]), pads))  # type: ignore[arg-type]  # fmt: skip
+        kind = MaxPool
+        if node.op_type == "AveragePool":
+            if any(pads) and not _attr(node, "count_include_pad", 0):
+                raise CompileError(f"{where}: a padded AveragePool must count the padding (count_include_pad=1)")
+            kind = AvgPool
+        self.layers.append(kind(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
+                                self.shape(node.input[0]), self.shape(node.output[0]), int(k[0]),
+                                int(strides[0]), pads))  # type: ignore[arg-type]  # fmt: skip
+
+    def concat(self, node: onnx.NodeProto) -> None:
+        shapes = [self.shape(t) for t in node.input]
+        axis = int(_attr(node, "axis", 1))  # type: ignore[call-overload]
+        if axis not in (1, -3) or len(_shape(self.model, node.input[0])) != 4:
+            raise CompileError(f"{_where(node)}: only concatenation of NCHW tensors along channels is supported")
+        self.layers.append(Concat(node.name or node.output[0], tuple(self.resolve(t) for t in node.input), node.output[0],
+                                  tuple(shapes), self.shape(node.output[0])))  # fmt: skip
 
 
 def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper
 
 from .errors import CompileError
-from .fdfg import Add, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu
+from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu
 
 CALIBRATION_SAMPLES = 16
 CALIBRATION_SEED = 1234
@@ -29,12 +29,13 @@ FRACTION_BITS_KEPT = 8  # fractional bits of the requantised value before the ro
 class Requant:
     """Terms x_k -> int8:
 
-        t = sat32(sum_k sat32(floor(x_k * m_k / 2**f)));  if n: t = sat32(t + 2**(n-1)) >> n;
-        relu (if the layer has one);  sat8(t)
+        t = sat32(sum_k sat32(floor(x_k * m_k / 2**f)));
+        LeakyRelu (if fused): t = t if t >= 0 else sat32(floor(t * alpha / 2**f));
+        if n: t = sat32(t + 2**(n-1)) >> n;  Relu (if fused);  Clip bounds (if fused);  sat8(t)
 
     (the sum saturates after each addition). The Tandem program computes exactly this: MUL
-    with src2 integer bits 32 - f, ADD, ADD, RSHIFT, RELU, FXP32_TO_FXP8. `m_k / 2**(f+n)`
-    approximates the real multiplier of term k.
+    with src2 integer bits 32 - f, ADD, LEAKY_RELU, ADD, RSHIFT, RELU, MAX, MIN,
+    FXP32_TO_FXP8. `m_k / 2**(f+n)` approximates the real multiplier of term k.
     """
 
     m: tuple[int, ...]
@@ -67,6 +68,7 @@ class QConv:
     requant: Requant  # terms: accumulator, then the residual if any
     s_res: float | None = None
     clamp: tuple[int, int] | None = None  # a fused Clip's bounds in output LSB
+    leaky: int | None = None  # a fused LeakyRelu's alpha in units of 2**-f (see Requant)
 
 
 def clamp_bounds(clip: tuple[float, float] | None, s_out: float) -> tuple[int, int] | None:
@@ -103,6 +105,22 @@ class QMaxPool:
 
 
 @dataclass(frozen=True)
+class QAvgPool:
+    layer: AvgPool
+    s_in: float
+    s_out: float
+    requant: Requant  # one term: the int32 sum over the window
+
+
+@dataclass(frozen=True)
+class QConcat:
+    layer: Concat
+    s_in: tuple[float, ...]
+    s_out: float
+    requants: tuple[Requant, ...]  # one per part
+
+
+@dataclass(frozen=True)
 class QGlobalAvgPool:
     layer: GlobalAvgPool
     s_in: float
@@ -110,7 +128,7 @@ class QGlobalAvgPool:
     requant: Requant  # one term: the int32 sum over the spatial positions
 
 
-QLayer = QConv | QAdd | QRelu | QMaxPool | QGlobalAvgPool
+QLayer = QConv | QAdd | QRelu | QMaxPool | QAvgPool | QConcat | QGlobalAvgPool
 
 
 def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
@@ -160,8 +178,9 @@ def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
         bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
         s_res = scale[layer.residual] if layer.residual else None
         mults = (s_in * s_w / s_out,) + ((s_res / s_out,) if s_res else ())
-        return QConv(layer, s_in, s_w, s_out, wq, bq, Requant.from_multipliers(*mults), s_res,
-                     clamp_bounds(layer.clip, s_out))  # fmt: skip
+        r = Requant.from_multipliers(*mults)
+        leaky = None if layer.leaky is None else round(layer.leaky * 2**r.f)
+        return QConv(layer, s_in, s_w, s_out, wq, bq, r, s_res, clamp_bounds(layer.clip, s_out), leaky)
     if isinstance(layer, Add):
         s_a, s_b, s_out = scale[layer.a], scale[layer.b], scale[layer.y]
         return QAdd(layer, s_a, s_b, s_out, Requant.from_multipliers(s_a / s_out, s_b / s_out))
@@ -169,6 +188,12 @@ def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
         return QRelu(layer, scale[layer.x], scale[layer.y], Requant.from_multipliers(scale[layer.x] / scale[layer.y]))
     if isinstance(layer, MaxPool):
         return QMaxPool(layer, scale[layer.x])
+    if isinstance(layer, AvgPool):
+        s_in, s_out = scale[layer.x], scale[layer.y]
+        return QAvgPool(layer, s_in, s_out, Requant.from_multipliers(s_in / (layer.kernel**2 * s_out)))
+    if isinstance(layer, Concat):
+        s_in, s_out = tuple(scale[t] for t in layer.parts), scale[layer.y]
+        return QConcat(layer, s_in, s_out, tuple(Requant.from_multipliers(s / s_out) for s in s_in))
     s_in, s_out = scale[layer.x], scale[layer.y]
     hw = layer.in_shape[2] * layer.in_shape[3]
     return QGlobalAvgPool(layer, s_in, s_out, Requant.from_multipliers(s_in / (hw * s_out)))

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu, Requant
+from .quantize import QAdd, QAvgPool, QConcat, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu, Requant
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: Sequence[int], groups: int = 1) -> np.ndarray:
@@ -37,11 +37,14 @@ def _sat32(v: np.ndarray) -> np.ndarray:
     return np.clip(v, -(2**31), 2**31 - 1)
 
 
-def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool, clamp: tuple[int, int] | None = None) -> np.ndarray:
-    """The int8 result of `Requant` on int32 terms (then a fused Clip's `clamp`)."""
+def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool, clamp: tuple[int, int] | None = None,
+               leaky: int | None = None) -> np.ndarray:  # fmt: skip
+    """The int8 result of `Requant` on int32 terms (with a fused LeakyRelu and Clip)."""
     t = np.zeros(np.shape(terms[0]), np.int64)
     for x, m in zip(terms, r.m):
         t = _sat32(t + _sat32(np.floor_divide(np.asarray(x, np.int64) * m, 2**r.f)))
+    if leaky is not None:
+        t = np.where(t >= 0, t, _sat32(np.floor_divide(t * leaky, 2**r.f)))
     if r.n:
         t = _sat32(t + 2 ** (r.n - 1)) >> r.n
     if relu:
@@ -56,7 +59,7 @@ def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
     if isinstance(q, QConv):
         acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads, q.layer.groups)
         acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
-        return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu, q.clamp)
+        return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu, q.clamp, q.leaky)
     if isinstance(q, (QAdd, QRelu)):
         return requantize(q.requant, list(inputs), q.layer.relu)
     if isinstance(q, QMaxPool):
@@ -65,6 +68,14 @@ def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
         xp = np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-128)
         win = sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
         return win.max(axis=(4, 5)).astype(np.int8)
+    if isinstance(q, QAvgPool):
+        layer = q.layer
+        top, left, bottom, right = layer.pads
+        xp = np.pad(inputs[0].astype(np.int64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+        win = sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
+        return requantize(q.requant, [win.sum(axis=(4, 5))], relu=False)
+    if isinstance(q, QConcat):
+        return np.concatenate([requantize(r, [x], relu=False) for r, x in zip(q.requants, inputs)], axis=1)
     assert isinstance(q, QGlobalAvgPool)
     total = inputs[0].astype(np.int64).sum(axis=(2, 3), keepdims=True)
     return requantize(q.requant, [total], relu=False)

@@ -24,7 +24,7 @@ from .errors import CompileError
 from .layout import Storage
 from .quantize import Requant
 
-IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT, IMM_LO, IMM_HI = range(7)
+IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT, IMM_LO, IMM_HI, IMM_ALPHA = range(8)
 WINDOW_IDX = 9  # VMEM1 iterator entry whose base is the current pooling-window tap
 
 
@@ -153,9 +153,9 @@ class Tandem:
         self.estimate += points * len(body) * self.arch.timing.tandem_op
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
-                     clamp: tuple[int, int] | None = None) -> list[tuple[str, dict]]:  # fmt: skip
+                     clamp: tuple[int, int] | None = None, leaky: int | None = None) -> list[tuple[str, dict]]:  # fmt: skip
         """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place,
-        then `clamp` (a fused Clip's bounds)."""
+        with a fused LeakyRelu (`leaky`: alpha in units of 2**-f) and Clip (`clamp`)."""
         self.dtype(r.f)
         self.imm(IMM_M1, r.m[0])
         body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_M1))]
@@ -163,6 +163,9 @@ class Tandem:
             self.imm(IMM_M2, r.m[1])
             body += [("MUL", dict(dst_ns=second, src1_ns=second, src2_ns="IMM", src2_idx=IMM_M2)),
                      ("ADD", dict(dst_ns=ns, src1_ns=ns, src2_ns=second))]  # fmt: skip
+        if leaky is not None:
+            self.imm(IMM_ALPHA, leaky)
+            body.append(("LEAKY_RELU", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_ALPHA)))
         if r.n:
             self.imm(IMM_ROUND, 1 << (r.n - 1))
             self.imm(IMM_SHIFT, r.n)
@@ -190,9 +193,10 @@ def other(space: str) -> str:
 
 def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
                  n: int, oh: int, ow: int, words: int, primary: str = "VMEM1",
-                 clamp: tuple[int, int] | None = None) -> None:  # fmt: skip
-    """out = Requant(terms) over n x oh x ow pixels of `words` lane words each; the first term
-    and the result live in `primary`, the second term in the other VMEM."""
+                 clamp: tuple[int, int] | None = None, leaky: int | None = None, out_word: int = 0) -> None:  # fmt: skip
+    """out = Requant(terms) over n x oh x ow pixels of `words` lane words each, written from
+    channel word `out_word` of `out` on; the first term and the result live in `primary`, the
+    second term in the other VMEM."""
     v = t.arch.vmem_depth
     rc = min(words, v)
     rx = min(ow, v // rc)
@@ -206,23 +210,23 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
                 for c, nc in chunks(words, rc):
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
-                    body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu, clamp)
+                    body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu, clamp, leaky)
                     t.nest([(ny * nx * nc, (1, 1, 1))], body, (primary, primary, second))
-                    t.dma("ST", primary, dst, img, y, x, c, ny, nx, nc)
+                    t.dma("ST", primary, dst, img, y, x, out_word + c, ny, nx, nc)
 
 
-def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pads: tuple[int, int, int, int],
-                 primary: str = "VMEM1") -> None:  # fmt: skip
-    """y = max over each kernel x kernel window of x (x's zero border stands for the padding,
-    so x must be non-negative wherever a window reaches the border). The input tile lives in
-    `primary`, the result in the other VMEM."""
+def emit_pool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pads: tuple[int, int, int, int],
+              primary: str = "VMEM1", average: Requant | None = None) -> None:  # fmt: skip
+    """y = max over each kernel x kernel window of x, or with `average` Requant(window sum).
+    x's zero border stands for the padding (so a max pool's x must be non-negative wherever
+    a window reaches the border). The input tile lives in `primary`, the result in the other."""
     vin, vout = primary, other(primary)
     v, k, s = t.arch.vmem_depth, kernel, stride
     n, _, oh, ow = y.shape
     words = -(-x.shape[1] // t.arch.lanes)
     rc = min(words, v // (k * k))
     if rc == 0:
-        raise CompileError(f"MaxPool {k}x{k}: a window of one word per pixel needs {k * k} VMEM words, "
+        raise CompileError(f"pooling {k}x{k}: a window of one word per pixel needs {k * k} VMEM words, "
                            f"VMEM holds {v}")  # fmt: skip
     rx = max(c for c in range(1, ow + 1) if k * ((c - 1) * s + k) * rc <= v or c == 1)
     ry = max(r for r in range(1, oh + 1) if ((r - 1) * s + k) * ((rx - 1) * s + k) * rc <= v and r * rx * rc <= v or r == 1)
@@ -238,8 +242,10 @@ def emit_maxpool(t: Tandem, x: Storage, y: Storage, kernel: int, stride: int, pa
                         for kw in range(k):
                             t.iter_base(vin, WINDOW_IDX, (kh * cols + kw) * nc)
                             op = ("MOVE", dict(dst_ns=vout, src1_ns=vin, src1_idx=WINDOW_IDX)) if kh == kw == 0 else (
-                                "MAX", dict(dst_ns=vout, src1_ns=vin, src1_idx=WINDOW_IDX, src2_ns=vout))
+                                "ADD" if average else "MAX", dict(dst_ns=vout, src1_ns=vin, src1_idx=WINDOW_IDX, src2_ns=vout))
                             t.nest(out_levels, [op], (vout, vin, vout))
+                    if average is not None:
+                        t.nest([(ny * nx * nc, (1, 1, 1))], t.requant_body(average, vout, None, relu=False), (vout, vout, vin))
                     t.dma("ST", vout, dst, img, oy, ox, c, ny, nx, nc)
 
 

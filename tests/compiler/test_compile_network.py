@@ -4,6 +4,7 @@ program but not the result."""
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -153,3 +154,49 @@ def _grouped(c: int, groups: int) -> onnx.ModelProto:
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, c, 4, 4])],
                               [numpy_helper.from_array(w, "w")])  # fmt: skip
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def branchy_model() -> onnx.ModelProto:
+    """Pad into a Conv, Mul by a per-channel constant, LeakyRelu, a padded AveragePool, a
+    Concat of two branches along channels, GlobalAveragePool and MatMul."""
+    rng = np.random.default_rng(9)
+    c = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) / 3).astype(np.float32), name)  # noqa: E731
+    pads = numpy_helper.from_array(np.array([0, 0, 1, 2, 0, 0, 1, 0], np.int64), "pads")
+    nodes = [
+        helper.make_node("Pad", ["x", "pads"], ["xp"], name="pad"),
+        helper.make_node("Conv", ["xp", "w1", "b1"], ["c1"], name="conv1", kernel_shape=[3, 3]),
+        helper.make_node("Mul", ["c1", "scale"], ["m1"], name="mul"),
+        helper.make_node("LeakyRelu", ["m1"], ["a1"], name="leaky", alpha=0.1),
+        helper.make_node("Conv", ["a1", "w2"], ["c2"], name="conv2", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("AveragePool", ["a1"], ["p1"], name="avg", kernel_shape=[3, 3], strides=[1, 1],
+                         pads=[1, 1, 1, 1], count_include_pad=1),
+        helper.make_node("Concat", ["r2", "p1"], ["cat"], name="cat", axis=1),
+        helper.make_node("GlobalAveragePool", ["cat"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flat", axis=1),
+        helper.make_node("MatMul", ["f", "fc"], ["logits"], name="fc"),
+    ]  # fmt: skip
+    inits = [pads, c("w1", 8, 4, 3, 3), c("b1", 8), c("scale", 1, 8, 1, 1), c("w2", 4, 8, 1, 1), c("fc", 12, 5)]
+    graph = helper.make_graph(nodes, "branchy", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 9, 8])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 5])], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def test_pad_mul_leaky_relu_average_pool_and_concat_are_bit_exact():
+    model = branchy_model()
+    image = compile_model(model, TINY)
+    layers = quantized_layers(model)
+    assert [q.layer.op for q in layers] == ["Conv+LeakyRelu", "Conv+Relu", "AveragePool", "Concat",
+                                            "GlobalAveragePool", "Conv"]  # fmt: skip
+    assert layers[0].layer.pads == (1, 2, 1, 0) and layers[0].leaky is not None
+    xq = sample(image)
+    got, want = run_golden(image, xq), quantized_graph(layers, {"x": xq})
+    for q in layers:
+        np.testing.assert_array_equal(got[q.layer.y], want[q.layer.y].reshape(got[q.layer.y].shape), err_msg=q.layer.name)
+    assert (want["a1"] < 0).any()  # the LeakyRelu's negative side is exercised
+    result = lockstep(image, ["spec", "golden"], {"x": xq})
+    assert result.ok, result.format()
+    x = np.random.default_rng(3).standard_normal((1, 4, 9, 8)).astype(np.float32)
+    want_float = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(["logits"], {"x": x})[0]
+    got_float = run_golden(image, quantize(image.symbol("x"), x))["logits"] * image.symbol("logits").scale
+    assert np.abs(got_float - want_float).max() < 0.05 * np.abs(want_float).max()
