@@ -17,7 +17,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .models import IR_VERSION, OPSET
-from .quantize import QAdd, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
+from .quantize import QAdd, QAvgPool, QConcat, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
 
 
 def layerwise_qdq(layers: Sequence[QLayer]) -> onnx.ModelProto:
@@ -44,12 +44,31 @@ def layerwise_qdq(layers: Sequence[QLayer]) -> onnx.ModelProto:
             w = const(f"{tag}:w", q.weight.astype(np.float32) * q.s_w)
             b = const(f"{tag}:b", q.bias.astype(np.float64) * q.s_in * q.s_w)
             y = f"{tag}:conv"
-            nodes.append(helper.make_node("Conv", [x, w, b], [y], strides=[layer.stride] * 2, pads=list(layer.pads)))
+            nodes.append(helper.make_node("Conv", [x, w, b], [y], strides=[layer.stride] * 2, pads=list(layer.pads),
+                                          group=layer.groups))  # fmt: skip
             if layer.residual:
                 r = dq(layer.residual, layer.out_shape, q.s_res, tag)
                 nodes.append(helper.make_node("Add", [y, r], [f"{tag}:add"]))
                 y = f"{tag}:add"
+            if layer.leaky is not None:
+                nodes.append(helper.make_node("LeakyRelu", [y], [f"{tag}:leaky"], alpha=layer.leaky))
+                y = f"{tag}:leaky"
+            if layer.clip is not None:
+                bounds = [const(f"{tag}:lo", layer.clip[0]), const(f"{tag}:hi", layer.clip[1])]
+                nodes.append(helper.make_node("Clip", [y, *bounds], [f"{tag}:clip"]))
+                y = f"{tag}:clip"
             relu, s_out, shape = layer.relu, q.s_out, layer.out_shape
+        elif isinstance(q, QConcat):
+            parts = [dq(t, sh, sc, tag) for t, sh, sc in zip(layer.parts, layer.shapes, q.s_in)]
+            y = f"{tag}:cat"
+            nodes.append(helper.make_node("Concat", parts, [y], axis=1))
+            relu, s_out, shape = False, q.s_out, layer.out_shape
+        elif isinstance(q, QAvgPool):
+            x = dq(layer.x, layer.in_shape, q.s_in, tag)
+            y = f"{tag}:avg"
+            nodes.append(helper.make_node("AveragePool", [x], [y], kernel_shape=[layer.kernel] * 2, count_include_pad=1,
+                                          strides=[layer.stride] * 2, pads=list(layer.pads)))  # fmt: skip
+            relu, s_out, shape = False, q.s_out, layer.out_shape
         elif isinstance(q, (QAdd, QRelu)):
             scales = (q.s_a, q.s_b) if isinstance(q, QAdd) else (q.s_in,)
             parts = [dq(t, layer.shape, s, tag) for t, s in zip(layer.inputs, scales)]

@@ -10,6 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from compiler import CompileError, Options, compile_model, quantized_layers
 from compiler.models import IR_VERSION, OPSET, cnn_model, mobilenet_v2, resnet_model
+from compiler.qdq import layerwise_qdq
 from compiler.reference import quantized_graph
 from cosim.lockstep import lockstep
 from isa_spec import load_arch
@@ -200,3 +201,22 @@ def test_pad_mul_leaky_relu_average_pool_and_concat_are_bit_exact():
     want_float = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(["logits"], {"x": x})[0]
     got_float = run_golden(image, quantize(image.symbol("x"), x))["logits"] * image.symbol("logits").scale
     assert np.abs(got_float - want_float).max() < 0.05 * np.abs(want_float).max()
+
+
+@pytest.mark.parametrize("name", ["branchy", "mobilenetv2", "resnet18"])
+def test_onnxruntime_runs_the_quantised_layers_within_one_lsb(name):
+    """An outside check of the integer arithmetic: every layer of the QDQ twin, run by
+    onnxruntime on the reference's int8 inputs, is within 1 LSB of the reference."""
+    model = {"branchy": branchy_model(), "mobilenetv2": mobilenet_v2(size=32, width=0.25, classes=10), "resnet18": R18}[name]
+    layers = quantized_layers(model)
+    x = np.random.default_rng(1).standard_normal([d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim])
+    xq = np.clip(np.round(x / layers[0].s_in), -127, 127).astype(np.int8)
+    env = quantized_graph(layers, {"x": xq})
+    plain = ort.SessionOptions()
+    plain.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(layerwise_qdq(layers).SerializeToString(), plain, providers=["CPUExecutionProvider"])
+    feeds = {f"in:{t}": env[t] for t in {t for q in layers for t in q.layer.inputs}}
+    outs = sess.run([f"out:{q.layer.y}" for q in layers], feeds)
+    for q, theirs in zip(layers, outs):
+        ours = env[q.layer.y].reshape(theirs.shape).astype(np.int16)
+        assert np.abs(ours - theirs).max() <= 1, q.layer.name
