@@ -1,9 +1,11 @@
 """The compiler: ONNX model -> program image. The passes, in order:
 
 1. `frontend.load` + `frontend.to_graph`: check the model, convert its opset, infer shapes,
-   fold BatchNormalization, fuse (Conv+Relu, Conv+Add+Relu, Add+Relu), build the f-DFG;
-2. `quantize.quantize_graph`: calibrate int8 scales, quantise weights and bias, requant
-   constants;
+   (`prequantized.strip`: a QDQ or QLinear model becomes a float model plus its scales),
+   fold BatchNormalization, Pad and Mul by constants, fuse (Conv+Relu/Clip/LeakyRelu,
+   Conv+Add+Relu, Add+Relu), build the f-DFG;
+2. `quantize.quantize_graph`: calibrate int8 scales (or take the model's), quantise weights
+   and bias, requant constants;
 3. `schedule.choose_tiling`: per conv, tile sizes that fit the arch's buffers (or the user's);
 4. `layout`: DRAM storage of every tensor, with the borders its consumers read;
 5. code generation: `codegen.emit_conv_sa` (systolic array) and the `tandem` codelets,
@@ -23,7 +25,7 @@ from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 
-from . import codegen, frontend, quantize, schedule, tandem
+from . import codegen, frontend, prequantized, quantize, schedule, tandem
 from .errors import CompileError
 from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, MaxPool, Relu
 from .layout import Allocator, Need, Storage, place
@@ -47,9 +49,8 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
                   options: Options | None = None) -> Image:  # fmt: skip
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
-    onnx_model = frontend.load(model)
-    graph = frontend.to_graph(onnx_model, options.fuse)
-    layers = quantize.quantize_graph(onnx_model, graph)
+    onnx_model, graph, fixed = _front(model, options.fuse)
+    layers = quantize.quantize_graph(onnx_model, graph, fixed.activations)
     image = _Linker(graph, layers, arch, options).link()
     image.validate()
     return image
@@ -57,8 +58,18 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
 
 def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True) -> list[QLayer]:
     """The quantised layers exactly as `compile_model` quantises them (for references)."""
+    onnx_model, graph, fixed = _front(model, fuse)
+    return quantize.quantize_graph(onnx_model, graph, fixed.activations)
+
+
+def _front(model: str | Path | onnx.ModelProto, fuse: bool) -> tuple[onnx.ModelProto, Graph, prequantized.Scales]:
+    """The checked float model, its f-DFG and the scales a pre-quantised model fixes."""
     onnx_model = frontend.load(model)
-    return quantize.quantize_graph(onnx_model, frontend.to_graph(onnx_model, fuse))
+    fixed = prequantized.Scales()
+    if prequantized.is_prequantized(onnx_model):
+        stripped, fixed = prequantized.strip(onnx_model)
+        onnx_model = frontend.load(stripped)
+    return onnx_model, frontend.to_graph(onnx_model, fuse, fixed.weights), fixed
 
 
 class _Linker:

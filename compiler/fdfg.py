@@ -35,6 +35,7 @@ class Conv:
     groups: int = 1  # weight is (OC, C / groups, KH, KW); depthwise when groups == C
     clip: tuple[float, float] | None = None  # Clip(min, max) after the layer (ReLU6: (0, 6))
     leaky: float | None = None  # LeakyRelu alpha after the layer
+    w_scale: float | None = None  # the weights' int8 scale when a pre-quantised model fixes it
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -81,8 +81,8 @@ def _where(node: onnx.NodeProto) -> str:
 class _Builder:
     """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
 
-    def __init__(self, model: onnx.ModelProto, fuse: bool) -> None:
-        self.model, self.fuse = model, fuse
+    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: dict[str, float]) -> None:
+        self.model, self.fuse, self.weight_scales = model, fuse, weight_scales
         self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
         self.nodes = list(model.graph.node)
         self.consumers: dict[str, list[int]] = {}
@@ -191,6 +191,7 @@ class _Builder:
         else:
             weight, bias = self.fc_weights(node)
             stride, pads, groups = 1, (0, 0, 0, 0), 1
+        w_scale = self.weight_scales.get(node.input[1])
         source = node.input[0]
         if source in self.padded:  # a zero Pad before a conv is more conv padding
             source, extra = self.padded[source]
@@ -199,12 +200,14 @@ class _Builder:
         bn = self.sole_next(out, ("BatchNormalization",))
         if bn is not None:
             weight, bias = _fold_bn(self.nodes[bn], self, weight, bias)
+            w_scale = None  # folding changes the weights: quantise them afresh
             self.done.add(bn)
             out = self.nodes[bn].output[0]
         mul = self.sole_next(out, ("Mul",))
         if mul is not None:
             scale = self.mul_constant(self.nodes[mul], out, weight.shape[0])
             weight, bias = weight * scale[:, None, None, None], bias * scale
+            w_scale = None
             self.done.add(mul)
             out = self.nodes[mul].output[0]
         relu, residual, clip, leaky = False, None, None, None
@@ -236,7 +239,7 @@ class _Builder:
             raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1] * groups}")
         self.layers.append(Conv(node.name or node.output[0], self.resolve(source), out, in_shape, self.shape(out),
                                 weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, residual,
-                                groups, clip, leaky))  # type: ignore[arg-type]  # fmt: skip
+                                groups, clip, leaky, w_scale))  # type: ignore[arg-type]  # fmt: skip
 
     def mul_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
         """The per-channel factors of a Mul of `x` by a constant scalar or (1, C, 1, 1) tensor."""
@@ -343,9 +346,10 @@ def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.nda
     return (weight * scale[:, None, None, None]).astype(np.float32), ((bias - mean) * scale + beta).astype(np.float32)
 
 
-def to_graph(model: onnx.ModelProto, fuse: bool = True) -> Graph:
-    """The f-DFG of a checked model (see the module docstring for what fuses)."""
-    b = _Builder(model, fuse)
+def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str, float] | None = None) -> Graph:
+    """The f-DFG of a checked float model (see the module docstring for what fuses);
+    `weight_scales` are the int8 scales a pre-quantised model fixes, by initialiser name."""
+    b = _Builder(model, fuse, weight_scales or {})
     b.run()
     layers = b.layers
     # A graph output that is a view names the layer result it views.

@@ -155,9 +155,13 @@ def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
     return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}
 
 
-def quantize_graph(model: onnx.ModelProto, graph: Graph) -> list[QLayer]:
-    """Every layer of `graph` quantised with scales calibrated on the float `model`."""
-    scale = calibrate(model, graph)
+def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float] | None = None) -> list[QLayer]:
+    """Every layer of `graph` quantised with scales calibrated on the float `model`, except
+    the activation scales `fixed` by a pre-quantised model."""
+    fixed = fixed or {}
+    needed = {*graph.inputs, *(t for layer in graph.layers for t in (*layer.inputs, layer.y))}
+    scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph)
+    scale |= {t: s for t, s in fixed.items() if t in scale}
     for layer in graph.layers:  # an unfused Relu keeps its input's scale, so fusing it changes nothing
         if isinstance(layer, Relu) and len(graph.consumers(layer.x)) == 1 and layer.x not in graph.outputs:
             scale[layer.x] = scale[layer.y]
@@ -173,8 +177,8 @@ def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
     """One layer with the given tensor scales."""
     if isinstance(layer, Conv):
         s_in, s_out = scale[layer.x], scale[layer.y]
-        s_w = float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
-        wq = np.clip(np.round(layer.weight / s_w), -INT8_MAX, INT8_MAX).astype(np.int8)
+        s_w = layer.w_scale or float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
+        wq = np.clip(np.round(layer.weight / s_w), -INT8_MAX - (layer.w_scale is not None), INT8_MAX).astype(np.int8)
         bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
         s_res = scale[layer.residual] if layer.residual else None
         mults = (s_in * s_w / s_out,) + ((s_res / s_out,) if s_res else ())

@@ -1,0 +1,146 @@
+"""Pre-quantised models: take their scales instead of calibrating.
+
+A QDQ model (QuantizeLinear -> DequantizeLinear pairs on activations, DequantizeLinear on
+int8 weights and int32 biases) and a model of QLinearConv / QLinearMatMul nodes are both
+rewritten into the float model the rest of the compiler takes, plus the scales the model
+fixes: per activation tensor and per weight initialiser. Only symmetric per-tensor int8
+quantisation (zero point 0) maps onto the NPU; anything else is a clear error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from .errors import CompileError
+
+QUANT_OPS = ("QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul")
+SCALE_KEEPING = ("Relu", "MaxPool", "Flatten", "Reshape", "Squeeze", "Identity")
+
+
+@dataclass
+class Scales:
+    """Scales fixed by a pre-quantised model."""
+
+    activations: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)  # float initialiser name -> scale
+
+    def __bool__(self) -> bool:
+        return bool(self.activations or self.weights)
+
+
+def is_prequantized(model: onnx.ModelProto) -> bool:
+    return any(n.op_type in QUANT_OPS for n in model.graph.node)
+
+
+class _Rewriter:
+    def __init__(self, model: onnx.ModelProto) -> None:
+        self.model = model
+        self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.scales = Scales()
+        self.new_inits: dict[str, np.ndarray] = {}
+        self.rename: dict[str, str] = {}  # DequantizeLinear output -> the float tensor it stands for
+
+    def scalar(self, node: onnx.NodeProto, k: int, what: str) -> float:
+        if len(node.input) <= k or node.input[k] not in self.inits:
+            raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): {what} must be a constant")
+        v = self.inits[node.input[k]]
+        if v.size != 1:
+            raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): per-channel {what} "
+                               f"(shape {list(v.shape)}) is not supported; the NPU quantises per tensor")  # fmt: skip
+        return float(v.reshape(-1)[0])
+
+    def zero_point(self, node: onnx.NodeProto, k: int) -> None:
+        if len(node.input) > k and node.input[k]:
+            zp = self.inits.get(node.input[k])
+            if zp is None or np.any(zp != 0) or zp.dtype not in (np.int8, np.int32):
+                raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): only symmetric int8 "
+                                   "quantisation (zero point 0, int8) maps onto the NPU")  # fmt: skip
+
+    def dequantized_const(self, name: str, scale: float, node: onnx.NodeProto) -> str:
+        """A float initialiser for an integer constant times its scale (weights, biases)."""
+        value = self.inits[name].astype(np.float64) * scale
+        out = f"{name}:float"
+        self.new_inits[out] = value.astype(np.float32)
+        if self.inits[name].dtype == np.int8:
+            self.scales.weights[out] = scale
+        return out
+
+    def run(self) -> onnx.ModelProto:
+        nodes: list[onnx.NodeProto] = []
+        for node in self.model.graph.node:
+            node = self._renamed(node)
+            if node.op_type == "QuantizeLinear":
+                self.zero_point(node, 2)
+                self.scales.activations[node.input[0]] = self.scalar(node, 1, "the scale")
+                self.rename[node.output[0]] = node.input[0]  # the DequantizeLinear after it reads this
+            elif node.op_type == "DequantizeLinear":
+                self.zero_point(node, 2)
+                scale = self.scalar(node, 1, "the scale")
+                if node.input[0] in self.inits:
+                    self.rename[node.output[0]] = self.dequantized_const(node.input[0], scale, node)
+                else:
+                    self.rename[node.output[0]] = node.input[0]
+            elif node.op_type == "QLinearConv":
+                nodes.append(self._qlinear(node, "Conv", node.input[0], 1, node.input[3], 4, 6, 7,
+                                           node.input[8] if len(node.input) > 8 else ""))  # fmt: skip
+            elif node.op_type == "QLinearMatMul":
+                nodes.append(self._qlinear(node, "MatMul", node.input[0], 1, node.input[3], 4, 6, 7, ""))
+            else:
+                nodes.append(node)
+        for out in self.model.graph.output:  # a graph output read through Q/DQ keeps its name
+            if out.name in self.rename:
+                nodes.append(helper.make_node("Identity", [self._name(out.name)], [out.name], name=f"{out.name}:view"))
+        outputs = []
+        for out in self.model.graph.output:  # the graph's results are float tensors now
+            copy = onnx.ValueInfoProto()
+            copy.CopyFrom(out)
+            copy.type.tensor_type.elem_type = onnx.TensorProto.FLOAT
+            outputs.append(copy)
+        for node in nodes:  # ops that keep the scale carry a fixed input scale to their output
+            if node.op_type in SCALE_KEEPING and node.input[0] in self.scales.activations:
+                self.scales.activations.setdefault(node.output[0], self.scales.activations[node.input[0]])
+        read = {t for n in nodes for t in n.input}
+        graph = helper.make_graph(nodes, self.model.graph.name, list(self.model.graph.input), outputs,
+                                  [t for t in self.model.graph.initializer if t.name in read]
+                                  + [numpy_helper.from_array(v, k) for k, v in self.new_inits.items() if k in read])  # fmt: skip
+        model = helper.make_model(graph, opset_imports=list(self.model.opset_import), ir_version=self.model.ir_version)
+        return model
+
+    def _name(self, t: str) -> str:
+        while t in self.rename:
+            t = self.rename[t]
+        return t
+
+    def _renamed(self, node: onnx.NodeProto) -> onnx.NodeProto:
+        copy = onnx.NodeProto()
+        copy.CopyFrom(node)
+        for i, t in enumerate(copy.input):
+            copy.input[i] = self._name(t)
+        return copy
+
+    def _qlinear(self, node: onnx.NodeProto, op: str, x: str, xs: int, w: str, ws: int, ys: int, yzp: int,
+                 bias: str) -> onnx.NodeProto:  # fmt: skip
+        """QLinearConv / QLinearMatMul as the float op between the scales it carries."""
+        for k in (2, 5, yzp):
+            self.zero_point(node, k)
+        s_x, s_w, s_y = self.scalar(node, xs, "the input scale"), self.scalar(node, ws, "the weight scale"), \
+            self.scalar(node, ys, "the output scale")  # fmt: skip
+        self.scales.activations[x] = s_x
+        self.scales.activations[node.output[0]] = s_y
+        if w not in self.inits:
+            raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): the weights must be constant")
+        inputs = [x, self.dequantized_const(w, s_w, node)]
+        if bias:
+            inputs.append(self.dequantized_const(bias, s_x * s_w, node))
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        return helper.make_node(op, inputs, list(node.output), name=node.name, **attrs)
+
+
+def strip(model: onnx.ModelProto) -> tuple[onnx.ModelProto, Scales]:
+    """The float model behind a pre-quantised one, and the scales it fixes."""
+    r = _Rewriter(model)
+    return r.run(), r.scales
