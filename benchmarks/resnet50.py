@@ -18,7 +18,7 @@ import time
 import numpy as np
 import onnxruntime as ort
 
-from compiler import compile_model, quantized_layers
+from compiler import Options, compile_model, quantized_layers
 from compiler.models import resnet_model
 from compiler.qdq import layerwise_qdq
 from isa_spec import load_arch
@@ -37,9 +37,10 @@ def main() -> None:
         t = time.perf_counter()
         image = compile_model(model, arch, fuse=fuse)
         took = time.perf_counter() - t
+        dram = max(s.addr + s.nbytes for s in image.symbols.values())
         print(f"compile (fuse={'on' if fuse else 'off'}): {took:.1f} s, {len(image.layers)} layers, "
-              f"{len(image.words)} instructions")  # fmt: skip
-    image = compile_model(model, arch)
+              f"{len(image.words)} instructions, {dram / 2**20:.1f} MiB of DRAM")  # fmt: skip
+    image = compile_model(model, arch, options=Options(reuse_dram=False))  # every activation readable at the end
     layers = quantized_layers(model)
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     plain = ort.SessionOptions()  # no graph rewrites: onnxruntime's QLinearConv fusion requantises its own way

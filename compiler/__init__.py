@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from isa_spec.image import Image, Symbol
 from . import codegen, frontend, prequantized, quantize, schedule, tandem
 from .errors import CompileError
 from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, MaxPool, Relu
-from .layout import Allocator, Need, Storage, place
+from .layout import Allocator, Need, Storage, geometry
 from .quantize import QAdd, QAvgPool, QConcat, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu
 
 GROUPS = 64  # SYNC_INST group ids
@@ -42,6 +43,7 @@ class Options:
     loop_order: Mapping[str, Sequence[str]] = field(default_factory=dict)  # conv -> dims, outermost first
     buffer: Mapping[str, str] = field(default_factory=dict)  # layer -> VMEM1 | VMEM2 (Tandem operands)
     fuse: bool = True
+    reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
 
 
 def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
@@ -77,6 +79,7 @@ class _Linker:
 
     def __init__(self, graph: Graph, layers: list[QLayer], arch: ArchConfig, options: Options):
         self.graph, self.layers, self.arch = graph, layers, arch
+        self.reuse = options.reuse_dram
         convs = {q.layer.name: q for q in layers if isinstance(q, QConv)}
         names = [q.layer.name for q in layers]
         for flag, given, known in (("--tiling", options.tiling, convs), ("--loop-order", options.loop_order, convs),
@@ -145,12 +148,7 @@ class _Linker:
                 dram += [(at.weights, weights), (at.bias, bias)]
                 symbols[f"{name}.weight"] = Symbol(f"{name}.weight", at.weights, "int8", (len(weights),), (len(weights),), "weight")
                 symbols[f"{name}.bias"] = Symbol(f"{name}.bias", at.bias, "int32", (len(bias) // 4,), (len(bias) // 4,), "bias")
-        storage: dict[str, Storage] = {}
-        for t, needs in self.needs().items():
-            storage[t] = place(t, graph.shape(t), needs, arch, mem)
-        for q in self.layers:
-            if q.layer.y not in storage:
-                storage[q.layer.y] = place(q.layer.y, graph.shape(q.layer.y), [], arch, mem)
+        storage = self.place(mem)
         for t, st in storage.items():
             role = "input" if t in graph.inputs else "output" if t in graph.outputs else "activation"
             symbols[t] = st.symbol(role, self.scale[t] or 1.0, graph.onnx_shapes.get(t))  # type: ignore[arg-type]
@@ -169,6 +167,31 @@ class _Linker:
         image = Image(arch, p.words, dram, symbols, metas)
         image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
         return image
+
+    def place(self, mem: Allocator) -> dict[str, Storage]:
+        """Every tensor's storage and address: graph inputs and outputs and bordered tensors in
+        fresh space; with reuse, a borderless layer output in the space of a tensor that no
+        later layer reads (freed after the layer that reads it last)."""
+        graph, arch = self.graph, self.arch
+        needs = self.needs()
+        geo = {t: geometry(t, graph.shape(t), needs.get(t, []), arch)
+               for t in [*graph.inputs, *(q.layer.y for q in self.layers)]}  # fmt: skip
+        last = {t: i for i, q in enumerate(self.layers) for t in q.layer.inputs}
+        keep = set(graph.inputs) | set(graph.outputs)
+        placed = {}
+
+        def put(t: str) -> None:
+            reuse = self.reuse and t not in keep and not geo[t].bordered(arch)
+            placed[t] = dataclasses.replace(geo[t], addr=mem.take(geo[t].nbytes, f"tensor {t!r}", reuse))
+
+        for t in graph.inputs:
+            put(t)
+        for i, q in enumerate(self.layers):
+            put(q.layer.y)
+            for t in set(q.layer.inputs):
+                if last[t] == i and t not in keep:
+                    mem.release(placed[t].addr, placed[t].nbytes)
+        return placed
 
     def emit(self, p: ProgramBuilder, t: tandem.Tandem, q: QLayer, storage: dict[str, Storage],
              consts: dict[str, codegen.ConvPlacement], group: int) -> dict[str, Any]:  # fmt: skip

@@ -4,7 +4,9 @@ An activation is int8 NHWC with its channels padded to a multiple of `channel_un
 zero border around its interior that is wide enough for every consumer: the conv or pool
 padding on the top/left and, on the bottom/right, whatever the consumer's (tile-padded)
 windows read. Producers write only the interior, so the border stays as the image left it:
-zero. Every tensor gets its own space; only the conv accumulators share one scratch area.
+zero. A tensor without a border (nothing reads around it, and every channel word is written)
+may reuse the space of tensors no layer reads any more; a bordered one gets space no tensor
+has used, so its border is still zero. The conv accumulators share one scratch area.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ class Storage:
     def row_bytes(self) -> int:
         return self.ws * self.cp
 
+    def bordered(self, arch: ArchConfig) -> bool:
+        """Whether the storage holds bytes no producer writes (border, unwritten channel words)."""
+        n, c, h, w = self.shape
+        return (self.top, self.left, self.hs, self.ws) != (0, 0, h, w) or self.cp != -(-c // arch.lanes) * arch.lanes
+
     def pixel(self, n: int, y: int, x: int) -> int:
         """Byte address of pixel (y, x) of image n, in the tensor's own (interior) coordinates."""
         return self.addr + ((n * self.hs + self.top + y) * self.ws + self.left + x) * self.cp
@@ -78,26 +85,42 @@ class Need:
 
 
 class Allocator:
-    """Bump allocation of DRAM, 64-byte aligned."""
+    """DRAM allocation, 64-byte aligned: fresh space from the end of what is used, or (`reuse`)
+    first fit among released blocks."""
 
     def __init__(self, arch: ArchConfig) -> None:
         self.arch, self.end = arch, 0
+        self.free: list[tuple[int, int]] = []  # released (addr, size), sorted and coalesced
 
-    def take(self, nbytes: int, what: str) -> int:
+    def take(self, nbytes: int, what: str, reuse: bool = False) -> int:
+        size = align(nbytes)
+        for k, (addr, free) in enumerate(self.free if reuse else []):
+            if free >= size:
+                self.free[k : k + 1] = [(addr + size, free - size)] if free > size else []
+                return addr
         addr = self.end
-        self.end = addr + align(nbytes)
+        self.end = addr + size
         if self.end > self.arch.dram_bytes:
             raise CompileError(f"DRAM overflow placing {what}: the program needs at least {self.end} bytes, "
                                f"arch {self.arch.name!r} has {self.arch.dram_bytes}")  # fmt: skip
         return addr
 
+    def release(self, addr: int, nbytes: int) -> None:
+        """Give a block back for reuse."""
+        merged: list[tuple[int, int]] = []
+        for a, n in sorted([*self.free, (addr, align(nbytes))]):
+            if merged and merged[-1][0] + merged[-1][1] == a:
+                merged[-1] = (merged[-1][0], merged[-1][1] + n)
+            else:
+                merged.append((a, n))
+        self.free = merged
 
-def place(name: str, shape: tuple[int, int, int, int], needs: list[Need], arch: ArchConfig, mem: Allocator) -> Storage:
-    """Storage for a tensor read as `needs` say."""
+
+def geometry(name: str, shape: tuple[int, int, int, int], needs: list[Need], arch: ArchConfig) -> Storage:
+    """The storage form of a tensor read as `needs` say (not yet placed: address 0)."""
     n, c, h, w = shape
     top = max([0] + [d.pt for d in needs])
     left = max([0] + [d.pl for d in needs])
     hs = max([top + h] + [top - d.pt + d.ext_h for d in needs])
     ws = max([left + w] + [left - d.pl + d.ext_w for d in needs])
-    cp = padded_channels(c, arch)
-    return Storage(name, shape, mem.take(n * hs * ws * cp, f"tensor {name!r}"), cp, hs, ws, top, left)
+    return Storage(name, shape, 0, padded_channels(c, arch), hs, ws, top, left)

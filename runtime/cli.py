@@ -137,7 +137,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
         if not isinstance(tiling, dict) or not all(isinstance(v, dict) for v in tiling.values()):
             raise UsageError(f"{args.tiling}: expected {{layer: {{DIM: tiles}}}}")
     orders = {k: v.split(",") for k, v in _per_layer(args.loop_order, "--loop-order").items()}
-    options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"), fuse=args.fuse)
+    options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"), fuse=args.fuse,
+                      reuse_dram=args.reuse_dram)  # fmt: skip
     image = compile_model(args.model, arch, options=options)
     image.save(args.output)
     if args.explain:
@@ -310,6 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="the VMEM holding a layer's first Tandem operand (repeatable)")
             sp.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True,
                             help="fuse Relu and residual Add into the layer before (default: on)")
+            sp.add_argument("--reuse-dram", action=argparse.BooleanOptionalAction, default=True,
+                            help="let activations take the space of dead ones (default: on)")
             sp.add_argument("--explain", action="store_true", help="print the per-layer schedule")
         elif name == "run":
             sp.add_argument("image")

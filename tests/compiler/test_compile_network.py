@@ -1,6 +1,9 @@
 """Whole networks: every layer of a compiled ResNet is bit-exact with the numpy reference,
 the spec agrees with golden record for record, and the user's schedule overrides change the
-program but not the result."""
+program but not the result. Tests that read every activation after a run compile with
+`reuse_dram=False`, since by default a dead activation's space is reused."""
+
+import dataclasses
 
 import numpy as np
 import onnx
@@ -43,7 +46,7 @@ def sample(image: Image, seed: int = 3) -> np.ndarray:
                          (mobilenet_v2(size=32, width=0.25, classes=10), DEFAULT, True)],
                          ids=["resnet18-tiny", "resnet18-tiny-unfused", "resnet50-default", "mobilenetv2-default"])  # fmt: skip
 def test_every_layer_is_bit_exact_with_the_reference(model, arch, fuse):
-    image = compile_model(model, arch, fuse=fuse)
+    image = compile_model(model, arch, options=Options(fuse=fuse, reuse_dram=False))
     layers = quantized_layers(model, fuse=fuse)
     xq = sample(image)
     got = run_golden(image, xq)
@@ -67,7 +70,7 @@ def test_spec_and_golden_agree_record_for_record_on_a_whole_network():
 
 def test_fusing_relu_changes_the_program_but_not_the_result():
     model = cnn_model()
-    fused, unfused = compile_model(model, TINY), compile_model(model, TINY, fuse=False)
+    fused, unfused = (compile_model(model, TINY, options=Options(fuse=f, reuse_dram=False)) for f in (True, False))
     assert len(unfused.layers) == len(fused.layers) + 3 and unfused.words != fused.words
     xq = sample(fused)
     a, b = run_golden(fused, xq), run_golden(unfused, xq)
@@ -88,7 +91,8 @@ OVERRIDES = {
 
 @pytest.mark.parametrize("options", OVERRIDES.values(), ids=OVERRIDES.keys())
 def test_schedule_overrides_change_the_program_and_estimate_but_not_the_result(options):
-    base, changed = compile_model(R18, TINY), compile_model(R18, TINY, options=options)
+    base = compile_model(R18, TINY, options=Options(reuse_dram=False))
+    changed = compile_model(R18, TINY, options=dataclasses.replace(options, reuse_dram=False))
     assert base.words != changed.words
     touched = set(options.tiling) | set(options.loop_order) | set(options.buffer)
     base_meta = {m["name"]: m for m in base.layers}
@@ -131,7 +135,7 @@ def clipped_conv(groups: int) -> onnx.ModelProto:
 @pytest.mark.parametrize("groups", [1, 2, 8], ids=["dense", "groups-of-4", "depthwise"])
 def test_grouped_convs_and_clip_bounds_are_bit_exact(groups):
     model = clipped_conv(groups)
-    image = compile_model(model, TINY)
+    image = compile_model(model, TINY, options=Options(reuse_dram=False))
     (q,) = quantized_layers(model)
     assert q.clamp is not None and q.clamp == (round(-0.3 / q.s_out), 127)
     xq = sample(image)
@@ -185,7 +189,7 @@ def branchy_model() -> onnx.ModelProto:
 
 def test_pad_mul_leaky_relu_average_pool_and_concat_are_bit_exact():
     model = branchy_model()
-    image = compile_model(model, TINY)
+    image = compile_model(model, TINY, options=Options(reuse_dram=False))
     layers = quantized_layers(model)
     assert [q.layer.op for q in layers] == ["Conv+LeakyRelu", "Conv+Relu", "AveragePool", "Concat",
                                             "GlobalAveragePool", "Conv"]  # fmt: skip
@@ -220,3 +224,17 @@ def test_onnxruntime_runs_the_quantised_layers_within_one_lsb(name):
     for q, theirs in zip(layers, outs):
         ours = env[q.layer.y].reshape(theirs.shape).astype(np.int16)
         assert np.abs(ours - theirs).max() <= 1, q.layer.name
+
+
+@pytest.mark.parametrize("model", [R18, mobilenet_v2(size=32, width=0.25, classes=10)], ids=["resnet18", "mobilenetv2"])
+def test_reusing_dead_activations_space_keeps_the_result_and_saves_dram(model):
+    arch = TINY if model is R18 else DEFAULT
+    fresh, reused = (compile_model(model, arch, options=Options(reuse_dram=r)) for r in (False, True))
+    end = [max(s.addr + s.nbytes for s in im.symbols.values()) for im in (fresh, reused)]
+    assert end[1] < end[0]
+    overlapping = [(a.name, b.name) for a in reused.symbols.values() for b in reused.symbols.values()
+                   if a.name < b.name and a.addr < b.addr + b.nbytes and b.addr < a.addr + a.nbytes]  # fmt: skip
+    assert overlapping  # the space really is shared
+    xq = sample(fresh)
+    out = fresh.model["outputs"][0]
+    assert np.array_equal(run_golden(fresh, xq)[out], run_golden(reused, xq)[out])
