@@ -215,7 +215,7 @@ class _Linker:
                                     primary, q.clamp, q.leaky)  # fmt: skip
             meta |= codegen.conv_meta(q, s, arch, self.order[layer.name])
             meta["buffers"]["Tandem"] = primary
-            meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n) + t.estimate
+            meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n, self.order[layer.name]) + t.estimate
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
             return meta

@@ -12,6 +12,7 @@ DRAM layouts (all little-endian):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,12 +111,19 @@ def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig, order: Sequence[str])
     }  # fmt: skip
 
 
-def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int) -> int:
+def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER) -> int:
     """The SA group's cycles by the closed form: per tile, compute or the next tile's loads,
-    whichever is longer (double buffering), then the last tile's store."""
+    whichever is longer (double buffering), then the last tile's store. Compute is one cycle
+    per step, except that a weight word serving fewer than `weight_load` steps (the compute
+    loops inside the innermost weight loop) waits for the next word to shift in."""
     t = arch.timing
     words = s.words()
-    compute = s.toc * s.toh * s.tow * s.ic_steps * s.kh * s.kw * t.sa_step + arch.rows + arch.cols
+    iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
+    compute_order = [d for d in order if d in COMPUTE_DIMS]
+    innermost_weight = max(i for i, d in enumerate(compute_order) if d in ("OC", "IC", "KH", "KW"))
+    run = math.prod(iters[d] for d in compute_order[innermost_weight + 1 :])
+    steps = math.prod(iters.values())
+    compute = steps // run * max(run * t.sa_step, t.weight_load) + arch.rows + arch.cols
     load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b))
                                 for b, nbytes in (("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols),
                                                   ("BBUF", 4 * arch.cols)))  # fmt: skip

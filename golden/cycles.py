@@ -8,8 +8,9 @@ Systolic-array block (charged at its SYNC END):
   ceil(bytes / channel_bw)`; transfers to the same buffer share its channel and run one
   after another, different buffers' channels run in parallel, so the load phase is the
   slowest channel;
-* its compute: `steps * sa_step + rows + cols` (one step per array step, plus filling and
-  draining the skewed array);
+* its compute: the array is weight-stationary, so the steps form runs on one weight word;
+  a run takes `max(length * sa_step, weight_load)` (the next word shifts in while this one
+  computes), and the tile adds `rows + cols` to fill and drain the skewed array;
 * its stores: like loads, on the OBUF channel;
 * with `double_buffer`, tile t's compute overlaps tile t+1's loads and tile t-1's stores:
   block = load(0) + sum_t max(compute(t), load(t+1), store(t-1)) + store(last); without it
@@ -30,7 +31,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from isa_spec import ArchConfig
+from isa_spec.arch import Timing
 
 
 def _transfer_cycles(latency: int, bw: int, requests: list[int]) -> int:
@@ -44,6 +48,16 @@ class TileWork:
     loads: dict[str, list[list[int]]] = field(default_factory=lambda: defaultdict(list))  # buffer -> transfers
     stores: dict[str, list[list[int]]] = field(default_factory=lambda: defaultdict(list))
     steps: int = 0
+    weight_runs: np.ndarray | None = None  # lengths of runs of steps on one weight word
+
+
+def array_cycles(runs: np.ndarray, t: Timing, rows: int, cols: int) -> int:
+    """A tile's array cycles: each run of steps on one weight word takes its steps or the
+    weight word's load, whichever is longer (the next word loads while this one computes),
+    plus the skewed fill (rows) and drain (cols)."""
+    if not len(runs):
+        return 0
+    return int(np.maximum(runs * t.sa_step, t.weight_load).sum()) + rows + cols
 
 
 @dataclass
@@ -91,7 +105,8 @@ class CycleModel:
         c.decode += config_instructions * t.decode
         loads = [max((self._dma(b, trs) for b, trs in w.loads.items()), default=0) for w in tiles]
         stores = [max((self._dma(b, trs) for b, trs in w.stores.items()), default=0) for w in tiles]
-        compute = [w.steps * t.sa_step + (arch.rows + arch.cols if w.steps else 0) for w in tiles]
+        compute = [array_cycles(w.weight_runs if w.weight_runs is not None else np.full(min(w.steps, 1), w.steps), t,
+                                arch.rows, arch.cols) for w in tiles]  # fmt: skip
         if t.double_buffer and tiles:
             n = len(tiles)
             total = loads[0] + stores[-1] + sum(

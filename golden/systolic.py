@@ -70,7 +70,7 @@ class SystolicArray:
             for d, b, size in cfg.transfers:
                 if d == "LD" and not (b == Buffer.OBUF and first_outer):
                     w.loads[Buffer(b).name].append(self.transfer(cfg, pc, d, Buffer(b), size, at))
-            lo, hi, w.steps = self.compute(cfg, pc, compute, first_outer, bias)
+            lo, hi, w.steps, w.weight_runs = self.compute(cfg, pc, compute, first_outer, bias)
             m.commit(TileRecord(pc, tile, lo, m.obuf[lo:hi].astype("<i4").tobytes()))
             for d, b, size in cfg.transfers:
                 if d == "ST":
@@ -105,8 +105,9 @@ class SystolicArray:
         return [nbytes] * len(addrs)
 
     def compute(self, cfg: BlockConfig, pc: int, loops: list[tuple[int, int]], first_outer: bool,
-                bias: bool) -> tuple[int, int, int]:  # fmt: skip
-        """Run every array step; return the OBUF word range written and the number of steps."""
+                bias: bool) -> tuple[int, int, int, np.ndarray]:  # fmt: skip
+        """Run every array step; return the OBUF word range written, the number of steps and
+        the lengths of the runs of consecutive steps that use the same weight word."""
         m = self.m
         grid = index_grid([n for _, n in loops])
         steps = grid.shape[1]
@@ -132,7 +133,8 @@ class SystolicArray:
                 m.obuf[xa[k]] = wrap(acc + prod[k])
         if n < steps:
             raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"array step {n}")
-        return (int(xa.min()), int(xa.max()) + 1, n) if n else (0, 0, 0)
+        runs = np.diff(np.r_[0, np.flatnonzero(np.diff(wa)) + 1, n]) if n else np.zeros(0, np.int64)
+        return ((int(xa.min()), int(xa.max()) + 1, n) if n else (0, 0, 0)) + (runs,)
 
     def _products(self, ia: np.ndarray, wa: np.ndarray) -> np.ndarray:
         """IBUF[ia[k]] . WBUF[wa[k]] for every step k, exactly: one float64 matrix product per

@@ -31,6 +31,7 @@ class Timing:
     obuf_bw: int = 64
     simd_bw: int = 64
     sa_step: int = 1  # cycles per array step (one IBUF word through the array)
+    weight_load: int = 16  # cycles to shift a weight word into the array, hidden behind the previous word's steps
     tandem_op: int = 1  # cycles per lane instruction per loop iteration
     tandem_loop: int = 2  # cycles to start a loop (each entry of SET_INST)
     decode: int = 1  # cycles to decode one configuration instruction
@@ -149,7 +150,7 @@ class ArchConfig:
         need(self.dram_bytes % 64 == 0, "dram.bytes must be a multiple of 64")
         need(self.beat_bytes in (4, 8, 16, 32, 64, 128), "dram.beat_bytes must be 4..128, a power of two")
         t = self.timing
-        for n in ("dram_latency", "sa_step", "tandem_op", "tandem_loop", "decode"):
+        for n in ("dram_latency", "sa_step", "weight_load", "tandem_op", "tandem_loop", "decode"):
             need(getattr(t, n) >= 0, f"timing.{n} must be >= 0")
         for n in ("ibuf_bw", "wbuf_bw", "bbuf_bw", "obuf_bw", "simd_bw"):
             need(getattr(t, n) >= 1, f"timing.{n} must be >= 1 byte per cycle")

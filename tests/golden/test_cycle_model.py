@@ -27,14 +27,40 @@ def model_counters(model, arch, tiling=None):
 
 @pytest.mark.parametrize("kw, tiling", [(dict(c=32, h=10, w=10, oc=32), None),
                                         (dict(c=16, h=12, w=12, oc=48, stride=2), {"conv0": {"OH": 2, "OC": 3}}),
-                                        (dict(c=64, h=6, w=6, oc=16, k=1, pad=0), {"conv0": {"OW": 3}})])  # fmt: skip
+                                        (dict(c=64, h=12, w=12, oc=16, k=1, pad=0), {"conv0": {"OW": 3}})])  # fmt: skip
 def test_systolic_compute_equals_the_closed_form_when_ic_fills_the_rows(kw, tiling):
+    """... and each weight word serves at least `weight_load` steps (OH x OW of a tile >= 16)."""
     model = conv_model(**kw)
     layer = frontend.to_graph(frontend.load(model)).layers[0]
     sched = schedule.choose_tiling(layer, DEFAULT, (tiling or {}).get("conv0"))
+    assert sched.toh * sched.tow >= DEFAULT.timing.weight_load
     counters = model_counters(model, DEFAULT, tiling)
     assert counters["tiles"] == sched.tiles
     assert counters["sa_compute_cycles"] == sched.tiles * closed_form_per_tile(layer, sched, DEFAULT)
+
+
+def test_small_tiles_wait_for_weight_words():
+    # 2 x 6 output pixels per tile: each of the 4 weight words (IC 64 = 4 row blocks) serves
+    # 12 steps but takes 16 cycles to shift in, so a tile is 4 * 16 + 32, not 4 * 12 + 32.
+    model = conv_model(c=64, h=6, w=6, oc=16, k=1, pad=0)
+    counters = model_counters(model, DEFAULT, {"conv0": {"OW": 3}})
+    assert counters["tiles"] == 3
+    assert counters["sa_compute_cycles"] == 3 * (4 * 16 + 32)
+
+
+def test_loop_order_decides_how_often_weights_change():
+    """Weight-stationary: with IC innermost every step needs another weight word."""
+    from compiler import Options
+
+    model = conv_model(c=32, h=8, w=8, oc=16)
+    steps = 8 * 8 * 2 * 9  # pixels x IC blocks x taps, one tile
+    image = compile_model(model, DEFAULT)
+    default = run_image(image, "golden", sample_inputs(image)).counters
+    ic_inner = compile_model(model, DEFAULT, options=Options(loop_order={"conv0": ["N", "OC", "OH", "OW", "KH", "KW", "IC"]}))
+    swapped = run_image(ic_inner, "golden", sample_inputs(ic_inner)).counters
+    assert default["sa_compute_cycles"] == steps + 32
+    assert swapped["sa_compute_cycles"] == steps * 16 + 32
+    assert swapped["sa_steps"] == default["sa_steps"] == steps
 
 
 def test_partial_row_blocks_cost_more_than_the_closed_form():
