@@ -104,6 +104,13 @@ def sv_decoder() -> list[str]:
         lines.append(f"    if ({' && '.join(conds)}) return ROW_{r.mnemonic};")
     lines.append("    return ROW_ILLEGAL;")
     lines.append("  endfunction")
+    lines.append("")
+    from .semantics import READS_DST, UNARY
+
+    for name, rows in (("ROW_ONE_SOURCE", UNARY), ("ROW_READS_DST", READS_DST)):
+        mask = sum(1 << i for i, r in enumerate(ROWS) if r.mnemonic in rows)
+        lines.append(f"  // Bit r: row r {'reads src1 only' if name == 'ROW_ONE_SOURCE' else 'also reads its old dst'}.")
+        lines.append(f"  localparam logic [255:0] {name} = 256'h{mask:064x};")
     return lines
 
 

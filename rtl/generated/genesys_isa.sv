@@ -409,5 +409,10 @@ package genesys_isa;
     return ROW_ILLEGAL;
   endfunction
 
+  // Bit r: row r reads src1 only.
+  localparam logic [255:0] ROW_ONE_SOURCE = 256'h000000000000000000000000000000000000000001000000000fff03fe890000;
+  // Bit r: row r also reads its old dst.
+  localparam logic [255:0] ROW_READS_DST = 256'h0000000000000000000000000000000000000000000000000000000000060400;
+
 endpackage
 /* verilator lint_on UNUSEDPARAM */

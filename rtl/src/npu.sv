@@ -86,6 +86,8 @@ module npu
   logic tail_fetched;
   row_t row;
   assign row = decode_row(ir);
+  logic [5:0] cfg_width;  // the lane width a DTYPE_CFG_FXPn row sets
+  assign cfg_width = row == ROW_DTYPE_CFG_FXP16 ? 6'd16 : row == ROW_DTYPE_CFG_FXP8 ? 6'd8 : 6'd32;
 
   // ---- systolic-array block configuration ------------------------------------------------------
   logic [5:0]  tile_id [8];
@@ -190,6 +192,7 @@ module npu
   logic signed [31:0] it_stride [4][32];
   logic [15:0] iter_latch, dma_low;
   logic [5:0]  int_bits [3];              // dst, src1, src2 integer bits
+  logic [5:0]  lane_bits;                 // lane width: 32, 16 or 8 (DTYPE_CFG_FXPn)
   logic [31:0] dma_base [2][2];
   logic [15:0] dma_tile_addr [2][2];
   // DMA walker loops, outermost first as the spec's dma_loops walks them: base loops 0-31
@@ -242,22 +245,21 @@ module npu
   endfunction
 
   logic one_source, reads_dst;
-  assign one_source = row inside {ROW_MOVE, ROW_NOT, ROW_RELU, ROW_ABS, ROW_SIGN, ROW_FXP32_TO_FXP16,
-                                  ROW_FXP32_TO_FXP8, ROW_FXP32_TO_FXP4, ROW_FXP16_TO_FXP32,
-                                  ROW_FXP8_TO_FXP32, ROW_FXP4_TO_FXP32};
-  assign reads_dst = row inside {ROW_MACC, ROW_COND_MOVE_TRUE, ROW_COND_MOVE_FALSE};
+  assign one_source = ROW_ONE_SOURCE[row];
+  assign reads_dst = ROW_READS_DST[row];
 
   logic [VW-1:0] lane_a, lane_b, lane_d, lane_y;
   logic [M-1:0]  lane_impl;
-  logic signed [7:0] mul_shift;
-  // frac(src1) + frac(src2) - frac(dst) with frac = 32 - integer bits
-  assign mul_shift = 8'(8'd32 + 8'(int_bits[0]) - 8'(int_bits[1]) - 8'(int_bits[2]));
+  logic [5:0] frac [3];  // fraction bits of dst, src1, src2: lane width minus integer bits
+  for (genvar k = 0; k < 3; k++) begin : g_frac
+    assign frac[k] = lane_bits - int_bits[k];
+  end
   assign lane_a = operand_value(ir[15:13], ir[12:8], 2'd1);
   assign lane_b = one_source ? '0 : operand_value(ir[7:5], ir[4:0], 2'd2);
   assign lane_d = operand_value(ir[23:21], ir[20:16], 2'd0);
   for (genvar l = 0; l < M; l++) begin : g_lane
     tandem_lane u_lane (.row, .a(lane_a[32*l +: 32]), .b(lane_b[32*l +: 32]), .d(lane_d[32*l +: 32]),
-                        .shift(mul_shift), .y(lane_y[32*l +: 32]), .implemented(lane_impl[l]));
+                        .width(lane_bits), .frac, .y(lane_y[32*l +: 32]), .implemented(lane_impl[l]));
   end
 
   // The first fault of a lane instruction, in the spec's order (0: none, else FAULT_* + 1).
@@ -306,6 +308,7 @@ module npu
       halted <= 1'b0;
       faulted <= 1'b0;
       int_bits <= '{6'd32, 6'd32, 6'd32};
+      lane_bits <= 6'd32;
       iter_latch <= '0;  // iterator tables, IMM and memories start at zero (the harness zero-initialises)
     end else begin
       unique case (state)
@@ -689,10 +692,11 @@ module npu
     end else if (ir[31:28] == OP_ITERATOR_CONFIG) begin
       iterator_config();
     end else if (ir[31:28] == OP_DTYPE_CFG) begin
-      if (row != ROW_DTYPE_CFG_FXP32) fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
-      else if (ir[23:16] < 1 || ir[23:16] > 32 || ir[15:8] < 1 || ir[15:8] > 32 || ir[7:0] < 1 || ir[7:0] > 32)
+      if (ir[23:16] < 1 || ir[23:16] > 8'(cfg_width) || ir[15:8] < 1 || ir[15:8] > 8'(cfg_width)
+          || ir[7:0] < 1 || ir[7:0] > 8'(cfg_width))
         fault(FAULT_BAD_CONFIG, 1'b1, pc);
       else begin
+        lane_bits <= cfg_width;
         int_bits <= '{ir[21:16], ir[13:8], ir[5:0]};
         advance();
       end

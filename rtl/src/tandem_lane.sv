@@ -1,5 +1,6 @@
-// One Tandem lane: the lane functions of ALU, CALCULUS, COMPARISON and DTYPE_CAST rows.
-// `shift` is the fixed-point MUL shift frac(src1) + frac(src2) - frac(dst) from DTYPE_CFG.
+// One Tandem lane: the lane functions of ALU, CALCULUS, COMPARISON and DTYPE_CAST rows, as
+// isa_spec/semantics.py defines them. `width` is the lane width from DTYPE_CFG (32, 16 or 8)
+// and `frac` the fraction bits of dst, src1 and src2 (width minus their integer bits).
 module tandem_lane
   import genesys_isa::*;
 (
@@ -7,15 +8,19 @@ module tandem_lane
     input  logic signed [31:0] a,      // src1
     input  logic signed [31:0] b,      // src2 (0 for one-source rows)
     input  logic signed [31:0] d,      // old dst (MACC, COND_MOVE_*)
-    input  logic signed [7:0]  shift,
+    input  logic [5:0]         width,
+    input  logic [5:0]         frac [3],
     output logic signed [31:0] y,
     output logic               implemented
 );
-  localparam logic signed [127:0] MAX32 = 128'sd2147483647;
-  localparam logic signed [127:0] MIN32 = -128'sd2147483648;
+  typedef logic signed [127:0] wide_t;
 
-  function automatic logic signed [31:0] sat32(input logic signed [127:0] v);
-    return v > MAX32 ? 32'sh7fffffff : v < MIN32 ? 32'sh80000000 : v[31:0];
+  // Saturate to the signed range of the lane width.
+  function automatic logic signed [31:0] lane_sat(input wide_t v);
+    wide_t top, bottom;
+    top = (wide_t'(1) <<< (width - 6'd1)) - wide_t'(1);
+    bottom = -(wide_t'(1) <<< (width - 6'd1));
+    return v > top ? top[31:0] : v < bottom ? bottom[31:0] : v[31:0];
   endfunction
 
   function automatic logic signed [31:0] sat_bits(input logic signed [31:0] v, input int bits);
@@ -25,31 +30,118 @@ module tandem_lane
     return v > top ? top : v < bottom ? bottom : v;
   endfunction
 
-  // Exact product shifted right (floor) by `shift`, or left if negative, saturated to 32 bits.
-  function automatic logic signed [31:0] fxp_mul(input logic signed [31:0] x, input logic signed [31:0] z);
-    logic signed [127:0] p;
-    p = 128'(x) * 128'(z);
-    if (shift >= 0) return sat32(p >>> shift);
-    return sat32(p <<< (-shift));
+  // Shift left by k, or right (floor) by -k.
+  function automatic wide_t shift(input wide_t v, input int k);
+    return k >= 0 ? v <<< k : v >>> (-k);
   endfunction
 
-  logic signed [127:0] wide_a, wide_b, wide_d;
-  assign wide_a = 128'(a);
-  assign wide_b = 128'(b);
-  assign wide_d = 128'(d);
+  // Exact product shifted right (floor) by frac(src1) + frac(src2) - frac(dst), saturated.
+  function automatic logic signed [31:0] fxp_mul(input logic signed [31:0] x, input logic signed [31:0] z);
+    return lane_sat(shift(wide_t'(x) * wide_t'(z), int'(frac[0]) - int'(frac[1]) - int'(frac[2])));
+  endfunction
+
+  // a / b * 2^(frac(dst) + frac(src2) - frac(src1)), rounded toward zero; b = 0 saturates.
+  function automatic logic signed [31:0] fxp_div(input logic signed [31:0] x, input logic signed [31:0] z);
+    wide_t n, q;
+    wide_t den;
+    int k;
+    if (z == 0) return lane_sat(x >= 0 ? (wide_t'(1) <<< 64) : -(wide_t'(1) <<< 64));
+    k = int'(frac[0]) + int'(frac[2]) - int'(frac[1]);
+    n = k >= 0 ? wide_t'(x) <<< k : wide_t'(x);
+    den = k >= 0 ? wide_t'(z) : wide_t'(z) <<< (-k);
+    q = (n < 0 ? -n : n) / (den < 0 ? -den : den);
+    return lane_sat((n < 0) == (den < 0) ? q : -q);
+  endfunction
+
+  // floor(sqrt(a * 2^(2 frac(dst) - frac(src1)))) by the digit-by-digit method; a <= 0 gives 0.
+  function automatic logic signed [31:0] fxp_sqrt(input logic signed [31:0] x);
+    logic [127:0] v, root, bit_;
+    if (x <= 0) return 32'sd0;
+    v = 128'(shift(wide_t'(x), 2 * int'(frac[0]) - int'(frac[1])));
+    root = '0;
+    bit_ = 128'd1 << 126;
+    for (int i = 0; i < 64; i++) begin
+      if (bit_ > v) bit_ = bit_ >> 2;
+    end
+    for (int i = 0; i < 64; i++) begin
+      if (bit_ != 0) begin
+        if (v >= root + bit_) begin
+          v = v - (root + bit_);
+          root = (root >> 1) + bit_;
+        end else root = root >> 1;
+        bit_ = bit_ >> 2;
+      end
+    end
+    return lane_sat(wide_t'(root));
+  endfunction
+
+  // Round to nearest, ties to even, of x / 2^sh (sh >= 1).
+  function automatic logic [31:0] rne(input logic [31:0] x, input int sh);
+    logic [31:0] q, r, half;
+    if (sh >= 32) return 32'd0;
+    q = x >> sh;
+    r = x & ((32'd1 << sh) - 32'd1);
+    half = 32'd1 << (sh - 1);
+    return (r > half || (r == half && q[0])) ? q + 32'd1 : q;
+  endfunction
+
+  function automatic logic [31:0] fp32_to_fp16(input logic [31:0] x);
+    logic [31:0] m;
+    logic [11:0] r;  // normal: 1.m rounded to 11 bits, or 2^11 after a carry
+    logic [14:0] sub;  // subnormal: the value in units of 2^-24
+    int e, exp16;
+    if (x[30:23] == 8'hff) return x[22:0] != 0 ? 32'h7e00 : {16'd0, x[31], 15'h7c00};
+    if (x[30:23] == 8'h00) return {16'd0, x[31], 15'd0};  // fp32 subnormals round to zero
+    e = int'(x[30:23]) - 127;
+    m = {8'd0, 1'b1, x[22:0]};
+    if (e > 15) return {16'd0, x[31], 15'h7c00};
+    if (e >= -14) begin
+      r = 12'(rne(m, 13));
+      exp16 = e + 14 + int'(r[11:10]);  // r[11:10] is 1, or 2 when rounding carried out
+      if (exp16 >= 31) return {16'd0, x[31], 15'h7c00};
+      return {16'd0, x[31], 5'(exp16), r[9:0]};
+    end
+    sub = 15'(rne(m, -e - 1));  // at most 2^10, which encodes the smallest normal
+    return {16'd0, x[31], sub};
+  endfunction
+
+  function automatic logic [31:0] fp16_to_fp32(input logic [15:0] h);
+    int p;
+    if (h[14:10] == 5'h1f) return h[9:0] != 0 ? 32'h7fc00000 : {h[15], 31'h7f800000};
+    if (h[14:10] == 5'h00) begin
+      if (h[9:0] == 0) return {h[15], 31'd0};
+      p = 0;
+      for (int i = 0; i < 10; i++) if (h[i]) p = i;
+      return {h[15], 8'(p - 24 + 127), 23'((32'(h[9:0]) << (23 - p)) & 32'h7fffff)};
+    end
+    return {h[15], 8'(int'(h[14:10]) - 15 + 127), h[9:0], 13'd0};
+  endfunction
+
+  function automatic logic [31:0] fp32_to_bf16(input logic [31:0] x);
+    if (x[30:23] == 8'hff && x[22:0] != 0) return 32'h7fc0;
+    return {16'd0, 16'((33'(x) + 33'h7fff + 33'(x[16])) >> 16)};
+  endfunction
+
+  function automatic logic [31:0] bf16_to_fp32(input logic [15:0] h);
+    return (h[14:7] == 8'hff && h[6:0] != 0) ? 32'h7fc00000 : {h, 16'd0};
+  endfunction
+
+  logic signed [31:0] shifted_left;
+  assign shifted_left = a <<< b[4:0];
 
   always_comb begin
     implemented = 1'b1;
     y = a;
     unique case (row)
-      ROW_ADD:             y = sat32(wide_a + wide_b);
-      ROW_SUB:             y = sat32(wide_a - wide_b);
+      ROW_ADD:             y = lane_sat(wide_t'(a) + wide_t'(b));
+      ROW_SUB:             y = lane_sat(wide_t'(a) - wide_t'(b));
       ROW_MUL:             y = fxp_mul(a, b);
-      ROW_MACC:            y = sat32(wide_d + 128'(fxp_mul(a, b)));
+      ROW_MACC:            y = lane_sat(wide_t'(d) + wide_t'(fxp_mul(a, b)));
+      ROW_DIV:             y = fxp_div(a, b);
       ROW_MAX:             y = a > b ? a : b;
       ROW_MIN:             y = a < b ? a : b;
       ROW_RSHIFT:          y = a >>> b[4:0];
-      ROW_LSHIFT:          y = a <<< b[4:0];
+      ROW_LSHIFT:          y = (shifted_left <<< (6'd32 - width)) >>> (6'd32 - width);  // keep `width` bits, signed
       ROW_MOVE:            y = a;
       ROW_COND_MOVE_TRUE:  y = b != 0 ? a : d;
       ROW_COND_MOVE_FALSE: y = b == 0 ? a : d;
@@ -58,8 +150,9 @@ module tandem_lane
       ROW_OR:              y = a | b;
       ROW_RELU:            y = a > 0 ? a : 32'sd0;
       ROW_LEAKY_RELU:      y = a >= 0 ? a : fxp_mul(a, b);
-      ROW_ABS:             y = sat32(a < 0 ? -wide_a : wide_a);
+      ROW_ABS:             y = lane_sat(a < 0 ? -wide_t'(a) : wide_t'(a));
       ROW_SIGN:            y = a > 0 ? 32'sd1 : a < 0 ? -32'sd1 : 32'sd0;
+      ROW_SQRT:            y = fxp_sqrt(a);
       ROW_EQ:              y = {31'd0, a == b};
       ROW_NEQ:             y = {31'd0, a != b};
       ROW_GT:              y = {31'd0, a > b};
@@ -72,6 +165,12 @@ module tandem_lane
       ROW_FXP16_TO_FXP32:  y = 32'(signed'(a[15:0]));
       ROW_FXP8_TO_FXP32:   y = 32'(signed'(a[7:0]));
       ROW_FXP4_TO_FXP32:   y = 32'(signed'(a[3:0]));
+      ROW_FP32_TO_FP16:    y = fp32_to_fp16(a);
+      ROW_FP16_TO_FP32:    y = fp16_to_fp32(a[15:0]);
+      ROW_FP32_TO_BF16:    y = fp32_to_bf16(a);
+      ROW_BF16_TO_FP32:    y = bf16_to_fp32(a[15:0]);
+      ROW_FLOOR:           y = lane_sat((wide_t'(a) >>> frac[1]) <<< frac[1]);
+      ROW_CEIL:            y = lane_sat(-((-wide_t'(a) >>> frac[1]) <<< frac[1]));
       default:             implemented = 1'b0;
     endcase
   end
