@@ -16,6 +16,7 @@ from isa_spec.errors import BackendFailure, FaultKind
 from .build import library
 
 TR_DMA, TR_TILE, TR_VWRITE, TR_FLUSH, TR_FAULT = 1, 2, 3, 4, 5
+TRACE_SPACE_IMEM = 4  # npu.sv: an SA DMA trace into instruction memory
 _HEADER = struct.Struct("<5I2I4I")
 FAULT_KINDS = list(FaultKind)
 RUNNING, HALTED, FAULTED = 0, 1, 2
@@ -124,7 +125,7 @@ class RtlModel:
     def _convert(self, kind: int, unit: int, pc: int, direction: int, space: int, a: int, b: int, c: int,
                  d: int, data: bytes) -> Iterator[Record]:  # fmt: skip
         if kind == TR_DMA:
-            name = Buffer(space).name if unit == 0 else Namespace(space).name
+            name = ("IMEM" if space == TRACE_SPACE_IMEM else Buffer(space).name) if unit == 0 else Namespace(space).name
             yield DmaRecord(Unit.SA if unit == 0 else Unit.TANDEM, pc, "ST" if direction else "LD", name, a, b, data)
         elif kind == TR_TILE:
             yield TileRecord(pc, d, b, data)

@@ -12,6 +12,7 @@
 namespace {
 
 enum : uint32_t { TR_DMA = 1, TR_TILE = 2, TR_VWRITE = 3, TR_FLUSH = 4, TR_FAULT = 5 };
+const uint32_t TRACE_SPACE_IMEM = 4;  // npu.sv: an SA DMA trace into instruction memory
 enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };
 enum : uint32_t { BUF_WBUF = 0, BUF_IBUF = 1, BUF_OBUF = 2, BUF_BBUF = 3 };
 
@@ -81,7 +82,9 @@ void record(Npu* n) {
     uint64_t a = t->trace_a;
     uint32_t b = t->trace_b, c = t->trace_c, d = t->trace_d, pc = t->trace_pc;
     std::vector<uint8_t> data;
-    if (kind == TR_DMA && unit == 0) {
+    if (kind == TR_DMA && unit == 0 && space == TRACE_SPACE_IMEM) {
+        dram_bytes(n, a, uint64_t(c) * 4, data);  // the instruction words loaded, as DRAM held them
+    } else if (kind == TR_DMA && unit == 0) {
         uint32_t wb = buffer_word_bytes(n, space);
         if (dir == 0)
             for (uint32_t w = 0; w < c; w++) read_word(n, buffer_dbg(space), b + w, wb, data);

@@ -73,7 +73,7 @@ module npu
   typedef enum logic [5:0] {
     S_IDLE, S_FETCH, S_DECODE, S_GROUP_TAIL, S_GROUP_CHECK, S_ADVANCE, S_FAULT, S_HALT,
     S_SA_END, S_TILE_BEGIN, S_XFER_PICK, S_REQ, S_MOVE, S_COMP_BEGIN, S_STEP, S_STEP_WAIT, S_TILE_END,
-    S_LANE, S_DMA_START, S_DMA_REQ, S_DMA_MOVE
+    S_LANE, S_DMA_START, S_DMA_REQ, S_DMA_MOVE, S_IMEM_REQ, S_IMEM_MOVE
   } state_t;
   typedef enum logic [1:0] {MODE_TOP, MODE_SA, MODE_SIMD} mode_t;
 
@@ -105,6 +105,14 @@ module npu
   logic [1023:0] stride_v;                // entries written in this group
   logic [31:0] sa_base [4];
   logic [15:0] stride_low, base_low;
+  // Instruction-memory loads of the SA group (LD_ST target=IMEM), run after its block.
+  localparam int IMEM_LOADS = 16;  // more in one group fault as unimplemented (the spec has no limit)
+  localparam logic [3:0] TRACE_SPACE_IMEM = 4'd4;  // an SA DMA trace's space beyond the four buffers
+  logic [31:0] imem_base, imem_a, imem_w, imem_n, prog_ext;
+  logic [15:0] imem_q [IMEM_LOADS];
+  logic [4:0]  nimem, imem_k;
+  logic [31:0] prog_end;  // the program's length: what the host loaded, or more after IMEM loads
+  assign prog_end = prog_ext > prog_len ? prog_ext : prog_len;
   logic        x_dir  [8];
   logic [1:0]  x_buf  [8];
   logic [15:0] x_size [8];
@@ -309,6 +317,7 @@ module npu
       faulted <= 1'b0;
       int_bits <= '{6'd32, 6'd32, 6'd32};
       lane_bits <= 6'd32;
+      prog_ext <= '0;
       iter_latch <= '0;  // iterator tables, IMM and memories start at zero (the harness zero-initialises)
     end else begin
       unique case (state)
@@ -325,7 +334,7 @@ module npu
             mode <= MODE_TOP;
           end else if (mode == MODE_SA && pc == group_end) begin
             state <= S_SA_END;
-          end else if (pc >= prog_len || pc >= IMEM_DEPTH) begin
+          end else if (pc >= prog_end || pc >= IMEM_DEPTH) begin
             fault(FAULT_PC_OUT_OF_RANGE, 1'b0, pc);
           end else begin
             ir <= imem[pc[$clog2(IMEM_DEPTH)-1:0]];
@@ -344,8 +353,8 @@ module npu
         end
 
         S_GROUP_TAIL: begin
-          tail_fetched <= group_end < prog_len;
-          if (group_end < prog_len) begin
+          tail_fetched <= group_end < prog_end;
+          if (group_end < prog_end) begin
             tail <= imem[group_end[$clog2(IMEM_DEPTH)-1:0]];
             last_fetch <= group_end;
           end
@@ -385,6 +394,8 @@ module npu
               for (int b = 0; b < 4; b++) sa_base[b] <= '0;
               stride_low <= '0;
               base_low <= '0;
+              imem_base <= '0;
+              nimem <= '0;
               nx <= '0;
               have_x <= '0;
             end
@@ -504,6 +515,38 @@ module npu
           xj <= '0;
           st_phase <= 1'b1;
           state <= S_XFER_PICK;
+        end
+
+        // ---- instruction-memory loads after an SA block ----------------------------------------------------
+        S_IMEM_REQ: begin
+          if (64'(imem_a) + 64'(imem_q[imem_k[3:0]]) * 4 > 64'(DRAM_BYTES))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
+          else if (64'(imem_w) + 64'(imem_q[imem_k[3:0]]) > 64'(IMEM_DEPTH))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
+          else begin
+            imem_n <= '0;
+            state <= S_IMEM_MOVE;
+          end
+        end
+
+        S_IMEM_MOVE: begin
+          if (imem_n == 32'(imem_q[imem_k[3:0]])) begin
+            emit(TR_DMA, 1'b0, group_end, 1'b0, TRACE_SPACE_IMEM, 64'(imem_a), imem_w, imem_n, 32'd4);
+            imem_a <= imem_a + 4 * imem_n;
+            imem_w <= imem_w + imem_n;
+            if (imem_w + imem_n > prog_ext) prog_ext <= imem_w + imem_n;
+            imem_k <= imem_k + 1;
+            if (imem_k + 1 == nimem) begin
+              mode <= MODE_TOP;
+              pc <= group_end + 1;
+              state <= S_FETCH;
+            end else state <= S_IMEM_REQ;
+          end else begin
+            imem[imem_w[$clog2(IMEM_DEPTH)-1:0] + imem_n[$clog2(IMEM_DEPTH)-1:0]] <= {
+                dram[dram_idx_t'(imem_a + 4 * imem_n + 3)], dram[dram_idx_t'(imem_a + 4 * imem_n + 2)],
+                dram[dram_idx_t'(imem_a + 4 * imem_n + 1)], dram[dram_idx_t'(imem_a + 4 * imem_n)]};
+            imem_n <= imem_n + 1;
+          end
         end
 
         // ---- Tandem ----------------------------------------------------------------------------------------
@@ -655,16 +698,24 @@ module npu
         advance();
       end
       ROW_SET_BASE_ADDR: begin
-        if (ir[26]) fault(FAULT_UNIMPLEMENTED, 1'b0, pc);
+        if (ir[26] && ir[23:22] != 0) fault(FAULT_BAD_CONFIG, 1'b0, pc);  // target IMEM names no buffer
         else begin
           if (!ir[27]) base_low <= ir[15:0];
+          else if (ir[26]) imem_base <= {ir[15:0], base_low};
           else sa_base[ir[23:22]] <= {ir[15:0], base_low};
           advance();
         end
       end
       ROW_LD_ST: begin
-        if (ir[26]) fault(FAULT_UNIMPLEMENTED, 1'b0, pc);
-        else if (ir[27] && ir[23:22] != BUF_OBUF[1:0]) fault(FAULT_BAD_CONFIG, 1'b0, pc);
+        if (ir[26]) begin  // an instruction-memory load, queued for after the block
+          if (ir[23:22] != 0 || ir[27]) fault(FAULT_BAD_CONFIG, 1'b0, pc);
+          else if (nimem == 5'(IMEM_LOADS)) fault(FAULT_UNIMPLEMENTED, 1'b0, pc);
+          else begin
+            imem_q[nimem[3:0]] <= ir[15:0];
+            nimem <= nimem + 1;
+            advance();
+          end
+        end else if (ir[27] && ir[23:22] != BUF_OBUF[1:0]) fault(FAULT_BAD_CONFIG, 1'b0, pc);
         else begin
           if (have_x[{ir[27], ir[23:22]}] || nx == 8) dup_xfer <= 1'b1;
           have_x[{ir[27], ir[23:22]}] <= 1'b1;
@@ -859,7 +910,12 @@ module npu
           carry = 1'b0;
         end else tix[k] <= '0;
       end
-    if (carry) begin
+    if (carry && nimem != 0) begin
+      imem_k <= '0;
+      imem_a <= imem_base;
+      imem_w <= group_end + 1;
+      state <= S_IMEM_REQ;
+    end else if (carry) begin
       mode <= MODE_TOP;
       pc <= group_end + 1;
       state <= S_FETCH;
