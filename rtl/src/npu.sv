@@ -73,7 +73,7 @@ module npu
   typedef enum logic [5:0] {
     S_IDLE, S_FETCH, S_DECODE, S_GROUP_TAIL, S_GROUP_CHECK, S_ADVANCE, S_FAULT, S_HALT,
     S_SA_END, S_TILE_BEGIN, S_XFER_PICK, S_REQ, S_MOVE, S_COMP_BEGIN, S_STEP, S_STEP_WAIT, S_TILE_END,
-    S_LANE, S_DMA_START, S_DMA_REQ, S_DMA_MOVE, S_IMEM_REQ, S_IMEM_MOVE
+    S_LANE, S_DMA_START, S_DMA_REQ, S_DMA_MOVE, S_IMEM_REQ, S_IMEM_MOVE, S_PERM
   } state_t;
   typedef enum logic [1:0] {MODE_TOP, MODE_SA, MODE_SIMD} mode_t;
 
@@ -281,6 +281,26 @@ module npu
     if (lane_fault == 0) lane_fault = operand_fault(ir[23:21], ir[20:16], 2'd0);
   end
 
+  // ---- Tandem permutation: word copies over loops that nest by ascending index -----------------------
+  logic [15:0]        perm_base [2];          // RD, WR base words
+  logic [16:0]        perm_iters [32];
+  logic [31:0]        perm_iter_v;
+  logic signed [15:0] perm_stride [2][32];    // RD, WR word strides
+  logic [16:0]        px [32];                // the current point
+  logic signed [63:0] perm_addr [2];
+  logic               perm_empty, perm_last;
+  always_comb begin
+    perm_empty = 1'b0;
+    perm_last = 1'b1;
+    for (int rw = 0; rw < 2; rw++) perm_addr[rw] = 64'(perm_base[rw]);
+    for (int k = 0; k < 32; k++)
+      if (perm_iter_v[k]) begin
+        for (int rw = 0; rw < 2; rw++) perm_addr[rw] += 64'(perm_stride[rw][k]) * 64'(px[k]);
+        if (perm_iters[k] == 0) perm_empty = 1'b1;
+        if (px[k] + 1 < perm_iters[k]) perm_last = 1'b0;
+      end
+  end
+
   // ---- Tandem DMA ----------------------------------------------------------------------------------
   logic        dma_d, dma_n;
   logic [1:0]  dma_w;
@@ -381,6 +401,10 @@ module npu
                   dma_iter_v[d][n] <= '0;
                   dma_stride_v[d][n] <= '0;
                 end
+              perm_iter_v <= '0;
+              perm_base <= '{16'd0, 16'd0};
+              for (int k = 0; k < 32; k++) perm_stride[0][k] <= '0;
+              for (int k = 0; k < 32; k++) perm_stride[1][k] <= '0;
             end else begin
               mode <= MODE_SA;
               ntile <= '0;
@@ -559,6 +583,23 @@ module npu
             emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, a, {31'd0, depth == 0}, '0);
             pc <= pc + 1;
             state <= S_ADVANCE;
+          end
+        end
+
+        S_PERM: begin
+          if (ir[15:13] == NS_IBUF[2:0] || ir[23:21] == NS_IBUF[2:0]) fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
+          else if (perm_addr[0] < 0 || perm_addr[0] >= (ir[15:13] == NS_OBUF[2:0] ? 64'(OBUF_DEPTH) : 64'(VMEM_DEPTH)))
+            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+          else if (perm_addr[1] < 0 || perm_addr[1] >= 64'(VMEM_DEPTH)) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+          else begin
+            vmem[ir[21] ? 1 : 0][vmem_idx_t'(perm_addr[1])] <= ir[15:13] == NS_OBUF[2:0]
+                ? obuf[obuf_idx_t'(perm_addr[0])] : vmem[ir[13] ? 1 : 0][vmem_idx_t'(perm_addr[0])];
+            emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, 32'(perm_addr[1]), {31'd0, perm_last}, '0);
+            perm_step();
+            if (perm_last) begin
+              pc <= pc + 1;
+              state <= S_ADVANCE;
+            end
           end
         end
 
@@ -765,7 +806,37 @@ module npu
       advance();
     end else if (row == ROW_SET_INST) begin
       set_inst();
+    end else if (row == ROW_PERM_SET_BASE_ADDR) begin
+      perm_base[ir[21]] <= ir[15:0];
+      advance();
+    end else if (row == ROW_PERM_SET_LOOP_ITER) begin
+      perm_iters[ir[20:16]] <= 17'(ir[15:0]);
+      perm_iter_v[ir[20:16]] <= 1'b1;
+      advance();
+    end else if (row == ROW_PERM_SET_LOOP_STRIDE) begin
+      perm_stride[ir[21]][ir[20:16]] <= ir[15:0];
+      advance();
+    end else if (row == ROW_PERM_START) begin
+      if (ir[15:13] == NS_IMM[2:0]) fault(FAULT_BAD_CONFIG, 1'b1, pc);
+      else if (perm_empty) advance();  // no points: nothing is written
+      else begin
+        for (int k = 0; k < 32; k++) px[k] <= '0;
+        state <= S_PERM;
+      end
     end else fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
+  endtask
+
+  // The next point of the permutation loops (the highest index moves fastest).
+  task automatic perm_step();
+    logic carry;
+    carry = 1'b1;
+    for (int k = 31; k >= 0; k--)
+      if (carry && perm_iter_v[k]) begin
+        if (px[k] + 1 < perm_iters[k]) begin
+          px[k] <= px[k] + 1;
+          carry = 1'b0;
+        end else px[k] <= '0;
+      end
   endtask
 
   task automatic set_inst();
