@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ UNROLL_FLAGS = ["--unroll-count", "4096", "--unroll-stmts", "1000000"]
 VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
                    *UNROLL_FLAGS]
 CXXFLAGS = ["-O2", "-fPIC", "-std=c++17"]
+MUTANT_CXXFLAGS = ["-O0", "-fPIC", "-std=c++17"]  # planted-bug builds run tiny programs: build fast
 
 
 class RtlBuildError(GenesysError):
@@ -34,21 +36,37 @@ def verilator_root() -> Path:
     return Path(out.stdout.strip())
 
 
-def build_key(arch: ArchConfig) -> str:
+Patch = tuple[str, str, str]  # (source file name, text, replacement): a planted bug
+
+
+def patched_sources(patches: Sequence[Patch]) -> dict[Path, str]:
+    """The text of every source with `patches` applied (each text must occur exactly once)."""
+    texts = {p: p.read_text() for p in SOURCES}
+    for name, old, new in patches:
+        path = next((p for p in SOURCES if p.name == name), None)
+        if path is None or texts[path].count(old) != 1:
+            raise RtlBuildError(f"patch for {name}: {old!r} does not occur exactly once")
+        texts[path] = texts[path].replace(old, new)
+    return texts
+
+
+def build_key(arch: ArchConfig, patches: Sequence[Patch] = ()) -> str:
     h = hashlib.sha256()
-    for p in [*SOURCES, HARNESS]:
-        h.update(p.read_bytes())
+    for text in patched_sources(patches).values():
+        h.update(text.encode())
+    h.update(HARNESS.read_bytes())
     h.update(sv_params(arch).encode())
-    h.update(" ".join(VERILATOR_FLAGS + CXXFLAGS).encode())
+    h.update(" ".join(VERILATOR_FLAGS + (MUTANT_CXXFLAGS if patches else CXXFLAGS)).encode())
     h.update(subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.encode())
     return h.hexdigest()[:16]
 
 
-def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr)) -> Path:  # noqa: ANN001
-    """The path of the built shared library for `arch`, building it if it is not cached."""
+def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patches: Sequence[Patch] = ()) -> Path:  # noqa: ANN001
+    """The path of the built shared library for `arch` (with `patches`, a mutant of the RTL
+    for tests), building it if it is not cached."""
     if shutil.which("verilator") is None or shutil.which("g++") is None:
         raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
-    target = CACHE / f"{arch.name}-{build_key(arch)}" / "libnpu.so"
+    target = CACHE / f"{arch.name}-{build_key(arch, patches)}" / "libnpu.so"
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -56,12 +74,19 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr)) -> Pa
     log(f"[rtl] building the {arch.name} NPU with Verilator (cached afterwards) ...")
     try:
         (work / "params.svh").write_text(sv_params(arch))
+        sources = SOURCES
+        if patches:
+            sources = []
+            for path, text in patched_sources(patches).items():
+                (work / path.name).write_text(text)
+                sources.append(work / path.name)
         obj = work / "obj"
-        run(["verilator", *VERILATOR_FLAGS, f"-I{work}", *map(str, SOURCES), "--Mdir", str(obj),
-             "-CFLAGS", " ".join(CXXFLAGS), "--build", "-j", "2"], work)  # fmt: skip
+        cxxflags = MUTANT_CXXFLAGS if patches else CXXFLAGS
+        run(["verilator", *VERILATOR_FLAGS, f"-I{work}", *map(str, sources), "--Mdir", str(obj),
+             "-CFLAGS", " ".join(cxxflags), "--build", "-j", "2"], work)  # fmt: skip
         inc = verilator_root() / "include"
         runtime = [str(inc / "verilated.cpp"), str(inc / "verilated_threads.cpp")]
-        run(["g++", "-shared", *CXXFLAGS, f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
+        run(["g++", "-shared", *cxxflags, f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
              str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")

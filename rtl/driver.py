@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import numpy as np
 from isa_spec import ArchConfig, Buffer, DmaRecord, FaultRecord, Namespace, Record, TileRecord, Unit, VectorRecord
 from isa_spec.errors import BackendFailure, FaultKind
 
-from .build import library
+from .build import Patch, library
 
 TR_DMA, TR_TILE, TR_VWRITE, TR_FLUSH, TR_FAULT = 1, 2, 3, 4, 5
 TRACE_SPACE_IMEM = 4  # npu.sv: an SA DMA trace into instruction memory
@@ -54,9 +54,9 @@ def _load(path: Path) -> ctypes.CDLL:
 class RtlModel:
     """One Verilated NPU instance (fresh state: zeroed memories and registers)."""
 
-    def __init__(self, arch: ArchConfig):
+    def __init__(self, arch: ArchConfig, patches: Sequence[Patch] = ()):
         self.arch = arch
-        self.lib = _load(library(arch))
+        self.lib = _load(library(arch, patches=patches))
         self.handle = self.lib.npu_new(arch.rows, arch.cols)
         self.pending: dict[int, tuple[str, list[int], list[bytes]]] = {}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 from isa_spec import ArchConfig, ExecutionFault, RunResult
 from isa_spec.errors import FaultKind
 from isa_spec.image import Image
@@ -14,14 +17,15 @@ from ..device import OnCommit, register
 class RtlDevice:
     name = "rtl"
 
-    def __init__(self, arch: ArchConfig):
+    def __init__(self, arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = ()):
+        """`patches` plant bugs in the RTL sources (tests of the checkers)."""
         from rtl.build import library
         from rtl.driver import RtlModel
 
-        library(arch)  # build (or find in the cache) now, so a build error surfaces at open
+        library(arch, patches=patches)  # build (or find in the cache) now, so a build error surfaces at open
         self.arch = arch
-        self._model_cls = RtlModel
-        self.model = RtlModel(arch)
+        self._model_cls = functools.partial(RtlModel, patches=patches)
+        self.model = self._model_cls(arch)
         self._counters: dict[str, int] = {}
 
     def load(self, image: Image) -> None:

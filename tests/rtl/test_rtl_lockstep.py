@@ -70,3 +70,14 @@ def test_rtl_equals_golden_on_a_compiled_mobilenetv2_on_default():
     image = compile_model(mobilenet_v2(size=32, width=0.25, classes=10), load_arch("default"))
     result = agree(image, quantized_inputs(image, sample_inputs(image)), ("golden", "rtl"))
     assert result.records["rtl"] > 1000
+
+
+def test_rtl_equals_spec_on_every_conformance_program():
+    """All 206 generated programs (at least one per instruction), faults included."""
+    from conformance import all_cases
+
+    cases = [c for v in all_cases().values() for c in v]
+    diverged = [f"{c.mnemonic} {c.label}: {r.format().splitlines()[0]}" for c in cases
+                if not (r := lockstep(c.image, ["spec", "rtl"])).ok]  # fmt: skip
+    assert not diverged, "\n".join(diverged)
+    assert len(cases) >= 200
