@@ -1,0 +1,69 @@
+"""RTL cycles against the golden cycle model, per layer kind of a compiled ResNet.
+
+Each layer runs on its own on the RTL (every layer sets the registers it uses) from the DRAM
+golden leaves after the layers before it; its RTL cycles are compared with the cycles the
+golden model charges to the layer's instructions.
+
+    python benchmarks/rtl_vs_model.py [--arch tiny|default]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+from compiler import compile_model
+from compiler.models import resnet_model
+from isa_spec import encode, load_arch
+from isa_spec.encoding import Instruction
+from isa_spec.image import Image
+from runtime.device import open_device, write_tensor
+from runtime.report import build_report
+from runtime.session import quantized_inputs, sample_inputs
+
+MODELS = {"tiny": lambda: resnet_model("resnet18", size=32, width=8, classes=10),
+          "default": lambda: resnet_model("resnet50", size=32, width=8, classes=10)}  # fmt: skip
+
+
+def kind(meta: dict) -> str:
+    tiling = meta.get("tiling")
+    return meta["op"] + (f" ({meta['tiles']} tile{'s' * (meta['tiles'] > 1)})" if tiling else "")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--arch", action="append", choices=sorted(MODELS))
+    args = ap.parse_args()
+    end = encode(Instruction.make("BLOCK_END", last=1))
+    for name in args.arch or ["tiny", "default"]:
+        arch = load_arch(name)
+        image = compile_model(MODELS[name](), arch)
+        floats = sample_inputs(image)
+        model = {lr.name: lr.costs.cycles for lr in build_report(image, inputs=floats).layers}
+        inputs = quantized_inputs(image, floats)
+        used = max(s.addr + s.nbytes for s in image.symbols.values())
+        ratios: dict[str, list[float]] = defaultdict(list)
+        rtl_total = model_total = 0
+        for meta in image.layers:
+            first, stop = meta["pcs"]
+            golden = open_device("golden", arch)
+            golden.load(Image(arch, image.words[:first] + [end], image.dram, image.symbols))
+            for tensor, value in inputs.items():
+                write_tensor(golden, image, tensor, value)
+            golden.run()
+            rtl = open_device("rtl", arch)
+            rtl.load(Image(arch, image.words[first:stop] + [end], [(0, golden.read_dram(0, used))], image.symbols))
+            rtl.run()
+            cycles = rtl.counters()["cycles"]
+            ratios[meta["op"]].append(cycles / model[meta["name"]])
+            rtl_total += cycles
+            model_total += model[meta["name"]]
+        print(f"{name} ({arch.rows}x{arch.cols}), {len(image.layers)} layers: RTL {rtl_total:,} cycles, "
+              f"model {model_total:,} cycles, ratio {rtl_total / model_total:.2f}")  # fmt: skip
+        for op, rs in sorted(ratios.items()):
+            print(f"  {op:<18} {len(rs):>3} layer(s)  RTL / model cycles: mean {sum(rs) / len(rs):6.2f}  "
+                  f"range {min(rs):.2f} - {max(rs):.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
