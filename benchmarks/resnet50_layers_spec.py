@@ -14,10 +14,8 @@ import time
 from compiler import compile_model
 from compiler.models import resnet_model
 from cosim import lockstep
-from isa_spec import encode, load_arch
-from isa_spec.encoding import Instruction
-from isa_spec.image import Image
-from runtime.device import open_device, write_tensor
+from isa_spec import load_arch
+from runtime.layers import layer_image
 from runtime.session import quantized_inputs, sample_inputs
 
 
@@ -43,20 +41,12 @@ def main() -> None:
         macs = meta.get("macs", 0) or meta["pcs"][1] - meta["pcs"][0]
         if k not in chosen or macs < chosen[k].get("macs", 0):
             chosen[k] = meta
-    end = encode(Instruction.make("BLOCK_END", last=1))
-    used = max(s.addr + s.nbytes for s in image.symbols.values())
     inputs = quantized_inputs(image, sample_inputs(image))
     total = 0.0
     for meta in sorted(chosen.values(), key=lambda m: m["pcs"][0]):
-        first, stop = meta["pcs"]
-        dev = open_device("golden", arch)
-        dev.load(Image(arch, image.words[:first] + [end], image.dram, image.symbols))
-        for name, value in inputs.items():
-            write_tensor(dev, image, name, value)
-        dev.run()
-        layer_image = Image(arch, image.words[first:stop] + [end], [(0, dev.read_dram(0, used))], image.symbols)
+        single = layer_image(image, meta, inputs)
         t = time.perf_counter()
-        result = lockstep(layer_image, ["spec", "golden"])
+        result = lockstep(single, ["spec", "golden"])
         took = time.perf_counter() - t
         total += took
         verdict = "AGREE" if result.ok else "DIVERGE\n" + result.format()

@@ -14,10 +14,9 @@ from collections import defaultdict
 
 from compiler import compile_model
 from compiler.models import resnet_model
-from isa_spec import encode, load_arch
-from isa_spec.encoding import Instruction
-from isa_spec.image import Image
-from runtime.device import open_device, write_tensor
+from isa_spec import load_arch
+from runtime.device import open_device
+from runtime.layers import layer_image
 from runtime.report import build_report
 from runtime.session import quantized_inputs, sample_inputs
 
@@ -34,25 +33,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", action="append", choices=sorted(MODELS))
     args = ap.parse_args()
-    end = encode(Instruction.make("BLOCK_END", last=1))
     for name in args.arch or ["tiny", "default"]:
         arch = load_arch(name)
         image = compile_model(MODELS[name](), arch)
         floats = sample_inputs(image)
         model = {lr.name: lr.costs.cycles for lr in build_report(image, inputs=floats).layers}
         inputs = quantized_inputs(image, floats)
-        used = max(s.addr + s.nbytes for s in image.symbols.values())
         ratios: dict[str, list[float]] = defaultdict(list)
         rtl_total = model_total = 0
         for meta in image.layers:
-            first, stop = meta["pcs"]
-            golden = open_device("golden", arch)
-            golden.load(Image(arch, image.words[:first] + [end], image.dram, image.symbols))
-            for tensor, value in inputs.items():
-                write_tensor(golden, image, tensor, value)
-            golden.run()
             rtl = open_device("rtl", arch)
-            rtl.load(Image(arch, image.words[first:stop] + [end], [(0, golden.read_dram(0, used))], image.symbols))
+            rtl.load(layer_image(image, meta, inputs))
             rtl.run()
             cycles = rtl.counters()["cycles"]
             ratios[meta["op"]].append(cycles / model[meta["name"]])

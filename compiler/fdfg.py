@@ -85,7 +85,9 @@ class Relu:
 
 
 @dataclass(frozen=True)
-class MaxPool:
+class _Pool:
+    """A square-window pooling layer."""
+
     name: str
     x: str
     y: str
@@ -99,25 +101,15 @@ class MaxPool:
     def inputs(self) -> tuple[str, ...]:
         return (self.x,)
 
+
+@dataclass(frozen=True)
+class MaxPool(_Pool):
     op = "MaxPool"
 
 
 @dataclass(frozen=True)
-class AvgPool:
+class AvgPool(_Pool):
     """AveragePool with zero padding counted in the average (count_include_pad=1)."""
-
-    name: str
-    x: str
-    y: str
-    in_shape: Shape
-    out_shape: Shape
-    kernel: int
-    stride: int
-    pads: tuple[int, int, int, int]
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        return (self.x,)
 
     op = "AveragePool"
 

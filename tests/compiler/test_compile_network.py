@@ -238,3 +238,19 @@ def test_reusing_dead_activations_space_keeps_the_result_and_saves_dram(model):
     xq = sample(fresh)
     out = fresh.model["outputs"][0]
     assert np.array_equal(run_golden(fresh, xq)[out], run_golden(reused, xq)[out])
+
+
+def test_every_layer_runs_on_its_own_from_the_dram_before_it():
+    """`runtime.layers.layer_image` (what the per-layer benchmarks use): each layer's own
+    program, started from golden's DRAM after the layers before it, agrees spec vs golden
+    and writes what the whole program writes."""
+    from runtime.layers import layer_image
+
+    image = compile_model(R18, TINY, options=Options(reuse_dram=False))
+    xq = sample(image)
+    whole = run_golden(image, xq)
+    for meta in image.layers[::5]:
+        single = layer_image(image, meta, {"x": xq})
+        assert lockstep(single, ["spec", "golden"]).ok, meta["name"]
+        name = [q.layer.y for q in quantized_layers(R18) if q.layer.name == meta["name"]][0]
+        assert np.array_equal(run_golden(single, xq)[name], whole[name]), meta["name"]
