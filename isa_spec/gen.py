@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .arch import PRESETS, ArchConfig, load_arch
+from .csr import ADDRESS as CSR_ADDRESS
 from .departures import DEPARTURES
 from .errors import FaultKind
 from .image import isa_fingerprint, write_atomic
@@ -75,6 +76,10 @@ def sv_package() -> str:
     for code, (sub, _, _) in enumerate(DMA_SUBOPS):
         lines.append(f"  localparam logic [2:0] DMA_{sub} = 3'd{code};")
     lines.append("")
+    lines.append("  // Control/status registers (isa_spec/csr.py), by word address.")
+    for name, addr in CSR_ADDRESS.items():
+        lines.append(f"  localparam logic [5:0] CSR_{name} = 6'd{addr};")
+    lines.append("")
     lines.append("  // Fault kinds (isa_spec.errors.FaultKind, in declaration order).")
     for i, kind in enumerate(FaultKind):
         lines.append(f"  localparam logic [3:0] FAULT_{kind.name} = 4'd{i};")
@@ -112,6 +117,12 @@ def sv_decoder() -> list[str]:
         lines.append(f"  // Bit r: row r {'reads src1 only' if name == 'ROW_ONE_SOURCE' else 'also reads its old dst'}.")
         lines.append(f"  localparam logic [255:0] {name} = 256'h{mask:064x};")
     return lines
+
+
+def c_csr_header() -> str:
+    """The control/status register addresses for the C++ harness (written at build time)."""
+    body = "".join(f"constexpr uint32_t CSR_{name} = {addr};\n" for name, addr in CSR_ADDRESS.items())
+    return banner("//") + "#pragma once\n#include <cstdint>\n" + body
 
 
 def sv_params(arch: ArchConfig) -> str:

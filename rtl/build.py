@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from isa_spec import ArchConfig, GenesysError
-from isa_spec.gen import sv_params
+from isa_spec.gen import c_csr_header, sv_params
 
 RTL = Path(__file__).resolve().parent
 ROOT = RTL.parent
@@ -55,6 +55,7 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = ()) -> str:
     for text in patched_sources(patches).values():
         h.update(text.encode())
     h.update(HARNESS.read_bytes())
+    h.update(c_csr_header().encode())
     h.update(sv_params(arch).encode())
     h.update(" ".join(VERILATOR_FLAGS + (MUTANT_CXXFLAGS if patches else CXXFLAGS)).encode())
     h.update(subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.encode())
@@ -74,6 +75,7 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
     log(f"[rtl] building the {arch.name} NPU with Verilator (cached afterwards) ...")
     try:
         (work / "params.svh").write_text(sv_params(arch))
+        (work / "csr.h").write_text(c_csr_header())
         sources = SOURCES
         if patches:
             sources = []
@@ -86,7 +88,7 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
              "-CFLAGS", " ".join(cxxflags), "--build", "-j", "2"], work)  # fmt: skip
         inc = verilator_root() / "include"
         runtime = [str(inc / "verilated.cpp"), str(inc / "verilated_threads.cpp")]
-        run(["g++", "-shared", *cxxflags, f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
+        run(["g++", "-shared", *cxxflags, f"-I{work}", f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
              str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")

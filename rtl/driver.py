@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from isa_spec import ArchConfig, Buffer, DmaRecord, FaultRecord, Namespace, Record, TileRecord, Unit, VectorRecord
+from isa_spec.csr import ADDRESS as CSR_ADDRESS
+from isa_spec.csr import COUNTERS
 from isa_spec.errors import BackendFailure, FaultKind
 
 from .build import Patch, library
@@ -47,6 +49,9 @@ def _load(path: Path) -> ctypes.CDLL:
         lib.npu_trace_size.restype = ctypes.c_uint64
         lib.npu_trace_size.argtypes = [ctypes.c_void_p]
         lib.npu_trace_take.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.npu_counters.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32]
+        lib.npu_csr_read.restype = ctypes.c_uint32
+        lib.npu_csr_read.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
         _LIBS[path] = lib
     return _LIBS[path]
 
@@ -81,7 +86,18 @@ class RtlModel:
 
     @property
     def cycles(self) -> int:
+        """Clock cycles the harness has run (the watchdog's clock)."""
         return int(self.lib.npu_cycles(self.handle))
+
+    def csr(self, name: str) -> int:
+        """A control/status register by name (isa_spec/csr.py)."""
+        return int(self.lib.npu_csr_read(self.handle, CSR_ADDRESS[name]))
+
+    def counters(self) -> dict[str, int]:
+        """The performance counters, read through the control/status registers (csr.COUNTERS)."""
+        out = np.zeros(len(COUNTERS), np.uint64)
+        self.lib.npu_counters(self.handle, out.ctypes.data, len(COUNTERS))
+        return {name.lower(): int(v) for (name, _), v in zip(COUNTERS, out)}
 
     def run(self, commit: Callable[[Record], None], chunk: int = 1 << 20,
             idle_limit: int = IDLE_LIMIT) -> tuple[int, FaultRecord | None]:  # fmt: skip

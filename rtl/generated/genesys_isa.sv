@@ -222,6 +222,25 @@ package genesys_isa;
   localparam logic [2:0] DMA_START = 3'd5;
   localparam logic [2:0] DMA_CONFIG_TILE_ADDR = 3'd6;
 
+  // Control/status registers (isa_spec/csr.py), by word address.
+  localparam logic [5:0] CSR_CTRL = 6'd0;
+  localparam logic [5:0] CSR_STATUS = 6'd1;
+  localparam logic [5:0] CSR_PROG_LEN = 6'd2;
+  localparam logic [5:0] CSR_PROG_BASE = 6'd3;
+  localparam logic [5:0] CSR_FAULT_PC = 6'd4;
+  localparam logic [5:0] CSR_CYCLES_LO = 6'd5;
+  localparam logic [5:0] CSR_CYCLES_HI = 6'd6;
+  localparam logic [5:0] CSR_TILES_LO = 6'd7;
+  localparam logic [5:0] CSR_TILES_HI = 6'd8;
+  localparam logic [5:0] CSR_SA_STEPS_LO = 6'd9;
+  localparam logic [5:0] CSR_SA_STEPS_HI = 6'd10;
+  localparam logic [5:0] CSR_TANDEM_WRITES_LO = 6'd11;
+  localparam logic [5:0] CSR_TANDEM_WRITES_HI = 6'd12;
+  localparam logic [5:0] CSR_SA_DMA_WORDS_LO = 6'd13;
+  localparam logic [5:0] CSR_SA_DMA_WORDS_HI = 6'd14;
+  localparam logic [5:0] CSR_TANDEM_DMA_WORDS_LO = 6'd15;
+  localparam logic [5:0] CSR_TANDEM_DMA_WORDS_HI = 6'd16;
+
   // Fault kinds (isa_spec.errors.FaultKind, in declaration order).
   localparam logic [3:0] FAULT_ILLEGAL_INSTRUCTION = 4'd0;
   localparam logic [3:0] FAULT_ADDRESS_OUT_OF_RANGE = 4'd1;

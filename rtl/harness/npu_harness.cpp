@@ -11,6 +11,8 @@
 
 namespace {
 
+#include "csr.h"  // generated at build time from isa_spec/csr.py
+
 enum : uint32_t { TR_DMA = 1, TR_TILE = 2, TR_VWRITE = 3, TR_FLUSH = 4, TR_FAULT = 5 };
 const uint32_t TRACE_SPACE_IMEM = 4;  // npu.sv: an SA DMA trace into instruction memory
 enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };
@@ -155,22 +157,49 @@ void npu_read_dram(void* h, uint64_t addr, uint8_t* out, uint64_t len) {
     std::memcpy(out, &n->top->rootp->npu->dram[addr], len);
 }
 
+void csr_write(Npu* n, uint32_t addr, uint32_t value) {
+    n->top->csr_we = 1;
+    n->top->csr_addr = addr;
+    n->top->csr_wdata = value;
+    tick(n);
+    n->top->csr_we = 0;
+}
+
+uint32_t csr_read(Npu* n, uint32_t addr) {
+    n->top->csr_addr = addr;
+    n->top->eval();
+    return n->top->csr_rdata;
+}
+
+constexpr uint32_t STATUS_HALTED = 2, STATUS_FAULTED = 4;
+
 // Run up to `max_cycles` more cycles. Returns 0 still running, 1 halted, 2 halted on a fault.
 int npu_run(void* h, uint32_t prog_len, uint64_t max_cycles) {
     Npu* n = bind(h);
     Vnpu* t = n->top;
     if (!n->started) {
         n->started = true;
-        t->prog_len = prog_len;
-        t->start = 1;
-        tick(n);
-        t->start = 0;
+        csr_write(n, CSR_PROG_LEN, prog_len);
+        csr_write(n, CSR_PROG_BASE, 0);
+        csr_write(n, CSR_CTRL, 1);
     }
-    for (uint64_t i = 0; i < max_cycles && !t->halted; i++) {
+    t->csr_addr = CSR_STATUS;  // csr_rdata follows the status as the clock runs
+    t->eval();
+    for (uint64_t i = 0; i < max_cycles && !(t->csr_rdata & STATUS_HALTED); i++) {
         tick(n);
         if (t->trace_valid) record(n);
     }
-    return t->halted ? (t->faulted ? 2 : 1) : 0;
+    uint32_t status = t->csr_rdata;
+    return (status & STATUS_HALTED) ? ((status & STATUS_FAULTED) ? 2 : 1) : 0;
+}
+
+uint32_t npu_csr_read(void* h, uint32_t addr) { return csr_read(bind(h), addr); }
+
+// The performance counters (CSR_CYCLES_LO on, LO and HI words), `count` of them.
+void npu_counters(void* h, uint64_t* out, uint32_t count) {
+    Npu* n = bind(h);
+    for (uint32_t k = 0; k < count; k++)
+        out[k] = csr_read(n, CSR_CYCLES_LO + 2 * k) | uint64_t(csr_read(n, CSR_CYCLES_LO + 2 * k + 1)) << 32;
 }
 
 uint64_t npu_cycles(void* h) { return static_cast<Npu*>(h)->cycles; }

@@ -2,8 +2,9 @@
 // and DMA, the Tandem processor (iterator tables, nested loops, lanes, DMA), and a
 // commit-trace port. A multi-cycle implementation: correctness first, one step at a time.
 //
-// The harness loads `imem` and `dram` (public arrays) before pulsing `start`, samples the
-// trace port after every clock edge and reads buffer words through the debug port.
+// The harness loads `imem` and `dram` (public arrays), starts the machine and reads its status
+// and performance counters through the control/status registers (isa_spec/csr.py), samples
+// the trace port after every clock edge and reads buffer words through the debug port.
 `include "params.svh"
 
 module npu
@@ -19,10 +20,10 @@ module npu
 ) (
     input  logic             clk,
     input  logic             rst,
-    input  logic             start,
-    input  logic [31:0]      prog_len,
-    output logic             halted,
-    output logic             faulted,
+    input  logic             csr_we,       // control/status registers: write strobe,
+    input  logic [5:0]       csr_addr,     // word address (CSR_*),
+    input  logic [31:0]      csr_wdata,
+    output logic [31:0]      csr_rdata,    // and the addressed register, combinationally
     output logic             trace_valid,
     output logic [3:0]       trace_kind,   // TR_*
     output logic             trace_unit,   // 0 SA, 1 Tandem
@@ -38,6 +39,28 @@ module npu
     output logic [DBG_W-1:0] dbg_data
 );
   localparam logic [3:0] TR_DMA = 4'd1, TR_TILE = 4'd2, TR_VWRITE = 4'd3, TR_FLUSH = 4'd4, TR_FAULT = 4'd5;
+
+  // ---- control/status registers ----------------------------------------------------------------------
+  localparam int NCOUNT = 6;  // CYCLES, TILES, SA_STEPS, TANDEM_WRITES, SA_DMA_WORDS, TANDEM_DMA_WORDS
+  logic        start, started, halted, faulted;
+  logic [31:0] prog_len, prog_base, fault_pc;
+  logic [3:0]  fault_kind;
+  logic [63:0] counter [NCOUNT];
+  assign start = csr_we && csr_addr == CSR_CTRL && csr_wdata[0];
+  logic [3:0] counter_word;  // LO/HI word of the counters, from CSR_CYCLES_LO on
+  assign counter_word = 4'(csr_addr - CSR_CYCLES_LO);
+  always_comb begin
+    csr_rdata = '0;  // CTRL and unmapped words read as zero
+    unique case (csr_addr)
+      CSR_STATUS:    csr_rdata = {24'd0, fault_kind, 1'b0, faulted, halted, started && !halted};
+      CSR_PROG_LEN:  csr_rdata = prog_len;
+      CSR_PROG_BASE: csr_rdata = prog_base;
+      CSR_FAULT_PC:  csr_rdata = fault_pc;
+      default:
+        if (csr_addr >= CSR_CYCLES_LO && csr_addr <= CSR_TANDEM_DMA_WORDS_HI)
+          csr_rdata = counter_word[0] ? counter[counter_word[3:1]][63:32] : counter[counter_word[3:1]][31:0];
+    endcase
+  end
 
   typedef logic [$clog2(IBUF_DEPTH)-1:0] ibuf_idx_t;
   typedef logic [$clog2(WBUF_DEPTH)-1:0] wbuf_idx_t;
@@ -331,10 +354,23 @@ module npu
     logic done;
     trace_valid <= 1'b0;
     arr_in_valid <= 1'b0;
+    if (csr_we && csr_addr == CSR_PROG_LEN) prog_len <= csr_wdata;
+    if (csr_we && csr_addr == CSR_PROG_BASE) prog_base <= csr_wdata;
+    if (started && !halted) counter[0] <= counter[0] + 1;
+    if (trace_valid && trace_kind == TR_TILE) counter[1] <= counter[1] + 1;
+    if (trace_valid && trace_kind == TR_VWRITE) counter[3] <= counter[3] + 1;
+    if (trace_valid && trace_kind == TR_DMA && !trace_unit) counter[4] <= counter[4] + 64'(trace_c);
+    if (trace_valid && trace_kind == TR_DMA && trace_unit) counter[5] <= counter[5] + 64'(trace_c);
     if (rst) begin
       state <= S_IDLE;
       halted <= 1'b0;
       faulted <= 1'b0;
+      started <= 1'b0;
+      prog_len <= '0;
+      prog_base <= '0;
+      fault_pc <= '0;
+      fault_kind <= '0;
+      for (int k = 0; k < NCOUNT; k++) counter[k] <= '0;
       int_bits <= '{6'd32, 6'd32, 6'd32};
       lane_bits <= 6'd32;
       prog_ext <= '0;
@@ -342,7 +378,8 @@ module npu
     end else begin
       unique case (state)
         S_IDLE: if (start) begin
-          pc <= '0;
+          started <= 1'b1;
+          pc <= prog_base;
           mode <= MODE_TOP;
           depth <= '0;
           state <= S_FETCH;
@@ -527,6 +564,7 @@ module npu
         end
 
         S_STEP_WAIT: if (arr_out_valid) begin
+          counter[2] <= counter[2] + 1;
           for (int l = 0; l < M; l++) obuf[a_obuf_wr[$clog2(OBUF_DEPTH)-1:0]][32*l +: 32] <= acc_in[32*l +: 32] + arr_psum[32*l +: 32];
           if (a_obuf_wr < lo) lo <= a_obuf_wr;
           if (a_obuf_wr + 1 > hi) hi <= a_obuf_wr + 1;
@@ -669,6 +707,8 @@ module npu
 
   task automatic fault(input logic [3:0] kind, input logic unit, input logic [31:0] fpc);
     emit(TR_FAULT, unit, fpc, 1'b0, kind, 64'd0, '0, '0, '0);
+    fault_kind <= kind;
+    fault_pc <= fpc;
     state <= S_FAULT;
   endtask
 

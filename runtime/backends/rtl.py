@@ -50,7 +50,7 @@ class RtlDevice:
                 on_commit(rec)
 
         _, fault = self.model.run(commit)
-        self._counters = {"cycles": self.model.cycles}
+        self._counters = self.model.counters()
         err = None
         if fault is not None:
             err = ExecutionFault(FaultKind(fault.kind), fault.pc, 0, "reported by the RTL")
