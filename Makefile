@@ -16,8 +16,9 @@ test: install
 install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@command -v verilator >/dev/null && command -v g++ >/dev/null && command -v make >/dev/null || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator g++ make)
+	@command -v verilator >/dev/null && command -v iverilog >/dev/null && command -v g++ >/dev/null && \
+	  command -v make >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator iverilog g++ make)
 	@test -x $(PY) || python3 -m venv $(VENV) || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv $(VENV))
 	$(PY) -m pip install -q --upgrade pip

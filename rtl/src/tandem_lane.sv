@@ -162,9 +162,9 @@ module tandem_lane
       ROW_FXP32_TO_FXP16:  y = sat_bits(a, 16);
       ROW_FXP32_TO_FXP8:   y = sat_bits(a, 8);
       ROW_FXP32_TO_FXP4:   y = sat_bits(a, 4);
-      ROW_FXP16_TO_FXP32:  y = 32'(signed'(a[15:0]));
-      ROW_FXP8_TO_FXP32:   y = 32'(signed'(a[7:0]));
-      ROW_FXP4_TO_FXP32:   y = 32'(signed'(a[3:0]));
+      ROW_FXP16_TO_FXP32:  y = {{16{a[15]}}, a[15:0]};
+      ROW_FXP8_TO_FXP32:   y = {{24{a[7]}}, a[7:0]};
+      ROW_FXP4_TO_FXP32:   y = {{28{a[3]}}, a[3:0]};
       ROW_FP32_TO_FP16:    y = fp32_to_fp16(a);
       ROW_FP16_TO_FP32:    y = fp16_to_fp32(a[15:0]);
       ROW_FP32_TO_BF16:    y = fp32_to_bf16(a);
