@@ -33,7 +33,7 @@ LANE_ROWS = sorted(m for m in ALU_FUNCS if m in ROW_ID and ROWS[ROW_ID[m]].defin
 def _build(simulator: str) -> list[str]:
     """The command that runs the bench on `simulator`, built once (cached by content)."""
     key = hashlib.sha256(b"".join(p.read_bytes() for p in FILES) + simulator.encode()).hexdigest()[:16]
-    out = CACHE / f"tb-{simulator}-{key}"
+    out = CACHE.parent / "rtl-tb" / f"{simulator}-{key}"  # not among the NPU builds
     if simulator == "icarus":
         exe = out / "tb.vvp"
         if not exe.exists():
