@@ -94,7 +94,6 @@ class _Linker:
         self.order = {name: codegen.check_loop_order(options.loop_order.get(name, codegen.LOOP_ORDER), name)
                       for name in convs}  # fmt: skip
         self.buffer = {name: options.buffer.get(name, "VMEM1") for name in names}
-        self.fused = {q.layer.name: q.layer.op for q in layers}
         self.sched = {name: schedule.choose_tiling(q.layer, arch, options.tiling.get(name)) for name, q in convs.items()}
         self.scale: dict[str, float | None] = {}
         for q in layers:
@@ -206,7 +205,7 @@ class _Linker:
             first = len(p.instructions)
             codegen.emit_conv_sa(p, q, s, arch, storage[layer.x], consts[layer.name], group, self.order[layer.name])
             sa = len(p.instructions)
-            terms = [codegen.acc_operand(s, n, arch, consts[layer.name].acc)]
+            terms = [codegen.acc_operand(s, arch, consts[layer.name].acc)]
             if layer.residual:
                 terms.append(tandem.Operand.of(storage[layer.residual]))
             _, oc, oh, ow = layer.out_shape

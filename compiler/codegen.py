@@ -52,7 +52,7 @@ class ConvPlacement:
     acc: int
 
 
-def acc_operand(s: ConvSchedule, n: int, arch: ArchConfig, addr: int) -> Operand:
+def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
     """The accumulators as a Tandem DMA operand."""
     ocp = s.oc_padded_blocks * arch.cols
     return Operand(addr, s.out_h * s.out_w * ocp * 4, s.out_w * ocp * 4, ocp * 4, "B32")

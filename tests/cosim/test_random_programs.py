@@ -1,7 +1,6 @@
 """Golden equals the spec record for record on random programs (hypothesis, shrinking), and a
 planted golden bug is found and shrunk to a few instructions."""
 
-import pytest
 from hypothesis import HealthCheck, find, given, settings
 
 import golden.alu

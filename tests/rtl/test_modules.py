@@ -10,7 +10,6 @@ instruction decoder (`decode_row`), and writes their outputs; the expected value
 import hashlib
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
