@@ -62,23 +62,22 @@ def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
         return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu, q.clamp, q.leaky)
     if isinstance(q, (QAdd, QRelu)):
         return requantize(q.requant, list(inputs), q.layer.relu)
-    if isinstance(q, QMaxPool):
-        layer = q.layer
-        top, left, bottom, right = layer.pads
-        xp = np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=-128)
-        win = sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
-        return win.max(axis=(4, 5)).astype(np.int8)
-    if isinstance(q, QAvgPool):
-        layer = q.layer
-        top, left, bottom, right = layer.pads
-        xp = np.pad(inputs[0].astype(np.int64), ((0, 0), (0, 0), (top, bottom), (left, right)))
-        win = sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
-        return requantize(q.requant, [win.sum(axis=(4, 5))], relu=False)
+    if isinstance(q, QMaxPool):  # padding never wins a max
+        return _windows(inputs[0], q.layer, fill=-128).max(axis=(4, 5)).astype(np.int8)
+    if isinstance(q, QAvgPool):  # zero padding counts in the average
+        return requantize(q.requant, [_windows(inputs[0].astype(np.int64), q.layer, fill=0).sum(axis=(4, 5))], relu=False)
     if isinstance(q, QConcat):
         return np.concatenate([requantize(r, [x], relu=False) for r, x in zip(q.requants, inputs)], axis=1)
     assert isinstance(q, QGlobalAvgPool)
     total = inputs[0].astype(np.int64).sum(axis=(2, 3), keepdims=True)
     return requantize(q.requant, [total], relu=False)
+
+
+def _windows(x: np.ndarray, layer, fill: int) -> np.ndarray:  # noqa: ANN001  (a pooling layer)
+    """Every pooling window of `x` padded with `fill`: shape N, C, OH, OW, K, K."""
+    top, left, bottom, right = layer.pads
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
+    return sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
 
 
 def quantized_graph(layers: Sequence[QLayer], feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

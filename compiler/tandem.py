@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
+from isa_spec.semantics import DMA_WIDTH_BYTES
 
 from .errors import CompileError
 from .layout import Storage
@@ -44,7 +45,7 @@ class Operand:
 
     def at(self, n: int, y: int, x: int, word: int, lanes: int) -> int:
         return (self.addr + n * self.image_bytes + y * self.row_bytes + x * self.pixel_bytes
-                + word * lanes * {"B8": 1, "B32": 4}[self.width])  # fmt: skip
+                + word * lanes * DMA_WIDTH_BYTES[self.width])  # fmt: skip
 
 
 Level = tuple[int, tuple[int, int, int]]  # iterations, strides of dst, src1, src2
@@ -80,19 +81,19 @@ class Tandem:
 
     def imm(self, idx: int, value: int) -> None:
         if self._set(("imm", idx), value):
-            if -(2**15) <= value < 2**15:
-                self.p.add("IMM_SIGN_EXT", idx=idx, value=value & 0xFFFF)
-            else:
-                self.p.add("SET_IMM_LOW", idx=idx, value=value & 0xFFFF)
-                self.p.add("SET_IMM_HIGH", idx=idx, value=(value >> 16) & 0xFFFF)
+            self._value("SET_IMM_LOW", "SET_IMM_HIGH", "IMM_SIGN_EXT", value, idx=idx)
 
     def _iter(self, kind: str, ns: str, idx: int, value: int) -> None:
         if self._set((kind, ns, idx), value):
-            if -(2**15) <= value < 2**15:
-                self.p.add(f"{kind}_SIGN_EXT", ns=ns, idx=idx, value=value & 0xFFFF)
-            else:
-                self.p.add(f"{kind}_LOW", ns=ns, idx=idx, value=value & 0xFFFF)
-                self.p.add(f"{kind}_HIGH", ns=ns, idx=idx, value=(value >> 16) & 0xFFFF)
+            self._value(f"{kind}_LOW", f"{kind}_HIGH", f"{kind}_SIGN_EXT", value, ns=ns, idx=idx)
+
+    def _value(self, low: str, high: str, sign_ext: str, value: int, **fields: int | str) -> None:
+        """A 32-bit iterator-table or IMM value: one sign-extended half when it fits, else LOW + HIGH."""
+        if -(2**15) <= value < 2**15:
+            self.p.add(sign_ext, value=value & 0xFFFF, **fields)
+        else:
+            self.p.add(low, value=value & 0xFFFF, **fields)
+            self.p.add(high, value=(value >> 16) & 0xFFFF, **fields)
 
     def iter_base(self, ns: str, idx: int, value: int) -> None:
         self._iter("BASE", ns, idx, value)
@@ -108,7 +109,7 @@ class Tandem:
         Contiguous pixels and rows merge into longer requests; a base loop is configured only
         when it iterates (or must be reset), so contiguous transfers use no loop at all."""
         d = direction
-        word_bytes = self.arch.lanes * {"B8": 1, "B32": 4}[operand.width]
+        word_bytes = self.arch.lanes * DMA_WIDTH_BYTES[operand.width]
         if cols > 1 and operand.pixel_bytes == size * word_bytes and cols * size <= 0xFFFF:
             cols, size = 1, cols * size
         if rows > 1 and cols == 1 and operand.row_bytes == size * word_bytes and rows * size <= 0xFFFF:

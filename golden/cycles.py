@@ -48,7 +48,7 @@ class TileWork:
     loads: dict[str, list[list[int]]] = field(default_factory=lambda: defaultdict(list))  # buffer -> transfers
     stores: dict[str, list[list[int]]] = field(default_factory=lambda: defaultdict(list))
     steps: int = 0
-    weight_runs: np.ndarray | None = None  # lengths of runs of steps on one weight word
+    weight_runs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # runs of steps on one weight word
 
 
 def array_cycles(runs: np.ndarray, t: Timing, rows: int, cols: int) -> int:
@@ -105,8 +105,7 @@ class CycleModel:
         c.decode += config_instructions * t.decode
         loads = [max((self._dma(b, trs) for b, trs in w.loads.items()), default=0) for w in tiles]
         stores = [max((self._dma(b, trs) for b, trs in w.stores.items()), default=0) for w in tiles]
-        compute = [array_cycles(w.weight_runs if w.weight_runs is not None else np.full(min(w.steps, 1), w.steps), t,
-                                arch.rows, arch.cols) for w in tiles]  # fmt: skip
+        compute = [array_cycles(w.weight_runs, t, arch.rows, arch.cols) for w in tiles]
         if t.double_buffer and tiles:
             n = len(tiles)
             total = loads[0] + stores[-1] + sum(
