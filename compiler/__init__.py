@@ -210,13 +210,15 @@ class _Linker:
                 terms.append(tandem.Operand.of(storage[layer.residual]))
             _, oc, oh, ow = layer.out_shape
             with t.group(group):
-                tandem.emit_requant(t, terms, storage[layer.y], q.requant, layer.relu, n, oh, ow, -(-oc // arch.lanes),
-                                    primary, q.clamp, q.leaky)  # fmt: skip
+                tandem.emit_requant(t, terms, storage[layer.y], q.add or q.requant, layer.relu, n, oh, ow,
+                                    -(-oc // arch.lanes), primary, q.clamp, q.leaky, pre=q.requant if q.add else None)  # fmt: skip
             meta |= codegen.conv_meta(q, s, arch, self.order[layer.name])
             meta["buffers"]["Tandem"] = primary
             meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n, self.order[layer.name]) + t.estimate
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
+            if q.add:
+                meta["add"] = {"m": list(q.add.m), "f": q.add.f, "n": q.add.n}
             return meta
         start = len(p.instructions)
         with t.group(group):

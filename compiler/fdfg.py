@@ -18,7 +18,9 @@ class Conv:
     """Conv (groups 1) with its bias and fused BatchNormalization, Relu and residual Add.
 
     With `residual`, the layer computes act(conv(x) + residual) where act is Relu if `relu`;
-    the Add runs on the Tandem processor while requantising the accumulators.
+    the Add runs on the Tandem processor while requantising the accumulators. `pre_add` names
+    the conv's own result, which the fused layer rounds to int8 at that tensor's scale before
+    adding, exactly as the unfused Conv and Add would.
     """
 
     name: str
@@ -36,6 +38,7 @@ class Conv:
     clip: tuple[float, float] | None = None  # Clip(min, max) after the layer (ReLU6: (0, 6))
     leaky: float | None = None  # LeakyRelu alpha after the layer
     w_scale: float | None = None  # the weights' int8 scale when a pre-quantised model fixes it
+    pre_add: str | None = None  # with `residual`: the tensor conv(x) before the Add
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -210,7 +210,7 @@ class _Builder:
             w_scale = None
             self.done.add(mul)
             out = self.nodes[mul].output[0]
-        relu, residual, clip, leaky = False, None, None, None
+        relu, residual, clip, leaky, pre_add = False, None, None, None, None
         nxt = self.sole_next(out, ("Relu", "Clip", "LeakyRelu", "Add", "Sum")) if self.fuse else None
         if nxt is not None and self.nodes[nxt].op_type == "Relu":
             self.done.add(nxt)
@@ -229,7 +229,7 @@ class _Builder:
             ready = other not in self.producer or self.producer[other] < i
             if ready and self.shape(other) == self.shape(out):
                 self.done.add(nxt)
-                out, residual = add.output[0], self.resolve(other)
+                pre_add, out, residual = out, add.output[0], self.resolve(other)
                 after = self.sole_next(out, ("Relu",))
                 if after is not None:
                     self.done.add(after)
@@ -239,7 +239,7 @@ class _Builder:
             raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1] * groups}")
         self.layers.append(Conv(node.name or node.output[0], self.resolve(source), out, in_shape, self.shape(out),
                                 weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, residual,
-                                groups, clip, leaky, w_scale))  # type: ignore[arg-type]  # fmt: skip
+                                groups, clip, leaky, w_scale, pre_add))  # type: ignore[arg-type]  # fmt: skip
 
     def mul_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
         """The per-channel factors of a Mul of `x` by a constant scalar or (1, C, 1, 1) tensor."""

@@ -46,7 +46,10 @@ def layerwise_qdq(layers: Sequence[QLayer]) -> onnx.ModelProto:
             y = f"{tag}:conv"
             nodes.append(helper.make_node("Conv", [x, w, b], [y], strides=[layer.stride] * 2, pads=list(layer.pads),
                                           group=layer.groups))  # fmt: skip
-            if layer.residual:
+            if layer.residual:  # conv(x) rounds to int8 at its own scale before the Add
+                nodes.append(helper.make_node("QuantizeLinear", [y, const(f"{tag}:s_pre", q.s_pre), "zero"], [f"{tag}:pre"]))
+                nodes.append(helper.make_node("DequantizeLinear", [f"{tag}:pre", f"{tag}:s_pre", "zero"], [f"{tag}:dq:pre"]))
+                y = f"{tag}:dq:pre"
                 r = dq(layer.residual, layer.out_shape, q.s_res, tag)
                 nodes.append(helper.make_node("Add", [y, r], [f"{tag}:add"]))
                 y = f"{tag}:add"

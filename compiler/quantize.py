@@ -3,7 +3,9 @@ and the fixed-point requantisation constants of every layer.
 
 Calibration runs the float model in onnxruntime on `CALIBRATION_SAMPLES` standard-normal
 inputs drawn with a fixed seed (so compiling is deterministic) and takes each f-DFG tensor's
-largest magnitude as 127 LSB. MaxPool keeps its input's scale.
+largest magnitude as 127 LSB. MaxPool keeps its input's scale. onnxruntime's graph
+optimisations stay off, so that every tensor has the same value whichever tensors the f-DFG
+exposes: fusing layers then never changes a scale, and so never changes the result.
 """
 
 from __future__ import annotations
@@ -65,10 +67,12 @@ class QConv:
     s_out: float
     weight: np.ndarray  # int8 (OC, C, KH, KW)
     bias: np.ndarray  # int32 (OC,)
-    requant: Requant  # terms: accumulator, then the residual if any
+    requant: Requant  # one term: the accumulator (to s_pre with a residual, else to s_out)
     s_res: float | None = None
     clamp: tuple[int, int] | None = None  # a fused Clip's bounds in output LSB
     leaky: int | None = None  # a fused LeakyRelu's alpha in units of 2**-f (see Requant)
+    s_pre: float | None = None  # with a residual: the scale of conv(x) before the Add
+    add: Requant | None = None  # with a residual, terms: the int8 conv(x) at s_pre, the residual
 
 
 def clamp_bounds(clip: tuple[float, float] | None, s_out: float) -> tuple[int, int] | None:
@@ -139,13 +143,15 @@ def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
 
 def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
     """The int8 scale of every tensor the f-DFG reads or writes."""
-    names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in (*layer.inputs, layer.y))]))
+    names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in tensors(layer))]))
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     have = {o.name for o in probe.graph.output}
     probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in names if t not in have)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
-        sess = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
     except Exception as e:  # onnxruntime raises its own exception types
         raise CompileError(f"calibration: onnxruntime cannot run the model: {str(e).splitlines()[0]}") from None
     peak = dict.fromkeys(names, 0.0)
@@ -155,11 +161,17 @@ def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
     return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}
 
 
+def tensors(layer: Layer) -> tuple[str, ...]:
+    """Every tensor whose scale `layer` needs: its inputs, its result, a fused Add's operand."""
+    pre = (layer.pre_add,) if isinstance(layer, Conv) and layer.pre_add else ()
+    return (*layer.inputs, *pre, layer.y)
+
+
 def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float] | None = None) -> list[QLayer]:
     """Every layer of `graph` quantised with scales calibrated on the float `model`, except
     the activation scales `fixed` by a pre-quantised model."""
     fixed = fixed or {}
-    needed = {*graph.inputs, *(t for layer in graph.layers for t in (*layer.inputs, layer.y))}
+    needed = {*graph.inputs, *(t for layer in graph.layers for t in tensors(layer))}
     scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph)
     scale |= {t: s for t, s in fixed.items() if t in scale}
     for layer in graph.layers:  # an unfused Relu keeps its input's scale, so fusing it changes nothing
@@ -180,11 +192,15 @@ def quantize_layer(layer: Layer, scale: dict[str, float]) -> QLayer:
         s_w = layer.w_scale or float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
         wq = np.clip(np.round(layer.weight / s_w), -INT8_MAX - (layer.w_scale is not None), INT8_MAX).astype(np.int8)
         bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
-        s_res = scale[layer.residual] if layer.residual else None
-        mults = (s_in * s_w / s_out,) + ((s_res / s_out,) if s_res else ())
-        r = Requant.from_multipliers(*mults)
-        leaky = None if layer.leaky is None else round(layer.leaky * 2**r.f)
-        return QConv(layer, s_in, s_w, s_out, wq, bq, r, s_res, clamp_bounds(layer.clip, s_out), leaky)
+        if layer.residual is None:
+            r = Requant.from_multipliers(s_in * s_w / s_out)
+            leaky = None if layer.leaky is None else round(layer.leaky * 2**r.f)
+            return QConv(layer, s_in, s_w, s_out, wq, bq, r, None, clamp_bounds(layer.clip, s_out), leaky)
+        assert layer.pre_add and layer.clip is None and layer.leaky is None, layer.name  # the frontend fuses neither
+        s_res, s_pre = scale[layer.residual], scale[layer.pre_add]
+        add = Requant.from_multipliers(s_pre / s_out, s_res / s_out)
+        return QConv(layer, s_in, s_w, s_out, wq, bq, Requant.from_multipliers(s_in * s_w / s_pre), s_res, None, None,
+                     s_pre, add)  # fmt: skip
     if isinstance(layer, Add):
         s_a, s_b, s_out = scale[layer.a], scale[layer.b], scale[layer.y]
         return QAdd(layer, s_a, s_b, s_out, Requant.from_multipliers(s_a / s_out, s_b / s_out))

@@ -59,7 +59,9 @@ def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
     if isinstance(q, QConv):
         acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads, q.layer.groups)
         acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
-        return requantize(q.requant, [acc, *inputs[1:]], q.layer.relu, q.clamp, q.leaky)
+        if q.add is None:
+            return requantize(q.requant, [acc], q.layer.relu, q.clamp, q.leaky)
+        return requantize(q.add, [requantize(q.requant, [acc], relu=False), inputs[1]], q.layer.relu)
     if isinstance(q, (QAdd, QRelu)):
         return requantize(q.requant, list(inputs), q.layer.relu)
     if isinstance(q, QMaxPool):  # padding never wins a max

@@ -194,10 +194,12 @@ def other(space: str) -> str:
 
 def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
                  n: int, oh: int, ow: int, words: int, primary: str = "VMEM1",
-                 clamp: tuple[int, int] | None = None, leaky: int | None = None, out_word: int = 0) -> None:  # fmt: skip
+                 clamp: tuple[int, int] | None = None, leaky: int | None = None, out_word: int = 0,
+                 pre: Requant | None = None) -> None:  # fmt: skip
     """out = Requant(terms) over n x oh x ow pixels of `words` lane words each, written from
     channel word `out_word` of `out` on; the first term and the result live in `primary`, the
-    second term in the other VMEM."""
+    second term in the other VMEM. With `pre`, the first term is first rounded to int8 by
+    `pre` (a fused conv's own result, before its Add)."""
     v = t.arch.vmem_depth
     rc = min(words, v)
     rx = min(ow, v // rc)
@@ -211,6 +213,9 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
                 for c, nc in chunks(words, rc):
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
+                    if pre is not None:
+                        t.nest([(ny * nx * nc, (1, 1, 1))], t.requant_body(pre, primary, None, relu=False),
+                               (primary, primary, second))  # fmt: skip
                     body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu, clamp, leaky)
                     t.nest([(ny * nx * nc, (1, 1, 1))], body, (primary, primary, second))
                     t.dma("ST", primary, dst, img, y, x, out_word + c, ny, nx, nc)
