@@ -88,18 +88,32 @@ class _Linker:
             if unknown:
                 raise CompileError(f"{flag} names unknown layer(s) {sorted(unknown)}; "
                                    f"{'conv ' if known is convs else ''}layers: {', '.join(known)}")  # fmt: skip
-        for name, space in options.buffer.items():
-            if space not in ("VMEM1", "VMEM2"):
-                raise CompileError(f"--buffer {name}={space}: the Tandem buffer is VMEM1 or VMEM2")
         self.order = {name: codegen.check_loop_order(options.loop_order.get(name, codegen.LOOP_ORDER), name)
                       for name in convs}  # fmt: skip
-        self.buffer = {name: options.buffer.get(name, "VMEM1") for name in names}
         self.sched = {name: schedule.choose_tiling(q.layer, arch, options.tiling.get(name)) for name, q in convs.items()}
+        self.buffer = {name: self.choose_buffer(q, options.buffer.get(q.layer.name)) for name, q in zip(names, layers)}
         self.scale: dict[str, float | None] = {}
         for q in layers:
             self.scale[q.layer.y] = _out_scale(q)
             for t, s in zip(q.layer.inputs, _in_scales(q)):
                 self.scale.setdefault(t, s)
+
+    def choose_buffer(self, q: QLayer, given: str | None) -> str:
+        """Where the layer's first Tandem operand lives: VMEM1 or VMEM2 (loaded from DRAM), or
+        for a conv, OBUF, where the array leaves the accumulators: the default when one tile
+        holds the whole output, which saves storing them to DRAM and loading them back."""
+        name = q.layer.name
+        handoff = isinstance(q, QConv) and self.sched[name].tiles == 1 and q.layer.in_shape[0] == 1
+        if given is None:
+            return "OBUF" if handoff else "VMEM1"
+        if given not in ("VMEM1", "VMEM2", "OBUF"):
+            raise CompileError(f"--buffer {name}={given}: the Tandem buffer is VMEM1, VMEM2 or OBUF")
+        if given == "OBUF" and not handoff:
+            why = (f"it has {self.sched[name].tiles} output tiles and {q.layer.in_shape[0]} image(s)"
+                   if isinstance(q, QConv) else f"it is a {q.layer.op} layer, not a conv")  # fmt: skip
+            raise CompileError(f"--buffer {name}=OBUF: the Tandem reads OBUF only when it holds a conv's whole "
+                               f"output, and {why}")  # fmt: skip
+        return given
 
     def needs(self) -> dict[str, list[Need]]:
         needs: dict[str, list[Need]] = {}
@@ -134,7 +148,7 @@ class _Linker:
         symbols: dict[str, Symbol] = {}
         consts: dict[str, codegen.ConvPlacement] = {}
         acc_size = max([codegen.acc_bytes(self.sched[q.layer.name], q.layer.in_shape[0], arch)
-                        for q in self.layers if isinstance(q, QConv)] + [4])  # fmt: skip
+                        for q in self.layers if isinstance(q, QConv) and self.buffer[q.layer.name] != "OBUF"] + [4])  # fmt: skip
         acc = mem.take(acc_size, "the accumulators")
         symbols["acc"] = Symbol("acc", acc, "int32", (acc_size // 4,), (acc_size // 4,), "scratch")
         for q in self.layers:
@@ -203,18 +217,21 @@ class _Linker:
             s = self.sched[layer.name]
             n = layer.in_shape[0]
             first = len(p.instructions)
-            codegen.emit_conv_sa(p, q, s, arch, storage[layer.x], consts[layer.name], group, self.order[layer.name])
+            handoff = primary == "OBUF"
+            order = self.order[layer.name]
+            codegen.emit_conv_sa(p, q, s, arch, storage[layer.x], consts[layer.name], group, order, store=not handoff)
             sa = len(p.instructions)
-            terms = [codegen.acc_operand(s, arch, consts[layer.name].acc)]
+            terms = [] if handoff else [codegen.acc_operand(s, arch, consts[layer.name].acc)]
             if layer.residual:
                 terms.append(tandem.Operand.of(storage[layer.residual]))
             _, oc, oh, ow = layer.out_shape
             with t.group(group):
                 tandem.emit_requant(t, terms, storage[layer.y], q.add or q.requant, layer.relu, n, oh, ow,
-                                    -(-oc // arch.lanes), primary, q.clamp, q.leaky, pre=q.requant if q.add else None)  # fmt: skip
-            meta |= codegen.conv_meta(q, s, arch, self.order[layer.name])
-            meta["buffers"]["Tandem"] = primary
-            meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n, self.order[layer.name]) + t.estimate
+                                    -(-oc // arch.lanes), "VMEM1" if handoff else primary, q.clamp, q.leaky,
+                                    pre=q.requant if q.add else None, first_in="OBUF" if handoff else None)  # fmt: skip
+            meta |= codegen.conv_meta(q, s, arch, order)
+            meta["buffers"]["Tandem"] = "accumulators read from OBUF" if handoff else f"accumulators via DRAM into {primary}"
+            meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n, order, store=not handoff) + t.estimate
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
             if q.add:

@@ -106,16 +106,18 @@ def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig, order: Sequence[str])
                    "OW": f"{s.tiles_ow} x {s.tow}",
                    "IC": f"1 x {s.ic_blocks * arch.rows} (whole)" if not s.grouped else "per group"},
         "tiles": s.tiles, "loop_order": ",".join(order),
-        "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()} | {"Tandem": "VMEM1, VMEM2"},
+        "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()},
         "macs": n * oh * ow * oc * (c // q.layer.groups) * s.kh * s.kw,
     }  # fmt: skip
 
 
-def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER) -> int:
+def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER,
+                    store: bool = True) -> int:  # fmt: skip
     """The SA group's cycles by the closed form: per tile, compute or the next tile's loads,
-    whichever is longer (double buffering), then the last tile's store. Compute is one cycle
-    per step, except that a weight word serving fewer than `weight_load` steps (the compute
-    loops inside the innermost weight loop) waits for the next word to shift in."""
+    whichever is longer (double buffering), then the last tile's store (none when the Tandem
+    reads the accumulators from OBUF). Compute is one cycle per step, except that a weight
+    word serving fewer than `weight_load` steps (the compute loops inside the innermost
+    weight loop) waits for the next word to shift in."""
     t = arch.timing
     words = s.words()
     iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
@@ -127,14 +129,16 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[s
     load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b))
                                 for b, nbytes in (("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols),
                                                   ("BBUF", 4 * arch.cols)))  # fmt: skip
-    store = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF"))
-    return n * s.tiles * max(compute, load) + load + store
+    stored = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF")) if store else 0
+    return n * s.tiles * max(compute, load) + load + stored
 
 
 def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig, x: Storage, at: ConvPlacement,
-                 group: int, order: Sequence[str] = LOOP_ORDER) -> None:  # fmt: skip
-    """The SA group of one conv layer: x -> accumulators at `at.acc`. `order` nests the tile
-    loops (its N, OC, OH, OW) and the compute loops (its OC, IC, KH, KW, OH, OW)."""
+                 group: int, order: Sequence[str] = LOOP_ORDER, store: bool = True) -> None:  # fmt: skip
+    """The SA group of one conv layer: x -> accumulators at `at.acc`, or left in OBUF (word
+    (oh * OW + ow) * OC blocks + oc block) without `store`. `order` nests the tile loops (its
+    N, OC, OH, OW) and the compute loops (its OC, IC, KH, KW, OH, OW)."""
+    assert store or (s.tiles == 1 and q.layer.in_shape[0] == 1), "OBUF holds one tile's accumulators"
     layer = q.layer
     n = layer.in_shape[0]
     top, left = layer.pads[:2]
@@ -165,8 +169,9 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
         if s.grouped:  # a tile loads only its own channel blocks: one request per pixel
             p.add("SA_LOOP_CFG", loop_id=ld_ibuf + 1, iters=s.tile_in_w)
         p.add("SA_LOOP_CFG", loop_id=ld_wbuf, iters=s.toc)
-        p.add("SA_LOOP_CFG", loop_id=st_obuf, iters=s.toh)
-        p.add("SA_LOOP_CFG", loop_id=st_obuf + 1, iters=s.tow)
+        if store:
+            p.add("SA_LOOP_CFG", loop_id=st_obuf, iters=s.toh)
+            p.add("SA_LOOP_CFG", loop_id=st_obuf + 1, iters=s.tow)
         tiw, icb, wic = s.tile_in_w, s.ibuf_blocks, s.ic_steps
         strides: list[tuple[str, str, int, int]] = [
             ("RD", "IBUF", comp_id["IC"], 1), ("RD", "IBUF", comp_id["KH"], tiw * icb),
@@ -185,16 +190,21 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
             ("LD", "WBUF", tile_id["OC"], s.toc * s.kh * s.kw * wic * wbytes),
             ("LD", "WBUF", ld_wbuf, s.kh * s.kw * wic * wbytes),
             ("LD", "BBUF", tile_id["OC"], s.toc * cols * 4),
-            ("ST", "OBUF", tile_id["N"], s.out_h * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OC"], s.toc * cols * 4),
-            ("ST", "OBUF", tile_id["OH"], s.toh * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OW"], s.tow * ocp * 4),
-            ("ST", "OBUF", st_obuf, s.out_w * ocp * 4), ("ST", "OBUF", st_obuf + 1, ocp * 4),
         ]  # fmt: skip
+        if store:
+            strides += [
+                ("ST", "OBUF", tile_id["N"], s.out_h * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OC"], s.toc * cols * 4),
+                ("ST", "OBUF", tile_id["OH"], s.toh * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OW"], s.tow * ocp * 4),
+                ("ST", "OBUF", st_obuf, s.out_w * ocp * 4), ("ST", "OBUF", st_obuf + 1, ocp * 4),
+            ]  # fmt: skip
         for access, buf, loop, value in strides:
             if value:
                 p.add32("SET_LOOP_STRIDE", value, access=access, buffer=buf, loop_id=loop)
-        for buf, addr in (("IBUF", origin), ("WBUF", at.weights), ("BBUF", at.bias), ("OBUF", at.acc)):
+        bases = (("IBUF", origin), ("WBUF", at.weights), ("BBUF", at.bias)) + ((("OBUF", at.acc),) if store else ())
+        for buf, addr in bases:
             p.add32("SET_BASE_ADDR", addr, buffer=buf)
         p.add("LD_ST", dir="LD", buffer="WBUF", size=s.kh * s.kw * wic)
         p.add("LD_ST", dir="LD", buffer="IBUF", size=icb if s.grouped else tiw * icb)
         p.add("LD_ST", dir="LD", buffer="BBUF", size=s.toc)
-        p.add("LD_ST", dir="ST", buffer="OBUF", size=s.toc)
+        if store:
+            p.add("LD_ST", dir="ST", buffer="OBUF", size=s.toc)

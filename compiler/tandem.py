@@ -154,12 +154,14 @@ class Tandem:
         self.estimate += points * len(body) * self.arch.timing.tandem_op
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
-                     clamp: tuple[int, int] | None = None, leaky: int | None = None) -> list[tuple[str, dict]]:  # fmt: skip
+                     clamp: tuple[int, int] | None = None, leaky: int | None = None,
+                     source: str | None = None) -> list[tuple[str, dict]]:  # fmt: skip
         """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place,
-        with a fused LeakyRelu (`leaky`: alpha in units of 2**-f) and Clip (`clamp`)."""
+        with a fused LeakyRelu (`leaky`: alpha in units of 2**-f) and Clip (`clamp`); the first
+        term is read from `source` (index 0) when given, else from `ns`."""
         self.dtype(r.f)
         self.imm(IMM_M1, r.m[0])
-        body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=ns, src2_ns="IMM", src2_idx=IMM_M1))]
+        body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=source or ns, src2_ns="IMM", src2_idx=IMM_M1))]
         if second is not None:
             self.imm(IMM_M2, r.m[1])
             body += [("MUL", dict(dst_ns=second, src1_ns=second, src2_ns="IMM", src2_idx=IMM_M2)),
@@ -195,17 +197,21 @@ def other(space: str) -> str:
 def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
                  n: int, oh: int, ow: int, words: int, primary: str = "VMEM1",
                  clamp: tuple[int, int] | None = None, leaky: int | None = None, out_word: int = 0,
-                 pre: Requant | None = None) -> None:  # fmt: skip
+                 pre: Requant | None = None, first_in: str | None = None) -> None:  # fmt: skip
     """out = Requant(terms) over n x oh x ow pixels of `words` lane words each, written from
     channel word `out_word` of `out` on; the first term and the result live in `primary`, the
     second term in the other VMEM. With `pre`, the first term is first rounded to int8 by
-    `pre` (a fused conv's own result, before its Add)."""
+    `pre` (a fused conv's own result, before its Add). With `first_in`, the first term is
+    not loaded: it is already on chip in that namespace (OBUF), word (y * ow + x) * words + c
+    of the only image, and `terms` lists the others."""
+    assert first_in is None or n == 1
     v = t.arch.vmem_depth
     rc = min(words, v)
     rx = min(ow, v // rc)
     ry = min(oh, v // (rx * rc))
     second = other(primary)
-    spaces = (primary, second)[: len(terms)]
+    spaces = (primary, second)[first_in is not None :][: len(terms)]
+    two = len(terms) + (first_in is not None) > 1
     dst = Operand.of(out)
     for img in range(n):
         for y, ny in chunks(oh, ry):
@@ -213,10 +219,14 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
                 for c, nc in chunks(words, rc):
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
+                    if first_in is not None:  # the chunk is contiguous there too (see the chunk sizes)
+                        t.iter_base(first_in, 0, (y * ow + x) * words + c)
+                    source = first_in
                     if pre is not None:
-                        t.nest([(ny * nx * nc, (1, 1, 1))], t.requant_body(pre, primary, None, relu=False),
+                        t.nest([(ny * nx * nc, (1, 1, 1))], t.requant_body(pre, primary, None, False, source=source),
                                (primary, primary, second))  # fmt: skip
-                    body = t.requant_body(r, primary, second if len(terms) > 1 else None, relu, clamp, leaky)
+                        source = None
+                    body = t.requant_body(r, primary, second if two else None, relu, clamp, leaky, source)
                     t.nest([(ny * nx * nc, (1, 1, 1))], body, (primary, primary, second))
                     t.dma("ST", primary, dst, img, y, x, out_word + c, ny, nx, nc)
 

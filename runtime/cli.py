@@ -307,8 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--tiling", help="JSON file: {conv layer: {OC|OH|OW: tile count}}")
             sp.add_argument("--loop-order", action="append", metavar="LAYER=DIMS",
                             help="conv loop nest, outermost first, e.g. conv1=OC,N,IC,KH,KW,OH,OW (repeatable)")
-            sp.add_argument("--buffer", action="append", metavar="LAYER=VMEM1|VMEM2",
-                            help="the VMEM holding a layer's first Tandem operand (repeatable)")
+            sp.add_argument("--buffer", action="append", metavar="LAYER=VMEM1|VMEM2|OBUF",
+                            help="where a layer's first Tandem operand lives; OBUF: a one-tile conv's "
+                                 "accumulators, read in place (the default there) (repeatable)")
             sp.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True,
                             help="fuse Relu and residual Add into the layer before (default: on)")
             sp.add_argument("--reuse-dram", action=argparse.BooleanOptionalAction, default=True,

@@ -157,7 +157,7 @@ def test_network_compile_errors_through_the_cli(tmp_path, capsys):
     code, _, err = run_cli(capsys, "compile", str(src), "--arch", "tiny", "--loop-order", "conv1", "-o", str(out))
     assert_one_line_error(code, err, "--loop-order expects LAYER=VALUE")
     code, _, err = run_cli(capsys, "compile", str(src), "--arch", "tiny", "--buffer", "gap=WBUF", "-o", str(out))
-    assert_one_line_error(code, err, "--buffer gap=WBUF: the Tandem buffer is VMEM1 or VMEM2")
+    assert_one_line_error(code, err, "--buffer gap=WBUF: the Tandem buffer is VMEM1, VMEM2 or OBUF")
     dyn = onnx.load(src)
     dyn.graph.input[0].type.tensor_type.shape.dim[2].dim_param = "height"
     onnx.save(dyn, tmp_path / "dyn.onnx")
