@@ -50,8 +50,9 @@ def patched_sources(patches: Sequence[Patch]) -> dict[Path, str]:
     return texts
 
 
-def build_key(arch: ArchConfig, patches: Sequence[Patch] = ()) -> str:
+def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = False) -> str:
     h = hashlib.sha256()
+    h.update(b"vcd" if trace else b"")
     for text in patched_sources(patches).values():
         h.update(text.encode())
     h.update(HARNESS.read_bytes())
@@ -62,17 +63,20 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = ()) -> str:
     return h.hexdigest()[:16]
 
 
-def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patches: Sequence[Patch] = ()) -> Path:  # noqa: ANN001
+def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patches: Sequence[Patch] = (),  # noqa: ANN001
+            trace: bool = False) -> Path:  # fmt: skip
     """The path of the built shared library for `arch` (with `patches`, a mutant of the RTL
-    for tests), building it if it is not cached."""
+    for tests; with `trace`, a build that can dump VCD, slower), building it if it is not
+    cached."""
     if shutil.which("verilator") is None or shutil.which("g++") is None:
         raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
-    target = CACHE / f"{arch.name}-{build_key(arch, patches)}" / "libnpu.so"
+    variant = f"{arch.name}-vcd" if trace else arch.name
+    target = CACHE / f"{variant}-{build_key(arch, patches, trace)}" / "libnpu.so"
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{arch.name}-", dir=CACHE))
-    log(f"[rtl] building the {arch.name} NPU with Verilator (cached afterwards) ...")
+    work = Path(tempfile.mkdtemp(prefix=f"{variant}-", dir=CACHE))
+    log(f"[rtl] building the {variant} NPU with Verilator (cached afterwards) ...")
     try:
         (work / "params.svh").write_text(sv_params(arch))
         (work / "csr.h").write_text(c_csr_header())
@@ -83,11 +87,11 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
                 (work / path.name).write_text(text)
                 sources.append(work / path.name)
         obj = work / "obj"
-        cxxflags = MUTANT_CXXFLAGS if patches else CXXFLAGS
-        run(["verilator", *VERILATOR_FLAGS, f"-I{work}", *map(str, sources), "--Mdir", str(obj),
-             "-CFLAGS", " ".join(cxxflags), "--build", "-j", "2"], work)  # fmt: skip
+        cxxflags = (MUTANT_CXXFLAGS if patches else CXXFLAGS) + (["-DGENESYS_VCD"] if trace else [])
+        run(["verilator", *VERILATOR_FLAGS, *(["--trace"] if trace else []), f"-I{work}", *map(str, sources),
+             "--Mdir", str(obj), "-CFLAGS", " ".join(cxxflags), "--build", "-j", "2"], work)  # fmt: skip
         inc = verilator_root() / "include"
-        runtime = [str(inc / "verilated.cpp"), str(inc / "verilated_threads.cpp")]
+        runtime = [str(inc / n) for n in ("verilated.cpp", "verilated_threads.cpp", *(["verilated_vcd_c.cpp"] if trace else []))]
         run(["g++", "-shared", *cxxflags, f"-I{work}", f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
              str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import struct
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,17 @@ IDLE_LIMIT = 1 << 24
 class RtlHang(BackendFailure):
     """The RTL stopped committing records and did not halt."""
 
+
+@dataclass(frozen=True)
+class VcdWindow:
+    """Dump clock cycles [first, last) of a run, counted from the end of reset, to `path`:
+    every signal of the NPU (memories larger than Verilator's --trace-max-array excepted);
+    cycle c is VCD times 2c (clock low) and 2c + 1 (clock high)."""
+
+    path: Path
+    first: int = 0
+    last: int = 10_000
+
 _LIBS: dict[Path, ctypes.CDLL] = {}
 
 
@@ -52,18 +64,26 @@ def _load(path: Path) -> ctypes.CDLL:
         lib.npu_counters.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32]
         lib.npu_csr_read.restype = ctypes.c_uint32
         lib.npu_csr_read.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+        lib.npu_vcd_open.restype = ctypes.c_int
+        lib.npu_vcd_open.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint64]
+        lib.npu_vcd_close.argtypes = [ctypes.c_void_p]
         _LIBS[path] = lib
     return _LIBS[path]
 
 
 class RtlModel:
-    """One Verilated NPU instance (fresh state: zeroed memories and registers)."""
+    """One Verilated NPU instance (fresh state: zeroed memories and registers); with `vcd`,
+    built with trace code and dumping that window of its run (`trace` alone builds the
+    same library without opening a dump)."""
 
-    def __init__(self, arch: ArchConfig, patches: Sequence[Patch] = ()):
+    def __init__(self, arch: ArchConfig, patches: Sequence[Patch] = (), vcd: VcdWindow | None = None,
+                 trace: bool = False):  # fmt: skip
         self.arch = arch
-        self.lib = _load(library(arch, patches=patches))
+        self.lib = _load(library(arch, patches=patches, trace=trace or vcd is not None))
         self.handle = self.lib.npu_new(arch.rows, arch.cols)
         self.pending: dict[int, tuple[str, list[int], list[bytes]]] = {}
+        if vcd is not None and self.lib.npu_vcd_open(self.handle, str(vcd.path).encode(), vcd.first, vcd.last):
+            raise BackendFailure("this RTL build has no trace code")
 
     def __del__(self) -> None:
         if getattr(self, "handle", None):
@@ -105,6 +125,12 @@ class RtlModel:
 
         Raises `RtlHang` after `idle_limit` cycles without a record and without halting.
         """
+        try:
+            return self._run(commit, chunk, idle_limit)
+        finally:
+            self.lib.npu_vcd_close(self.handle)  # the dump is complete once the run ends
+
+    def _run(self, commit: Callable[[Record], None], chunk: int, idle_limit: int) -> tuple[int, FaultRecord | None]:
         fault, last, idle = None, None, 0
         chunk = min(chunk, idle_limit)
         while True:

@@ -192,7 +192,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     image = _image(args.image)
     inputs = _parse_inputs(args.input) if args.input else sample_inputs(image, args.seed)
-    out = run_image(image, args.backend, inputs, raw=args.raw)
+    if args.vcd is None:
+        out = run_image(image, args.backend, inputs, raw=args.raw)
+    else:
+        out = _run_with_vcd(args, image, inputs)
     if out.result.fault is not None:
         print(f"genesys run: the program faulted: {out.result.fault}", file=sys.stderr)
         return EXIT_CHECK_FAILED
@@ -205,6 +208,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"wrote {target}: shape {value.shape} {value.dtype}")
     print("counters: " + ", ".join(f"{k}={v}" for k, v in out.counters.items()))
     return EXIT_OK
+
+
+def _run_with_vcd(args: argparse.Namespace, image, inputs):  # noqa: ANN001, ANN202
+    """`run_image` on the RTL dumping `--vcd-window` to `--vcd`, which appears only once the
+    run has ended (also when the program faults: that is when a dump is wanted most)."""
+    import os
+
+    from rtl.driver import VcdWindow
+    from runtime.session import run_image
+
+    if args.backend != "rtl":
+        raise UsageError(f"--vcd needs --backend rtl (got --backend {args.backend})")
+    first, sep, last = (args.vcd_window or "").partition(":")
+    if not (sep and first.isdigit() and last.isdigit() and int(first) < int(last)):
+        raise UsageError(f"--vcd-window expects FIRST:LAST clock cycles with FIRST < LAST (got {args.vcd_window!r})")
+    final = Path(args.vcd)
+    partial = final.with_name(f".{final.name}.partial")
+    try:
+        out = run_image(image, "rtl", inputs, raw=args.raw, vcd=VcdWindow(partial, int(first), int(last)))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, final)
+    print(f"wrote {final}: clock cycles {first} to {last} of {out.counters.get('cycles', '?')}")
+    return out
 
 
 def cmd_cosim(args: argparse.Namespace) -> int:
@@ -322,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--outdir", default=".")
             sp.add_argument("--raw", action="store_true", help="int8 tensors in and out")
             sp.add_argument("--seed", type=int, default=0, help="seed of the sample input when none is given")
+            sp.add_argument("--vcd", metavar="FILE.vcd", help="rtl: dump the signals of a window of cycles")
+            sp.add_argument("--vcd-window", default="0:10000", metavar="FIRST:LAST",
+                            help="the clock cycles [FIRST, LAST) --vcd dumps (default: 0:10000)")
         elif name == "cosim":
             sp.add_argument("image")
             sp.add_argument("--backends", default="spec,golden,rtl")

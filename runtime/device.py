@@ -7,7 +7,7 @@ run (observing commit records as they happen), read output tensors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -43,28 +43,29 @@ class Device(Protocol):
         """Performance counters of the last run (e.g. instructions, cycles)."""
 
 
-BACKENDS: dict[str, Callable[[ArchConfig], Device]] = {}
+BACKENDS: dict[str, Callable[..., Device]] = {}
 
 
-def register(name: str) -> Callable[[Callable[[ArchConfig], Device]], Callable[[ArchConfig], Device]]:
+def register(name: str) -> Callable[[Callable[..., Device]], Callable[..., Device]]:
     """Class decorator: make a backend available by name."""
 
-    def deco(factory: Callable[[ArchConfig], Device]) -> Callable[[ArchConfig], Device]:
+    def deco(factory: Callable[..., Device]) -> Callable[..., Device]:
         BACKENDS[name] = factory
         return factory
 
     return deco
 
 
-def open_device(name: str, arch: ArchConfig) -> Device:
-    """A fresh device of backend `name` ('spec', 'golden', 'rtl')."""
+def open_device(name: str, arch: ArchConfig, **options: Any) -> Device:
+    """A fresh device of backend `name` ('spec', 'golden', 'rtl'), with the backend's own
+    `options` (rtl: `vcd`)."""
     from . import backends  # noqa: F401  (registers the built-in backends)
 
     if name not in BACKENDS:
         from isa_spec import GenesysError
 
         raise GenesysError(f"unknown backend {name!r} (have {', '.join(sorted(BACKENDS))})")
-    return BACKENDS[name](arch)
+    return BACKENDS[name](arch, **options)
 
 
 def write_tensor(dev: Device, image: Image, name: str, value: np.ndarray) -> None:

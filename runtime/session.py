@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -67,9 +68,10 @@ class RunOutput:
     counters: dict[str, int]
 
 
-def run_image(image: Image, backend: str, inputs: Mapping[str, np.ndarray], raw: bool = False) -> RunOutput:
+def run_image(image: Image, backend: str, inputs: Mapping[str, np.ndarray], raw: bool = False,
+              **device_options: Any) -> RunOutput:  # fmt: skip
     """Load, write inputs, run, read outputs: the one code path for every backend."""
-    dev = open_device(backend, image.arch)
+    dev = open_device(backend, image.arch, **device_options)
     dev.load(image)
     for name, q in quantized_inputs(image, inputs, raw).items():
         write_tensor(dev, image, name, q)

@@ -8,6 +8,9 @@
 #include "Vnpu___024root.h"
 #include "Vnpu_npu.h"
 #include "verilated.h"
+#ifdef GENESYS_VCD
+#include "verilated_vcd_c.h"
+#endif
 
 namespace {
 
@@ -25,6 +28,10 @@ struct Npu {
     bool started = false;
     std::vector<uint8_t> trace;
     uint32_t rows, cols;
+#ifdef GENESYS_VCD
+    VerilatedVcdC* vcd = nullptr;
+    uint64_t vcd_first = 0, vcd_last = 0;  // cycles [first, last) are dumped
+#endif
 };
 
 // Verilator keeps a per-thread "current context" that scope teardown and eval use; with
@@ -36,11 +43,22 @@ Npu* bind(void* h) {
     return n;
 }
 
+#ifdef GENESYS_VCD
+void dump(Npu* n, uint64_t time) {
+    if (n->vcd && n->cycles >= n->vcd_first && n->cycles < n->vcd_last) n->vcd->dump(time);
+}
+#else
+void dump(Npu*, uint64_t) {}
+#endif
+
+// One clock cycle; in a VCD, cycle c is times 2c (clock low) and 2c + 1 (clock high).
 void tick(Npu* n) {
     n->top->clk = 0;
     n->top->eval();
+    dump(n, 2 * n->cycles);
     n->top->clk = 1;
     n->top->eval();
+    dump(n, 2 * n->cycles + 1);
     n->cycles++;
 }
 
@@ -124,6 +142,9 @@ extern "C" {
 void* npu_new(uint32_t rows, uint32_t cols) {
     Npu* n = new Npu;
     n->ctx.randReset(0);  // every register and memory starts at zero, as in the spec
+#ifdef GENESYS_VCD
+    n->ctx.traceEverOn(true);  // before the model exists, so that it builds its trace code
+#endif
     n->top = new Vnpu{&n->ctx};
     n->rows = rows;
     n->cols = cols;
@@ -135,7 +156,38 @@ void* npu_new(uint32_t rows, uint32_t cols) {
     return n;
 }
 
+// Dump cycles [first, last) (counted from the end of reset) to a VCD file at `path`.
+// Returns 0, or -1 when this build has no trace code (rtl.build.library(trace=False)).
+int npu_vcd_open(void* h, const char* path, uint64_t first, uint64_t last) {
+#ifdef GENESYS_VCD
+    Npu* n = bind(h);
+    n->vcd = new VerilatedVcdC;
+    n->top->trace(n->vcd, 99);
+    n->vcd->open(path);
+    n->vcd_first = first;
+    n->vcd_last = last;
+    return 0;
+#else
+    (void)h, (void)path, (void)first, (void)last;
+    return -1;
+#endif
+}
+
+void npu_vcd_close(void* h) {
+#ifdef GENESYS_VCD
+    Npu* n = bind(h);
+    if (n->vcd) {
+        n->vcd->close();
+        delete n->vcd;
+        n->vcd = nullptr;
+    }
+#else
+    (void)h;
+#endif
+}
+
 void npu_free(void* h) {
+    npu_vcd_close(h);
     Npu* n = bind(h);
     n->top->final();
     delete n->top;

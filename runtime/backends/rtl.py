@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from isa_spec import ArchConfig, ExecutionFault, RunResult
 from isa_spec.errors import FaultKind
@@ -12,25 +13,30 @@ from isa_spec.records import empty_log
 
 from ..device import OnCommit, register
 
+if TYPE_CHECKING:
+    from rtl.driver import VcdWindow
+
 
 @register("rtl")
 class RtlDevice:
     name = "rtl"
 
-    def __init__(self, arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = ()):
-        """`patches` plant bugs in the RTL sources (tests of the checkers)."""
+    def __init__(self, arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = (), vcd: VcdWindow | None = None):
+        """`patches` plant bugs in the RTL sources (tests of the checkers); `vcd` dumps a
+        window of cycles of each run."""
         from rtl.build import library
         from rtl.driver import RtlModel
 
-        library(arch, patches=patches)  # build (or find in the cache) now, so a build error surfaces at open
-        self.arch = arch
-        self._model_cls = functools.partial(RtlModel, patches=patches)
+        library(arch, patches=patches, trace=vcd is not None)  # build (or find cached) now: errors surface at open
+        self.arch, self.vcd = arch, vcd
+        self._model_cls = functools.partial(RtlModel, patches=patches, trace=vcd is not None)
         self.model = self._model_cls(arch)
         self._counters: dict[str, int] = {}
 
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
-        self.model = self._model_cls(self.arch)  # a fresh, zeroed machine per load
+        self.model = None  # the old machine closes its dump before the new one opens the file
+        self.model = self._model_cls(self.arch, vcd=self.vcd)  # a fresh, zeroed machine per load
         self.model.load_program(image.words)
         for addr, data in image.dram:
             self.model.write_dram(addr, data)
