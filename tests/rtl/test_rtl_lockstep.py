@@ -1,11 +1,17 @@
 """The Verilator-built NPU agrees with the spec record for record, faults included."""
 
+import dataclasses
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
-from compiler import compile_model
+from compiler import Options, compile_model, quantized_layers
+from compiler.reference import quantized_graph
+from isa_spec import encode
+from isa_spec.encoding import Instruction
+from isa_spec.image import Image
 from compiler.models import conv_model, mobilenet_v2, resnet_model
 from corpus import corpus
 from cosim import lockstep
@@ -13,6 +19,7 @@ from isa_spec import load_arch
 from isa_spec.gen import sv_params
 from programs import tandem_requant
 from rtl.build import SOURCES, UNROLL_FLAGS
+from runtime.device import open_device, read_tensor, write_tensor
 from runtime.session import quantized_inputs, sample_inputs
 
 pytestmark = pytest.mark.rtl
@@ -63,6 +70,49 @@ def test_rtl_equals_golden_on_a_compiled_resnet50_on_default():
     image = compile_model(resnet_model("resnet50", size=32, width=8, classes=10), load_arch("default"))
     result = agree(image, quantized_inputs(image, sample_inputs(image)), ("golden", "rtl"))
     assert result.records["rtl"] > 1000
+
+
+def resnet50_layer_kinds(image, layers):
+    """One layer of each kind (op, kernel, stride, Tandem buffer) of a compiled ResNet-50:
+    name -> meta, the first of each kind."""
+    chosen = {}
+    for meta in image.layers:
+        layer = layers[meta["name"]]
+        key = (meta["op"], getattr(layer, "weight", np.zeros((1, 1, 0, 0))).shape[2], getattr(layer, "stride", 1),
+               meta["buffers"]["Tandem"])  # fmt: skip
+        chosen.setdefault(key, meta)
+    return {m["name"]: m for m in chosen.values()}
+
+
+def test_rtl_equals_spec_on_resnet50_layers_of_every_kind_on_tiny():
+    """ResNet-50's bottleneck network (small input and width) compiled for tiny, each layer
+    kind run on its own from the reference's int8 inputs: its program exceeds tiny's IMEM
+    as a whole, so the compile uses a larger IMEM, which changes no instruction."""
+    tiny = load_arch("tiny")
+    model = resnet_model("resnet50", size=32, width=8, classes=10)
+    whole = compile_model(model, dataclasses.replace(tiny, imem_depth=1 << 14), options=Options(reuse_dram=False))
+    assert len(whole.words) > tiny.imem_depth
+    qlayers = quantized_layers(model)
+    env = quantized_graph(qlayers, quantized_inputs(whole, sample_inputs(whole)))
+    kinds = resnet50_layer_kinds(whole, {q.layer.name: q.layer for q in qlayers})
+    ops = {(m["op"], m.get("tiling", {}).get("IC", "")) for m in kinds.values()}
+    assert {"Conv+Relu", "Conv+Add+Relu", "Conv", "MaxPool", "GlobalAveragePool"} <= {op for op, _ in ops}
+    by_name = {q.layer.name: q.layer for q in qlayers}
+    for name, meta in kinds.items():
+        first, stop = meta["pcs"]
+        single = Image(tiny, whole.words[first:stop] + [encode(Instruction.make("BLOCK_END", last=1))], whole.dram,
+                       whole.symbols)  # fmt: skip
+        single.validate()
+        layer = by_name[name]
+        feeds = {t: env[t] for t in layer.inputs}
+        assert agree(single, feeds, ("spec", "golden", "rtl")).records["rtl"] > 0, name
+        golden = open_device("golden", tiny)
+        golden.load(single)
+        for t, value in feeds.items():
+            write_tensor(golden, single, t, value)
+        golden.run()
+        out = read_tensor(golden, single, layer.y)
+        np.testing.assert_array_equal(out, env[layer.y].reshape(out.shape), err_msg=name)
 
 
 def test_rtl_equals_golden_on_a_compiled_mobilenetv2_on_default():
