@@ -1,9 +1,9 @@
-"""ResNet-50 (224x224, `default`): lockstep spec vs golden on a sample of layers, one per
-kind (the smallest by MACs of each op, kernel and stride). The whole network is too slow on
-the spec; every layer sets the registers it uses, so a layer runs on its own from the DRAM
-that golden leaves after the layers before it.
+"""ResNet-50 (224x224, `default`): lockstep of `--backends` (spec vs golden by default, or
+golden vs rtl) on a sample of layers, one per kind (the smallest by MACs of each op, kernel
+and stride). The whole network is too slow on the spec; every layer sets the registers it
+uses, so a layer runs on its own from the DRAM that golden leaves after the layers before it.
 
-    python benchmarks/resnet50_layers_spec.py [--size 224]
+    python benchmarks/resnet50_layers_spec.py [--size 224] [--backends golden,rtl]
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def kind(meta: dict, layer) -> tuple:  # noqa: ANN001
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--backends", default="spec,golden")
     args = ap.parse_args()
+    backends = args.backends.split(",")
     arch = load_arch("default")
     model = resnet_model("resnet50", size=args.size)
     image = compile_model(model, arch)
@@ -46,12 +48,13 @@ def main() -> None:
     for meta in sorted(chosen.values(), key=lambda m: m["pcs"][0]):
         single = layer_image(image, meta, inputs)
         t = time.perf_counter()
-        result = lockstep(single, ["spec", "golden"])
+        result = lockstep(single, backends)
         took = time.perf_counter() - t
         total += took
         verdict = "AGREE" if result.ok else "DIVERGE\n" + result.format()
-        print(f"{meta['name']:<8} {meta['op']:<18} {meta.get('macs', 0):>12,} MACs  {result.records['spec']:>6} records  "
-              f"{took:6.1f} s  {verdict}", flush=True)  # fmt: skip
+        cycles = result.counters.get("rtl", {}).get("cycles")
+        print(f"{meta['name']:<8} {meta['op']:<18} {meta.get('macs', 0):>12,} MACs  {result.records[backends[0]]:>6} records  "
+              + (f"{cycles:>11,} RTL cycles  " if cycles else "") + f"{took:6.1f} s  {verdict}", flush=True)  # fmt: skip
     print(f"{len(chosen)} layers of {len(image.layers)} checked in {total:.0f} s")
 
 

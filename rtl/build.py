@@ -16,7 +16,8 @@ from isa_spec.gen import c_csr_header, sv_params
 
 RTL = Path(__file__).resolve().parent
 ROOT = RTL.parent
-SOURCES = [RTL / "generated" / "genesys_isa.sv", *(RTL / "src" / n for n in ("pe.sv", "systolic_array.sv", "tandem_lane.sv", "npu.sv"))]
+SOURCES = [RTL / "generated" / "genesys_isa.sv",
+           *(RTL / "src" / n for n in ("pe.sv", "systolic_array.sv", "tandem_lane.sv", "odometer.sv", "affine.sv", "npu.sv"))]
 HARNESS = RTL / "harness" / "npu_harness.cpp"
 CACHE = Path(os.environ.get("GENESYS_RTL_CACHE", ROOT / "build" / "rtl"))
 # Byte loops over the widest words (large: 32x32) must unroll for delayed assignments to arrays.

@@ -114,13 +114,13 @@ module npu
 
   // ---- systolic-array block configuration ------------------------------------------------------
   logic [5:0]  tile_id [8];
-  logic [16:0] tile_n  [8];
+  logic [7:0][16:0] tile_n;
   logic [3:0]  ntile;
   logic [5:0]  comp_id [8];
-  logic [16:0] comp_n  [8];
+  logic [7:0][16:0] comp_n;
   logic [3:0]  ncomp;
   logic [5:0]  xfer_id [8][6];
-  logic [16:0] xfer_n  [8][6];
+  logic [5:0][16:0] xfer_n [8];
   logic [2:0]  nxfer   [8];
   logic [63:0] declared, reduction;
   logic        dup_loop, dup_xfer;
@@ -143,11 +143,13 @@ module npu
   logic [7:0]  have_x;                    // {dir, buffer}
 
   // ---- systolic-array block execution ------------------------------------------------------------
-  logic [16:0] tix [8];
-  logic [16:0] xix [6];
-  logic [16:0] cix [8];
+  logic [7:0][16:0] tix;                  // loop indices of the walkers (odometer.sv, affine.sv)
+  logic [5:0][16:0] xix;
+  logic [7:0][16:0] cix;
   logic [3:0]  xj;                        // transfer being run (0..nx)
   logic [2:0]  xk;
+  logic [2:0]  cur_slot;                  // {dir, buffer} of transfer xk
+  assign cur_slot = {x_dir[xk], x_buf[xk]};
   logic        st_phase, first_outer, has_bias;
   logic [31:0] buf_ptr, wcount, tile_no, lo, hi;
   logic [63:0] req_addr;
@@ -183,36 +185,41 @@ module npu
     endcase
   endfunction
 
-  // DRAM byte address of the current request of transfer xj.
-  logic [63:0] sa_req_addr;
+  // The first `count` of eight loops.
+  function automatic logic [7:0] first_loops(input logic [3:0] count);
+    return 8'((9'd1 << count) - 9'd1);
+  endfunction
+
+  // DRAM byte address of the current request of transfer xk: the tile loops, then its own.
+  logic [7:0][31:0] req_tile_stride;
+  logic [5:0][31:0] req_xfer_stride;
+  logic [63:0] req_tile_addr, sa_req_addr;
   always_comb begin
-    logic [2:0] slot;
-    logic [1:0] acc;
-    slot = {x_dir[xk], x_buf[xk]};
-    acc = {1'b0, x_dir[xk]};
-    sa_req_addr = 64'(sa_base[x_buf[xk]]);
-    for (int k = 0; k < 8; k++)
-      if (k < int'(ntile)) sa_req_addr += 64'(stride(acc, x_buf[xk], tile_id[k])) * 64'(tix[k]);
-    for (int k = 0; k < 6; k++)
-      if (k < int'(nxfer[slot])) sa_req_addr += 64'(stride(acc, x_buf[xk], xfer_id[slot][k])) * 64'(xix[k]);
+    for (int k = 0; k < 8; k++) req_tile_stride[k] = stride({1'b0, x_dir[xk]}, x_buf[xk], tile_id[k]);
+    for (int k = 0; k < 6; k++) req_xfer_stride[k] = stride({1'b0, x_dir[xk]}, x_buf[xk], xfer_id[cur_slot][k]);
   end
+  affine #(.L(8)) u_req_tile (.base(64'(sa_base[x_buf[xk]])), .active(first_loops(ntile)), .stride(req_tile_stride),
+                              .idx(tix), .addr(req_tile_addr));
+  affine #(.L(6)) u_req_xfer (.base(req_tile_addr), .active(6'(first_loops({1'b0, nxfer[cur_slot]}))),
+                              .stride(req_xfer_stride), .idx(xix), .addr(sa_req_addr));
 
   // Buffer word addresses of the current array step: IBUF, WBUF, BBUF, OBUF read; OBUF write.
+  localparam logic [1:0] STEP_ACCESS [5] = '{ACC_RD[1:0], ACC_RD[1:0], ACC_RD[1:0], ACC_RD[1:0], ACC_WR[1:0]};
+  localparam logic [1:0] STEP_BUF [5] = '{BUF_IBUF[1:0], BUF_WBUF[1:0], BUF_BBUF[1:0], BUF_OBUF[1:0], BUF_OBUF[1:0]};
   logic [63:0] step_addr [5];
+  logic [7:0][31:0] step_stride [5];
   logic [2:0]  step_bad;                  // first out-of-range access + 1, 0 if none
   logic        step_first;
+  for (genvar j = 0; j < 5; j++) begin : g_step
+    always_comb
+      for (int k = 0; k < 8; k++) step_stride[j][k] = stride(STEP_ACCESS[j], STEP_BUF[j], comp_id[k]);
+    affine #(.L(8)) u_step_addr (.base('0), .active(first_loops(ncomp)), .stride(step_stride[j]), .idx(cix),
+                                 .addr(step_addr[j]));
+  end
   always_comb begin
-    logic [1:0] acc [5];
-    logic [1:0] b [5];
-    acc = '{ACC_RD[1:0], ACC_RD[1:0], ACC_RD[1:0], ACC_RD[1:0], ACC_WR[1:0]};
-    b = '{BUF_IBUF[1:0], BUF_WBUF[1:0], BUF_BBUF[1:0], BUF_OBUF[1:0], BUF_OBUF[1:0]};
     step_bad = 3'd0;
-    for (int j = 4; j >= 0; j--) begin
-      step_addr[j] = '0;
-      for (int k = 0; k < 8; k++)
-        if (k < int'(ncomp)) step_addr[j] += 64'(stride(acc[j], b[j], comp_id[k])) * 64'(cix[k]);
-      if (step_addr[j] >= 64'(depth_of(b[j]))) step_bad = 3'(j + 1);
-    end
+    for (int j = 4; j >= 0; j--)
+      if (step_addr[j] >= 64'(depth_of(STEP_BUF[j]))) step_bad = 3'(j + 1);
     step_first = first_outer;
     for (int k = 0; k < 8; k++)
       if (k < int'(ncomp) && reduction[comp_id[k]] && cix[k] != 0) step_first = 1'b0;
@@ -229,8 +236,8 @@ module npu
   // DMA walker loops, outermost first as the spec's dma_loops walks them: base loops 0-31
   // are slots 0-31, tile loops 0-31 are slots 32-63.
   logic [63:0] dma_iter_v [2][2];
-  logic [16:0] dma_iters [2][2][64];
-  logic [31:0] dma_stride [2][2][64];
+  logic [63:0][16:0] dma_iters [2][2];
+  logic [63:0][31:0] dma_stride [2][2];
   logic [63:0] dma_stride_v [2][2];
   logic [7:0]  loop_v;
   logic [15:0] loop_iters [8];
@@ -328,15 +335,11 @@ module npu
   logic        dma_d, dma_n;
   logic [1:0]  dma_w;
   logic [15:0] dma_size;
-  logic [16:0] dx [64];
+  logic [63:0][16:0] dx;
   logic [31:0] dma_word;
   logic [63:0] dma_addr;
-  always_comb begin
-    dma_addr = 64'(dma_base[dma_d][dma_n]);
-    for (int k = 0; k < 64; k++)
-      if (dma_iter_v[dma_d][dma_n][k] && dma_stride_v[dma_d][dma_n][k])
-        dma_addr += 64'(dma_stride[dma_d][dma_n][k]) * 64'(dx[k]);
-  end
+  affine #(.L(64)) u_dma_addr (.base(64'(dma_base[dma_d][dma_n])), .active(dma_iter_v[dma_d][dma_n] & dma_stride_v[dma_d][dma_n]),
+                               .stride(dma_stride[dma_d][dma_n]), .idx(dx), .addr(dma_addr));
   int unsigned elem_bytes;
   assign elem_bytes = dma_w == 2'd0 ? 1 : dma_w == 2'd1 ? 2 : 4;
 
@@ -346,8 +349,6 @@ module npu
     return opcode >= 4'd9 ? 1'b0 : 1'b1;
   endfunction
 
-  logic [2:0] cur_slot;
-  assign cur_slot = {x_dir[xk], x_buf[xk]};
   assign xk = xj[2:0];
 
   always_ff @(posedge clk) begin
@@ -1004,29 +1005,34 @@ module npu
     end
   endtask
 
-  // Odometers: advance; return 1 when the nest is done.
+  // Whether the current tile starts its reduction (every reduction tile loop at index 0).
   function automatic logic tile_first();
     for (int k = 0; k < 8; k++)
       if (k < int'(ntile) && reduction[tile_id[k]] && tix[k] != 0) return 1'b0;
     return 1'b1;
   endfunction
 
+  logic [7:0][16:0] tix_next, cix_next;
+  logic [5:0][16:0] xix_next;
+  logic [63:0][16:0] dx_next;
+  logic tix_carry, xix_carry, cix_carry, dx_carry;
+  odometer #(.L(8)) u_tile_loops (.active(first_loops(ntile)), .n(tile_n), .idx(tix), .next(tix_next), .carry(tix_carry));
+  odometer #(.L(6)) u_xfer_loops (.active(6'(first_loops({1'b0, nxfer[cur_slot]}))), .n(xfer_n[cur_slot]), .idx(xix),
+                                  .next(xix_next), .carry(xix_carry));
+  odometer #(.L(8)) u_comp_loops (.active(first_loops(ncomp)), .n(comp_n), .idx(cix), .next(cix_next), .carry(cix_carry));
+  odometer #(.L(64)) u_dma_loops (.active(dma_iter_v[dma_d][dma_n]), .n(dma_iters[dma_d][dma_n]), .idx(dx),
+                                  .next(dx_next), .carry(dx_carry));
+
+  // The loop walkers step through their odometers (odometer.sv, affine.sv); a step task returns 1 when
+  // its nest is done.
   task automatic next_tile();
-    logic carry;
-    carry = 1'b1;
-    for (int k = 7; k >= 0; k--)
-      if (carry && k < int'(ntile)) begin
-        if (tix[k] + 1 < tile_n[k]) begin
-          tix[k] <= tix[k] + 1;
-          carry = 1'b0;
-        end else tix[k] <= '0;
-      end
-    if (carry && nimem != 0) begin
+    tix <= tix_next;
+    if (tix_carry && nimem != 0) begin
       imem_k <= '0;
       imem_a <= imem_base;
       imem_w <= group_end + 1;
       state <= S_IMEM_REQ;
-    end else if (carry) begin
+    end else if (tix_carry) begin
       mode <= MODE_TOP;
       pc <= group_end + 1;
       state <= S_FETCH;
@@ -1037,35 +1043,17 @@ module npu
   endtask
 
   task automatic xfer_step(output logic carry);
-    carry = 1'b1;
-    for (int k = 5; k >= 0; k--)
-      if (carry && k < int'(nxfer[cur_slot])) begin
-        if (xix[k] + 1 < xfer_n[cur_slot][k]) begin
-          xix[k] <= xix[k] + 1;
-          carry = 1'b0;
-        end else xix[k] <= '0;
-      end
+    xix <= xix_next;
+    carry = xix_carry;
   endtask
 
   task automatic comp_step(output logic carry);
-    carry = 1'b1;
-    for (int k = 7; k >= 0; k--)
-      if (carry && k < int'(ncomp)) begin
-        if (cix[k] + 1 < comp_n[k]) begin
-          cix[k] <= cix[k] + 1;
-          carry = 1'b0;
-        end else cix[k] <= '0;
-      end
+    cix <= cix_next;
+    carry = cix_carry;
   endtask
 
   task automatic dma_step(output logic carry);
-    carry = 1'b1;
-    for (int k = 63; k >= 0; k--)
-      if (carry && dma_iter_v[dma_d][dma_n][k]) begin
-        if (dx[k] + 1 < dma_iters[dma_d][dma_n][k]) begin
-          dx[k] <= dx[k] + 1;
-          carry = 1'b0;
-        end else dx[k] <= '0;
-      end
+    dx <= dx_next;
+    carry = dx_carry;
   endtask
 endmodule

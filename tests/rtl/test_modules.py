@@ -5,9 +5,12 @@ Verilator (2-state) and Icarus Verilog (4-state, so an X reaching an output fail
 function, lane widths 32/16/8, any integer bits), a processing element and the generated
 instruction decoder (`decode_row`), and writes their outputs; the expected values come from
 `isa_spec.semantics.ALU_FUNCS`, two's-complement MAC and `isa_spec.decode`.
+`rtl/tb/walkers_tb.sv` steps the walker halves (odometer, affine address) through
+hypothesis-generated loop nests; the expected addresses come from `isa_spec.bv.walk`.
 """
 
 import hashlib
+import math
 import shutil
 import subprocess
 
@@ -16,34 +19,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isa_spec import IllegalInstruction, decode, load_arch
-from isa_spec.bv import sext
+from isa_spec.bv import sext, walk
 from isa_spec.semantics import ALU_FUNCS, UNARY
 from isa_spec.state import State
 from isa_spec.table import ROWS
 from rtl.build import CACHE, RTL, SOURCES
 
 pytestmark = pytest.mark.rtl
-TB = RTL / "tb" / "modules_tb.sv"
-FILES = [SOURCES[0], RTL / "src" / "pe.sv", RTL / "src" / "tandem_lane.sv", TB]
+BENCHES = {
+    "modules_tb": [SOURCES[0], RTL / "src" / "pe.sv", RTL / "src" / "tandem_lane.sv", RTL / "tb" / "modules_tb.sv"],
+    "walkers_tb": [RTL / "src" / "odometer.sv", RTL / "src" / "affine.sv", RTL / "tb" / "walkers_tb.sv"],
+}
 ROW_ID = {r.mnemonic: i for i, r in enumerate(ROWS)}
 LANE_ROWS = sorted(m for m in ALU_FUNCS if m in ROW_ID and ROWS[ROW_ID[m]].defined)
 
 
-def _build(simulator: str) -> list[str]:
-    """The command that runs the bench on `simulator`, built once (cached by content)."""
-    key = hashlib.sha256(b"".join(p.read_bytes() for p in FILES) + simulator.encode()).hexdigest()[:16]
-    out = CACHE.parent / "rtl-tb" / f"{simulator}-{key}"  # not among the NPU builds
+def _build(simulator: str, top: str) -> list[str]:
+    """The command that runs bench `top` on `simulator`, built once (cached by content)."""
+    files = BENCHES[top]
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in files) + simulator.encode()).hexdigest()[:16]
+    out = CACHE.parent / "rtl-tb" / f"{top}-{simulator}-{key}"  # not among the NPU builds
     if simulator == "icarus":
         exe = out / "tb.vvp"
         if not exe.exists():
             out.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["iverilog", "-g2012", "-o", str(exe), *map(str, FILES)], check=True, capture_output=True)
+            subprocess.run(["iverilog", "-g2012", "-o", str(exe), *map(str, files)], check=True, capture_output=True)
         return ["vvp", "-n", str(exe)]
-    exe = out / "obj_dir" / "Vmodules_tb"
+    exe = out / "obj_dir" / f"V{top}"
     if not exe.exists():  # lint applies to the NPU sources (test_lint_clean_with_all_warnings), not to the bench
         out.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["verilator", "--binary", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "modules_tb",
-                        *map(str, FILES), "-j", "2", "--Mdir", str(out / "obj_dir")],
+        subprocess.run(["verilator", "--binary", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top,
+                        *map(str, files), "-j", "2", "--Mdir", str(out / "obj_dir")],
                        check=True, capture_output=True, cwd=out)  # fmt: skip
     return [str(exe)]
 
@@ -53,9 +59,17 @@ SIMULATORS = {"verilator": "verilator", "icarus": "iverilog"}
 
 @pytest.fixture(scope="module", params=list(SIMULATORS))
 def simulator(request):
+    """The simulator's name, or a loud skip on a machine without it."""
     if shutil.which(SIMULATORS[request.param]) is None:
         pytest.skip(f"{SIMULATORS[request.param]} is not installed (make install)")  # CI installs both
-    return _build(request.param)
+    return request.param
+
+
+def _run(command: list[str], work, vectors: list[str]) -> list[str]:  # noqa: ANN001
+    (work / "v.hex").write_text("\n".join(vectors) + "\n")
+    subprocess.run([*command, f"+vectors={work / 'v.hex'}", f"+out={work / 'o.txt'}", f"+n={len(vectors)}"],
+                   check=True, capture_output=True)  # fmt: skip
+    return (work / "o.txt").read_text().split("\n")
 
 
 def _int(bits: int) -> st.SearchStrategy:
@@ -106,11 +120,7 @@ def _expected(v: dict) -> tuple[int, int, int, int]:
                                                                   HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(vectors())
 def test_lanes_pe_and_decoder_match_the_spec(simulator, tmp_path_factory, vecs):
-    work = tmp_path_factory.mktemp("tb")
-    (work / "v.hex").write_text("\n".join(map(_pack, vecs)) + "\n")
-    subprocess.run([*simulator, f"+vectors={work / 'v.hex'}", f"+out={work / 'o.txt'}", f"+n={len(vecs)}"],
-                   check=True, capture_output=True)  # fmt: skip
-    lines = (work / "o.txt").read_text().split("\n")
+    lines = _run(_build(simulator, "modules_tb"), tmp_path_factory.mktemp("tb"), list(map(_pack, vecs)))
     for k, (v, line) in enumerate(zip(vecs, lines)):
         assert not set(line) & set("xXzZ"), f"unknown bits reach an output: {line!r} for {v}"
         y, implemented, psum, act, row = line.split()
@@ -119,3 +129,46 @@ def test_lanes_pe_and_decoder_match_the_spec(simulator, tmp_path_factory, vecs):
         assert int(y, 16) == want[0], f"{v['row']}: rtl {int(y, 16):#x}, spec {want[0]:#x} for {v}"
         assert (int(psum, 16), int(act, 16)) == want[1:3], f"vector {k}: {v}"
         assert int(row, 16) == want[3], f"decode_row({v['word']:#010x}) = {row}, spec row {want[3]}"
+
+
+WALKER_LOOPS = 6
+
+
+@st.composite
+def loop_nests(draw):
+    """Loop nests of up to 6 loops (some unused, anywhere in the nest) of at most 600 positions."""
+    out = []
+    for _ in range(draw(st.integers(5, 40))):
+        active = draw(st.lists(st.booleans(), min_size=WALKER_LOOPS, max_size=WALKER_LOOPS))
+        n = [draw(st.integers(1, 5)) for _ in range(WALKER_LOOPS)]
+        while math.prod(k for k, a in zip(n, active) if a) > 600:
+            n[n.index(max(n))] -= 1
+        stride = [draw(st.one_of(st.sampled_from([0, 1, 4, 0xFFFFFFFF]), st.integers(0, 2**32 - 1)))
+                  for _ in range(WALKER_LOOPS)]  # fmt: skip
+        out.append(dict(active=active, n=n, stride=stride, base=draw(st.integers(0, 2**64 - 1))))
+    return out
+
+
+def _pack_nest(v: dict) -> str:
+    bits = v["base"] << 300
+    for k in range(WALKER_LOOPS):
+        bits |= v["stride"][k] << (108 + 32 * k) | v["n"][k] << (6 + 17 * k) | int(v["active"][k]) << k
+    return f"{bits:0128x}"
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                  HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(loop_nests())
+def test_walkers_step_through_every_position_of_the_spec(simulator, tmp_path_factory, nests):
+    lines = _run(_build(simulator, "walkers_tb"), tmp_path_factory.mktemp("tb"), list(map(_pack_nest, nests)))
+    ends = [i for i, line in enumerate(lines) if line.startswith("-")]
+    assert len(ends) == len(nests), lines[-3:]
+    start = 0
+    for v, end in zip(nests, ends):
+        got = lines[start:end]
+        assert not any(set(line) & set("xXzZ") for line in [*got, lines[end]]), f"unknown bits for {v}: {got[:3]}"
+        loops = [k for k in range(WALKER_LOOPS) if v["active"][k]]
+        want = [a % 2**64 for a in walk(v["base"], [v["stride"][k] for k in loops], [v["n"][k] for k in loops])]
+        assert lines[end] == "- 1", f"the odometer never carried for {v}"
+        assert [int(a, 16) for a in got] == want, f"walker addresses differ for {v}"
+        start = end + 1
