@@ -232,6 +232,7 @@ class _Linker:
             meta |= codegen.conv_meta(q, s, arch, order)
             meta["buffers"]["Tandem"] = "accumulators read from OBUF" if handoff else f"accumulators via DRAM into {primary}"
             meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n, order, store=not handoff) + t.estimate
+            meta["tensors"] = [*layer.inputs, layer.y, f"{layer.name}.weight", f"{layer.name}.bias", *([] if handoff else ["acc"])]
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
             if q.add:
@@ -253,6 +254,7 @@ class _Linker:
                 assert isinstance(q, QGlobalAvgPool)
                 tandem.emit_global_avgpool(t, storage[q.layer.x], storage[q.layer.y], q.requant, primary)
         meta["instructions"] = {"sa": 0, "tandem": len(p.instructions) - start}
+        meta["tensors"] = [*layer.inputs, layer.y]
         meta["buffers"] = {"Tandem": primary}
         meta["estimated_cycles"] = t.estimate
         meta["macs"] = 0

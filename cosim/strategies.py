@@ -26,12 +26,19 @@ SCRATCH = 1 << 15  # stores land from here on
 
 LANE_OPS = tuple(r.mnemonic for r in ROWS if r.family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST") and r.defined)
 VMEM = ("VMEM1", "VMEM2")
+WORDS = ("OBUF", "IBUF", "VMEM1", "VMEM2")  # namespaces with words; OBUF is read only
+WRITABLE = ("IBUF", "VMEM1", "VMEM2")
+
+
+def _space(draw, spaces: Sequence[str]) -> str:  # noqa: ANN001
+    """Mostly a VMEM, now and then another of `spaces`."""
+    return draw(st.sampled_from(VMEM)) if draw(st.integers(0, 3)) else draw(st.sampled_from(spaces))
 
 
 def _operand(draw, arch: ArchConfig, dst: bool = False) -> tuple[str, int]:  # noqa: ANN001
     if not dst and draw(st.integers(0, 4)) == 0:
         return "IMM", draw(st.integers(0, min(7, arch.imm_depth - 1)))
-    return draw(st.sampled_from(VMEM)), draw(st.integers(0, 3))
+    return _space(draw, WRITABLE if dst else WORDS), draw(st.integers(0, 3))
 
 
 @st.composite
@@ -47,7 +54,7 @@ def lane_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  #
 
 @st.composite
 def iterator_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
-    ns, idx = draw(st.sampled_from(VMEM)), draw(st.integers(0, 3))
+    ns, idx = _space(draw, WORDS), draw(st.integers(0, 3))
     kind = draw(st.sampled_from(["BASE_ZEROFILL", "STRIDE_ZEROFILL", "STRIDE_SIGN_EXT", "BASE_PAIR", "IMM"]))
     if kind == "BASE_ZEROFILL":
         v = draw(st.integers(0, arch.vmem_depth // 2))
@@ -126,7 +133,7 @@ def dma_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
 
 @st.composite
 def perm_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
-    src, dst = draw(st.sampled_from(VMEM)), draw(st.sampled_from(VMEM))
+    src, dst = _space(draw, WORDS), _space(draw, WRITABLE)
     rd, wr = draw(st.integers(16, 64)), draw(st.integers(16, 64))
     loops = [(draw(st.integers(0, 31)), draw(st.integers(0, 4)), draw(st.integers(-3, 3)), draw(st.integers(-3, 3)))
              for _ in range(draw(st.integers(0, 2)))]  # (idx, iterations, RD stride, WR stride)  # fmt: skip
@@ -201,9 +208,12 @@ def programs(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS, sa: bool = T
     """A random program (groups of units) with random initial DRAM."""
     groups = draw(st.lists(st.one_of(simd_group(arch, ops, perm), *([sa_group(arch)] if sa else [])),
                            min_size=1, max_size=4))  # fmt: skip
+    # Now and then (not hypothesis's favourite 0) a group with a BUF edge: malformed (START, SA END) or not (SIMD END).
+    kinds = [draw(st.sampled_from([("BUF", "EXEC"), ("EXEC", "BUF")])) if draw(st.integers(0, 40)) == 29 else ("EXEC", "EXEC")
+             for _ in groups]  # fmt: skip
     p = ProgramBuilder()
-    for g, (unit_kind, units) in enumerate(groups):
-        with p.group(unit_kind, g % 64):
+    for g, ((unit_kind, units), kind) in enumerate(zip(groups, kinds)):
+        with p.group(unit_kind, g % 64, kind):
             for unit in units:
                 unit(p)
     p.end()

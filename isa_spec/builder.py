@@ -34,14 +34,16 @@ class ProgramBuilder:
         self.add(mnemonic, half="HIGH", value=value >> 16, **fields)
 
     @contextlib.contextmanager
-    def group(self, unit: str, group: int) -> Iterator[None]:
-        """Wrap what is added inside in SYNC_INST START/END with the body count filled in."""
+    def group(self, unit: str, group: int, kinds: tuple[str, str] = ("EXEC", "EXEC")) -> Iterator[None]:
+        """Wrap what is added inside in SYNC_INST START/END with the body count filled in
+        (`kinds` of START and END: anything but EXEC is for tests of malformed groups)."""
         start = len(self.instructions)
         self.add("SYNC_INST", unit=unit, edge="START", group=group)
         yield
         count = len(self.instructions) - start - 1
-        self.instructions[start] = Instruction.make("SYNC_INST", unit=unit, edge="START", group=group, count=count)
-        self.add("SYNC_INST", unit=unit, edge="END", group=group, count=count)
+        self.instructions[start] = Instruction.make("SYNC_INST", unit=unit, edge="START", kind=kinds[0], group=group,
+                                                    count=count)  # fmt: skip
+        self.add("SYNC_INST", unit=unit, edge="END", kind=kinds[1], group=group, count=count)
 
     def end(self) -> None:
         self.add("BLOCK_END", last=1)

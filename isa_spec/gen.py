@@ -119,9 +119,12 @@ def sv_decoder() -> list[str]:
     return lines
 
 
-def c_csr_header() -> str:
-    """The control/status register addresses for the C++ harness (written at build time)."""
+def c_header() -> str:
+    """What the C++ harness needs of the ISA (written at build time): the control/status
+    register addresses, the SA buffer codes and the Tandem namespace codes."""
     body = "".join(f"constexpr uint32_t CSR_{name} = {addr};\n" for name, addr in CSR_ADDRESS.items())
+    body += "".join(f"constexpr uint32_t BUF_{b.name} = {b.value};\n" for b in Buffer)
+    body += "".join(f"constexpr uint32_t NS_{ns.name} = {ns.value};\n" for ns in Namespace)
     return banner("//") + "#pragma once\n#include <cstdint>\n" + body
 
 

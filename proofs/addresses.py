@@ -84,21 +84,32 @@ class _Collector:
         self.image = image
         self.arch = image.arch
         self.obligations: list[Obligation] = []
+        # A compiled image names the tensors each layer touches; with DRAM reuse several
+        # tensors share addresses, and only the layer's own one is the right bound.
+        self.layer_tensors = [(m["pcs"], m["name"], set(m["tensors"])) for m in image.layers if "tensors" in m]
 
     def _dram(self, pc: int, where: str, addr: Any, extent: int, loops: list) -> None:
         at_zero = z3.simplify(z3.substitute(lift(addr), *[(v, lift(0)) for _, v, _ in loops])) if loops else lift(addr)
         first = z3.simplify(at_zero).as_long()
-        sym = self._symbol_at(first)
+        layer = self._layer_at(pc)
+        sym = self._symbol_at(first, layer)
         if sym is None:
+            of = f"layer {layer[0]!r} reads or writes" if layer else "of the image"
             ob = Obligation(pc, where, addr, extent, 0, 0, "no tensor", loops, "counterexample",
-                            f"the first request at DRAM 0x{first:x} lies in no tensor of the image")  # fmt: skip
+                            f"the first request at DRAM 0x{first:x} lies in no tensor {of}")  # fmt: skip
         else:
             ob = Obligation(pc, where, addr, extent, sym.addr, sym.addr + sym.nbytes,
                             f"tensor {sym.name!r} [0x{sym.addr:x}, 0x{sym.addr + sym.nbytes:x})", loops)  # fmt: skip
         self.obligations.append(ob)
 
-    def _symbol_at(self, addr: int) -> Symbol | None:
-        return next((s for s in self.image.symbols.values() if s.addr <= addr < s.addr + s.nbytes), None)
+    def _layer_at(self, pc: int) -> tuple[str, set[str]] | None:
+        """The name and tensors of the compiled layer holding instruction `pc`, if known."""
+        return next(((name, t) for (first, stop), name, t in self.layer_tensors if first <= pc < stop), None)
+
+    def _symbol_at(self, addr: int, layer: tuple[str, set[str]] | None) -> Symbol | None:
+        """The tensor holding DRAM byte `addr`, among those `layer` touches when it is known."""
+        return next((s for s in self.image.symbols.values()
+                     if s.addr <= addr < s.addr + s.nbytes and (layer is None or s.name in layer[1])), None)  # fmt: skip
 
     def _words(self, pc: int, where: str, addr: Any, extent: int, depth: int, name: str, loops: list) -> None:
         self.obligations.append(Obligation(pc, where, addr, extent, 0, depth, f"{name} depth {depth}", loops))

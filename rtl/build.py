@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from isa_spec import ArchConfig, GenesysError
-from isa_spec.gen import c_csr_header, sv_params
+from isa_spec.gen import c_header, sv_params
 
 RTL = Path(__file__).resolve().parent
 ROOT = RTL.parent
@@ -57,7 +57,7 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = Fal
     for text in patched_sources(patches).values():
         h.update(text.encode())
     h.update(HARNESS.read_bytes())
-    h.update(c_csr_header().encode())
+    h.update(c_header().encode())
     h.update(sv_params(arch).encode())
     h.update(" ".join(VERILATOR_FLAGS + (MUTANT_CXXFLAGS if patches else CXXFLAGS)).encode())
     h.update(subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.encode())
@@ -80,7 +80,7 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
     log(f"[rtl] building the {variant} NPU with Verilator (cached afterwards) ...")
     try:
         (work / "params.svh").write_text(sv_params(arch))
-        (work / "csr.h").write_text(c_csr_header())
+        (work / "genesys_isa.h").write_text(c_header())
         sources = SOURCES
         if patches:
             sources = []

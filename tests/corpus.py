@@ -11,7 +11,7 @@ from compiler import compile_model
 from compiler.models import conv_model
 from isa_spec import load_arch
 from isa_spec.image import Image
-from programs import fault_programs, sa_matmul, sa_matmul_split_reduction, tandem_accumulate, tandem_requant
+from programs import fault_programs, sa_matmul, sa_matmul_split_reduction, tandem_accumulate, tandem_ibuf, tandem_requant
 from runtime.session import quantized_inputs, sample_inputs
 
 CONVS = {
@@ -39,6 +39,7 @@ def corpus() -> dict[str, Case]:
         "tandem-requant": Case(tandem_requant()),
         "tandem-accumulate": Case(tandem_accumulate()),
         "tandem-requant-shift-7": Case(tandem_requant(words=13, shift=7, seed=2)),
+        "tandem-ibuf-namespace": Case(tandem_ibuf()),
     }
     for name, kw in CONVS.items():
         image = compile_model(conv_model(**kw), tiny)

@@ -145,6 +145,50 @@ def tandem_accumulate(arch: ArchConfig | None = None, words: int = 6, seed: int 
     return Image(arch, p.words, [(IN, x.astype("<i4").tobytes())], symbols)
 
 
+def tandem_ibuf(arch: ArchConfig | None = None, words: int = 5, seed: int = 0) -> Image:
+    """The Tandem's IBUF namespace: int32 words loaded into VMEM1 go through IBUF (which keeps
+    each lane's low 8 bits) and back to VMEM2 sign-extended, plus 3; a permutation copies
+    IBUF words in reverse into VMEM1. Both VMEMs are stored."""
+    arch = arch or load_arch("tiny")
+    x = np.random.default_rng(seed).integers(-(2**20), 2**20, words * arch.lanes, dtype=np.int32)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add32("LD_CONFIG_BASE_ADDR", IN, ns="VMEM1")
+        p.add("LD_START", ns="VMEM1", width="B32", size=words)
+        p.add("IMM_SIGN_EXT", idx=0, value=3)
+        for ns in ("VMEM1", "IBUF", "VMEM2"):
+            p.add("STRIDE_ZEROFILL", ns=ns, idx=1, value=1)
+        p.add("SET_ITER", level=0, iters=words)
+        p.add("SET_INDEX", dst_ns="IBUF", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM")
+        p.add("SET_INST", level=0, body=1)
+        p.add("MOVE", dst_ns="IBUF", dst_idx=1, src1_ns="VMEM1", src1_idx=1)
+        p.add("SET_ITER", level=0, iters=words)
+        p.add("SET_INDEX", dst_ns="VMEM2", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
+        p.add("SET_INST", level=0, body=1)
+        p.add("ADD", dst_ns="VMEM2", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
+        p.add("PERM_SET_BASE_ADDR", rw="RD", value=words - 1)
+        p.add("PERM_SET_LOOP_ITER", idx=0, iters=words)
+        p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=0, value=0xFFFF)
+        p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=0, value=1)
+        p.add("PERM_START", dst_ns="VMEM1", src1_ns="IBUF")
+        for ns, addr in (("VMEM1", OUT), ("VMEM2", OUT + words * arch.lanes * 4)):
+            p.add32("ST_CONFIG_BASE_ADDR", addr, ns=ns)
+            p.add("ST_START", ns=ns, width="B32", size=words)
+    p.end()
+    symbols = {
+        "x": Symbol("x", IN, "int32", (x.size,), (x.size,), "input"),
+        "y": Symbol("y", OUT, "int32", (2 * x.size,), (2 * x.size,), "output"),
+    }
+    return Image(arch, p.words, [(IN, x.astype("<i4").tobytes())], symbols)
+
+
+def tandem_ibuf_expected(image: Image) -> np.ndarray:
+    """numpy oracle for `tandem_ibuf`: [reversed int8 words, int8 words + 3]."""
+    x = np.frombuffer(dict(image.dram)[IN], "<i4").reshape(-1, image.arch.lanes)
+    low = x.astype(np.int8).astype(np.int32)
+    return np.concatenate([low[::-1], low + 3]).reshape(-1)
+
+
 def tandem_accumulate_expected(image: Image) -> np.ndarray:
     """numpy oracle: a saturating running sum per lane."""
     x = np.frombuffer(dict(image.dram)[IN], "<i4").astype(np.int64).reshape(-1, image.arch.lanes)
@@ -216,6 +260,24 @@ def fault_programs(arch: ArchConfig | None = None) -> dict[str, Image]:
     def outside_group(p):
         p.add("SET_ITER", level=0, iters=1)
 
+    def start_buf(p):
+        with p.group("SIMD", 0, kinds=("BUF", "EXEC")):
+            p.add("NOP")
+
+    def sa_end_buf(p):
+        with p.group("SA", 0, kinds=("EXEC", "BUF")):
+            p.add("SA_LOOP_CFG", loop_id=8, iters=1)
+
+    def ibuf_overrun(p):  # the Tandem's IBUF namespace is as deep as IBUF, not VMEM
+        with p.group("SIMD", 0):
+            p.add("BASE_ZEROFILL", ns="IBUF", idx=1, value=arch.ibuf_depth - 1)
+            p.add("STRIDE_ZEROFILL", ns="IBUF", idx=1, value=1)
+            p.add("SET_ITER", level=0, iters=2)
+            p.add("SET_INDEX", dst_ns="IBUF", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
+            p.add("SET_INST", level=0, body=1)
+            p.add("ADD", dst_ns="IBUF", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
+
     builders = {"malformed": illegal, "vmem-overrun": vmem_overrun, "dram-overrun": dram_overrun,
-                "sa-step": sa_bad_step, "undefined": undefined, "outside-group": outside_group}  # fmt: skip
+                "sa-step": sa_bad_step, "undefined": undefined, "outside-group": outside_group,
+                "sync-start-buf": start_buf, "sa-end-buf": sa_end_buf, "ibuf-overrun": ibuf_overrun}  # fmt: skip
     return {name: _faulting(arch, build) for name, build in builders.items()}

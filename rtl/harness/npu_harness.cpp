@@ -14,12 +14,11 @@
 
 namespace {
 
-#include "csr.h"  // generated at build time from isa_spec/csr.py
+#include "genesys_isa.h"  // generated at build time: CSR_*, BUF_*, NS_* (isa_spec/gen.py c_header)
 
 enum : uint32_t { TR_DMA = 1, TR_TILE = 2, TR_VWRITE = 3, TR_FLUSH = 4, TR_FAULT = 5 };
 const uint32_t TRACE_SPACE_IMEM = 4;  // npu.sv: an SA DMA trace into instruction memory
-enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };
-enum : uint32_t { BUF_WBUF = 0, BUF_IBUF = 1, BUF_OBUF = 2, BUF_BBUF = 3 };
+enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };  // npu.sv dbg_sel
 
 struct Npu {
     VerilatedContext ctx;
@@ -115,7 +114,7 @@ void record(Npu* n) {
             std::vector<uint8_t> word;
             for (uint32_t w = 0; w < c; w++) {
                 word.clear();
-                read_word(n, DBG_VMEM1 + (space - 2), b + w, 4 * n->cols, word);
+                read_word(n, DBG_VMEM1 + (space - NS_VMEM1), b + w, 4 * n->cols, word);
                 for (uint32_t l = 0; l < n->cols; l++)
                     for (uint32_t i = 0; i < d; i++) data.push_back(word[4 * l + i]);
             }
@@ -124,8 +123,13 @@ void record(Npu* n) {
         }
     } else if (kind == TR_TILE) {
         for (uint32_t w = b; w < c; w++) read_word(n, DBG_OBUF, w, 4 * n->cols, data);
+    } else if (kind == TR_VWRITE && space == NS_IBUF) {  // int8 per lane, recorded as int32 like the spec
+        std::vector<uint8_t> word;
+        read_word(n, DBG_IBUF, b, n->rows, word);
+        for (uint8_t v : word)
+            for (int i = 0; i < 4; i++) data.push_back(i == 0 ? v : (v & 0x80 ? 0xFF : 0x00));
     } else if (kind == TR_VWRITE) {
-        read_word(n, DBG_VMEM1 + (space - 2), b, 4 * n->cols, data);
+        read_word(n, DBG_VMEM1 + (space - NS_VMEM1), b, 4 * n->cols, data);
     }
     std::vector<uint8_t>& out = n->trace;
     for (uint32_t x : {kind, unit, pc, dir, space}) put32(out, x);

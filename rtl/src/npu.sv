@@ -262,13 +262,44 @@ module npu
     return a;
   endfunction
 
+  // The Tandem namespaces with words: OBUF (read only), IBUF, VMEM1, VMEM2. An IBUF word holds
+  // one int8 per array row, so the Tandem may use IBUF only when there is one per lane.
+  localparam bit SQUARE = N == M;
+  localparam int IBUF_LANES = N < M ? N : M;
+
+  function automatic int unsigned ns_depth(input logic [2:0] ns);
+    return ns == NS_OBUF[2:0] ? OBUF_DEPTH : ns == NS_IBUF[2:0] ? IBUF_DEPTH : VMEM_DEPTH;
+  endfunction
+
+  // Word `a` of namespace ns, one 32-bit value per lane (IBUF's int8 values sign-extend). The
+  // callers check `a` against the namespace's depth first, so only its index bits are used.
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [VW-1:0] ns_word(input logic [2:0] ns, input logic signed [63:0] a);
+    logic [VW-1:0] v;
+    if (ns == NS_OBUF[2:0]) return obuf[obuf_idx_t'(a)];
+    if (ns == NS_IBUF[2:0]) begin
+      v = '0;
+      for (int l = 0; l < IBUF_LANES; l++) v[32*l +: 32] = 32'(signed'(ibuf[ibuf_idx_t'(a)][8*l +: 8]));
+      return v;
+    end
+    return vmem[ns[0] ? 1 : 0][vmem_idx_t'(a)];
+  endfunction
+
+  // Write word `a` of namespace ns (IBUF keeps the low 8 bits of each lane).
+  task automatic ns_write(input logic [2:0] ns, input logic signed [63:0] a, input logic [VW-1:0] w);
+    if (ns == NS_IBUF[2:0])
+      for (int l = 0; l < IBUF_LANES; l++) ibuf[ibuf_idx_t'(a)][8*l +: 8] <= w[32*l +: 8];
+    else vmem[ns[0] ? 1 : 0][vmem_idx_t'(a)] <= w;
+  endtask
+  /* verilator lint_on UNUSEDSIGNAL */
+
   // One Tandem operand: fault (0 none, else FAULT_* + 1) and lane values.
   function automatic logic [4:0] operand_fault(input logic [2:0] ns, input logic [4:0] idx, input logic [1:0] pos);
     logic signed [63:0] a;
     if (ns == NS_IMM[2:0]) return 32'(idx) >= IMM_DEPTH ? 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1 : 5'd0;
-    if (ns == NS_IBUF[2:0]) return 5'(FAULT_UNIMPLEMENTED) + 5'd1;
+    if (ns == NS_IBUF[2:0] && !SQUARE) return 5'(FAULT_BAD_CONFIG) + 5'd1;
     a = operand_addr(ns[1:0], idx, pos);
-    if (a < 0 || a >= (ns == NS_OBUF[2:0] ? 64'(OBUF_DEPTH) : 64'(VMEM_DEPTH))) return 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1;
+    if (a < 0 || a >= 64'(ns_depth(ns))) return 5'(FAULT_ADDRESS_OUT_OF_RANGE) + 5'd1;
     return 5'd0;
   endfunction
 
@@ -278,8 +309,7 @@ module npu
       for (int l = 0; l < M; l++) v[32*l +: 32] = imm[idx];
       return v;
     end
-    if (ns == NS_OBUF[2:0]) return obuf[obuf_idx_t'(operand_addr(ns[1:0], idx, pos))];
-    return vmem[ns[0] ? 1 : 0][vmem_idx_t'(operand_addr(ns[1:0], idx, pos))];
+    return ns_word(ns, operand_addr(ns[1:0], idx, pos));
   endfunction
 
   logic one_source, reads_dst;
@@ -421,7 +451,7 @@ module npu
 
         S_GROUP_CHECK: begin
           if (tail_fetched && decode_row(tail) == ROW_ILLEGAL) fault(FAULT_ILLEGAL_INSTRUCTION, unit_of(tail[31:28]), group_end);
-          else if (head_buf) fault(FAULT_UNIMPLEMENTED, 1'b0, group_start);
+          else if (head_buf) fault(FAULT_MALFORMED_GROUP, 1'b0, group_start);  // START must be EXEC
           else if (!tail_fetched || decode_row(tail) != ROW_SYNC_INST || !tail[26]
                    || tail[27] != head_simd || tail[21:0] != head_tag)
             fault(FAULT_MALFORMED_GROUP, 1'b0, group_start);
@@ -485,7 +515,7 @@ module npu
 
         // ---- systolic-array block -------------------------------------------------------------------
         S_SA_END: begin
-          if (tail[25]) fault(FAULT_UNIMPLEMENTED, 1'b0, group_end);
+          if (tail[25]) fault(FAULT_MALFORMED_GROUP, 1'b0, group_end);  // an SA group ends with END EXEC
           else if (dup_loop) fault(FAULT_BAD_CONFIG, 1'b0, group_end);
           else if ((reduction & ~declared) != 0) fault(FAULT_BAD_CONFIG, 1'b0, group_end);
           else if (dup_xfer) fault(FAULT_BAD_CONFIG, 1'b0, group_end);
@@ -618,7 +648,7 @@ module npu
           else begin
             logic [31:0] a;
             a = 32'(operand_addr(ir[22:21], ir[20:16], 2'd0));
-            vmem[ir[21] ? 1 : 0][vmem_idx_t'(a)] <= lane_y;
+            ns_write(ir[23:21], 64'(a), lane_y);
             emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, a, {31'd0, depth == 0}, '0);
             pc <= pc + 1;
             state <= S_ADVANCE;
@@ -626,13 +656,11 @@ module npu
         end
 
         S_PERM: begin
-          if (ir[15:13] == NS_IBUF[2:0] || ir[23:21] == NS_IBUF[2:0]) fault(FAULT_UNIMPLEMENTED, 1'b1, pc);
-          else if (perm_addr[0] < 0 || perm_addr[0] >= (ir[15:13] == NS_OBUF[2:0] ? 64'(OBUF_DEPTH) : 64'(VMEM_DEPTH)))
-            fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
-          else if (perm_addr[1] < 0 || perm_addr[1] >= 64'(VMEM_DEPTH)) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+          if (perm_addr[0] < 0 || perm_addr[0] >= 64'(ns_depth(ir[15:13]))) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
+          else if (ir[23:21] == NS_IBUF[2:0] && !SQUARE) fault(FAULT_BAD_CONFIG, 1'b1, pc);
+          else if (perm_addr[1] < 0 || perm_addr[1] >= 64'(ns_depth(ir[23:21]))) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b1, pc);
           else begin
-            vmem[ir[21] ? 1 : 0][vmem_idx_t'(perm_addr[1])] <= ir[15:13] == NS_OBUF[2:0]
-                ? obuf[obuf_idx_t'(perm_addr[0])] : vmem[ir[13] ? 1 : 0][vmem_idx_t'(perm_addr[0])];
+            ns_write(ir[23:21], perm_addr[1], ns_word(ir[15:13], perm_addr[0]));
             emit(TR_VWRITE, 1'b1, pc, 1'b0, {1'b0, ir[23:21]}, 64'd0, 32'(perm_addr[1]), {31'd0, perm_last}, '0);
             perm_step();
             if (perm_last) begin
@@ -858,7 +886,7 @@ module npu
       perm_stride[ir[21]][ir[20:16]] <= ir[15:0];
       advance();
     end else if (row == ROW_PERM_START) begin
-      if (ir[15:13] == NS_IMM[2:0]) fault(FAULT_BAD_CONFIG, 1'b1, pc);
+      if (ir[15:13] == NS_IMM[2:0] || (ir[15:13] == NS_IBUF[2:0] && !SQUARE)) fault(FAULT_BAD_CONFIG, 1'b1, pc);
       else if (perm_empty) advance();  // no points: nothing is written
       else begin
         for (int k = 0; k < 32; k++) px[k] <= '0;

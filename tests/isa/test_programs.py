@@ -5,7 +5,8 @@ import numpy as np
 from isa_spec import Unit
 from isa_spec.semantics import Machine
 from programs import (sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
-                      tandem_accumulate_expected, tandem_requant, tandem_requant_expected)  # fmt: skip
+                      tandem_accumulate_expected, tandem_ibuf, tandem_ibuf_expected, tandem_requant,
+                      tandem_requant_expected)  # fmt: skip
 
 
 def run(image):
@@ -48,3 +49,11 @@ def test_accumulating_loop_carries_across_iterations():
     np.testing.assert_array_equal(got, tandem_accumulate_expected(image))
     load = result.log[Unit.TANDEM][0]
     assert load.buf_addr + 7 == image.arch.vmem_depth  # the block ends at the last VMEM word
+
+
+def test_ibuf_namespace_keeps_int8_lanes_and_sign_extends_them():
+    image = tandem_ibuf(words=6, seed=3)
+    got, result = run(image)
+    np.testing.assert_array_equal(got, tandem_ibuf_expected(image))
+    ibuf_writes = [r for r in result.log[Unit.TANDEM] if getattr(r, "space", None) == "IBUF"]
+    assert len(ibuf_writes) == 1 and len(ibuf_writes[0].addrs) == 6  # one record for the loop's 6 words

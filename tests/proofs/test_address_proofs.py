@@ -6,7 +6,7 @@ import pytest
 import z3
 
 from compiler import compile_model
-from compiler.models import conv_model
+from compiler.models import conv_model, resnet_model
 from isa_spec import Instruction, decode, encode, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
@@ -98,6 +98,27 @@ def test_dram_access_in_the_neighbouring_tensor():
     image.symbols["x"] = Symbol("x", x.addr, x.dtype, (x.shape[0] - 4,), (x.shape[0] - 4,), "input")
     (msg,) = failures(prove_image(image))
     assert "LD_START request" in msg and "outside tensor 'x'" in msg
+
+
+def test_a_layer_writing_into_a_tensor_it_does_not_own_is_caught():
+    """The pool layer's stores moved into the network input: inside some tensor, but not
+    one the layer touches (with DRAM reuse, tensors share addresses, so only the layer's
+    own tensors bound its accesses)."""
+    image = compile_model(resnet_model("resnet18", size=32, width=8, classes=10), TINY)
+    assert prove_image(image).ok
+    pool = next(m for m in image.layers if m["name"] == "pool")
+    shift = image.symbol("pool").addr - image.symbol("x").addr
+    words = list(image.words)
+    for pc in range(*pool["pcs"]):
+        low, high = decode(words[pc]), decode(words[pc + 1])
+        if low.mnemonic == "ST_CONFIG_BASE_ADDR" and low.name_of("half") == "LOW":  # HIGH follows
+            value = (high["value"] << 16 | low["value"]) - shift
+            for k, (ins, half) in enumerate(((low, value & 0xFFFF), (high, value >> 16))):
+                fields = dict(ins.fields()) | {"value": half}
+                words[pc + k] = encode(Instruction(ins.row, tuple(fields[f.name] for f in ins.row.fields)))
+    moved = Image(image.arch, words, image.dram, image.symbols, image.layers, image.model)
+    msgs = failures(prove_image(moved))
+    assert msgs and all("ST_START request" in m and "lies in no tensor layer 'pool' reads or writes" in m for m in msgs), msgs
 
 
 def test_unknown_is_a_failure(monkeypatch):
