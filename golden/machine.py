@@ -15,7 +15,7 @@ import numpy as np
 from isa_spec import ArchConfig, Buffer, DmaRecord, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
 from isa_spec.errors import FaultKind, IllegalInstruction
 from isa_spec.records import empty_log
-from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
+from isa_spec.table import COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS
 
 from .faults import Stop
 from .alu import LANE_OPS
@@ -146,6 +146,8 @@ class GoldenMachine:
             elif imem:
                 if ins["dir"]:
                     raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM cannot be stored")
+                if len(cfg.imem_loads) == IMEM_LOADS_PER_GROUP:
+                    raise Stop(FaultKind.BAD_CONFIG, pc, "too many IMEM loads in one group")
                 cfg.imem_loads.append(ins["size"])
             else:
                 d = "ST" if ins["dir"] else "LD"

@@ -3,6 +3,8 @@
 Rendered onto the generated ISA page (`docs/isa.md`). One entry: (topic, what we decided, why).
 """
 
+from .table import IMEM_LOADS_PER_GROUP
+
 DEPARTURES: tuple[tuple[str, str, str], ...] = (
     ("SYNC_INST encoding",
      "unit in op_spec[5], START/END in op_spec[4], EXEC/BUF in op_spec[3], group in loop_id, "
@@ -62,9 +64,10 @@ DEPARTURES: tuple[tuple[str, str, str], ...] = (
     ("Instruction memory",
      "the image's words are in IMEM before the run; an SA group's LD_ST target=IMEM (LD only, buffer 0) "
      "loads `size` words from the IMEM base (SET_BASE_ADDR target=IMEM) into IMEM right after the group's "
-     "SYNC END, after the block's tiles, one DmaRecord per load",
+     "SYNC END, after the block's tiles, one DmaRecord per load; a group queues at most "
+     f"{IMEM_LOADS_PER_GROUP} such loads (one more is BAD_CONFIG)",
      "GeneSys streams the next block's instructions from DRAM; pinning where they land makes the prefetch "
-     "an ordinary, checkable transfer."),
+     "an ordinary, checkable transfer, and the bound is the size of the hardware's queue."),
     ("SYNC_INST kinds", "START must be EXEC; an SA group ends with END EXEC; a SIMD group may end with END BUF "
      "(the OBUF release of GeneSys), which has no other architectural effect",
      "in a sequential machine the OBUF hand-off is ordering only; other kinds are malformed groups."),

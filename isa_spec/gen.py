@@ -14,7 +14,7 @@ from .csr import ADDRESS as CSR_ADDRESS
 from .departures import DEPARTURES
 from .errors import FaultKind
 from .image import isa_fingerprint, write_atomic
-from .table import (COMPUTE_LOOPS, DMA_SUBOPS, OPCODE_NAMES, ROWS, TILE_LOOPS, Access, Buffer, Field, Namespace, Row,
+from .table import (COMPUTE_LOOPS, DMA_SUBOPS, IMEM_LOADS_PER_GROUP, OPCODE_NAMES, ROWS, TILE_LOOPS, Access, Buffer, Field, Namespace, Row,
                     transfer_loop_ids)  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,7 @@ def sv_package() -> str:
     lines.append("  // Systolic-array loop-id spaces.")
     lines.append(f"  localparam int TILE_LOOP_FIRST = {TILE_LOOPS.start};  localparam int TILE_LOOP_LAST = {TILE_LOOPS.stop - 1};")
     lines.append(f"  localparam int COMPUTE_LOOP_FIRST = {COMPUTE_LOOPS.start};  localparam int COMPUTE_LOOP_LAST = {COMPUTE_LOOPS.stop - 1};")
+    lines.append(f"  localparam int IMEM_LOADS_PER_GROUP = {IMEM_LOADS_PER_GROUP};")
     for d in ("LD", "ST"):
         for b in Buffer:
             rng = transfer_loop_ids(d, b)

@@ -30,7 +30,7 @@ from .encoding import Instruction, decode
 from .errors import ExecutionFault, FaultKind, IllegalInstruction
 from .records import CommitLog, DmaRecord, FaultRecord, Record, TileRecord, Unit, VectorRecord, empty_log
 from .state import SaConfig, SaLoop, State
-from .table import BY_MNEMONIC, COMPUTE_LOOPS, TILE_LOOPS, Buffer, Namespace, transfer_loop_ids
+from .table import BY_MNEMONIC, COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS, Buffer, Namespace, transfer_loop_ids
 
 SA_CONFIG_OPS = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
 
@@ -215,6 +215,8 @@ def exec_LD_ST(s: State, ctx: _Context, ins: Instruction) -> None:
     if ins.name_of("target") == "IMEM":
         _require_no_buffer(ctx, ins)
         require(ctx, direction == "LD", FaultKind.BAD_CONFIG, "LD_ST target=IMEM: instruction memory cannot be stored")
+        require(ctx, len(s.sa.imem_loads) < IMEM_LOADS_PER_GROUP, FaultKind.BAD_CONFIG,
+                f"LD_ST target=IMEM: an SA group queues at most {IMEM_LOADS_PER_GROUP} instruction-memory loads")  # fmt: skip
         s.sa.imem_loads.append(ins["size"])
         return
     require(ctx, direction == "LD" or buf == Buffer.OBUF, FaultKind.BAD_CONFIG, f"{buf.name} cannot be stored")

@@ -345,6 +345,7 @@ BY_MNEMONIC: Mapping[str, Row] = MappingProxyType({r.mnemonic: r for r in ROWS})
 TILE_LOOPS = range(0, 8)
 COMPUTE_LOOPS = range(8, 16)
 TRANSFER_LOOPS_PER_SLOT = 6
+IMEM_LOADS_PER_GROUP = 16  # LD_ST target=IMEM an SA group may queue for after its block
 
 
 def transfer_loop_ids(direction: str, buffer: Buffer) -> range:

@@ -7,7 +7,7 @@ import numpy as np
 from isa_spec import ArchConfig, Buffer, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
-from isa_spec.table import transfer_loop_ids
+from isa_spec.table import IMEM_LOADS_PER_GROUP, transfer_loop_ids
 
 IN, WGT, BIAS, OUT = 0x0, 0x400, 0x800, 0xC00
 
@@ -277,7 +277,14 @@ def fault_programs(arch: ArchConfig | None = None) -> dict[str, Image]:
             p.add("SET_INST", level=0, body=1)
             p.add("ADD", dst_ns="IBUF", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
 
+    def imem_queue_overflow(p):
+        with p.group("SA", 0):
+            p.add("SA_LOOP_CFG", loop_id=8, iters=1)
+            for _ in range(IMEM_LOADS_PER_GROUP + 1):
+                p.add("LD_ST", dir="LD", target="IMEM", size=1)
+
     builders = {"malformed": illegal, "vmem-overrun": vmem_overrun, "dram-overrun": dram_overrun,
                 "sa-step": sa_bad_step, "undefined": undefined, "outside-group": outside_group,
-                "sync-start-buf": start_buf, "sa-end-buf": sa_end_buf, "ibuf-overrun": ibuf_overrun}  # fmt: skip
+                "sync-start-buf": start_buf, "sa-end-buf": sa_end_buf, "ibuf-overrun": ibuf_overrun,
+                "imem-queue-overflow": imem_queue_overflow}  # fmt: skip
     return {name: _faulting(arch, build) for name, build in builders.items()}

@@ -204,6 +204,7 @@ package genesys_isa;
   // Systolic-array loop-id spaces.
   localparam int TILE_LOOP_FIRST = 0;  localparam int TILE_LOOP_LAST = 7;
   localparam int COMPUTE_LOOP_FIRST = 8;  localparam int COMPUTE_LOOP_LAST = 15;
+  localparam int IMEM_LOADS_PER_GROUP = 16;
   localparam int XFER_LD_WBUF_FIRST = 16;  localparam int XFER_LD_WBUF_LAST = 21;
   localparam int XFER_LD_IBUF_FIRST = 22;  localparam int XFER_LD_IBUF_LAST = 27;
   localparam int XFER_LD_OBUF_FIRST = 28;  localparam int XFER_LD_OBUF_LAST = 33;

@@ -129,7 +129,7 @@ module npu
   logic [31:0] sa_base [4];
   logic [15:0] stride_low, base_low;
   // Instruction-memory loads of the SA group (LD_ST target=IMEM), run after its block.
-  localparam int IMEM_LOADS = 16;  // more in one group fault as unimplemented (the spec has no limit)
+  localparam int IMEM_LOADS = IMEM_LOADS_PER_GROUP;  // one more in a group is a BAD_CONFIG fault
   localparam logic [3:0] TRACE_SPACE_IMEM = 4'd4;  // an SA DMA trace's space beyond the four buffers
   logic [31:0] imem_base, imem_a, imem_w, imem_n, prog_ext;
   logic [15:0] imem_q [IMEM_LOADS];
@@ -819,7 +819,7 @@ module npu
       ROW_LD_ST: begin
         if (ir[26]) begin  // an instruction-memory load, queued for after the block
           if (ir[23:22] != 0 || ir[27]) fault(FAULT_BAD_CONFIG, 1'b0, pc);
-          else if (nimem == 5'(IMEM_LOADS)) fault(FAULT_UNIMPLEMENTED, 1'b0, pc);
+          else if (nimem == 5'(IMEM_LOADS)) fault(FAULT_BAD_CONFIG, 1'b0, pc);
           else begin
             imem_q[nimem[3:0]] <= ir[15:0];
             nimem <= nimem + 1;

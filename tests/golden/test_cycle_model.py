@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from compiler import compile_model, frontend, schedule
+from compiler import Options, compile_model, frontend, schedule
 from compiler.models import conv_model
 from isa_spec import load_arch
 from isa_spec.arch import overridden
@@ -20,8 +20,8 @@ def closed_form_per_tile(layer, sched, arch):
     return n * sched.toh * sched.tow * math.ceil(kh * kw * ic / arch.rows) * sched.toc + arch.rows + arch.cols
 
 
-def model_counters(model, arch, tiling=None):
-    image = compile_model(model, arch, tiling)
+def model_counters(model, arch, tiling=None, options=None):
+    image = compile_model(model, arch, tiling, options=options)
     return run_image(image, "golden", sample_inputs(image)).counters
 
 
@@ -90,8 +90,13 @@ def test_double_buffering_hides_transfers_and_latency_shows_as_stall():
 
 
 def test_counters_report_traffic_per_buffer():
-    c = model_counters(conv_model(c=16, h=8, w=8, oc=16), DEFAULT)
-    assert c["wbuf_load_bytes"] == 9 * 16 * 16  # every weight once: one tile
-    assert c["obuf_store_bytes"] == 8 * 8 * 16 * 4  # int32 partial sums out
-    assert c["vmem1_load_bytes"] == c["obuf_store_bytes"] and c["vmem1_store_bytes"] == 8 * 8 * 16
-    assert c["cycles"] == c["sa_compute_cycles"] + c["stall_cycles"] + c["tandem_cycles"] + c["decode_cycles"]
+    model = conv_model(c=16, h=8, w=8, oc=16)
+    via_dram = model_counters(model, DEFAULT, options=Options(buffer={"conv0": "VMEM1"}))
+    assert via_dram["wbuf_load_bytes"] == 9 * 16 * 16  # every weight once: one tile
+    assert via_dram["obuf_store_bytes"] == 8 * 8 * 16 * 4  # int32 partial sums out
+    assert via_dram["vmem1_load_bytes"] == via_dram["obuf_store_bytes"] and via_dram["vmem1_store_bytes"] == 8 * 8 * 16
+    handoff = model_counters(model, DEFAULT)  # one tile: the Tandem reads the accumulators in OBUF
+    assert handoff.get("obuf_store_bytes", 0) == handoff.get("vmem1_load_bytes", 0) == 0
+    assert handoff["vmem1_store_bytes"] == 8 * 8 * 16 and handoff["cycles"] < via_dram["cycles"]
+    for c in (via_dram, handoff):
+        assert c["cycles"] == c["sa_compute_cycles"] + c["stall_cycles"] + c["tandem_cycles"] + c["decode_cycles"]
