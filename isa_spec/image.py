@@ -109,9 +109,14 @@ class Image:
     def initial_dram(self) -> np.ndarray:
         """A DRAM array of the image's arch size holding the image's initial contents."""
         mem = np.zeros(self.arch.dram_bytes, np.uint8)
+        self.write_into(mem)
+        return mem
+
+    def write_into(self, mem: np.ndarray) -> None:
+        """Write the image's initial contents into a zeroed DRAM array (touching only them,
+        which for a large DRAM is much faster than copying a whole `initial_dram`)."""
         for addr, data in self.dram:
             mem[addr : addr + len(data)] = np.frombuffer(data, np.uint8)
-        return mem
 
     def validate(self) -> None:
         """Check that every part fits the machine and every word is a legal instruction."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 import os
@@ -51,6 +52,11 @@ def patched_sources(patches: Sequence[Patch]) -> dict[Path, str]:
     return texts
 
 
+@functools.cache
+def verilator_version() -> str:
+    return subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout
+
+
 def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = False) -> str:
     h = hashlib.sha256()
     h.update(b"vcd" if trace else b"")
@@ -60,7 +66,7 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = Fal
     h.update(c_header().encode())
     h.update(sv_params(arch).encode())
     h.update(" ".join(VERILATOR_FLAGS + (MUTANT_CXXFLAGS if patches else CXXFLAGS)).encode())
-    h.update(subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout.encode())
+    h.update(verilator_version().encode())
     return h.hexdigest()[:16]
 
 

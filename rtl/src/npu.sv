@@ -1,6 +1,8 @@
 // The NPU: instruction sequencer, systolic-array block controller with its address walkers
 // and DMA, the Tandem processor (iterator tables, nested loops, lanes, DMA), and a
-// commit-trace port. A multi-cycle implementation: correctness first, one step at a time.
+// commit-trace port. A multi-cycle sequencer around a pipelined array: array steps enter one
+// per cycle and their results are accumulated into OBUF in issue order as they leave it;
+// everything else (transfers, Tandem instructions) runs one operation at a time.
 //
 // The harness loads `imem` and `dram` (public arrays), starts the machine and reads its status
 // and performance counters through the control/status registers (isa_spec/csr.py), samples
@@ -95,7 +97,7 @@ module npu
   // ---- sequencer state ----------------------------------------------------------------------
   typedef enum logic [5:0] {
     S_IDLE, S_FETCH, S_DECODE, S_GROUP_TAIL, S_GROUP_CHECK, S_ADVANCE, S_FAULT, S_HALT,
-    S_SA_END, S_TILE_BEGIN, S_XFER_PICK, S_REQ, S_MOVE, S_COMP_BEGIN, S_STEP, S_STEP_WAIT, S_TILE_END,
+    S_SA_END, S_TILE_BEGIN, S_XFER_PICK, S_REQ, S_MOVE, S_COMP_BEGIN, S_STEP, S_STEP_DRAIN, S_TILE_END,
     S_LANE, S_DMA_START, S_DMA_REQ, S_DMA_MOVE, S_IMEM_REQ, S_IMEM_MOVE, S_PERM
   } state_t;
   typedef enum logic [1:0] {MODE_TOP, MODE_SA, MODE_SIMD} mode_t;
@@ -153,16 +155,25 @@ module npu
   logic        st_phase, first_outer, has_bias;
   logic [31:0] buf_ptr, wcount, tile_no, lo, hi;
   logic [63:0] req_addr;
-  logic [31:0] a_obuf_wr;
-  logic [VW-1:0] acc_in;
-  logic        arr_in_valid, arr_out_valid;
+  logic        arr_in_valid, arr_out_valid, arr_swap, arr_busy;
   logic [IW-1:0] arr_act;
   logic [WW-1:0] arr_wgt;
   logic [VW-1:0] arr_psum;
+  // What the result of a step needs when it leaves the array: whether it starts a reduction
+  // (bias, not OBUF, is its accumulator) and its OBUF write, OBUF read and BBUF words.
+  typedef struct packed {
+    logic      first;
+    obuf_idx_t wr;
+    obuf_idx_t rd;
+    logic [$clog2(BBUF_DEPTH)-1:0] bias;
+  } step_tag_t;
+  step_tag_t arr_tag, out_tag;
+  logic [31:0] last_wgt;                  // WBUF word under the shadow weights (all ones: none)
+  logic [7:0]  since_swap;                // cycles since a step last changed the weights
 
-  systolic_array #(.N(N), .M(M)) u_array (
-      .clk, .rst, .in_valid(arr_in_valid), .act(arr_act), .wgt(arr_wgt), .out_valid(arr_out_valid),
-      .psum(arr_psum));
+  systolic_array #(.N(N), .M(M), .TAG_W($bits(step_tag_t))) u_array (
+      .clk, .rst, .in_valid(arr_in_valid), .swap(arr_swap), .act(arr_act), .wgt(arr_wgt), .tag_in(arr_tag),
+      .out_valid(arr_out_valid), .psum(arr_psum), .tag_out(out_tag), .busy(arr_busy));
 
   function automatic logic [31:0] stride(input logic [1:0] access, input logic [1:0] b, input logic [5:0] lid);
     return stride_v[{access, b, lid}] ? stride_mem[{access, b, lid}] : '0;
@@ -385,6 +396,17 @@ module npu
     logic done;
     trace_valid <= 1'b0;
     arr_in_valid <= 1'b0;
+    arr_swap <= 1'b0;
+    if (since_swap != 8'hFF) since_swap <= since_swap + 1;
+    // A step's result leaves the array: accumulate it into OBUF, in issue order.
+    if (arr_out_valid) begin
+      counter[2] <= counter[2] + 1;
+      for (int l = 0; l < M; l++)
+        obuf[out_tag.wr][32*l +: 32] <= arr_psum[32*l +: 32]
+            + (!out_tag.first ? obuf[out_tag.rd][32*l +: 32] : has_bias ? bbuf[out_tag.bias][32*l +: 32] : '0);
+      if (32'(out_tag.wr) < lo) lo <= 32'(out_tag.wr);
+      if (32'(out_tag.wr) + 1 > hi) hi <= 32'(out_tag.wr) + 1;
+    end
     if (csr_we && csr_addr == CSR_PROG_LEN) prog_len <= csr_wdata;
     if (csr_we && csr_addr == CSR_PROG_BASE) prog_base <= csr_wdata;
     if (started && !halted) counter[0] <= counter[0] + 1;
@@ -578,30 +600,31 @@ module npu
           for (int k = 0; k < 8; k++) cix[k] <= '0;
           lo <= 32'(OBUF_DEPTH);
           hi <= '0;
+          last_wgt <= '1;  // the tile's WBUF is new: its first step loads the weights
           state <= S_STEP;
         end
 
+        // One step enters the array per cycle; a step under other weights than the last one
+        // waits until the last weight change has left the array (systolic_array.sv).
         S_STEP: begin
           if (step_bad != 0) fault(FAULT_ADDRESS_OUT_OF_RANGE, 1'b0, group_end);
-          else begin
-            a_obuf_wr <= step_addr[4][31:0];
+          else if (step_addr[1][31:0] == last_wgt || since_swap >= 8'(N + M - 1)) begin
             arr_act <= ibuf[step_addr[0][$clog2(IBUF_DEPTH)-1:0]];
             arr_wgt <= wbuf[step_addr[1][$clog2(WBUF_DEPTH)-1:0]];
             arr_in_valid <= 1'b1;
-            acc_in <= !step_first ? obuf[step_addr[3][$clog2(OBUF_DEPTH)-1:0]]
-                      : has_bias ? bbuf[step_addr[2][$clog2(BBUF_DEPTH)-1:0]] : '0;
-            state <= S_STEP_WAIT;
+            if (step_addr[1][31:0] != last_wgt) begin
+              arr_swap <= 1'b1;
+              last_wgt <= step_addr[1][31:0];
+              since_swap <= '0;
+            end
+            arr_tag <= '{first: step_first, wr: obuf_idx_t'(step_addr[4]), rd: obuf_idx_t'(step_addr[3]),
+                         bias: step_addr[2][$clog2(BBUF_DEPTH)-1:0]};
+            comp_step(done);
+            if (done) state <= S_STEP_DRAIN;
           end
         end
 
-        S_STEP_WAIT: if (arr_out_valid) begin
-          counter[2] <= counter[2] + 1;
-          for (int l = 0; l < M; l++) obuf[a_obuf_wr[$clog2(OBUF_DEPTH)-1:0]][32*l +: 32] <= acc_in[32*l +: 32] + arr_psum[32*l +: 32];
-          if (a_obuf_wr < lo) lo <= a_obuf_wr;
-          if (a_obuf_wr + 1 > hi) hi <= a_obuf_wr + 1;
-          comp_step(done);
-          state <= done ? S_TILE_END : S_STEP;
-        end
+        S_STEP_DRAIN: if (!arr_busy) state <= S_TILE_END;
 
         S_TILE_END: begin
           emit(TR_TILE, 1'b0, group_end, 1'b0, 4'd0, 64'd0, lo, hi, tile_no);

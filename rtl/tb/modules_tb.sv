@@ -21,7 +21,9 @@ module modules_tb
   assign frac[2] = v[5:0];
 
   tandem_lane u_lane (.row(v[127:120]), .a(v[119:88]), .b(v[87:56]), .d(v[55:24]), .width(v[23:18]), .frac, .y, .implemented);
-  pe u_pe (.clk, .act_in(v[199:192]), .weight(v[191:184]), .psum_in(v[183:152]), .act_out, .psum_out);
+  logic swap_out;
+  pe u_pe (.clk, .act_in(v[199:192]), .swap_in(1'b1), .shadow(v[191:184]), .psum_in(v[183:152]), .act_out, .swap_out,
+           .psum_out);  // every vector brings its own weight
 
   initial begin
     if (!$value$plusargs("vectors=%s", vector_file) || !$value$plusargs("out=%s", out_file)

@@ -36,7 +36,7 @@ class GoldenDevice:
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
         self.machine = self.machine_type(self.arch, image.words)
-        self.machine.dram[:] = image.initial_dram()
+        image.write_into(self.machine.dram)
 
     def write_dram(self, addr: int, data: bytes) -> None:
         self.machine.dram[addr : addr + len(data)] = np.frombuffer(data, np.uint8)

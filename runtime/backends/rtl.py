@@ -31,17 +31,21 @@ class RtlDevice:
         self.arch, self.vcd = arch, vcd
         self._model_cls = functools.partial(RtlModel, patches=patches, trace=vcd is not None)
         self.model = self._model_cls(arch)
+        self._fresh = True  # untouched since it was made: the first load may use it as it is
         self._counters: dict[str, int] = {}
 
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
-        self.model = None  # the old machine closes its dump before the new one opens the file
-        self.model = self._model_cls(self.arch, vcd=self.vcd)  # a fresh, zeroed machine per load
+        if not self._fresh or self.vcd is not None:  # a fresh, zeroed machine per load
+            self.model = None  # the old machine closes its dump before the new one opens the file
+            self.model = self._model_cls(self.arch, vcd=self.vcd)
+        self._fresh = False
         self.model.load_program(image.words)
         for addr, data in image.dram:
             self.model.write_dram(addr, data)
 
     def write_dram(self, addr: int, data: bytes) -> None:
+        self._fresh = False
         self.model.write_dram(addr, data)
 
     def read_dram(self, addr: int, nbytes: int) -> bytes:

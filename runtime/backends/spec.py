@@ -22,7 +22,7 @@ class SpecDevice:
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
         self.machine = Machine(self.arch, image.words)
-        self.machine.state.dram[:] = image.initial_dram()
+        image.write_into(self.machine.state.dram)
 
     def write_dram(self, addr: int, data: bytes) -> None:
         self.machine.state.dram[addr : addr + len(data)] = np.frombuffer(data, np.uint8)

@@ -45,15 +45,21 @@ int8, int32 = st.integers(-128, 127), st.integers(-(2**31), 2**31 - 1)
 
 
 @SETTINGS
-@given(st.lists(st.tuples(int8, int8, int32), min_size=1, max_size=30))
-def test_pe_multiplies_and_accumulates_once_per_clock(pe, steps):
-    for act, weight, psum in steps:
-        pe.io.act_in, pe.io.weight, pe.io.psum_in = act & 0xFF, weight & 0xFF, psum & 0xFFFFFFFF
+@given(int8, st.lists(st.tuples(int8, st.booleans(), int8, int32), min_size=1, max_size=30))
+def test_pe_multiplies_and_accumulates_once_per_clock_under_its_held_weight(pe, first, steps):
+    """Weight-stationary: the PE multiplies by the weight it holds, or by the shadow weight
+    when the activation is flagged `swap_in`, and then holds that one."""
+    pe.io.act_in, pe.io.swap_in, pe.io.shadow, pe.io.psum_in = 0, 1, first & 0xFF, 0
+    pe.clock.tick()
+    held = first
+    for act, swap, shadow, psum in steps:
+        pe.io.act_in, pe.io.swap_in, pe.io.shadow, pe.io.psum_in = act & 0xFF, int(swap), shadow & 0xFF, psum & 0xFFFFFFFF
         before = int(pe.io.psum_out), int(pe.io.act_out)
         assert (int(pe.io.psum_out), int(pe.io.act_out)) == before  # registered: nothing moves before the edge
         pe.clock.tick()
-        assert sext(int(pe.io.psum_out), 32) == sext(psum + act * weight, 32)
-        assert sext(int(pe.io.act_out), 8) == act
+        held = shadow if swap else held
+        assert sext(int(pe.io.psum_out), 32) == sext(psum + act * held, 32)
+        assert sext(int(pe.io.act_out), 8) == act and int(pe.io.swap_out) == int(swap)
 
 
 def _packed(values, bits):
