@@ -232,7 +232,8 @@ class _Linker:
             meta |= codegen.conv_meta(q, s, arch, order)
             meta["buffers"]["Tandem"] = "accumulators read from OBUF" if handoff else f"accumulators via DRAM into {primary}"
             meta["estimated_cycles"] = codegen.estimate_cycles(s, arch, n, order, store=not handoff) + t.estimate
-            meta["tensors"] = [*layer.inputs, layer.y, f"{layer.name}.weight", f"{layer.name}.bias", *([] if handoff else ["acc"])]
+            meta["tensors"] = [*layer.inputs, layer.y, f"{layer.name}.weight", f"{layer.name}.bias",
+                               *([] if handoff else ["acc"])]  # what the prover bounds its DRAM accesses by
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
             if q.add:

@@ -15,7 +15,8 @@ Shape = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class Conv:
-    """Conv (groups 1) with its bias and fused BatchNormalization, Relu and residual Add.
+    """Conv (any groups) with its bias, folded BatchNormalization and Mul, and a fused Relu,
+    Clip, LeakyRelu or residual Add (+ Relu).
 
     With `residual`, the layer computes act(conv(x) + residual) where act is Relu if `relu`;
     the Add runs on the Tandem processor while requantising the accumulators. `pre_add` names

@@ -219,7 +219,9 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
                 for c, nc in chunks(words, rc):
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
-                    if first_in is not None:  # the chunk is contiguous there too (see the chunk sizes)
+                    if first_in is not None:
+                        # A chunk is part of one pixel, or whole pixels of part of one row, or
+                        # whole rows (rc, rx, ry above), so it is contiguous in [y][x][c] order.
                         t.iter_base(first_in, 0, (y * ow + x) * words + c)
                     source = first_in
                     if pre is not None:

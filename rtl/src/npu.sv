@@ -379,8 +379,9 @@ module npu
   logic [63:0][16:0] dx;
   logic [31:0] dma_word;
   logic [63:0] dma_addr;
-  affine #(.L(64)) u_dma_addr (.base(64'(dma_base[dma_d][dma_n])), .active(dma_iter_v[dma_d][dma_n] & dma_stride_v[dma_d][dma_n]),
-                               .stride(dma_stride[dma_d][dma_n]), .idx(dx), .addr(dma_addr));
+  affine #(.L(64)) u_dma_addr (
+      .base(64'(dma_base[dma_d][dma_n])), .active(dma_iter_v[dma_d][dma_n] & dma_stride_v[dma_d][dma_n]),
+      .stride(dma_stride[dma_d][dma_n]), .idx(dx), .addr(dma_addr));
   int unsigned elem_bytes;
   assign elem_bytes = dma_w == 2'd0 ? 1 : dma_w == 2'd1 ? 2 : 4;
 
