@@ -87,7 +87,7 @@ OVERRIDES = {
     "conv-loop-order": Options(loop_order={"conv2": ["OC", "N", "OW", "OH", "KW", "KH", "IC"],
                                            "conv1": ["OW", "OH", "N", "OC", "IC", "KH", "KW"]}),
     "residual-conv-buffer": Options(buffer={"conv3": "VMEM2"}),
-    "residual-conv-tiling-and-order": Options(tiling={"conv17": {"OW": 2}},
+    "residual-conv-tiling-and-order": Options(tiling={"conv17": {"OC": 4, "OH": 2}},
                                               loop_order={"conv17": ["N", "OW", "OH", "OC", "KH", "KW", "IC"]}),
     "conv-buffer": Options(buffer={"conv2": "VMEM1"}),
     "maxpool-buffer": Options(buffer={"pool": "VMEM2"}),
