@@ -4,10 +4,11 @@ encoders only.
 DRAM layouts (all little-endian):
 * input   int8 activation storage (`layout.Storage`), read from its interior minus the
   conv padding; its channels are whole IBUF words;
-* weights WBUF words [OC tile][OC block][KH][KW][IC block], a word is rows x cols int8
-  [input channel][output channel];
+* weights WBUF words [OC tile][OC block][IC tile][KH][KW][IC block of the tile], a word is
+  rows x cols int8 [input channel][output channel];
 * bias    int32 [OCp];
-* acc     int32 [N][OHp][OWp][OCp], the systolic array's result (a shared scratch area).
+* acc     int32 [N][OHp][OWp][OCp], the systolic array's result (a shared scratch area), also
+  the partial sums an input-channel tile leaves for the next one.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .schedule import ConvSchedule
 from .tandem import Operand
 
 LOOP_ORDER = ("N", "OC", "IC", "KH", "KW", "OH", "OW")  # the default, outermost first
-TILE_DIMS = ("N", "OC", "OH", "OW")
+TILE_DIMS = ("N", "OC", "IC", "OH", "OW")  # IC only when the input channels are split
 COMPUTE_DIMS = ("OC", "IC", "KH", "KW", "OH", "OW")
 
 
@@ -76,8 +77,9 @@ def dense_weights(q: QConv) -> np.ndarray:
 
 
 def pack_weights(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
-    """WBUF words [OC block][KH][KW][IC block]; a grouped conv keeps only the diagonal
-    words (IC block = OC block), the others being zero."""
+    """WBUF words [OC block][IC tile][KH][KW][IC block of the tile], so that what one tile
+    loads for one OC block is contiguous; a grouped conv keeps only the diagonal words (IC
+    block = OC block), the others being zero."""
     weight = dense_weights(q)
     oc, c, kh, kw = weight.shape
     wpad = np.zeros((s.oc_padded_blocks * arch.cols, max(s.ic_blocks, s.oc_padded_blocks) * arch.rows, kh, kw), np.int8)
@@ -87,7 +89,8 @@ def pack_weights(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
         diagonal = np.arange(s.oc_padded_blocks)
         blocks = blocks[diagonal, :, :, diagonal][:, :, :, None]  # [OC block][KH][KW][1]
     else:
-        blocks = blocks[:, :, :, : s.ic_blocks]
+        blocks = blocks[:, :, :, : s.ic_blocks].reshape(s.oc_padded_blocks, kh, kw, s.tiles_ic, s.tic, arch.rows, arch.cols)
+        blocks = blocks.transpose(0, 3, 1, 2, 4, 5, 6)
     return np.ascontiguousarray(blocks).tobytes()
 
 
@@ -104,7 +107,8 @@ def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig, order: Sequence[str])
     return {
         "tiling": {"OC": f"{s.tiles_oc} x {s.toc * arch.cols} channels", "OH": f"{s.tiles_oh} x {s.toh}",
                    "OW": f"{s.tiles_ow} x {s.tow}",
-                   "IC": f"1 x {s.ic_blocks * arch.rows} (whole)" if not s.grouped else "per group"},
+                   "IC": "per group" if s.grouped else f"{s.tiles_ic} x {s.tic * arch.rows}"
+                         + (" (whole)" if s.tiles_ic == 1 else " (partial sums through DRAM)")},
         "tiles": s.tiles, "loop_order": ",".join(order),
         "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()},
         "macs": n * oh * ow * oc * (c // q.layer.groups) * s.kh * s.kw,
@@ -126,9 +130,9 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[s
     run = math.prod(iters[d] for d in compute_order[innermost_weight + 1 :])
     steps = math.prod(iters.values())
     compute = steps // run * max(run * t.sa_step, t.weight_load) + arch.rows + arch.cols
-    load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b))
-                                for b, nbytes in (("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols),
-                                                  ("BBUF", 4 * arch.cols)))  # fmt: skip
+    loaded = [("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols), ("BBUF", 4 * arch.cols)]
+    loaded += [("OBUF", 4 * arch.cols)] if s.tiles_ic > 1 else []  # the partial sums a tile continues
+    load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b)) for b, nbytes in loaded)
     stored = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF")) if store else 0
     return n * s.tiles * max(compute, load) + load + stored
 
@@ -151,28 +155,34 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
     origin = x.pixel(0, -top, -left)
 
     with p.group("SA", group):
-        tile_iters = {"N": n, "OC": s.tiles_oc, "OH": s.tiles_oh, "OW": s.tiles_ow}
-        tile_order = [d for d in order if d in TILE_DIMS]
+        tile_iters = {"N": n, "OC": s.tiles_oc, "IC": s.tiles_ic, "OH": s.tiles_oh, "OW": s.tiles_ow}
+        tile_order = [d for d in order if d in TILE_DIMS and (d != "IC" or s.tiles_ic > 1)]
+        split = s.tiles_ic > 1  # the reduction continues across tiles, through OBUF partial sums
+        per_pixel = s.grouped or split  # a tile loads some of each pixel's channel blocks
         compute_order = [d for d in order if d in COMPUTE_DIMS]
         tile_id = {d: i for i, d in enumerate(tile_order)}
         comp_iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
         comp_id = {d: 8 + i for i, d in enumerate(compute_order)}
         ld_ibuf, ld_wbuf = transfer_loop_ids("LD", Buffer.IBUF).start, transfer_loop_ids("LD", Buffer.WBUF).start
-        st_obuf = transfer_loop_ids("ST", Buffer.OBUF).start
+        st_obuf, ld_obuf = transfer_loop_ids("ST", Buffer.OBUF).start, transfer_loop_ids("LD", Buffer.OBUF).start
         for d in tile_order:
             p.add("SA_LOOP_CFG", loop_id=tile_id[d], iters=tile_iters[d])
         for d in compute_order:
             p.add("SA_LOOP_CFG", loop_id=comp_id[d], iters=comp_iters[d])
         for d in ("IC", "KH", "KW"):
             p.add("SA_REDUCTION_LOOP", loop_id=comp_id[d], dim=d)
+        if split:
+            p.add("SA_REDUCTION_LOOP", loop_id=tile_id["IC"], dim="IC")
         p.add("SA_LOOP_CFG", loop_id=ld_ibuf, iters=s.tile_in_h)
-        if s.grouped:  # a tile loads only its own channel blocks: one request per pixel
+        if per_pixel:  # one request per pixel
             p.add("SA_LOOP_CFG", loop_id=ld_ibuf + 1, iters=s.tile_in_w)
         p.add("SA_LOOP_CFG", loop_id=ld_wbuf, iters=s.toc)
-        if store:
-            p.add("SA_LOOP_CFG", loop_id=st_obuf, iters=s.toh)
-            p.add("SA_LOOP_CFG", loop_id=st_obuf + 1, iters=s.tow)
+        for loop, used in ((st_obuf, store), (ld_obuf, split)):
+            if used:
+                p.add("SA_LOOP_CFG", loop_id=loop, iters=s.toh)
+                p.add("SA_LOOP_CFG", loop_id=loop + 1, iters=s.tow)
         tiw, icb, wic = s.tile_in_w, s.ibuf_blocks, s.ic_steps
+        wtile = s.kh * s.kw * wic * wbytes  # the WBUF bytes of one OC block in one tile
         strides: list[tuple[str, str, int, int]] = [
             ("RD", "IBUF", comp_id["IC"], 1), ("RD", "IBUF", comp_id["KH"], tiw * icb),
             ("RD", "IBUF", comp_id["KW"], icb), ("RD", "IBUF", comp_id["OH"], s.stride * tiw * icb),
@@ -185,18 +195,22 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
               for d, v in (("OC", 1), ("OH", s.tow * s.toc), ("OW", s.toc))],
             ("LD", "IBUF", tile_id["N"], hs * ws * cp), ("LD", "IBUF", tile_id["OH"], s.toh * s.stride * ws * cp),
             ("LD", "IBUF", tile_id["OW"], s.tow * s.stride * cp), ("LD", "IBUF", ld_ibuf, ws * cp),
-            ("LD", "IBUF", ld_ibuf + 1, cp if s.grouped else 0),
+            ("LD", "IBUF", ld_ibuf + 1, cp if per_pixel else 0),
             ("LD", "IBUF", tile_id["OC"], s.toc * arch.rows if s.grouped else 0),
-            ("LD", "WBUF", tile_id["OC"], s.toc * s.kh * s.kw * wic * wbytes),
-            ("LD", "WBUF", ld_wbuf, s.kh * s.kw * wic * wbytes),
+            ("LD", "WBUF", tile_id["OC"], s.toc * wtile * s.tiles_ic), ("LD", "WBUF", ld_wbuf, wtile * s.tiles_ic),
             ("LD", "BBUF", tile_id["OC"], s.toc * cols * 4),
         ]  # fmt: skip
-        if store:
-            strides += [
-                ("ST", "OBUF", tile_id["N"], s.out_h * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OC"], s.toc * cols * 4),
-                ("ST", "OBUF", tile_id["OH"], s.toh * s.out_w * ocp * 4), ("ST", "OBUF", tile_id["OW"], s.tow * ocp * 4),
-                ("ST", "OBUF", st_obuf, s.out_w * ocp * 4), ("ST", "OBUF", st_obuf + 1, ocp * 4),
-            ]  # fmt: skip
+        if split:
+            strides += [("LD", "IBUF", tile_id["IC"], s.tic * arch.rows), ("LD", "WBUF", tile_id["IC"], wtile)]
+        for direction, rows, used in (("ST", st_obuf, store), ("LD", ld_obuf, split)):
+            if used:  # the accumulators of a tile, or the partial sums it continues from
+                strides += [
+                    (direction, "OBUF", tile_id["N"], s.out_h * s.out_w * ocp * 4),
+                    (direction, "OBUF", tile_id["OC"], s.toc * cols * 4),
+                    (direction, "OBUF", tile_id["OH"], s.toh * s.out_w * ocp * 4),
+                    (direction, "OBUF", tile_id["OW"], s.tow * ocp * 4),
+                    (direction, "OBUF", rows, s.out_w * ocp * 4), (direction, "OBUF", rows + 1, ocp * 4),
+                ]  # fmt: skip
         for access, buf, loop, value in strides:
             if value:
                 p.add32("SET_LOOP_STRIDE", value, access=access, buffer=buf, loop_id=loop)
@@ -204,7 +218,9 @@ def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig,
         for buf, addr in bases:
             p.add32("SET_BASE_ADDR", addr, buffer=buf)
         p.add("LD_ST", dir="LD", buffer="WBUF", size=s.kh * s.kw * wic)
-        p.add("LD_ST", dir="LD", buffer="IBUF", size=icb if s.grouped else tiw * icb)
+        p.add("LD_ST", dir="LD", buffer="IBUF", size=icb if per_pixel else tiw * icb)
         p.add("LD_ST", dir="LD", buffer="BBUF", size=s.toc)
+        if split:
+            p.add("LD_ST", dir="LD", buffer="OBUF", size=s.toc)
         if store:
             p.add("LD_ST", dir="ST", buffer="OBUF", size=s.toc)

@@ -1,9 +1,12 @@
 """Scheduling of a conv layer: tile sizes that fit the buffers, and the DRAM extents they imply.
 
-A tile is (toc output-channel blocks) x (toh output rows) x (tow output columns) with the
-whole input-channel reduction inside the tile. Tiles that do not divide the output are
-handled by padding: the output is stored with ceil-rounded extents and the input with the
-matching extra zero rows/columns, so every tile has the same shape.
+A tile is (toc output-channel blocks) x (toh output rows) x (tow output columns) x (tic
+input-channel blocks). With the input channels split (tiles_ic > 1, only when nothing fits
+otherwise, or on request), the reduction continues across tiles: a tile after the first of
+its reduction loads the partial sums it continues from DRAM into OBUF. Tiles that do not
+divide the output are handled by padding: the output is stored with ceil-rounded extents and
+the input with the matching extra zero rows/columns, so every tile has the same shape; the
+input-channel tile count divides the input-channel blocks.
 """
 
 from __future__ import annotations
@@ -38,16 +41,22 @@ class ConvSchedule:
     kw: int
     stride: int
     grouped: bool = False  # block-diagonal weights: OC block b reads only IC block b
+    tiles_ic: int = 1  # input-channel tiles (divides ic_blocks; 1 when grouped)
+
+    @property
+    def tic(self) -> int:
+        """Input-channel blocks per tile."""
+        return self.ic_blocks // self.tiles_ic
 
     @property
     def ic_steps(self) -> int:
-        """Reduction steps over input-channel blocks per output pixel and tap."""
-        return 1 if self.grouped else self.ic_blocks
+        """Reduction steps over input-channel blocks per output pixel and tap, in one tile."""
+        return 1 if self.grouped else self.tic
 
     @property
     def ibuf_blocks(self) -> int:
-        """Input-channel blocks per pixel held in IBUF: the tile's own blocks when grouped."""
-        return self.toc if self.grouped else self.ic_blocks
+        """Input-channel blocks per pixel held in IBUF: the tile's own blocks."""
+        return self.toc if self.grouped else self.tic
 
     @property
     def tile_in_h(self) -> int:
@@ -71,7 +80,7 @@ class ConvSchedule:
 
     @property
     def tiles(self) -> int:
-        return self.tiles_oc * self.tiles_oh * self.tiles_ow
+        return self.tiles_oc * self.tiles_oh * self.tiles_ow * self.tiles_ic
 
     def words(self) -> dict[str, int]:
         """Words each buffer needs for one tile."""
@@ -88,13 +97,20 @@ class ConvSchedule:
                 for b, n in self.words().items() if n > arch.depth(b)]  # fmt: skip
 
 
-def _make(layer: Conv, arch: ArchConfig, toc: int, toh: int, tow: int) -> ConvSchedule:
+def _make(layer: Conv, arch: ArchConfig, toc: int, toh: int, tow: int, tiles_ic: int = 1) -> ConvSchedule:
     _, c, _, _ = layer.in_shape
     _, oc, oh, ow = layer.out_shape
     ocb = ceil_div(oc, arch.cols)
     kh, kw = layer.weight.shape[2:]
     return ConvSchedule(padded_channels(c, arch) // arch.rows, ocb, toc, toh, tow, ceil_div(ocb, toc), ceil_div(oh, toh),
-                        ceil_div(ow, tow), kh, kw, layer.stride, layer.groups > 1)  # fmt: skip
+                        ceil_div(ow, tow), kh, kw, layer.stride, layer.groups > 1, tiles_ic)  # fmt: skip
+
+
+def ic_splits(layer: Conv, arch: ArchConfig) -> list[int]:
+    """The input-channel tile counts a layer allows: the divisors of its input-channel blocks
+    (only 1 for a grouped conv, whose tiles already hold one block each)."""
+    icb = padded_channels(layer.in_shape[1], arch) // arch.rows
+    return [1] if layer.groups > 1 else [k for k in range(1, icb + 1) if icb % k == 0]
 
 
 def check_groups(layer: Conv, arch: ArchConfig) -> None:
@@ -112,33 +128,38 @@ def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None
     check_groups(layer, arch)
     _, oc, oh, ow = layer.out_shape
     ocb = ceil_div(oc, arch.cols)
+    splits = ic_splits(layer, arch)
     if tiles is not None:
-        unknown = set(tiles) - {"OC", "OH", "OW"}
+        unknown = set(tiles) - {"OC", "OH", "OW", "IC"}
         if unknown:
-            raise CompileError(f"layer {layer.name!r}: cannot tile {sorted(unknown)}; tile counts are for OC, OH, OW")
-        n = {d: int(tiles.get(d, 1)) for d in ("OC", "OH", "OW")}
+            raise CompileError(f"layer {layer.name!r}: cannot tile {sorted(unknown)}; tile counts are for OC, OH, OW, IC")
+        n = {d: int(tiles.get(d, 1)) for d in ("OC", "OH", "OW", "IC")}
         for d, full in (("OC", ocb), ("OH", oh), ("OW", ow)):
             if not 1 <= n[d] <= full:
                 raise CompileError(f"layer {layer.name!r}: {d} tile count {n[d]} not in 1..{full}")
-        sched = _make(layer, arch, ceil_div(ocb, n["OC"]), ceil_div(oh, n["OH"]), ceil_div(ow, n["OW"]))
+        if n["IC"] not in splits:
+            raise CompileError(f"layer {layer.name!r}: IC tile count {n['IC']} must divide its {splits[-1]} "
+                               f"input-channel blocks{' (a grouped conv has 1)' if layer.groups > 1 else ''}")  # fmt: skip
+        sched = _make(layer, arch, ceil_div(ocb, n["OC"]), ceil_div(oh, n["OH"]), ceil_div(ow, n["OW"]), n["IC"])
         over = sched.overflow(arch)
         if over:
             raise CompileError(f"layer {layer.name!r}: tiling {n} does not fit: {'; '.join(over)}")
         return sched
-    best: tuple[tuple[int, int], ConvSchedule] | None = None
-    for toc in range(ocb, 0, -1):
-        for toh in range(oh, 0, -1):
-            for tow in range(ow, 0, -1):
-                sched = _make(layer, arch, toc, toh, tow)
-                if sched.overflow(arch):
-                    continue
-                waste = sched.oc_padded_blocks * sched.out_h * sched.out_w - ocb * oh * ow
-                key = (sched.tiles, waste)
-                if best is None or key < best[0]:
-                    best = (key, sched)
-                break  # smaller tow only adds tiles for this (toc, toh)
-    if best is None:
-        smallest = _make(layer, arch, 1, 1, 1)
-        raise CompileError(f"layer {layer.name!r} does not fit arch {arch.name!r} even with 1x1x1 tiles: "
-                           + "; ".join(smallest.overflow(arch)))  # fmt: skip
-    return best[1]
+    for tiles_ic in splits:  # the whole reduction in a tile if anything fits, else the fewest splits
+        best: tuple[tuple[int, int], ConvSchedule] | None = None
+        for toc in range(ocb, 0, -1):
+            for toh in range(oh, 0, -1):
+                for tow in range(ow, 0, -1):
+                    sched = _make(layer, arch, toc, toh, tow, tiles_ic)
+                    if sched.overflow(arch):
+                        continue
+                    waste = sched.oc_padded_blocks * sched.out_h * sched.out_w - ocb * oh * ow
+                    key = (sched.tiles, waste)
+                    if best is None or key < best[0]:
+                        best = (key, sched)
+                    break  # smaller tow only adds tiles for this (toc, toh)
+        if best is not None:
+            return best[1]
+    smallest = _make(layer, arch, 1, 1, 1, splits[-1])
+    raise CompileError(f"layer {layer.name!r} does not fit arch {arch.name!r} even with 1x1x1 tiles of one "
+                       f"input-channel block: " + "; ".join(smallest.overflow(arch)))  # fmt: skip

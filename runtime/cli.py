@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("model")
             sp.add_argument("--arch", default="tiny", help="preset (tiny, default, large) or TOML path")
             sp.add_argument("-o", "--output", required=True)
-            sp.add_argument("--tiling", help="JSON file: {conv layer: {OC|OH|OW: tile count}}")
+            sp.add_argument("--tiling", help="JSON file: {conv layer: {OC|OH|OW|IC: tile count}}")
             sp.add_argument("--loop-order", action="append", metavar="LAYER=DIMS",
                             help="conv loop nest, outermost first, e.g. conv1=OC,N,IC,KH,KW,OH,OW (repeatable)")
             sp.add_argument("--buffer", action="append", metavar="LAYER=VMEM1|VMEM2|OBUF",

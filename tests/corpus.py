@@ -20,6 +20,7 @@ CONVS = {
     "conv-1x1-linear": dict(c=3, h=7, w=7, oc=5, k=1, pad=0, relu=False),
     "conv-k5-s3": dict(c=2, h=13, w=13, oc=5, k=5, stride=3, pad=2),
     "conv-deep-ic-24": dict(c=24, h=6, w=6, oc=6),
+    "conv-ic-split-128": dict(c=128, h=4, w=4, oc=4),  # two input-channel tiles: partial sums through DRAM
 }
 
 

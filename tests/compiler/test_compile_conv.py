@@ -35,10 +35,20 @@ def run_spec(image: Image, x_int8: np.ndarray) -> np.ndarray:
     return sy.from_storage(m.state.dram[sy.addr : sy.addr + sy.nbytes].tobytes())
 
 
-@pytest.mark.parametrize("kw", SHAPES.values(), ids=SHAPES.keys())
-def test_spec_result_is_bit_exact_with_the_integer_reference(kw):
+SPLITS = {  # input channels split across tiles: partial sums go to DRAM and come back
+    "ic-2": (dict(c=32, h=6, w=6, oc=8), {"IC": 2}),
+    "ic-4-oc-2-oh-2": (dict(c=32, h=6, w=6, oc=8), {"IC": 4, "OC": 2, "OH": 2}),
+    "ic-4-stride-2": (dict(c=16, h=7, w=7, oc=12, stride=2, pad=1), {"IC": 4}),
+}
+
+
+@pytest.mark.parametrize(("kw", "tiling"), [*((kw, None) for kw in SHAPES.values()), *SPLITS.values()],
+                         ids=[*SHAPES.keys(), *SPLITS.keys()])  # fmt: skip
+def test_spec_result_is_bit_exact_with_the_integer_reference(kw, tiling):
     model = conv_model(**kw)
-    image = compile_model(model, TINY)
+    image = compile_model(model, TINY, tiling={"conv0": tiling} if tiling else None)
+    if tiling:
+        assert image.layers[0]["tiling"]["IC"].startswith(f"{tiling['IC']} x ")
     q = quantized_layers(model)[0]
     x = np.random.default_rng(7).standard_normal(q.layer.in_shape).astype(np.float32)
     xq = quantize(image.symbol("x"), x)
@@ -73,6 +83,20 @@ def test_user_tiling_is_obeyed_and_checked():
         compile_model(model, TINY, tiling={"conv0": {"OH": 1, "OW": 1}})
     with pytest.raises(CompileError, match="unknown layer"):
         compile_model(model, TINY, tiling={"nope": {"OH": 2}})
+    with pytest.raises(CompileError, match="IC tile count 3 must divide its 2 input-channel blocks"):
+        compile_model(model, TINY, tiling={"conv0": {"IC": 3}})
+
+
+def test_input_channels_are_split_only_when_nothing_else_fits():
+    """A 3 x 3 conv over 128 channels needs 9 x 32 = 288 WBUF words per output block on tiny
+    (256): it runs as two input-channel tiles, bit-exactly."""
+    model = conv_model(c=128, h=4, w=4, oc=4)
+    image = compile_model(model, TINY)
+    assert image.layers[0]["tiling"]["IC"] == "2 x 64 (partial sums through DRAM)"
+    assert compile_model(conv_model(c=64, h=4, w=4, oc=4), TINY).layers[0]["tiling"]["IC"] == "1 x 64 (whole)"
+    q = quantized_layers(model)[0]
+    xq = quantize(image.symbol("x"), np.random.default_rng(2).standard_normal(q.layer.in_shape).astype(np.float32))
+    np.testing.assert_array_equal(run_spec(image, xq), quantized_layer(q, xq))
 
 
 def test_bad_models_are_one_line_errors(tmp_path):

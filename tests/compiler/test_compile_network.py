@@ -84,6 +84,7 @@ def test_fusing_changes_the_program_and_estimate_but_not_the_result(model, merge
 
 OVERRIDES = {
     "conv-tiling": Options(tiling={"conv2": {"OH": 2, "OW": 2, "OC": 2}}),
+    "conv-input-channel-split": Options(tiling={"conv5": {"IC": 2}}),
     "conv-loop-order": Options(loop_order={"conv2": ["OC", "N", "OW", "OH", "KW", "KH", "IC"],
                                            "conv1": ["OW", "OH", "N", "OC", "IC", "KH", "KW"]}),
     "residual-conv-buffer": Options(buffer={"conv3": "VMEM2"}),

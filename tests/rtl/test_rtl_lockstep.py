@@ -52,6 +52,13 @@ def test_compiled_conv_on_default_against_golden():
     agree(image, quantized_inputs(image, sample_inputs(image)), ("golden", "rtl"))
 
 
+def test_input_channel_split_on_tiny_against_spec():
+    """Partial sums leave OBUF for DRAM after one input-channel tile and come back for the next."""
+    image = compile_model(conv_model(c=32, h=6, w=6, oc=8), load_arch("tiny"), tiling={"conv0": {"IC": 4, "OC": 2}})
+    assert image.layers[0]["tiles"] == 8
+    agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "golden", "rtl"))
+
+
 def test_illegal_word_faults_identically():
     image = tandem_requant()
     image.words[5] = 0x1A000000  # CALCULUS fn 10 (LOG2): named but undefined
