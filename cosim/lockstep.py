@@ -155,8 +155,9 @@ class CosimResult:
         lines = [d.format() for d in self.divergences] + self.problems
         counts = ", ".join(f"{b}: {self.records.get(b, 0)} records" for b in self.backends)
         verdict = "AGREE" if self.ok else "DIVERGE"
+        stopped = f"all backends stopped with {self.fault}" if self.ok else f"{self.backends[0]} stopped with {self.fault}"
         lines.append(f"cosim {verdict}: {' vs '.join(self.backends)} ({counts})"
-                     + (f"; all backends stopped with {self.fault}" if self.fault else ""))  # fmt: skip
+                     + (f"; {stopped}" if self.fault else ""))  # fmt: skip
         return "\n".join(lines)
 
 

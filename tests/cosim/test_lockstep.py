@@ -7,7 +7,7 @@ import pytest
 from cosim import lockstep
 from isa_spec import GenesysError, Unit, decode
 from isa_spec import semantics as spec_semantics
-from programs import sa_matmul, tandem_requant
+from programs import fault_programs, sa_matmul, tandem_requant
 from runtime import cli
 from runtime.backends.spec import SpecDevice
 from runtime.device import BACKENDS
@@ -120,3 +120,31 @@ def test_a_backend_that_hangs_is_reported_at_its_first_missing_record():
     d = result.divergences[0]
     assert d.index == 3 and d.actual is None and decode(image.words[d.expected.pc]).mnemonic == "RSHIFT"
     assert "hanging stopped: did not halt" in d.format()
+
+
+@contextlib.contextmanager
+def buf_start_unimplemented():
+    """The spec, but a BUF-kind SYNC START is an unimplemented fault (what the RTL once said)."""
+    mp = pytest.MonkeyPatch()
+    good = spec_semantics.require
+
+    def require(ctx, ok, kind, message):
+        if not ok and message == "SYNC_INST START must be EXEC":
+            kind = spec_semantics.FaultKind.UNIMPLEMENTED
+        good(ctx, ok, kind, message)
+
+    mp.setattr(spec_semantics, "require", require)
+    try:
+        yield
+    finally:
+        mp.undo()
+
+
+def test_a_different_fault_is_a_divergence_and_the_summary_names_who_stopped_how():
+    image = fault_programs()["sync-start-buf"]
+    result = lockstep(image, ["spec", "mutant"], devices={"mutant": MutantDevice(image.arch, buf_start_unimplemented)})
+    report = result.format()
+    assert not result.ok and "expected malformed-group, got unimplemented" in report
+    assert "spec stopped with malformed-group at instruction 0" in report and "all backends" not in report
+    agree = lockstep(image, ["spec", "golden"]).format()
+    assert "all backends stopped with malformed-group at instruction 0" in agree
