@@ -233,15 +233,20 @@ def fault_programs(arch: ArchConfig | None = None) -> dict[str, Image]:
             p.add("IMM_SIGN_EXT", idx=0, value=1)
         p.instructions.insert(2, p.instructions[1])  # count no longer matches: malformed group
 
-    def vmem_overrun(p):
+    def loop_over(p, ns, first, iters, body):
+        """A loop running the lane instructions `body` in place on `ns` words first, first + 1, ..."""
         with p.group("SIMD", 0):
-            p.add("BASE_ZEROFILL", ns="VMEM1", idx=1, value=arch.vmem_depth - 2)
-            p.add("STRIDE_ZEROFILL", ns="VMEM1", idx=1, value=1)
-            p.add("SET_ITER", level=0, iters=4)
-            p.add("SET_INDEX", dst_ns="VMEM1", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM")
-            p.add("SET_INST", level=0, body=2)
-            p.add("ADD", dst_ns="VMEM1", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM")
-            p.add("RELU", dst_ns="VMEM1", dst_idx=1, src1_ns="VMEM1", src1_idx=1)
+            p.add("BASE_ZEROFILL", ns=ns, idx=1, value=first)
+            p.add("STRIDE_ZEROFILL", ns=ns, idx=1, value=1)
+            p.add("SET_ITER", level=0, iters=iters)
+            p.add("SET_INDEX", dst_ns=ns, dst_idx=1, src1_ns=ns, src1_idx=1, src2_ns="IMM")
+            p.add("SET_INST", level=0, body=len(body))
+            for mnemonic in body:
+                p.add(mnemonic, dst_ns=ns, dst_idx=1, src1_ns=ns, src1_idx=1,
+                      **({"src2_ns": "IMM"} if mnemonic == "ADD" else {}))  # fmt: skip
+
+    def vmem_overrun(p):
+        loop_over(p, "VMEM1", arch.vmem_depth - 2, 4, ["ADD", "RELU"])
 
     def dram_overrun(p):
         with p.group("SIMD", 0):
@@ -269,13 +274,7 @@ def fault_programs(arch: ArchConfig | None = None) -> dict[str, Image]:
             p.add("SA_LOOP_CFG", loop_id=8, iters=1)
 
     def ibuf_overrun(p):  # the Tandem's IBUF namespace is as deep as IBUF, not VMEM
-        with p.group("SIMD", 0):
-            p.add("BASE_ZEROFILL", ns="IBUF", idx=1, value=arch.ibuf_depth - 1)
-            p.add("STRIDE_ZEROFILL", ns="IBUF", idx=1, value=1)
-            p.add("SET_ITER", level=0, iters=2)
-            p.add("SET_INDEX", dst_ns="IBUF", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
-            p.add("SET_INST", level=0, body=1)
-            p.add("ADD", dst_ns="IBUF", dst_idx=1, src1_ns="IBUF", src1_idx=1, src2_ns="IMM")
+        loop_over(p, "IBUF", arch.ibuf_depth - 1, 2, ["ADD"])
 
     def imem_queue_overflow(p):
         with p.group("SA", 0):
