@@ -385,6 +385,12 @@ module npu
   int unsigned elem_bytes;
   assign elem_bytes = dma_w == 2'd0 ? 1 : dma_w == 2'd1 ? 2 : 4;
 
+  // The DRAM channel moves BEAT_BYTES per cycle: a word of `bytes` takes this many cycles.
+  logic [15:0] beat;
+  function automatic int unsigned beats(input int unsigned bytes);
+    return (bytes + BEAT_BYTES - 1) / BEAT_BYTES;
+  endfunction
+
   // ---- helpers for the sequential block -------------------------------------------------------------
   // The unit whose decoder owns an opcode: 0 SA (9-15), 1 Tandem (0-8).
   function automatic logic unit_of(input logic [3:0] opcode);
@@ -578,6 +584,7 @@ module npu
           else begin
             req_addr <= sa_req_addr;
             wcount <= '0;
+            beat <= '0;
             state <= S_MOVE;
           end
         end
@@ -591,9 +598,11 @@ module npu
               xj <= xj + 1;
               state <= S_XFER_PICK;
             end else state <= S_REQ;
-          end else begin
+          end else if (32'(beat) + 1 < beats(word_bytes(x_buf[xk]))) beat <= beat + 1;
+          else begin  // the word's last beat
             move_word();
             wcount <= wcount + 1;
+            beat <= '0;
           end
         end
 
@@ -708,6 +717,7 @@ module npu
           else begin
             req_addr <= dma_addr;
             wcount <= '0;
+            beat <= '0;
             state <= S_DMA_MOVE;
           end
         end
@@ -721,9 +731,11 @@ module npu
               pc <= pc + 1;
               state <= S_ADVANCE;
             end else state <= S_DMA_REQ;
-          end else begin
+          end else if (32'(beat) + 1 < beats(M * elem_bytes)) beat <= beat + 1;
+          else begin  // the word's last beat
             dma_move_word();
             wcount <= wcount + 1;
+            beat <= '0;
           end
         end
 

@@ -9,7 +9,8 @@ import pytest
 
 from compiler import Options, compile_model, quantized_layers
 from compiler.reference import quantized_graph
-from isa_spec import encode
+from isa_spec import DmaRecord, Unit, decode, encode
+from isa_spec.semantics import DMA_WIDTH_BYTES
 from isa_spec.encoding import Instruction
 from isa_spec.image import Image
 from compiler.models import conv_model, mobilenet_v2, resnet_model
@@ -57,6 +58,35 @@ def test_input_channel_split_on_tiny_against_spec():
     image = compile_model(conv_model(c=32, h=6, w=6, oc=8), load_arch("tiny"), tiling={"conv0": {"IC": 4, "OC": 2}})
     assert image.layers[0]["tiles"] == 8
     agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "golden", "rtl"))
+
+
+def test_the_dram_channel_width_sets_the_transfer_cycles():
+    """`dram.beat_bytes` is the channel width: a word of B bytes moves in ceil(B / beat) cycles.
+    A 4-byte channel against tiny's 16 bytes changes nothing but the cycles, by exactly the
+    extra beats of every word moved (SA words: IBUF 4, WBUF 16, BBUF/OBUF 16 bytes; Tandem
+    words: lanes x element bytes)."""
+    wide = load_arch("tiny")
+    narrow = dataclasses.replace(wide, name="tiny-narrow", beat_bytes=4)
+    model = conv_model(c=8, h=6, w=6, oc=8)
+    runs = {}
+    for arch in (wide, narrow):
+        image = compile_model(model, arch)
+        runs[arch.beat_bytes] = (image, agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "rtl")))
+    image, result = runs[4]
+    spec = open_device("spec", narrow)
+    spec.load(image)
+    for name, value in quantized_inputs(image, sample_inputs(image)).items():
+        write_tensor(spec, image, name, value)
+    beats = lambda nbytes, width: -(-nbytes // width)  # noqa: E731
+    extra = 0
+    for rec in [r for records in spec.run().log.values() for r in records]:
+        if not isinstance(rec, DmaRecord) or rec.space == "IMEM":
+            continue
+        word = (wide.word_bytes(rec.space) if rec.unit == Unit.SA
+                else wide.lanes * DMA_WIDTH_BYTES[decode(image.words[rec.pc]).name_of("width")])  # fmt: skip
+        extra += len(rec.data) // word * (beats(word, 4) - beats(word, 16))
+    assert extra > 0
+    assert result.counters["rtl"]["cycles"] - runs[16][1].counters["rtl"]["cycles"] == extra
 
 
 def test_illegal_word_faults_identically():
