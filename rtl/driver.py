@@ -42,6 +42,7 @@ class VcdWindow:
     first: int = 0
     last: int = 10_000
 
+
 _LIBS: dict[Path, ctypes.CDLL] = {}
 
 
