@@ -29,29 +29,23 @@ class MutantDevice(SpecDevice):
 
 @contextlib.contextmanager
 def mul_off_by_one():
-    mp = pytest.MonkeyPatch()
     good = spec_semantics.ALU_FUNCS["MUL"]
-    mp.setitem(spec_semantics.ALU_FUNCS, "MUL", lambda s, a, b, d: good(s, a, b, d) + 1)
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(spec_semantics.ALU_FUNCS, "MUL", lambda s, a, b, d: good(s, a, b, d) + 1)
         yield
-    finally:
-        mp.undo()
 
 
 @contextlib.contextmanager
 def ibuf_stride_off_by_one():
-    mp = pytest.MonkeyPatch()
     good = spec_semantics.sa_buffer_address
 
     def wrong(cfg, access, buf, idx, ops=spec_semantics.CONCRETE):
         addr = good(cfg, access, buf, idx, ops)
         return addr + idx.get(8, 0) if buf.name == "IBUF" and addr + idx.get(8, 0) < 6 else addr
 
-    mp.setattr(spec_semantics, "sa_buffer_address", wrong)
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(spec_semantics, "sa_buffer_address", wrong)
         yield
-    finally:
-        mp.undo()
 
 
 def test_identical_backends_agree():
@@ -125,7 +119,6 @@ def test_a_backend_that_hangs_is_reported_at_its_first_missing_record():
 @contextlib.contextmanager
 def buf_start_unimplemented():
     """The spec, but a BUF-kind SYNC START is an unimplemented fault (what the RTL once said)."""
-    mp = pytest.MonkeyPatch()
     good = spec_semantics.require
 
     def require(ctx, ok, kind, message):
@@ -133,11 +126,9 @@ def buf_start_unimplemented():
             kind = spec_semantics.FaultKind.UNIMPLEMENTED
         good(ctx, ok, kind, message)
 
-    mp.setattr(spec_semantics, "require", require)
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(spec_semantics, "require", require)
         yield
-    finally:
-        mp.undo()
 
 
 def test_a_different_fault_is_a_divergence_and_the_summary_names_who_stopped_how():
