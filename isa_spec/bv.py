@@ -1,7 +1,8 @@
 """The arithmetic vocabulary the semantics is written in, and the address formulas.
 
-Address generation is written once, generic over `Ops`, so that `proofs/` runs the same
-code on Z3 terms that the interpreter runs on Python integers.
+Address generation and the lane functions (`isa_spec.lanes`) are written once, generic
+over `Ops`/`LaneOps`, so that `proofs/` runs the same code on Z3 terms that the interpreter
+runs on Python integers.
 """
 
 from __future__ import annotations
@@ -22,14 +23,98 @@ class Ops(Protocol):
     def mul(self, a: Any, b: Any) -> Any: ...
 
 
+class LaneOps(Ops, Protocol):
+    """The operations lane functions may use: signed two's-complement integers.
+
+    A backend may hold values at a finite width (Z3 bit-vectors): then `add`, `sub`, `mul`,
+    `neg` and `shl` wrap at the width of their operands (the wider one; Python ints fit
+    themselves), and a lane function widens with `sext` before any step that needs more
+    bits. Concrete values are exact, so a missing widening shows as a difference between
+    the backends. Comparisons return the backend's own truth values, which only `ite`
+    consumes.
+    """
+
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def neg(self, a: Any) -> Any: ...
+    def quot(self, n: Any, d: Any) -> Any: ...
+    def shl(self, a: Any, n: Any) -> Any: ...
+    def ashr(self, a: Any, n: Any) -> Any: ...
+    def bit_and(self, a: Any, b: Any) -> Any: ...
+    def bit_or(self, a: Any, b: Any) -> Any: ...
+    def bit_not(self, a: Any) -> Any: ...
+    def eq(self, a: Any, b: Any) -> Any: ...
+    def ne(self, a: Any, b: Any) -> Any: ...
+    def lt(self, a: Any, b: Any) -> Any: ...
+    def le(self, a: Any, b: Any) -> Any: ...
+    def gt(self, a: Any, b: Any) -> Any: ...
+    def ge(self, a: Any, b: Any) -> Any: ...
+    def ite(self, cond: Any, then: Any, other: Any) -> Any: ...
+    def sext(self, a: Any, bits: int) -> Any: ...
+    def sat(self, a: Any, bits: int) -> Any: ...
+
+
 class ConcreteOps:
-    """Exact integer arithmetic (addresses never wrap; the range checks catch overflow)."""
+    """Exact integer arithmetic on Python ints (addresses never wrap; the range checks catch
+    overflow). Truth values are Python bools."""
 
     def add(self, a: int, b: int) -> int:
         return a + b
 
     def mul(self, a: int, b: int) -> int:
         return a * b
+
+    def sub(self, a: int, b: int) -> int:
+        return a - b
+
+    def neg(self, a: int) -> int:
+        return -a
+
+    def quot(self, n: int, d: int) -> int:
+        """The quotient rounded toward zero (d != 0)."""
+        q = abs(n) // abs(d)
+        return q if (n < 0) == (d < 0) else -q
+
+    def shl(self, a: int, n: int) -> int:
+        return a << n
+
+    def ashr(self, a: int, n: int) -> int:
+        return a >> n
+
+    def bit_and(self, a: int, b: int) -> int:
+        return a & b
+
+    def bit_or(self, a: int, b: int) -> int:
+        return a | b
+
+    def bit_not(self, a: int) -> int:
+        return ~a
+
+    def eq(self, a: int, b: int) -> bool:
+        return a == b
+
+    def ne(self, a: int, b: int) -> bool:
+        return a != b
+
+    def lt(self, a: int, b: int) -> bool:
+        return a < b
+
+    def le(self, a: int, b: int) -> bool:
+        return a <= b
+
+    def gt(self, a: int, b: int) -> bool:
+        return a > b
+
+    def ge(self, a: int, b: int) -> bool:
+        return a >= b
+
+    def ite(self, cond: bool, then: int, other: int) -> int:
+        return then if cond else other
+
+    def sext(self, a: int, bits: int) -> int:
+        return sext(a, bits)
+
+    def sat(self, a: int, bits: int) -> int:
+        return sat(a, bits)
 
 
 CONCRETE = ConcreteOps()

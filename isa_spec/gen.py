@@ -188,7 +188,7 @@ def execution_model() -> list[str]:
     """The semantics' own docstrings, so the prose cannot drift from the code."""
     import inspect
 
-    from . import asm, records, semantics
+    from . import asm, lanes, records, semantics
 
     out = ["## Execution model", "", inspect.getdoc(semantics) or "", ""]
     for title, fn in (("Systolic-array block", semantics.run_sa_block), ("Transfers", semantics.sa_transfer),
@@ -196,9 +196,10 @@ def execution_model() -> list[str]:
                       ("Tandem operand addresses", semantics.tandem_operand_address),
                       ("Tandem namespaces", semantics._space), ("Tandem writes", semantics.write_lanes),
                       ("Tandem DMA loops", semantics.dma_loops), ("Tandem DMA", semantics.exec_dma_start),
-                      ("Lane formats", semantics.exec_dtype_cfg), ("Fixed-point multiply", semantics.fxp_mul),
-                      ("Fixed-point divide", semantics.fxp_div), ("Square root", semantics.fxp_sqrt),
-                      ("Floor", semantics.fxp_floor), ("Ceiling", semantics.fxp_ceil),
+                      ("Lane formats", semantics.exec_dtype_cfg), ("Lane functions", lanes),
+                      ("Fixed-point multiply", lanes.fxp_mul), ("Fixed-point divide", lanes.fxp_div),
+                      ("Square root", lanes.fxp_sqrt), ("Integer square root", lanes.isqrt),
+                      ("Floor", lanes.fxp_floor), ("Ceiling", lanes.fxp_ceil),
                       ("Iterator configuration", semantics.exec_iterator_config),
                       ("Permutation", semantics.exec_perm_start),
                       ("Instruction-memory loads", semantics.imem_load)):  # fmt: skip

@@ -17,7 +17,6 @@ committed as a record and the machine stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,6 +27,7 @@ from .arch import ArchConfig
 from .bv import CONCRETE, Ops, affine, asr, join16, odometer, sat, sext, wrap32
 from .encoding import Instruction, decode
 from .errors import ExecutionFault, FaultKind, IllegalInstruction
+from .lanes import LANE_BITS, LANE_FUNCTIONS, LaneFormat
 from .records import CommitLog, DmaRecord, FaultRecord, Record, TileRecord, Unit, VectorRecord, empty_log
 from .state import SaConfig, SaLoop, State
 from .table import BY_MNEMONIC, COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS, Buffer, Namespace, transfer_loop_ids
@@ -309,130 +309,7 @@ class _Writes:
         self.by_pc.clear()
 
 
-# ==== Tandem: lane arithmetic (decision 6: saturation is stateless) ============================
-def frac_bits(s: State, position: int) -> int:
-    """Fraction bits of operand `position` (0 dst, 1 src1, 2 src2): lane width - integer bits."""
-    return s.lane_bits - s.int_bits[position]
-
-
-def lane_sat(s: State, value: int) -> int:
-    """Saturate to the signed range of the configured lane width."""
-    return sat(value, s.lane_bits)
-
-
-def fxp_mul(s: State, a: int, b: int) -> int:
-    """Fixed-point product: exact a*b shifted right (floor) by frac(src1)+frac(src2)-frac(dst),
-    or left if that is negative, then saturated to the lane width."""
-    shift = frac_bits(s, 1) + frac_bits(s, 2) - frac_bits(s, 0)
-    p = a * b
-    return lane_sat(s, asr(p, shift) if shift >= 0 else p << -shift)
-
-
-def fxp_div(s: State, a: int, b: int) -> int:
-    """Fixed-point quotient: the exact a/b * 2^(frac(dst)+frac(src2)-frac(src1)) rounded toward
-    zero, saturated to the lane width. Division by zero saturates: the lane maximum for
-    a >= 0, the lane minimum for a < 0."""
-    if b == 0:
-        return lane_sat(s, 1 << 64) if a >= 0 else lane_sat(s, -(1 << 64))
-    k = frac_bits(s, 0) + frac_bits(s, 2) - frac_bits(s, 1)
-    n, d = (a << k, b) if k >= 0 else (a, b << -k)
-    q = abs(n) // abs(d)
-    return lane_sat(s, q if (n < 0) == (d < 0) else -q)
-
-
-def fxp_sqrt(s: State, a: int) -> int:
-    """floor(sqrt(a / 2^frac(src1)) * 2^frac(dst)) for a >= 0, computed exactly as the integer
-    square root of floor(a * 2^(2 frac(dst) - frac(src1))); negative inputs give 0."""
-    if a <= 0:
-        return 0
-    e = 2 * frac_bits(s, 0) - frac_bits(s, 1)
-    return lane_sat(s, math.isqrt(a << e if e >= 0 else asr(a, -e)))
-
-
-def fxp_floor(s: State, a: int) -> int:
-    """Round toward minus infinity to a whole number: clear the frac(src1) fraction bits."""
-    f = frac_bits(s, 1)
-    return lane_sat(s, asr(a, f) << f)
-
-
-def fxp_ceil(s: State, a: int) -> int:
-    """Round toward plus infinity to a whole number (saturated): -floor(-a)."""
-    f = frac_bits(s, 1)
-    return lane_sat(s, -(asr(-a, f) << f))
-
-
-# IEEE 754 casts on lane bit patterns: round to nearest, ties to even; any NaN becomes the
-# canonical quiet NaN of the target format. The result is the target's bit pattern,
-# zero-extended (16-bit formats) and read back as a signed 32-bit lane.
-def _f32(bits: int) -> np.float32:
-    return np.array([bits & 0xFFFFFFFF], np.uint32).view(np.float32)[0]
-
-
-def fp32_to_fp16(a: int) -> int:
-    x = _f32(a)
-    if np.isnan(x):
-        return 0x7E00
-    with np.errstate(over="ignore"):  # overflow rounds to infinity, as IEEE 754 says
-        return int(np.array([x], np.float32).astype(np.float16).view(np.uint16)[0])
-
-
-def fp16_to_fp32(a: int) -> int:
-    x = np.array([a & 0xFFFF], np.uint16).view(np.float16).astype(np.float32)
-    return sext(0x7FC00000 if np.isnan(x[0]) else int(x.view(np.uint32)[0]), 32)
-
-
-def fp32_to_bf16(a: int) -> int:
-    bits = a & 0xFFFFFFFF
-    if np.isnan(_f32(bits)):
-        return 0x7FC0
-    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) & 0xFFFF
-
-
-def bf16_to_fp32(a: int) -> int:
-    bits = (a & 0xFFFF) << 16
-    return sext(0x7FC00000 if np.isnan(_f32(bits)) else bits, 32)
-
-
-ALU_FUNCS: dict[str, Callable[[State, int, int, int], int]] = {
-    "ADD": lambda s, a, b, d: lane_sat(s, a + b),
-    "SUB": lambda s, a, b, d: lane_sat(s, a - b),
-    "MUL": lambda s, a, b, d: fxp_mul(s, a, b),
-    "MACC": lambda s, a, b, d: lane_sat(s, d + fxp_mul(s, a, b)),
-    "DIV": lambda s, a, b, d: fxp_div(s, a, b),
-    "MAX": lambda s, a, b, d: max(a, b),
-    "MIN": lambda s, a, b, d: min(a, b),
-    "RSHIFT": lambda s, a, b, d: asr(a, b & 31),
-    "LSHIFT": lambda s, a, b, d: sext(a << (b & 31), s.lane_bits),
-    "MOVE": lambda s, a, b, d: a,
-    "COND_MOVE_TRUE": lambda s, a, b, d: a if b != 0 else d,
-    "COND_MOVE_FALSE": lambda s, a, b, d: a if b == 0 else d,
-    "NOT": lambda s, a, b, d: ~a,
-    "AND": lambda s, a, b, d: a & b,
-    "OR": lambda s, a, b, d: a | b,
-    "RELU": lambda s, a, b, d: max(a, 0),
-    "LEAKY_RELU": lambda s, a, b, d: a if a >= 0 else fxp_mul(s, a, b),
-    "ABS": lambda s, a, b, d: lane_sat(s, abs(a)),
-    "SIGN": lambda s, a, b, d: (a > 0) - (a < 0),
-    "SQRT": lambda s, a, b, d: fxp_sqrt(s, a),
-    "EQ": lambda s, a, b, d: int(a == b),
-    "NEQ": lambda s, a, b, d: int(a != b),
-    "GT": lambda s, a, b, d: int(a > b),
-    "GTE": lambda s, a, b, d: int(a >= b),
-    "LT": lambda s, a, b, d: int(a < b),
-    "LTE": lambda s, a, b, d: int(a <= b),
-    "FXP32_TO_FXP16": lambda s, a, b, d: sat(a, 16),
-    "FXP32_TO_FXP8": lambda s, a, b, d: sat(a, 8),
-    "FXP32_TO_FXP4": lambda s, a, b, d: sat(a, 4),
-    "FXP16_TO_FXP32": lambda s, a, b, d: sext(a, 16),
-    "FXP8_TO_FXP32": lambda s, a, b, d: sext(a, 8),
-    "FXP4_TO_FXP32": lambda s, a, b, d: sext(a, 4),
-    "FP32_TO_FP16": lambda s, a, b, d: fp32_to_fp16(a),
-    "FP16_TO_FP32": lambda s, a, b, d: fp16_to_fp32(a),
-    "FLOOR": lambda s, a, b, d: fxp_floor(s, a),
-    "CEIL": lambda s, a, b, d: fxp_ceil(s, a),
-    "FP32_TO_BF16": lambda s, a, b, d: fp32_to_bf16(a),
-    "BF16_TO_FP32": lambda s, a, b, d: bf16_to_fp32(a),
-}
+# ==== Tandem: lane instructions (the lane functions live in lanes.py) ======================
 # Instructions whose src2 field is reserved (one source) and those that also read dst.
 UNARY = {k for k, r in BY_MNEMONIC.items() if "src1_ns" in r.field_index and "src2_ns" not in r.field_index}
 READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}
@@ -440,25 +317,25 @@ READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}
 
 def exec_lanes(s: State, ctx: _Context, ins: Instruction, loops: Sequence[tuple[int, int]], writes: _Writes) -> None:
     """ALU, CALCULUS, COMPARISON and DTYPE_CAST: dst = f(src1, src2, old dst), lane by lane."""
-    f = ALU_FUNCS[ins.mnemonic]
+    f, fmt = LANE_FUNCTIONS[ins.mnemonic], s.lane_format
     a = read_lanes(s, ctx, ins["src1_ns"], ins["src1_idx"], 1, loops)
     b = ([0] * s.arch.lanes if ins.mnemonic in UNARY
          else read_lanes(s, ctx, ins["src2_ns"], ins["src2_idx"], 2, loops))  # fmt: skip
     d = read_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], 0, loops) if ins.mnemonic in READS_DST else a
-    out = [f(s, x, y, z) for x, y, z in zip(a, b, d)]
+    out = [sext(f(CONCRETE, fmt, x, y, z), LANE_BITS) for x, y, z in zip(a, b, d)]
     write_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], loops, out, writes)
 
 
-LANE_BITS = {"DTYPE_CFG_FXP32": 32, "DTYPE_CFG_FXP16": 16, "DTYPE_CFG_FXP8": 8}
+LANE_WIDTH = {"DTYPE_CFG_FXP32": 32, "DTYPE_CFG_FXP16": 16, "DTYPE_CFG_FXP8": 8}
 
 
 def exec_dtype_cfg(s: State, ctx: _Context, ins: Instruction) -> None:
     """DTYPE_CFG_FXPn: lanes saturate to n bits; operands have the given integer bits."""
-    width = LANE_BITS[ins.mnemonic]
+    width = LANE_WIDTH[ins.mnemonic]
     bits = (ins["dst_int"], ins["src1_int"], ins["src2_int"])
     require(ctx, all(1 <= b <= width for b in bits), FaultKind.BAD_CONFIG,
             f"{ins.mnemonic}: integer bits (dst, src1, src2) = {bits} must be in 1..{width}")  # fmt: skip
-    s.lane_bits, s.int_bits = width, bits
+    s.lane_format = LaneFormat.from_int_bits(width, bits)
 
 
 def exec_iterator_config(s: State, ctx: _Context, ins: Instruction) -> None:

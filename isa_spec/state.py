@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .arch import ArchConfig
+from .lanes import LaneFormat
 from .table import Buffer
 
 ITERATOR_ENTRIES = 32
@@ -97,10 +98,7 @@ class State:
         self.iter_base = [[0] * ITERATOR_ENTRIES for _ in range(4)]
         self.iter_stride = [[0] * ITERATOR_ENTRIES for _ in range(4)]
         self.iter_low = 0
-        # Lane format (DTYPE_CFG): lane width in bits, and the integer bits of dst, src1, src2
-        # (fraction bits = lane width - integer bits; all-integer by default).
-        self.lane_bits = 32
-        self.int_bits = (32, 32, 32)
+        self.lane_format = LaneFormat()  # DTYPE_CFG: 32-bit lanes, all-integer operands
         self.sa = SaConfig()
         self.tandem = TandemConfig()
 

@@ -211,7 +211,7 @@ SA_ROWS = (
 _BINARY = (*DST, *SRC1, *SRC2)
 _UNARY = (*DST, *SRC1, reserved(7, 0))
 
-# One-line meanings for the generated ISA page (the exact definitions live in semantics.py;
+# One-line meanings for the generated ISA page (the exact definitions live in lanes.py;
 # sat = saturate to the lane width w, frac(x) = w - integer bits of operand x, see DTYPE_CFG).
 LANE_DOCS = {
     "ADD": "dst = sat(src1 + src2)", "SUB": "dst = sat(src1 - src2)",

@@ -6,6 +6,7 @@ import pytest
 
 from cosim import lockstep
 from isa_spec import GenesysError, Unit, decode
+from isa_spec import lanes as spec_lanes
 from isa_spec import semantics as spec_semantics
 from programs import fault_programs, sa_matmul, tandem_requant
 from runtime import cli
@@ -29,9 +30,9 @@ class MutantDevice(SpecDevice):
 
 @contextlib.contextmanager
 def mul_off_by_one():
-    good = spec_semantics.ALU_FUNCS["MUL"]
+    good = spec_lanes.LANE_FUNCTIONS["MUL"]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(spec_semantics.ALU_FUNCS, "MUL", lambda s, a, b, d: good(s, a, b, d) + 1)
+        mp.setitem(spec_lanes.LANE_FUNCTIONS, "MUL", lambda o, f, a, b, d: good(o, f, a, b, d) + 1)
         yield
 
 

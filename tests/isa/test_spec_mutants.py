@@ -9,29 +9,39 @@ from pathlib import Path
 
 import pytest
 
-import isa_spec.semantics
+import isa_spec
 from conformance import all_cases, run_case
 
-SEMANTICS = Path(isa_spec.semantics.__file__)
+# The modules that hold the spec's semantics, in import order; a mutant is a fresh copy of
+# all of them with one line of one replaced (earlier ones are loaded first, so later ones
+# import the copies).
+SEMANTIC_MODULES = ("bv", "lanes", "semantics")
+SOURCES = {name: Path(isa_spec.__file__).parent / f"{name}.py" for name in SEMANTIC_MODULES}
 
 MUTANTS = [  # (exact original text, replacement)
-    ('"ADD": lambda s, a, b, d: lane_sat(s, a + b)', '"ADD": lambda s, a, b, d: sat(a + b, 32)'),
-    ('"SUB": lambda s, a, b, d: lane_sat(s, a - b)', '"SUB": lambda s, a, b, d: lane_sat(s, b - a)'),
-    ("return lane_sat(s, asr(p, shift) if shift >= 0 else p << -shift)",
-     "return lane_sat(s, asr(p, shift + 1) if shift >= 0 else p << -shift)"),
-    ("return lane_sat(s, q if (n < 0) == (d < 0) else -q)", "return lane_sat(s, q if (n < 0) == (d < 0) else -q - 1)"),
-    ("return lane_sat(s, 1 << 64) if a >= 0 else", "return lane_sat(s, 1 << 64) if a > 0 else"),
-    ("e = 2 * frac_bits(s, 0) - frac_bits(s, 1)", "e = frac_bits(s, 0) - frac_bits(s, 1)"),
-    ("return lane_sat(s, asr(a, f) << f)", "return lane_sat(s, asr(a + 1, f) << f)"),
-    ("return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) & 0xFFFF", "return ((bits + 0x8000) >> 16) & 0xFFFF"),
+    ('"ADD": lambda o, f, a, b, d: o.sat(o.add(o.sext(a, 33), b), f.width)',
+     '"ADD": lambda o, f, a, b, d: o.sat(o.add(o.sext(a, 33), b), 32)'),
+    ('"SUB": lambda o, f, a, b, d: o.sat(o.sub(o.sext(a, 33), b), f.width)',
+     '"SUB": lambda o, f, a, b, d: o.sat(o.sub(o.sext(b, 33), a), f.width)'),
+    ("o.ashr(p, shift) if shift >= 0 else", "o.ashr(p, shift + 1) if shift >= 0 else"),
+    ("return q if (n < 0) == (d < 0) else -q", "return q if (n < 0) == (d < 0) else -q - 1"),
+    ("by_zero = o.ite(o.ge(a, 0),", "by_zero = o.ite(o.gt(a, 0),"),
+    ("e = 2 * f.frac[0] - f.frac[1]", "e = f.frac[0] - f.frac[1]"),
+    ("return o.sat(o.shl(o.ashr(a, f.frac[1]), f.frac[1]), f.width)",
+     "return o.sat(o.shl(o.ashr(o.add(a, 1), f.frac[1]), f.frac[1]), f.width)"),
+    ("rounded = o.bit_and(o.ashr(o.add(o.add(bits, 0x7FFF), o.bit_and(o.ashr(bits, 16), 1)), 16), 0xFFFF)",
+     "rounded = o.bit_and(o.ashr(o.add(bits, 0x8000), 16), 0xFFFF)"),
     ("return 0x7E00", "return 0x7C01"),
-    ('"RSHIFT": lambda s, a, b, d: asr(a, b & 31)', '"RSHIFT": lambda s, a, b, d: asr(a, b & 15)'),
-    ('"LSHIFT": lambda s, a, b, d: sext(a << (b & 31), s.lane_bits)', '"LSHIFT": lambda s, a, b, d: wrap32(a << (b & 31))'),
-    ('"COND_MOVE_FALSE": lambda s, a, b, d: a if b == 0 else d', '"COND_MOVE_FALSE": lambda s, a, b, d: a if b != 0 else d'),
-    ('"MAX": lambda s, a, b, d: max(a, b)', '"MAX": lambda s, a, b, d: min(a, b)'),
-    ('"GTE": lambda s, a, b, d: int(a >= b)', '"GTE": lambda s, a, b, d: int(a > b)'),
-    ('"FXP32_TO_FXP8": lambda s, a, b, d: sat(a, 8)', '"FXP32_TO_FXP8": lambda s, a, b, d: sat(a, 7)'),
-    ('"FXP16_TO_FXP32": lambda s, a, b, d: sext(a, 16)', '"FXP16_TO_FXP32": lambda s, a, b, d: sext(a, 15)'),
+    ('"RSHIFT": lambda o, f, a, b, d: o.ashr(a, o.bit_and(b, 31))',
+     '"RSHIFT": lambda o, f, a, b, d: o.ashr(a, o.bit_and(b, 15))'),
+    ('"LSHIFT": lambda o, f, a, b, d: o.sext(o.shl(a, o.bit_and(b, 31)), f.width)',
+     '"LSHIFT": lambda o, f, a, b, d: o.sext(o.shl(a, o.bit_and(b, 31)), 32)'),
+    ('"COND_MOVE_FALSE": lambda o, f, a, b, d: o.ite(o.eq(b, 0), a, d)',
+     '"COND_MOVE_FALSE": lambda o, f, a, b, d: o.ite(o.ne(b, 0), a, d)'),
+    ('"MAX": lambda o, f, a, b, d: o.ite(o.ge(a, b), a, b)', '"MAX": lambda o, f, a, b, d: o.ite(o.le(a, b), a, b)'),
+    ('"GTE": _cmp(lambda o, a, b: o.ge(a, b))', '"GTE": _cmp(lambda o, a, b: o.gt(a, b))'),
+    ('"FXP32_TO_FXP8": lambda o, f, a, b, d: o.sat(a, 8)', '"FXP32_TO_FXP8": lambda o, f, a, b, d: o.sat(a, 7)'),
+    ('"FXP16_TO_FXP32": lambda o, f, a, b, d: o.sext(a, 16)', '"FXP16_TO_FXP32": lambda o, f, a, b, d: o.sext(a, 15)'),
     ('READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}', 'READS_DST = {"COND_MOVE_TRUE", "COND_MOVE_FALSE"}'),
     ('value = sext(v, 16) if name.endswith("SIGN_EXT")', 'value = v if name.endswith("SIGN_EXT")'),
     ("terms.append((s.iter_stride[bns][bidx] if", "terms.append((s.iter_base[bns][bidx] if"),
@@ -57,25 +67,31 @@ def cases():
     return [c for cs in all_cases().values() for c in cs]
 
 
-def mutant_module(old: str, new: str, tmp_path: Path):
-    source = SEMANTICS.read_text()
-    assert source.count(old) == 1, f"mutant target not found exactly once: {old!r}"
-    path = tmp_path / "semantics_mutant.py"
-    path.write_text(source.replace(old, new))
-    spec = importlib.util.spec_from_file_location("isa_spec.semantics_mutant", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+def mutant_machine(old: str, new: str, tmp_path: Path) -> type:
+    """The `Machine` of fresh copies of the semantic modules, with `old` replaced by `new` in
+    the one module that holds it (exactly once)."""
+    holders = [n for n, path in SOURCES.items() if path.read_text().count(old) == 1]
+    assert len(holders) == 1 and sum(p.read_text().count(old) for p in SOURCES.values()) == 1, \
+        f"mutant target not found exactly once: {old!r}"  # fmt: skip
+    saved = {n: sys.modules[f"isa_spec.{n}"] for n in SEMANTIC_MODULES}
     try:
-        spec.loader.exec_module(module)  # relative imports resolve inside isa_spec
+        for name in SEMANTIC_MODULES:
+            path = tmp_path / f"{name}.py"
+            source = SOURCES[name].read_text()
+            path.write_text(source.replace(old, new) if name == holders[0] else source)
+            spec = importlib.util.spec_from_file_location(f"isa_spec.{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # later copies import this one; dataclasses look it up
+            spec.loader.exec_module(module)  # relative imports resolve inside isa_spec
     finally:
-        del sys.modules[spec.name]
-    return module
+        sys.modules.update({f"isa_spec.{n}": m for n, m in saved.items()})
+    return module.Machine
 
 
-def first_kill(module) -> str | None:  # noqa: ANN001
+def first_kill(machine: type) -> str | None:
     for case in cases():
         try:
-            problems = run_case(case, module.Machine)
+            problems = run_case(case, machine)
         except Exception as e:  # the mutant crashed: a kill, but say which
             return f"{case.mnemonic} ({case.label}): crashed with {type(e).__name__}: {e}"
         if problems:
@@ -85,11 +101,11 @@ def first_kill(module) -> str | None:  # noqa: ANN001
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[f"m{i}" for i in range(len(MUTANTS))])
 def test_mutant_is_killed(mutant, tmp_path):
-    kill = first_kill(mutant_module(*mutant, tmp_path))
+    kill = first_kill(mutant_machine(*mutant, tmp_path))
     assert kill is not None, f"mutant survived the conformance suite: {mutant}"
     assert "crashed" not in kill, f"killed only by a crash, not by a conformance check: {kill}"
 
 
 def test_at_least_twenty_mutants_and_an_unmutated_copy_survives(tmp_path):
     assert len(MUTANTS) >= 20
-    assert first_kill(mutant_module("import math\n", "import math\n", tmp_path)) is None
+    assert first_kill(mutant_machine("class Machine:", "class Machine:", tmp_path)) is None

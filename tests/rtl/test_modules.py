@@ -4,7 +4,7 @@ Verilator (2-state) and Icarus Verilog (4-state, so an X reaching an output fail
 `rtl/tb/modules_tb.sv` applies hypothesis-generated vectors to a Tandem lane (every lane
 function, lane widths 32/16/8, any integer bits), a processing element and the generated
 instruction decoder (`decode_row`), and writes their outputs; the expected values come from
-`isa_spec.semantics.ALU_FUNCS`, two's-complement MAC and `isa_spec.decode`.
+`isa_spec.lanes` (the lane functions), two's-complement MAC and `isa_spec.decode`.
 `rtl/tb/walkers_tb.sv` steps the walker halves (odometer, affine address) through
 hypothesis-generated loop nests; the expected addresses come from `isa_spec.bv.walk`.
 """
@@ -18,10 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isa_spec import IllegalInstruction, decode, load_arch
+from isa_spec import IllegalInstruction, decode
 from isa_spec.bv import sext, walk
-from isa_spec.semantics import ALU_FUNCS, UNARY
-from isa_spec.state import State
+from isa_spec.bv import CONCRETE
+from isa_spec.lanes import LANE_FUNCTIONS, LaneFormat, lane_value
+from isa_spec.semantics import UNARY
 from isa_spec.table import ROWS
 from rtl.build import CACHE, RTL, SOURCES
 
@@ -31,7 +32,7 @@ BENCHES = {
     "walkers_tb": [RTL / "src" / "odometer.sv", RTL / "src" / "affine.sv", RTL / "tb" / "walkers_tb.sv"],
 }
 ROW_ID = {r.mnemonic: i for i, r in enumerate(ROWS)}
-LANE_ROWS = sorted(m for m in ALU_FUNCS if m in ROW_ID and ROWS[ROW_ID[m]].defined)
+LANE_ROWS = sorted(m for m in LANE_FUNCTIONS if m in ROW_ID and ROWS[ROW_ID[m]].defined)
 
 
 def _build(simulator: str, top: str) -> list[str]:
@@ -102,13 +103,9 @@ def _pack(v: dict) -> str:
     return f"{bits:064x}"
 
 
-STATE = State(load_arch("tiny"))
-
-
 def _expected(v: dict) -> tuple[int, int, int, int]:
-    s = STATE
-    s.lane_bits, s.int_bits = v["width"], tuple(v["ints"])
-    lane = ALU_FUNCS[v["row"]](s, v["a"], v["b"], v["d"])
+    fmt = LaneFormat.from_int_bits(v["width"], tuple(v["ints"]))
+    lane = lane_value(CONCRETE, v["row"], fmt, v["a"], v["b"], v["d"])
     try:
         row = ROW_ID[decode(v["word"]).mnemonic]
     except IllegalInstruction:
