@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
-from isa_spec.semantics import DMA_WIDTH_BYTES
+from isa_spec.table import DMA_WIDTH_BYTES
 
 from .errors import CompileError
 from .layout import Storage

@@ -24,7 +24,8 @@ Unit = Callable[[ProgramBuilder], None]
 DATA_BYTES = 1 << 14  # random initial DRAM, read by loads
 SCRATCH = 1 << 15  # stores land from here on
 
-LANE_OPS = tuple(r.mnemonic for r in ROWS if r.family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST") and r.defined)
+LANE_OPS = tuple(r.mnemonic for r in ROWS if r.lane and r.defined)
+LANE_FORMATS = tuple((r.mnemonic, r.lane_width) for r in ROWS if r.lane_width is not None)
 VMEM = ("VMEM1", "VMEM2")
 WORDS = ("OBUF", "IBUF", "VMEM1", "VMEM2")  # namespaces with words; OBUF is read only
 WRITABLE = ("IBUF", "VMEM1", "VMEM2")
@@ -76,7 +77,7 @@ def iterator_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
 
 @st.composite
 def dtype_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
-    name, width = draw(st.sampled_from([("DTYPE_CFG_FXP32", 32), ("DTYPE_CFG_FXP16", 16), ("DTYPE_CFG_FXP8", 8)]))
+    name, width = draw(st.sampled_from(LANE_FORMATS))
     bits = [draw(st.integers(1, width)) for _ in range(3)]
     return lambda p: p.add(name, dst_int=bits[0], src1_int=bits[1], src2_int=bits[2])
 

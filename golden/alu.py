@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isa_spec import BY_MNEMONIC
-
 
 @dataclass(frozen=True)
 class LaneFormat:
@@ -159,5 +157,3 @@ LANE_OPS: dict[str, Fn] = {
     "FP32_TO_BF16": lambda a, b, d, f: fp32_to_bf16(a),
     "BF16_TO_FP32": lambda a, b, d, f: bf16_to_fp32(a),
 }
-ONE_SOURCE = {k for k, r in BY_MNEMONIC.items() if "src1_ns" in r.field_index and "src2_ns" not in r.field_index}
-READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}

@@ -15,16 +15,13 @@ import numpy as np
 from isa_spec import ArchConfig, Buffer, DmaRecord, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
 from isa_spec.errors import FaultKind, IllegalInstruction
 from isa_spec.records import empty_log
-from isa_spec.table import COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS
+from isa_spec.table import COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS, Namespace, decoder_unit
 
 from .faults import Stop
 from .alu import LANE_OPS
 from .systolic import BlockConfig, SystolicArray, index_grid
 from .cycles import CycleModel
-from .tandem import LANE_FAMILIES, GroupRegs, Tandem
-
-SA_CONFIG = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
-LANE_WIDTH = {"DTYPE_CFG_FXP32": 32, "DTYPE_CFG_FXP16": 16, "DTYPE_CFG_FXP8": 8}
+from .tandem import GroupRegs, Tandem
 
 
 class GoldenMachine:
@@ -72,7 +69,7 @@ class GoldenMachine:
         except Stop as stop:
             self.tandem.flush()
             word = self.program[stop.pc] if stop.pc < len(self.program) else 0
-            unit = Unit.SA if stop.kind == FaultKind.PC_OUT_OF_RANGE or word >> 28 >= 9 else Unit.TANDEM
+            unit = Unit.SA if stop.kind == FaultKind.PC_OUT_OF_RANGE else decoder_unit(word)
             self.commit(FaultRecord(unit, stop.pc, stop.kind.value, stop.detail))
             fault = ExecutionFault(stop.kind, stop.pc, word, stop.detail)
         return RunResult(self.log, fault, self.fetched)
@@ -85,7 +82,7 @@ class GoldenMachine:
                 if ins["last"]:
                     return
                 pc += 1
-            elif ins.mnemonic == "SYNC_INST" and ins["edge"] == 0:
+            elif ins.mnemonic == "SYNC_INST" and ins.name_of("edge") == "START":
                 pc = self._group(pc, ins)
                 if self.progress is not None:
                     self.progress(pc, len(self.program))
@@ -95,17 +92,17 @@ class GoldenMachine:
     def _group(self, start: int, head: Instruction) -> int:
         end = start + head["count"] + 1
         tail = self.fetch(end) if end < len(self.program) else None
-        if head["kind"] != 0:
+        if head.name_of("kind") != "EXEC":
             raise Stop(FaultKind.MALFORMED_GROUP, start, "SYNC_INST START BUF")
-        if tail is None or tail.mnemonic != "SYNC_INST" or tail["edge"] != 1 or (
+        if tail is None or tail.mnemonic != "SYNC_INST" or tail.name_of("edge") != "END" or (
                 (tail["unit"], tail["group"], tail["count"]) != (head["unit"], head["group"], head["count"])):  # fmt: skip
             raise Stop(FaultKind.MALFORMED_GROUP, start, "no matching SYNC_INST END")
-        if head["unit"] == 0:
+        if head.name_of("unit") == "SA":
             cfg = BlockConfig()
             for pc in range(start + 1, end):
                 self._sa_config(cfg, self.fetch(pc), pc)
             self.fetch(end)
-            if tail["kind"] != 0:
+            if tail.name_of("kind") != "EXEC":
                 raise Stop(FaultKind.MALFORMED_GROUP, end, "SA SYNC_INST END BUF")
             tiles = self.sa.run_block(cfg, end)
             self.cycles.sa_block(end, tiles, end - start - 1)
@@ -118,7 +115,7 @@ class GoldenMachine:
 
     def _sa_config(self, cfg: BlockConfig, ins: Instruction, pc: int) -> None:
         name = ins.mnemonic
-        if name not in SA_CONFIG:
+        if not ins.row.sa_config:
             raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{name} in an SA group")
         if name == "SA_LOOP_CFG":
             cfg.loops.append((ins["loop_id"], ins["iters"]))
@@ -127,30 +124,30 @@ class GoldenMachine:
                 raise Stop(FaultKind.BAD_CONFIG, pc, "reduction tag on a transfer loop")
             cfg.reduction.add(ins["loop_id"])
         elif name == "SET_LOOP_STRIDE":
-            if ins["half"] == 0:
+            if ins.name_of("half") == "LOW":
                 cfg.stride_low = ins["value"]
             else:
-                access = ("LD", "ST", "RD", "WR")[ins["access"]]
+                access = ins.name_of("access")
                 cfg.strides[access, Buffer(ins["buffer"]), ins["loop_id"]] = ins["value"] << 16 | cfg.stride_low
         else:
-            imem = ins["target"] == 1
+            imem = ins.name_of("target") == "IMEM"
             if imem and ins["buffer"] != 0:
                 raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM target with a buffer")
             if name == "SET_BASE_ADDR":
-                if ins["half"] == 0:
+                if ins.name_of("half") == "LOW":
                     cfg.base_low = ins["value"]
                 elif imem:
                     cfg.imem_base = ins["value"] << 16 | cfg.base_low
                 else:
                     cfg.base[Buffer(ins["buffer"])] = ins["value"] << 16 | cfg.base_low
             elif imem:
-                if ins["dir"]:
+                if ins.name_of("dir") == "ST":
                     raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM cannot be stored")
                 if len(cfg.imem_loads) == IMEM_LOADS_PER_GROUP:
                     raise Stop(FaultKind.BAD_CONFIG, pc, "too many IMEM loads in one group")
                 cfg.imem_loads.append(ins["size"])
             else:
-                d = "ST" if ins["dir"] else "LD"
+                d = ins.name_of("dir")
                 if d == "ST" and ins["buffer"] != Buffer.OBUF:
                     raise Stop(FaultKind.BAD_CONFIG, pc, "only OBUF can be stored")
                 cfg.transfers.append((d, Buffer(ins["buffer"]), ins["size"]))
@@ -174,10 +171,10 @@ class GoldenMachine:
         pc = first
         while pc < stop:
             ins = self.fetch(pc)
-            if ins.row.fmt != "TANDEM":
+            if ins.row.unit != Unit.TANDEM:
                 raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} in a SIMD group")
             family, name = ins.row.family, ins.mnemonic
-            if family in LANE_FAMILIES:
+            if ins.row.lane:
                 self.cycles.tandem_ops(pc, 1)
                 if name != "NOP":
                     t.lanes(ins, pc, [], np.zeros((0, 1), np.int64))
@@ -187,9 +184,9 @@ class GoldenMachine:
                 t.iterator_config(ins)
             elif family == "DTYPE_CFG":
                 self.cycles.config(pc)
-                t.set_format(LANE_WIDTH[name], (ins["dst_int"], ins["src1_int"], ins["src2_int"]), pc)
+                t.set_format(ins.row.lane_width, (ins["dst_int"], ins["src1_int"], ins["src2_int"]), pc)
             elif family == "LD_ST":
-                if name.endswith("_START"):
+                if ins.row.dma.sub == "START":
                     t.dma_start(ins, pc)
                 else:
                     self.cycles.config(pc)
@@ -238,7 +235,7 @@ class GoldenMachine:
         pc = first
         while pc < stop:
             ins = self.fetch(pc)
-            if ins.row.family not in LANE_FAMILIES + ("LOOP",) or ins.mnemonic in ("SET_ITER", "SET_INDEX"):
+            if not ins.row.in_loop_body:
                 raise Stop(FaultKind.BAD_CONFIG, pc, f"{ins.mnemonic} inside a loop body")
             if ins.mnemonic == "SET_INST":
                 pc = self._loop(pc, ins, active)
@@ -272,7 +269,7 @@ class GoldenMachine:
             inner_loops.append((pc + 1 + len(inner_loops), int(np.prod([n for _, n in nest]))))
             nest.append((lv, t.regs.iters[lv]))
             insns = insns[1:]
-        if any(i.row.family not in LANE_FAMILIES for i in insns):
+        if any(not i.row.lane for i in insns):
             return False
         first = pc + 1 + len(inner_loops)
         levels = [lv for lv, _ in nest]
@@ -285,7 +282,9 @@ class GoldenMachine:
                 return False
             for name in (n for n in ("src1", "src2", "dst") if f"{n}_ns" in ins.row.field_index):
                 ns = ins[f"{name}_ns"]
-                if ns not in (0, 2, 3) and not (ns == 4 and ins[f"{name}_idx"] < len(self.imm)):
+                if ns == Namespace.IMM and ins[f"{name}_idx"] < len(self.imm):
+                    continue
+                if ns not in (Namespace.OBUF, Namespace.VMEM1, Namespace.VMEM2):
                     return False
             reads, wr = t.reads_writes(ins, levels, grid)
             for ns, a in reads + wr:

@@ -9,12 +9,10 @@ import numpy as np
 
 from isa_spec import DmaRecord, Instruction, Namespace, Unit, VectorRecord
 from isa_spec.errors import FaultKind
+from isa_spec.table import DMA_WIDTH_BYTES, IterPart, IterTarget
 
-from .alu import LANE_OPS, ONE_SOURCE, READS_DST, LaneFormat, sign_extend
+from .alu import LANE_OPS, LaneFormat, sign_extend
 from .faults import Stop
-
-LANE_FAMILIES = ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST")
-WIDTH_BYTES = {0: 1, 1: 2, 2: 4}
 
 
 def sext(v: int, bits: int) -> int:
@@ -42,14 +40,14 @@ class Dma:
 class GroupRegs:
     """Registers that live for one SIMD group."""
 
-    dma: dict[tuple[int, int], Dma] = field(default_factory=dict)  # (0 LD | 1 ST, ns)
+    dma: dict[tuple[str, int], Dma] = field(default_factory=dict)  # (LD | ST, ns)
     dma_low: int = 0
     iters: dict[int, int] = field(default_factory=dict)
     bind: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     level: int = 0
-    perm_base: dict[int, int] = field(default_factory=dict)  # 0 RD | 1 WR -> word
+    perm_base: dict[str, int] = field(default_factory=dict)  # RD | WR -> word
     perm_iters: dict[int, int] = field(default_factory=dict)
-    perm_strides: dict[tuple[int, int], int] = field(default_factory=dict)  # (rw, loop) -> words
+    perm_strides: dict[tuple[str, int], int] = field(default_factory=dict)  # (RD | WR, loop) -> words
 
 
 class Tandem:
@@ -88,26 +86,29 @@ class Tandem:
 
     # ---- configuration -----------------------------------------------------------------------
     def iterator_config(self, ins: Instruction) -> None:
-        name, v = ins.mnemonic, ins["value"]
-        if name.endswith("_LOW"):
+        op, v = ins.row.iterator, ins["value"]
+        if op.part is IterPart.LOW:
             self.latch = v
             return
-        value = sext(v, 16) if name.endswith("SIGN_EXT") else v if name.endswith("ZEROFILL") else sext(v << 16 | self.latch, 32)
-        if "IMM" in name:
+        if op.part is IterPart.SIGN_EXT:
+            value = sext(v, 16)
+        else:
+            value = v if op.part is IterPart.ZEROFILL else sext(v << 16 | self.latch, 32)
+        if op.target is IterTarget.IMM:
             if ins["idx"] >= len(self.m.imm):
                 raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, self.m.pc, "IMM index")
             self.m.imm[ins["idx"]] = value
         else:
-            (self.base if name.startswith("BASE") else self.stride)[ins["ns"], ins["idx"]] = value
+            (self.base if op.target is IterTarget.BASE else self.stride)[ins["ns"], ins["idx"]] = value
 
     def dma_config(self, ins: Instruction) -> None:
-        d, sub = ins.mnemonic.split("_", 1)
-        dma = self.regs.dma.setdefault((d == "ST", ins["ns"]), Dma())
+        d, sub = ins.row.dma.direction, ins.row.dma.sub
+        dma = self.regs.dma.setdefault((d, ins["ns"]), Dma())
         if sub in ("CONFIG_TILE_LOOP_ITER", "CONFIG_BASE_LOOP_ITER"):
             (dma.tile_iters if "TILE" in sub else dma.base_iters)[ins["loop"]] = ins["iters"]
         elif sub == "CONFIG_TILE_ADDR":
             dma.tile_addr = ins["value"]
-        elif ins["half"] == 0:
+        elif ins.name_of("half") == "LOW":
             self.regs.dma_low = ins["value"]
         else:
             value = ins["value"] << 16 | self.regs.dma_low
@@ -118,9 +119,9 @@ class Tandem:
 
     def dma_start(self, ins: Instruction, pc: int) -> None:
         m = self.m
-        d, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
-        dma = self.regs.dma.setdefault((d == "ST", ns), Dma())
-        width = WIDTH_BYTES[ins["width"]]
+        d, ns = ins.row.dma.direction, ins["ns"]
+        dma = self.regs.dma.setdefault((d, ns), Dma())
+        width = DMA_WIDTH_BYTES[ins.name_of("width")]
         size, lanes, mem = ins["size"], m.arch.lanes, m.vmem[ns]
         counts, strides = dma.walk()
         grid = np.indices(counts, dtype=np.int64).reshape(len(counts), -1) if counts else np.zeros((0, 1), np.int64)
@@ -147,11 +148,11 @@ class Tandem:
     def perm_config(self, ins: Instruction) -> None:
         r = self.regs
         if ins.mnemonic == "PERM_SET_BASE_ADDR":
-            r.perm_base[ins["rw"]] = ins["value"]
+            r.perm_base[ins.name_of("rw")] = ins["value"]
         elif ins.mnemonic == "PERM_SET_LOOP_ITER":
             r.perm_iters[ins["idx"]] = ins["iters"]
         else:
-            r.perm_strides[ins["rw"], ins["idx"]] = sext(ins["value"], 16)
+            r.perm_strides[ins.name_of("rw"), ins["idx"]] = sext(ins["value"], 16)
 
     def perm_start(self, ins: Instruction, pc: int) -> None:
         r = self.regs
@@ -162,7 +163,7 @@ class Tandem:
         counts = [r.perm_iters[k] for k in loops]
         grid = np.indices(counts, dtype=np.int64).reshape(len(counts), -1) if counts else np.zeros((0, 1), np.int64)
         rd, wr = (r.perm_base.get(rw, 0) + np.array([r.perm_strides.get((rw, k), 0) for k in loops], np.int64) @ grid
-                  for rw in (0, 1))  # fmt: skip
+                  for rw in ("RD", "WR"))  # fmt: skip
         bad = ((rd < 0) | (rd >= len(src))) | ((wr < 0) | (wr >= len(dst)))
         n = int(np.argmax(bad)) if bad.any() else len(rd)  # points copied before a fault
         rd, wr = rd[:n], wr[:n]
@@ -217,8 +218,8 @@ class Tandem:
         if fn is None:
             raise Stop(FaultKind.UNIMPLEMENTED, pc, ins.mnemonic)
         a = self.operand(ins, "src1", 1, levels, grid, pc)
-        b = np.zeros_like(a) if ins.mnemonic in ONE_SOURCE else self.operand(ins, "src2", 2, levels, grid, pc)
-        d = self.operand(ins, "dst", 0, levels, grid, pc) if ins.mnemonic in READS_DST else a
+        b = np.zeros_like(a) if ins.row.one_source else self.operand(ins, "src2", 2, levels, grid, pc)
+        d = self.operand(ins, "dst", 0, levels, grid, pc) if ins.row.reads_dst else a
         out = fn(a, b, d, self.fmt)
         ns = ins["dst_ns"]
         mem = self.space(ns, pc)
@@ -234,8 +235,8 @@ class Tandem:
 
     def reads_writes(self, ins: Instruction, levels: list[int], grid: np.ndarray) -> tuple[list, list]:
         """(namespace, address array) of every read and write of an instruction over `grid`."""
-        reads = [("src1", 1)] + ([] if ins.mnemonic in ONE_SOURCE else [("src2", 2)])
-        reads += [("dst", 0)] if ins.mnemonic in READS_DST else []
+        reads = [("src1", 1)] + ([] if ins.row.one_source else [("src2", 2)])
+        reads += [("dst", 0)] if ins.row.reads_dst else []
         r = [(ins[f"{n}_ns"], self.addresses(ins[f"{n}_ns"], ins[f"{n}_idx"], p, levels, grid))
              for n, p in reads if ins[f"{n}_ns"] != Namespace.IMM]  # fmt: skip
         w = [(ins["dst_ns"], self.addresses(ins["dst_ns"], ins["dst_idx"], 0, levels, grid))]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .errors import IllegalInstruction
-from .table import BY_MNEMONIC, OPCODE_NAMES, ROWS, Field, Row
+from .table import BY_MNEMONIC, OPCODE_NAMES, ROWS, Field, Row, Unit
 
 
 @dataclass(frozen=True)
@@ -114,5 +114,5 @@ def decode(word: int) -> Instruction:
             args.append(raw + f.offset)
         return Instruction(row, tuple(args))
     fn = (word >> 24) & 0xF
-    what = f"function {fn}" if rows[0].fmt == "TANDEM" else f"op_spec 0x{(word >> 22) & 0x3F:02x}"
+    what = f"function {fn}" if rows[0].unit == Unit.TANDEM else f"op_spec 0x{(word >> 22) & 0x3F:02x}"
     raise IllegalInstruction(word, f"{OPCODE_NAMES[opcode]}: {what} is not assigned", "fn", fn)

@@ -74,7 +74,7 @@ def sv_package() -> str:
             lines.append(f"  localparam int XFER_{d}_{b.name}_FIRST = {rng.start};  localparam int XFER_{d}_{b.name}_LAST = {rng.stop - 1};")
     lines.append("")
     lines.append("  // Tandem DMA sub-operations (bits 26:24 of an LD_ST word; bit 27 is LD 0 / ST 1).")
-    for code, (sub, _, _) in enumerate(DMA_SUBOPS):
+    for code, sub, _, _ in DMA_SUBOPS:
         lines.append(f"  localparam logic [2:0] DMA_{sub} = 3'd{code};")
     lines.append("")
     lines.append("  // Control/status registers (isa_spec/csr.py), by word address.")
@@ -111,11 +111,10 @@ def sv_decoder() -> list[str]:
     lines.append("    return ROW_ILLEGAL;")
     lines.append("  endfunction")
     lines.append("")
-    from .semantics import READS_DST, UNARY
-
-    for name, rows in (("ROW_ONE_SOURCE", UNARY), ("ROW_READS_DST", READS_DST)):
-        mask = sum(1 << i for i, r in enumerate(ROWS) if r.mnemonic in rows)
-        lines.append(f"  // Bit r: row r {'reads src1 only' if name == 'ROW_ONE_SOURCE' else 'also reads its old dst'}.")
+    for name, column, meaning in (("ROW_ONE_SOURCE", "one_source", "reads src1 only"),
+                                  ("ROW_READS_DST", "reads_dst", "also reads its old dst")):  # fmt: skip
+        mask = sum(1 << i for i, r in enumerate(ROWS) if getattr(r, column))
+        lines.append(f"  // Bit r: row r {meaning}.")
         lines.append(f"  localparam logic [255:0] {name} = 256'h{mask:064x};")
     return lines
 
@@ -210,12 +209,16 @@ def execution_model() -> list[str]:
 
 
 def instr_dict() -> str:
-    """Machine-readable table (like riscv-opcodes' instr_dict.json)."""
+    """Machine-readable table (like riscv-opcodes' instr_dict.json), with every column."""
     d = {
         r.mnemonic: {
-            "family": r.family, "format": r.fmt, "defined": r.defined,
+            "family": r.family, "unit": r.unit.name, "opcode": r.opcode, "code": r.code, "defined": r.defined,
             "match": f"0x{r.ident_match:08x}", "mask": f"0x{r.ident_mask | r.reserved_mask:08x}",
             "fields": {f.name: {"msb": f.msb, "lsb": f.lsb, "offset": f.offset, "enum": dict(f.enum or {})} for f in r.fields},
+            "lane": r.lane, "one_source": r.one_source, "reads_dst": r.reads_dst, "in_loop_body": r.in_loop_body,
+            "lane_width": r.lane_width, "sa_config": r.sa_config,
+            "dma": {"direction": r.dma.direction, "sub": r.dma.sub} if r.dma else None,
+            "iterator": {"target": r.iterator.target.name, "part": r.iterator.part.name} if r.iterator else None,
         }
         for r in ROWS
     }  # fmt: skip

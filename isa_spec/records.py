@@ -10,7 +10,7 @@ are taken at architectural commit points:
   instruction in iteration order, emitted in body order when the outermost loop ends; a
   PERM_START's writes, in loop order, are one record;
 * `FaultRecord` the fault that stopped the machine (its detail text is not compared), in
-  the log of the unit whose decoder owns the opcode (0-8 Tandem, 9-15 SA; fetch faults SA).
+  the log of the unit whose decoder owns the opcode (`table.decoder_unit`; fetch faults: SA).
   Writes a loop nest made before a fault are committed before the fault record.
 
 Configuration instructions (loops, strides, bases, iterators, formats) commit no record:
@@ -20,14 +20,10 @@ they are observed through the addresses and values of the records they shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 
-
-class Unit(Enum):
-    SA = "sa"
-    TANDEM = "tandem"
+from .table import Unit
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,8 @@ from .errors import ExecutionFault, FaultKind, IllegalInstruction
 from .lanes import LANE_BITS, LANE_FUNCTIONS, LaneFormat
 from .records import CommitLog, DmaRecord, FaultRecord, Record, TileRecord, Unit, VectorRecord, empty_log
 from .state import SaConfig, SaLoop, State
-from .table import BY_MNEMONIC, COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS, Buffer, Namespace, transfer_loop_ids
-
-SA_CONFIG_OPS = {"SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST"}
-
+from .table import (COMPUTE_LOOPS, DMA_WIDTH_BYTES, IMEM_LOADS_PER_GROUP, TILE_LOOPS, Buffer, IterPart, IterTarget,
+                    Namespace, decoder_unit, transfer_loop_ids)  # fmt: skip
 
 class _Context:
     """Where the machine is, for fault messages."""
@@ -310,28 +308,21 @@ class _Writes:
 
 
 # ==== Tandem: lane instructions (the lane functions live in lanes.py) ======================
-# Instructions whose src2 field is reserved (one source) and those that also read dst.
-UNARY = {k for k, r in BY_MNEMONIC.items() if "src1_ns" in r.field_index and "src2_ns" not in r.field_index}
-READS_DST = {"MACC", "COND_MOVE_TRUE", "COND_MOVE_FALSE"}
-
-
 def exec_lanes(s: State, ctx: _Context, ins: Instruction, loops: Sequence[tuple[int, int]], writes: _Writes) -> None:
     """ALU, CALCULUS, COMPARISON and DTYPE_CAST: dst = f(src1, src2, old dst), lane by lane."""
     f, fmt = LANE_FUNCTIONS[ins.mnemonic], s.lane_format
     a = read_lanes(s, ctx, ins["src1_ns"], ins["src1_idx"], 1, loops)
-    b = ([0] * s.arch.lanes if ins.mnemonic in UNARY
+    b = ([0] * s.arch.lanes if ins.row.one_source
          else read_lanes(s, ctx, ins["src2_ns"], ins["src2_idx"], 2, loops))  # fmt: skip
-    d = read_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], 0, loops) if ins.mnemonic in READS_DST else a
+    d = read_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], 0, loops) if ins.row.reads_dst else a
     out = [sext(f(CONCRETE, fmt, x, y, z), LANE_BITS) for x, y, z in zip(a, b, d)]
     write_lanes(s, ctx, ins["dst_ns"], ins["dst_idx"], loops, out, writes)
 
 
-LANE_WIDTH = {"DTYPE_CFG_FXP32": 32, "DTYPE_CFG_FXP16": 16, "DTYPE_CFG_FXP8": 8}
-
-
 def exec_dtype_cfg(s: State, ctx: _Context, ins: Instruction) -> None:
     """DTYPE_CFG_FXPn: lanes saturate to n bits; operands have the given integer bits."""
-    width = LANE_WIDTH[ins.mnemonic]
+    width = ins.row.lane_width
+    assert width is not None
     bits = (ins["dst_int"], ins["src1_int"], ins["src2_int"])
     require(ctx, all(1 <= b <= width for b in bits), FaultKind.BAD_CONFIG,
             f"{ins.mnemonic}: integer bits (dst, src1, src2) = {bits} must be in 1..{width}")  # fmt: skip
@@ -340,22 +331,24 @@ def exec_dtype_cfg(s: State, ctx: _Context, ins: Instruction) -> None:
 
 def exec_iterator_config(s: State, ctx: _Context, ins: Instruction) -> None:
     """ITERATOR_CONFIG: SIGN_EXT/ZEROFILL write directly; LOW latches; HIGH commits (decision 4)."""
-    name, v = ins.mnemonic, ins["value"]
-    if name.endswith("_LOW"):
+    op, v = ins.row.iterator, ins["value"]
+    assert op is not None
+    if op.part is IterPart.LOW:
         s.iter_low = v
         return
-    value = sext(v, 16) if name.endswith("SIGN_EXT") else v if name.endswith("ZEROFILL") else sext(join16(v, s.iter_low), 32)
-    if "IMM" in name:
+    value = {IterPart.SIGN_EXT: sext(v, 16), IterPart.ZEROFILL: v, IterPart.HIGH: sext(join16(v, s.iter_low), 32)}[op.part]
+    if op.target is IterTarget.IMM:
         require(ctx, ins["idx"] < len(s.imm), FaultKind.ADDRESS_OUT_OF_RANGE, f"IMM[{ins['idx']}] beyond {len(s.imm)}")
         s.imm[ins["idx"]] = value
     else:
-        table = s.iter_base if name.startswith("BASE") else s.iter_stride
+        table = s.iter_base if op.target is IterTarget.BASE else s.iter_stride
         table[ins["ns"]][ins["idx"]] = value
 
 
 def exec_dma_config(s: State, ctx: _Context, ins: Instruction) -> None:
     """LD_/ST_CONFIG_*: the registers of one (direction, namespace) DMA walker."""
-    direction, sub = ins.mnemonic.split("_", 1)
+    assert ins.row.dma is not None
+    direction, sub = ins.row.dma.direction, ins.row.dma.sub
     cfg = s.tandem.dma_cfg(direction, ins["ns"])
     if sub in ("CONFIG_BASE_LOOP_ITER", "CONFIG_TILE_LOOP_ITER"):
         (cfg.base_iters if "BASE" in sub else cfg.tile_iters)[ins["loop"]] = ins["iters"]
@@ -369,9 +362,6 @@ def exec_dma_config(s: State, ctx: _Context, ins: Instruction) -> None:
             cfg.base_addr = value
         else:
             (cfg.base_strides if "BASE" in sub else cfg.tile_strides)[ins["loop"]] = value
-
-
-DMA_WIDTH_BYTES = {"B8": 1, "B16": 2, "B32": 4}
 
 
 def dma_loops(s: State, direction: str, ns: int) -> list[tuple[str, int, int, int]]:
@@ -393,7 +383,8 @@ def exec_dma_start(s: State, ctx: _Context, ins: Instruction, commit: Callable[[
     elements of the START's width, contiguous in DRAM) starting at CONFIG_TILE_ADDR and
     continuing where the previous request stopped. LD sign-extends each element to 32 bits;
     ST writes the low bytes of each lane."""
-    direction, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
+    assert ins.row.dma is not None
+    direction, ns = ins.row.dma.direction, ins["ns"]
     cfg = s.tandem.dma_cfg(direction, ns)
     nbytes_elem = DMA_WIDTH_BYTES[ins.name_of("width")]
     dtype = np.dtype(f"<i{nbytes_elem}")
@@ -527,9 +518,8 @@ class Machine:
         except ExecutionFault as f:
             # Writes of a loop nest made before the fault are committed first.
             self.writes.flush(self.commit)
-            # The unit whose decoder owns the opcode (0-8 Tandem, 9-15 SA); fetch faults: SA.
-            fetch = f.kind == FaultKind.PC_OUT_OF_RANGE
-            unit = Unit.SA if fetch or f.word >> 28 >= 9 else Unit.TANDEM
+            # The unit whose decoder owns the opcode; fetch faults: SA.
+            unit = Unit.SA if f.kind == FaultKind.PC_OUT_OF_RANGE else decoder_unit(f.word)
             self.commit(FaultRecord(unit, f.pc, f.kind.value, f.detail))
             fault = f
         return RunResult(self.log, fault, self.executed)
@@ -564,7 +554,7 @@ class Machine:
             for pc in range(start + 1, end):
                 ins = self._fetch(pc)
                 self.executed += 1
-                require(ctx, ins.mnemonic in SA_CONFIG_OPS, FaultKind.MALFORMED_GROUP, f"{ins.mnemonic} in an SA group")
+                require(ctx, ins.row.sa_config, FaultKind.MALFORMED_GROUP, f"{ins.mnemonic} in an SA group")
                 SA_EXEC[ins.mnemonic](s, ctx, ins)
             self._fetch(end)
             self.executed += 1
@@ -590,9 +580,9 @@ class Machine:
         while pc < stop:
             ins = self._fetch(pc)
             self.executed += 1
-            require(ctx, ins.row.fmt == "TANDEM", FaultKind.MALFORMED_GROUP, f"{ins.mnemonic} in a SIMD group")
+            require(ctx, ins.row.unit == Unit.TANDEM, FaultKind.MALFORMED_GROUP, f"{ins.mnemonic} in a SIMD group")
             family = ins.row.family
-            if family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST"):
+            if ins.row.lane:
                 if ins.mnemonic != "NOP":
                     self._lanes(ins, [], writes)
                     writes.flush(self.commit)
@@ -601,9 +591,9 @@ class Machine:
             elif family == "DTYPE_CFG":
                 exec_dtype_cfg(s, ctx, ins)
             elif family == "LD_ST":
-                if ins.mnemonic.endswith("_START") and self.observer is not None:
+                if ins.row.dma.sub == "START" and self.observer is not None:
                     self.observer.dma_start(s, pc, ins)
-                elif ins.mnemonic.endswith("_START"):
+                elif ins.row.dma.sub == "START":
                     exec_dma_start(s, ctx, ins, self.commit)
                 else:
                     exec_dma_config(s, ctx, ins)
@@ -653,13 +643,10 @@ class Machine:
         while pc < stop:
             ins = self._fetch(pc)
             self.executed += 1
-            require(ctx, ins.row.family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST", "LOOP"),
-                    FaultKind.BAD_CONFIG, f"{ins.mnemonic} inside a loop body")  # fmt: skip
+            require(ctx, ins.row.in_loop_body, FaultKind.BAD_CONFIG, f"{ins.mnemonic} inside a loop body")
             if ins.mnemonic == "SET_INST":
                 pc = self._loop(pc, ins, loops, writes)
                 continue
-            if ins.mnemonic in ("SET_ITER", "SET_INDEX"):
-                require(ctx, False, FaultKind.BAD_CONFIG, f"{ins.mnemonic} inside a loop body")
             if ins.mnemonic != "NOP":
                 self._lanes(ins, loops, writes)
             pc += 1

@@ -21,11 +21,11 @@ import z3
 
 from isa_spec import Buffer, Instruction, Namespace
 from isa_spec.image import Image, Symbol
-from isa_spec.semantics import (DMA_WIDTH_BYTES, UNARY, Machine, dma_loops, perm_address, perm_loops,
+from isa_spec.semantics import (Machine, dma_loops, perm_address, perm_loops,
                                 sa_buffer_address, sa_dram_address, sa_transfer_loops, tandem_dma_address,
                                 tandem_operand_address)  # fmt: skip
 from isa_spec.state import State
-from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
+from isa_spec.table import COMPUTE_LOOPS, DMA_WIDTH_BYTES, TILE_LOOPS
 
 from .z3ops import WIDTH, Z3, lift
 
@@ -142,7 +142,7 @@ class _Collector:
                                                min(limit, depth), name, comp_loops))  # fmt: skip
 
     def dma_start(self, s: State, pc: int, ins: Instruction) -> None:
-        direction, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
+        direction, ns = ins.row.dma.direction, ins["ns"]
         cfg = s.tandem.dma_cfg(direction, ns)
         loops = dma_loops(s, direction, ns)
         names = [f"DMA {kind} loop {k}" for kind, k, _, _ in loops]
@@ -170,7 +170,7 @@ class _Collector:
         levels = [(lv, n) for lv, n in loops]
         named = {lv: z3.BitVec(f"pc{pc}_level{lv}", WIDTH) for lv, _ in levels}
         var_loops = [(f"loop level {lv}", named[lv], n) for lv, n in levels]
-        positions = [("dst", 0), ("src1", 1)] + ([] if ins.mnemonic in UNARY else [("src2", 2)])
+        positions = [("dst", 0), ("src1", 1)] + ([] if ins.row.one_source else [("src2", 2)])
         for operand, position in positions:
             ns, idx = ins[f"{operand}_ns"], ins[f"{operand}_idx"]
             if ns == Namespace.IMM:

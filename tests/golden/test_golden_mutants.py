@@ -51,8 +51,8 @@ MUTANTS = [
     ("tandem.py", 'value = ins["value"] << 16 | self.regs.dma_low', 'value = ins["value"] << 15 | self.regs.dma_low'),
     ("tandem.py", "loops = [(self.base_iters, self.base_strides), (self.tile_iters, self.tile_strides)]",
                   "loops = [(self.tile_iters, self.tile_strides), (self.base_iters, self.base_strides)]"),  # fmt: skip
-    ("tandem.py", 'r.perm_strides[ins["rw"], ins["idx"]] = sext(ins["value"], 16)',
-                  'r.perm_strides[ins["rw"], ins["idx"]] = ins["value"]'),  # fmt: skip
+    ("tandem.py", 'r.perm_strides[ins.name_of("rw"), ins["idx"]] = sext(ins["value"], 16)',
+                  'r.perm_strides[ins.name_of("rw"), ins["idx"]] = ins["value"]'),  # fmt: skip
     ("tandem.py", "self.fmt = LaneFormat(width, tuple(width - b for b in int_bits))",
                   "self.fmt = LaneFormat(32, tuple(width - b for b in int_bits))"),  # fmt: skip
 ]

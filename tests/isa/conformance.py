@@ -134,7 +134,7 @@ def lane_case(mnemonic: str, fmt_name: str, seed: int) -> Case:
 
 def lane_cases() -> Iterator[Case]:
     for row in ROWS:
-        if row.family in ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST") and row.defined:
+        if row.lane and row.defined:
             fmts = FORMATS if row.mnemonic in FORMAT_SENSITIVE else ("int32", "fxp16")
             for k, fmt in enumerate(fmts):
                 yield lane_case(row.mnemonic, fmt, seed=k)

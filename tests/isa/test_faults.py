@@ -1,6 +1,6 @@
 """Program faults: typed, at the right instruction, committed as a record, machine stopped."""
 
-from isa_spec import FaultKind, FaultRecord, Unit, load_arch
+from isa_spec import FaultKind, FaultRecord, Unit, decode, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.semantics import Machine
 from programs import sa_matmul, tandem_requant
@@ -66,9 +66,10 @@ def test_dram_overrun_in_a_transfer_faults():
     p = ProgramBuilder()
     p.add32("SET_BASE_ADDR", ARCH.dram_bytes - 16, buffer="OBUF")
     low, high = p.words
-    sync_end = next(i for i, w in enumerate(image.words) if w >> 28 == 10 and i > 0)
+    insns = [decode(w) for w in image.words]
+    sync_end = next(i for i, ins in enumerate(insns) if ins.mnemonic == "SYNC_INST" and i > 0)
     words = list(image.words)
-    base_idx = [i for i, w in enumerate(words) if w >> 28 == 13 and (w >> 22) & 3 == 2]
+    base_idx = [i for i, ins in enumerate(insns) if ins.mnemonic == "SET_BASE_ADDR" and ins.name_of("buffer") == "OBUF"]
     words[base_idx[0]], words[base_idx[1]] = low, high
     result = Machine(ARCH, words).run()
     assert_fault(result, FaultKind.ADDRESS_OUT_OF_RANGE, sync_end, Unit.SA, "ST OBUF: DRAM")

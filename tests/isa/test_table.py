@@ -1,5 +1,6 @@
 """The table, encoder, decoder, assembler and generated files agree with each other."""
 
+import dataclasses
 import random
 
 import pytest
@@ -8,7 +9,8 @@ from hypothesis import strategies as st
 
 from isa_spec import ROWS, IllegalInstruction, Instruction, assemble, decode, disassemble, encode
 from isa_spec.gen import generate
-from isa_spec.table import Fixed, Row, TableError, _validate
+from isa_spec.layout import validate_columns, validate_layout
+from isa_spec.table import BY_MNEMONIC, FAMILIES, Fixed, Row, TableError, Unit, decoder_unit
 
 
 def instructions(row):
@@ -70,14 +72,14 @@ def test_reserved_bit_set_is_named():
 
 
 def test_validation_rejects_overlap_and_unassigned_bits():
-    a = Row("A", "X", "SA", (Fixed(31, 28, 15), Fixed(27, 0, 0)), (), "a")
-    b = Row("B", "X", "SA", (Fixed(31, 28, 15), Fixed(27, 0, 1)), (), "b")
-    _validate((a, b))
-    c = Row("C", "X", "SA", (Fixed(31, 28, 15), Fixed(27, 0, 0, reserved=True)), (), "c")
+    a = Row("A", "X", Unit.SA, (Fixed(31, 28, 15), Fixed(27, 0, 0)), (), "a")
+    b = Row("B", "X", Unit.SA, (Fixed(31, 28, 15), Fixed(27, 0, 1)), (), "b")
+    validate_layout((a, b))
+    c = Row("C", "X", Unit.SA, (Fixed(31, 28, 15), Fixed(27, 0, 0, reserved=True)), (), "c")
     with pytest.raises(TableError, match="overlap"):
-        _validate((a, c))
+        validate_layout((a, c))
     with pytest.raises(TableError, match="unassigned"):
-        _validate((Row("D", "X", "SA", (Fixed(31, 28, 15),), (), "d"),))
+        validate_layout((Row("D", "X", Unit.SA, (Fixed(31, 28, 15),), (), "d"),))
 
 
 def test_generated_files_are_fresh():
@@ -116,3 +118,28 @@ def test_every_reserved_pattern_is_rejected():
             word = base | sum(1 << b for k, b in enumerate(bits) if p >> k & 1)
             with pytest.raises(IllegalInstruction, match="reserved bits"):
                 decode(word)
+
+
+def test_columns_are_checked_on_load():
+    """A function code taken twice in a family, a code that does not fit fn, a row that
+    disagrees with its family: each is a TableError naming the row."""
+    add = BY_MNEMONIC["ADD"]
+    twin = dataclasses.replace(add, mnemonic="ADD2", fixed=add.fixed[:1] + (Fixed(27, 24, 1),) + add.fixed[2:], code=1)
+    with pytest.raises(TableError, match="ADD2: function code 1 already taken by SUB"):
+        validate_columns((*ROWS, twin), FAMILIES)
+    with pytest.raises(TableError, match="ADD: function code 16 does not fit fn"):
+        validate_columns((dataclasses.replace(add, code=16),), FAMILIES)
+    with pytest.raises(TableError, match="ADD: function code 3 is not its fixed fn bits"):
+        validate_columns((dataclasses.replace(add, code=3),), FAMILIES)
+    with pytest.raises(TableError, match="ADD: opcode, unit or lane family differ from family ALU"):
+        validate_columns((dataclasses.replace(add, lane=False),), FAMILIES)
+    with pytest.raises(TableError, match="DTYPE_CFG_FXP8: only a lane row with a dst reads its old dst"):
+        validate_columns((dataclasses.replace(BY_MNEMONIC["DTYPE_CFG_FXP8"], reads_dst=True),), FAMILIES)
+
+
+def test_codes_are_written_per_row_and_match_the_encoding():
+    for row in ROWS:
+        if row.unit == Unit.TANDEM:
+            assert (encode(Instruction.make(row.mnemonic)) >> 24) & 0xF == row.code if row.defined else True
+    assert {r.mnemonic: r.code for r in ROWS if r.family == "CALCULUS"}["SQRT"] == 8  # decision 2
+    assert decoder_unit(0xF0000000) == Unit.SA and decoder_unit(0x80000000) == Unit.TANDEM

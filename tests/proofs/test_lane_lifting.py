@@ -61,8 +61,7 @@ def test_z3_lifting_equals_python_ints(mnemonic, width, ints, a, b, d):
 def test_z3_lifting_equals_python_ints_on_the_edges(mnemonic):
     """Every pair of edge values, at several extreme formats (more for the rows that scale)."""
     fn = LANE_FUNCTIONS[mnemonic]
-    one_source = "src2_ns" not in BY_MNEMONIC[mnemonic].field_index
-    values = [(a, 0, a) for a in EDGES] if one_source else EDGE_VALUES
+    values = [(a, 0, a) for a in EDGES] if BY_MNEMONIC[mnemonic].one_source else EDGE_VALUES
     step = 4 if mnemonic in ("MUL", "MACC", "LEAKY_RELU", "DIV", "SQRT") else 13
     for width in WIDTHS:
         assert disagreement(fn, formats_of(width)[::step], values) is None

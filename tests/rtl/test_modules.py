@@ -22,8 +22,7 @@ from isa_spec import IllegalInstruction, decode
 from isa_spec.bv import sext, walk
 from isa_spec.bv import CONCRETE
 from isa_spec.lanes import LANE_FUNCTIONS, LaneFormat, lane_value
-from isa_spec.semantics import UNARY
-from isa_spec.table import ROWS
+from isa_spec.table import BY_MNEMONIC, ROWS
 from rtl.build import CACHE, RTL, SOURCES
 
 pytestmark = pytest.mark.rtl
@@ -87,7 +86,7 @@ def vectors(draw):
         width = draw(st.sampled_from([32, 16, 8]))
         ints = [draw(st.integers(1, width)) for _ in range(3)]
         a, d = draw(_int(32)), draw(_int(32))
-        b = 0 if row in UNARY else draw(_int(32))
+        b = 0 if BY_MNEMONIC[row].one_source else draw(_int(32))
         word = draw(st.one_of(st.integers(0, (1 << 32) - 1), st.sampled_from([r.ident_match for r in ROWS])))
         out.append(dict(row=row, width=width, ints=ints, a=a, b=b, d=d, act=draw(_int(8)), weight=draw(_int(8)),
                         psum=draw(_int(32)), word=word))  # fmt: skip

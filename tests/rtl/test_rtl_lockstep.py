@@ -10,7 +10,7 @@ import pytest
 from compiler import Options, compile_model, quantized_layers
 from compiler.reference import quantized_graph
 from isa_spec import DmaRecord, Unit, decode, encode
-from isa_spec.semantics import DMA_WIDTH_BYTES
+from isa_spec.table import DMA_WIDTH_BYTES
 from isa_spec.encoding import Instruction
 from isa_spec.image import Image
 from compiler.models import conv_model, mobilenet_v2, resnet_model
