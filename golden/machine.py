@@ -12,15 +12,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from isa_spec import ArchConfig, Buffer, DmaRecord, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
+from isa_spec import ArchConfig, DmaRecord, ExecutionFault, FaultRecord, Instruction, Record, RunResult, Unit, decode
 from isa_spec.errors import FaultKind, IllegalInstruction
 from isa_spec.records import empty_log
-from isa_spec.table import COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS, Namespace, decoder_unit
+from isa_spec.table import Namespace, decoder_unit
 
-from .faults import Stop
 from .alu import LANE_OPS
-from .systolic import BlockConfig, SystolicArray, index_grid
 from .cycles import CycleModel
+from .dispatch import dispatch, handles
+from .faults import Stop
+from .systolic import BlockConfig, SystolicArray, index_grid
 from .tandem import GroupRegs, Tandem
 
 
@@ -45,6 +46,9 @@ class GoldenMachine:
         self.pc = 0
         self.word = 0
         self.fetched = 0
+        self.block = BlockConfig()  # the SA group being configured
+        self.active: list[tuple[int, int]] = []  # Tandem loops running: (level, index), outermost first
+        self.halted = False
 
     def commit(self, rec: Record) -> None:
         self.log[rec.unit].append(rec)
@@ -76,20 +80,15 @@ class GoldenMachine:
 
     def _program(self) -> None:
         pc = 0
-        while True:
+        while not self.halted:
             ins = self.fetch(pc)
-            if ins.mnemonic == "BLOCK_END":
-                if ins["last"]:
-                    return
-                pc += 1
-            elif ins.mnemonic == "SYNC_INST" and ins.name_of("edge") == "START":
-                pc = self._group(pc, ins)
-                if self.progress is not None:
-                    self.progress(pc, len(self.program))
-            else:
+            if ins.mnemonic not in ("SYNC_INST", "BLOCK_END"):
                 raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} outside a group")
+            nxt = dispatch(self, ins, pc)
+            pc = pc + 1 if nxt is None else nxt
 
-    def _group(self, start: int, head: Instruction) -> int:
+    def group(self, start: int, head: Instruction) -> int:
+        """Run the group a SYNC_INST START opens; return the pc after its SYNC END."""
         end = start + head["count"] + 1
         tail = self.fetch(end) if end < len(self.program) else None
         if head.name_of("kind") != "EXEC":
@@ -98,59 +97,23 @@ class GoldenMachine:
                 (tail["unit"], tail["group"], tail["count"]) != (head["unit"], head["group"], head["count"])):  # fmt: skip
             raise Stop(FaultKind.MALFORMED_GROUP, start, "no matching SYNC_INST END")
         if head.name_of("unit") == "SA":
-            cfg = BlockConfig()
+            self.block = BlockConfig()
             for pc in range(start + 1, end):
-                self._sa_config(cfg, self.fetch(pc), pc)
+                ins = self.fetch(pc)
+                if not ins.row.sa_config:
+                    raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} in an SA group")
+                dispatch(self, ins, pc)
             self.fetch(end)
             if tail.name_of("kind") != "EXEC":
                 raise Stop(FaultKind.MALFORMED_GROUP, end, "SA SYNC_INST END BUF")
-            tiles = self.sa.run_block(cfg, end)
+            tiles = self.sa.run_block(self.block, end)
             self.cycles.sa_block(end, tiles, end - start - 1)
-            self._imem_load(cfg, end)
+            self._imem_load(self.block, end)
         else:
             self.tandem.regs = GroupRegs()
-            self._simd_body(start + 1, end)
+            self._tandem_body(start + 1, end)
             self.fetch(end)
         return end + 1
-
-    def _sa_config(self, cfg: BlockConfig, ins: Instruction, pc: int) -> None:
-        name = ins.mnemonic
-        if not ins.row.sa_config:
-            raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{name} in an SA group")
-        if name == "SA_LOOP_CFG":
-            cfg.loops.append((ins["loop_id"], ins["iters"]))
-        elif name == "SA_REDUCTION_LOOP":
-            if ins["loop_id"] not in TILE_LOOPS and ins["loop_id"] not in COMPUTE_LOOPS:
-                raise Stop(FaultKind.BAD_CONFIG, pc, "reduction tag on a transfer loop")
-            cfg.reduction.add(ins["loop_id"])
-        elif name == "SET_LOOP_STRIDE":
-            if ins.name_of("half") == "LOW":
-                cfg.stride_low = ins["value"]
-            else:
-                access = ins.name_of("access")
-                cfg.strides[access, Buffer(ins["buffer"]), ins["loop_id"]] = ins["value"] << 16 | cfg.stride_low
-        else:
-            imem = ins.name_of("target") == "IMEM"
-            if imem and ins["buffer"] != 0:
-                raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM target with a buffer")
-            if name == "SET_BASE_ADDR":
-                if ins.name_of("half") == "LOW":
-                    cfg.base_low = ins["value"]
-                elif imem:
-                    cfg.imem_base = ins["value"] << 16 | cfg.base_low
-                else:
-                    cfg.base[Buffer(ins["buffer"])] = ins["value"] << 16 | cfg.base_low
-            elif imem:
-                if ins.name_of("dir") == "ST":
-                    raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM cannot be stored")
-                if len(cfg.imem_loads) == IMEM_LOADS_PER_GROUP:
-                    raise Stop(FaultKind.BAD_CONFIG, pc, "too many IMEM loads in one group")
-                cfg.imem_loads.append(ins["size"])
-            else:
-                d = ins.name_of("dir")
-                if d == "ST" and ins["buffer"] != Buffer.OBUF:
-                    raise Stop(FaultKind.BAD_CONFIG, pc, "only OBUF can be stored")
-                cfg.transfers.append((d, Buffer(ins["buffer"]), ins["size"]))
 
     def _imem_load(self, cfg: BlockConfig, end: int) -> None:
         """The block's instruction-memory loads land after its SYNC END, in order."""
@@ -166,50 +129,23 @@ class GoldenMachine:
             addr, word = addr + 4 * size, word + size
 
     # ---- SIMD groups ---------------------------------------------------------------------------
-    def _simd_body(self, first: int, stop: int) -> None:
-        t = self.tandem
+    def _tandem_body(self, first: int, stop: int) -> None:
+        """A SIMD group body, or (with loops active) a loop body."""
         pc = first
         while pc < stop:
             ins = self.fetch(pc)
-            if ins.row.unit != Unit.TANDEM:
+            if self.active and not ins.row.in_loop_body:
+                raise Stop(FaultKind.BAD_CONFIG, pc, f"{ins.mnemonic} inside a loop body")
+            if not self.active and ins.row.unit != Unit.TANDEM:
                 raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} in a SIMD group")
-            family, name = ins.row.family, ins.mnemonic
-            if ins.row.lane:
-                self.cycles.tandem_ops(pc, 1)
-                if name != "NOP":
-                    t.lanes(ins, pc, [], np.zeros((0, 1), np.int64))
-                    t.flush()
-            elif family == "ITERATOR_CONFIG":
-                self.cycles.config(pc)
-                t.iterator_config(ins)
-            elif family == "DTYPE_CFG":
-                self.cycles.config(pc)
-                t.set_format(ins.row.lane_width, (ins["dst_int"], ins["src1_int"], ins["src2_int"]), pc)
-            elif family == "LD_ST":
-                if ins.row.dma.sub == "START":
-                    t.dma_start(ins, pc)
-                else:
-                    self.cycles.config(pc)
-                    t.dma_config(ins)
-            elif name == "SET_ITER":
-                self.cycles.config(pc)
-                t.regs.iters[ins["level"]] = ins["iters"]
-                t.regs.level = ins["level"]
-            elif name == "SET_INDEX":
-                self.cycles.config(pc)
-                t.regs.bind[t.regs.level] = tuple((ins[f"{o}_ns"], ins[f"{o}_idx"]) for o in ("dst", "src1", "src2"))
-            elif name == "SET_INST":
-                pc = self._loop(pc, ins, [])
-                continue
-            elif name == "PERM_START":
-                t.perm_start(ins, pc)
-            else:
-                self.cycles.config(pc)
-                t.perm_config(ins)
-            pc += 1
+            nxt = dispatch(self, ins, pc)
+            pc = pc + 1 if nxt is None else nxt
+        if self.active and pc != stop:
+            raise Stop(FaultKind.BAD_CONFIG, self.pc, "nested loop body runs past its enclosing loop")
 
-    def _loop(self, pc: int, ins: Instruction, active: list[tuple[int, int]]) -> int:
-        t = self.tandem
+    def loop(self, pc: int, ins: Instruction) -> int:
+        """Run the loop a SET_INST opens (all its points at once when that is equivalent)."""
+        t, active = self.tandem, self.active
         level, body = ins["level"], ins["body"]
         if level not in t.regs.iters:
             raise Stop(FaultKind.BAD_CONFIG, pc, "loop level without SET_ITER")
@@ -223,29 +159,12 @@ class GoldenMachine:
             pass
         else:
             for i in range(iters):
-                self._loop_body(pc + 1, pc + 1 + body, active + [(level, i)])
+                self.active = active + [(level, i)]
+                self._tandem_body(pc + 1, pc + 1 + body)
+            self.active = active
         if not active:
             t.flush()
         return pc + 1 + body
-
-    def _loop_body(self, first: int, stop: int, active: list[tuple[int, int]]) -> None:
-        t = self.tandem
-        levels = [lv for lv, _ in active]
-        point = np.array([[i] for _, i in active], np.int64).reshape(len(active), 1)
-        pc = first
-        while pc < stop:
-            ins = self.fetch(pc)
-            if not ins.row.in_loop_body:
-                raise Stop(FaultKind.BAD_CONFIG, pc, f"{ins.mnemonic} inside a loop body")
-            if ins.mnemonic == "SET_INST":
-                pc = self._loop(pc, ins, active)
-                continue
-            self.cycles.tandem_ops(pc, 1)
-            if ins.mnemonic != "NOP":
-                t.lanes(ins, pc, levels, point)
-            pc += 1
-        if pc != stop:
-            raise Stop(FaultKind.BAD_CONFIG, self.pc, "nested loop body runs past its enclosing loop")
 
     def _vectorised(self, pc: int, level: int, body: int, iters: int) -> bool:
         """Run a perfect loop nest (each loop's body is the next loop, the innermost body lane
@@ -316,3 +235,18 @@ class GoldenMachine:
             self.fetched += points
             t.lanes(ins, p, levels, grid)
         return True
+
+
+@handles("BLOCK_END")
+def block_end(m: GoldenMachine, ins: Instruction, pc: int) -> None:
+    m.halted = ins["last"] == 1
+
+
+@handles("SYNC_INST")
+def sync(m: GoldenMachine, ins: Instruction, pc: int) -> int:
+    if ins.name_of("edge") != "START":
+        raise Stop(FaultKind.MALFORMED_GROUP, pc, "SYNC_INST outside a group")
+    end = m.group(pc, ins)
+    if m.progress is not None:
+        m.progress(end, len(m.program))
+    return end

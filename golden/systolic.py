@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from isa_spec import Buffer, DmaRecord, TileRecord, Unit
+from isa_spec import Buffer, DmaRecord, Instruction, TileRecord, Unit
 from isa_spec.errors import FaultKind
-from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS, transfer_loop_ids
+from isa_spec.table import COMPUTE_LOOPS, IMEM_LOADS_PER_GROUP, TILE_LOOPS, transfer_loop_ids
 
 from .alu import wrap
 from .cycles import TileWork
+from .dispatch import handles
 from .faults import Stop
 
 STEP_ACCESSES = (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF), ("WR", Buffer.OBUF))
@@ -173,3 +175,60 @@ class SystolicArray:
         seg_start = np.nonzero(last & np.r_[True, segment[1:] != segment[:-1]])[0]
         start = np.where(f[seg_start][:, None], init[order][seg_start], m.obuf[words].astype(np.int64))
         m.obuf[words] = wrap(start + total)
+
+
+# ---- handlers of the SA configuration rows (they fill the machine's BlockConfig) -------------
+def _imem_target(ins: Instruction, pc: int) -> bool:
+    imem = ins.name_of("target") == "IMEM"
+    if imem and ins["buffer"] != 0:
+        raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM target with a buffer")
+    return imem
+
+
+@handles("SA_LOOP_CFG")
+def sa_loop_cfg(m: Any, ins: Instruction, pc: int) -> None:
+    m.block.loops.append((ins["loop_id"], ins["iters"]))
+
+
+@handles("SA_REDUCTION_LOOP")
+def sa_reduction_loop(m: Any, ins: Instruction, pc: int) -> None:
+    if ins["loop_id"] not in TILE_LOOPS and ins["loop_id"] not in COMPUTE_LOOPS:
+        raise Stop(FaultKind.BAD_CONFIG, pc, "reduction tag on a transfer loop")
+    m.block.reduction.add(ins["loop_id"])
+
+
+@handles("SET_LOOP_STRIDE")
+def set_loop_stride(m: Any, ins: Instruction, pc: int) -> None:
+    cfg = m.block
+    if ins.name_of("half") == "LOW":
+        cfg.stride_low = ins["value"]
+    else:
+        access = ins.name_of("access")
+        cfg.strides[access, Buffer(ins["buffer"]), ins["loop_id"]] = ins["value"] << 16 | cfg.stride_low
+
+
+@handles("SET_BASE_ADDR")
+def set_base_addr(m: Any, ins: Instruction, pc: int) -> None:
+    cfg, imem = m.block, _imem_target(ins, pc)
+    if ins.name_of("half") == "LOW":
+        cfg.base_low = ins["value"]
+    elif imem:
+        cfg.imem_base = ins["value"] << 16 | cfg.base_low
+    else:
+        cfg.base[Buffer(ins["buffer"])] = ins["value"] << 16 | cfg.base_low
+
+
+@handles("LD_ST")
+def ld_st(m: Any, ins: Instruction, pc: int) -> None:
+    cfg = m.block
+    if _imem_target(ins, pc):
+        if ins.name_of("dir") == "ST":
+            raise Stop(FaultKind.BAD_CONFIG, pc, "IMEM cannot be stored")
+        if len(cfg.imem_loads) == IMEM_LOADS_PER_GROUP:
+            raise Stop(FaultKind.BAD_CONFIG, pc, "too many IMEM loads in one group")
+        cfg.imem_loads.append(ins["size"])
+    else:
+        d = ins.name_of("dir")
+        if d == "ST" and ins["buffer"] != Buffer.OBUF:
+            raise Stop(FaultKind.BAD_CONFIG, pc, "only OBUF can be stored")
+        cfg.transfers.append((d, Buffer(ins["buffer"]), ins["size"]))

@@ -4,14 +4,16 @@ equivalent to running them one by one), lane arithmetic and DMA."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from isa_spec import DmaRecord, Instruction, Namespace, Unit, VectorRecord
+from isa_spec import ROWS, DmaRecord, Instruction, Namespace, Unit, VectorRecord
 from isa_spec.errors import FaultKind
 from isa_spec.table import DMA_WIDTH_BYTES, IterPart, IterTarget
 
 from .alu import LANE_OPS, LaneFormat, sign_extend
+from .dispatch import handles
 from .faults import Stop
 
 
@@ -214,9 +216,7 @@ class Tandem:
     def lanes(self, ins: Instruction, pc: int, levels: list[int], grid: np.ndarray) -> None:
         """Run one lane instruction at every point of `grid` at once (callers ensure that is
         equivalent to running the points in order), or at a single point."""
-        fn = LANE_OPS.get(ins.mnemonic)
-        if fn is None:
-            raise Stop(FaultKind.UNIMPLEMENTED, pc, ins.mnemonic)
+        fn = LANE_OPS[ins.mnemonic]
         a = self.operand(ins, "src1", 1, levels, grid, pc)
         b = np.zeros_like(a) if ins.row.one_source else self.operand(ins, "src2", 2, levels, grid, pc)
         d = self.operand(ins, "dst", 0, levels, grid, pc) if ins.row.reads_dst else a
@@ -241,3 +241,74 @@ class Tandem:
              for n, p in reads if ins[f"{n}_ns"] != Namespace.IMM]  # fmt: skip
         w = [(ins["dst_ns"], self.addresses(ins["dst_ns"], ins["dst_idx"], 0, levels, grid))]
         return r, w
+
+
+# ---- handlers, one per row (m is the GoldenMachine) -----------------------------------------------
+def lane(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.tandem_ops(pc, 1)
+    point = np.array([[i] for _, i in m.active], np.int64).reshape(len(m.active), 1)
+    m.tandem.lanes(ins, pc, [lv for lv, _ in m.active], point)
+    if not m.active:
+        m.tandem.flush()
+
+
+handles(*LANE_OPS)(lane)
+
+
+@handles("NOP")
+def nop(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.tandem_ops(pc, 1)
+
+
+@handles(*[r.mnemonic for r in ROWS if r.lane_width is not None])
+def dtype_cfg(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.config(pc)
+    m.tandem.set_format(ins.row.lane_width, (ins["dst_int"], ins["src1_int"], ins["src2_int"]), pc)
+
+
+@handles(*[r.mnemonic for r in ROWS if r.iterator is not None])
+def iterator_config(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.config(pc)
+    m.tandem.iterator_config(ins)
+
+
+@handles(*[r.mnemonic for r in ROWS if r.dma is not None and r.dma.sub != "START"])
+def dma_config(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.config(pc)
+    m.tandem.dma_config(ins)
+
+
+@handles(*[r.mnemonic for r in ROWS if r.dma is not None and r.dma.sub == "START"])
+def dma_start(m: Any, ins: Instruction, pc: int) -> None:
+    m.tandem.dma_start(ins, pc)
+
+
+@handles("SET_ITER")
+def set_iter(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.config(pc)
+    m.tandem.regs.iters[ins["level"]] = ins["iters"]
+    m.tandem.regs.level = ins["level"]
+
+
+@handles("SET_INDEX")
+def set_index(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.config(pc)
+    regs = m.tandem.regs
+    regs.bind[regs.level] = tuple((ins[f"{o}_ns"], ins[f"{o}_idx"]) for o in ("dst", "src1", "src2"))
+
+
+@handles("SET_INST")
+def set_inst(m: Any, ins: Instruction, pc: int) -> int:
+    return m.loop(pc, ins)
+
+
+@handles("PERM_SET_BASE_ADDR", "PERM_SET_LOOP_ITER", "PERM_SET_LOOP_STRIDE")
+def perm_config(m: Any, ins: Instruction, pc: int) -> None:
+    m.cycles.config(pc)
+    m.tandem.perm_config(ins)
+
+
+@handles("PERM_START")
+def perm_start(m: Any, ins: Instruction, pc: int) -> None:
+    m.tandem.perm_start(ins, pc)
+

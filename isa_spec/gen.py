@@ -193,14 +193,14 @@ def execution_model() -> list[str]:
     for title, fn in (("Systolic-array block", semantics.run_sa_block), ("Transfers", semantics.sa_transfer),
                       ("Array step", semantics.sa_compute_tile),
                       ("Tandem operand addresses", semantics.tandem_operand_address),
-                      ("Tandem namespaces", semantics._space), ("Tandem writes", semantics.write_lanes),
+                      ("Tandem namespaces", semantics.tandem_space), ("Tandem writes", semantics.write_lanes),
                       ("Tandem DMA loops", semantics.dma_loops), ("Tandem DMA", semantics.exec_dma_start),
                       ("Lane formats", semantics.exec_dtype_cfg), ("Lane functions", lanes),
                       ("Fixed-point multiply", lanes.fxp_mul), ("Fixed-point divide", lanes.fxp_div),
                       ("Square root", lanes.fxp_sqrt), ("Integer square root", lanes.isqrt),
                       ("Floor", lanes.fxp_floor), ("Ceiling", lanes.fxp_ceil),
-                      ("Iterator configuration", semantics.exec_iterator_config),
-                      ("Permutation", semantics.exec_perm_start),
+                      ("Iterator configuration", semantics.iterator_write),
+                      ("Permutation", semantics.exec_PERM_START),
                       ("Instruction-memory loads", semantics.imem_load)):  # fmt: skip
         out += [f"**{title}.** " + " ".join((inspect.getdoc(fn) or "").split()), ""]
     out += ["## Commit records", "", inspect.getdoc(records) or "", ""]

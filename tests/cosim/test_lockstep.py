@@ -7,7 +7,8 @@ import pytest
 from cosim import lockstep
 from isa_spec import GenesysError, Unit, decode
 from isa_spec import lanes as spec_lanes
-from isa_spec import semantics as spec_semantics
+from isa_spec.semantics import machine as spec_machine
+from isa_spec.semantics import sa as spec_sa
 from programs import fault_programs, sa_matmul, tandem_requant
 from runtime import cli
 from runtime.backends.spec import SpecDevice
@@ -38,14 +39,14 @@ def mul_off_by_one():
 
 @contextlib.contextmanager
 def ibuf_stride_off_by_one():
-    good = spec_semantics.sa_buffer_address
+    good = spec_sa.sa_buffer_address
 
-    def wrong(cfg, access, buf, idx, ops=spec_semantics.CONCRETE):
+    def wrong(cfg, access, buf, idx, ops=spec_sa.CONCRETE):
         addr = good(cfg, access, buf, idx, ops)
         return addr + idx.get(8, 0) if buf.name == "IBUF" and addr + idx.get(8, 0) < 6 else addr
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(spec_semantics, "sa_buffer_address", wrong)
+        mp.setattr(spec_sa, "sa_buffer_address", wrong)
         yield
 
 
@@ -120,15 +121,15 @@ def test_a_backend_that_hangs_is_reported_at_its_first_missing_record():
 @contextlib.contextmanager
 def buf_start_unimplemented():
     """The spec, but a BUF-kind SYNC START is an unimplemented fault (what the RTL once said)."""
-    good = spec_semantics.require
+    good = spec_machine.require
 
     def require(ctx, ok, kind, message):
         if not ok and message == "SYNC_INST START must be EXEC":
-            kind = spec_semantics.FaultKind.UNIMPLEMENTED
+            kind = spec_machine.FaultKind.UNIMPLEMENTED
         good(ctx, ok, kind, message)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(spec_semantics, "require", require)
+        mp.setattr(spec_machine, "require", require)
         yield
 
 

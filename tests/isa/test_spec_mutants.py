@@ -15,8 +15,8 @@ from conformance import all_cases, run_case
 # The modules that hold the spec's semantics, in import order; a mutant is a fresh copy of
 # all of them with one line of one replaced (earlier ones are loaded first, so later ones
 # import the copies).
-SEMANTIC_MODULES = ("bv", "lanes", "semantics")
-SOURCES = {name: Path(isa_spec.__file__).parent / f"{name}.py" for name in SEMANTIC_MODULES}
+SEMANTIC_MODULES = ("bv", "lanes", "semantics.dispatch", "semantics.sa", "semantics.tandem", "semantics.machine")
+SOURCES = {name: Path(isa_spec.__file__).parent / f"{name.replace('.', '/')}.py" for name in SEMANTIC_MODULES}
 
 MUTANTS = [  # (exact original text, replacement)
     ('"ADD": lambda o, f, a, b, d: o.sat(o.add(o.sext(a, 33), b), f.width)',
@@ -43,7 +43,7 @@ MUTANTS = [  # (exact original text, replacement)
     ('"FXP32_TO_FXP8": lambda o, f, a, b, d: o.sat(a, 8)', '"FXP32_TO_FXP8": lambda o, f, a, b, d: o.sat(a, 7)'),
     ('"FXP16_TO_FXP32": lambda o, f, a, b, d: o.sext(a, 16)', '"FXP16_TO_FXP32": lambda o, f, a, b, d: o.sext(a, 15)'),
     ('if ins.row.reads_dst else a', 'if ins.row.reads_dst and ins.mnemonic != "MACC" else a'),
-    ("{IterPart.SIGN_EXT: sext(v, 16),", "{IterPart.SIGN_EXT: v,"),
+    ('iterator_write(m, ins, sext(ins["value"], 16))', 'iterator_write(m, ins, ins["value"])'),
     ("terms.append((s.iter_stride[bns][bidx] if", "terms.append((s.iter_base[bns][bidx] if"),
     ('else read_lanes(s, ctx, ins["src2_ns"], ins["src2_idx"], 2, loops))',
      'else read_lanes(s, ctx, ins["src2_ns"], ins["src1_idx"], 2, loops))'),
@@ -55,10 +55,11 @@ MUTANTS = [  # (exact original text, replacement)
     ("first_outer = all(i == 0 for lid, i in tile_idx.items() if lid in cfg.reduction)",
      "first_outer = any(i == 0 for lid, i in tile_idx.items() if lid in cfg.reduction)"),
     ("wrap32(acc[col] + sum(int(act[row]) * int(wgt[row][col]) for row in range(s.arch.rows)))",
-     "sat(acc[col] + sum(int(act[row]) * int(wgt[row][col]) for row in range(s.arch.rows)), 32)"),
-    ("for i in range(iters if self.observer is None else 0):", "for i in range(iters - 1 if self.observer is None else 0):"),
+     "min(2**31 - 1, max(-(2**31), acc[col] + sum(int(act[row]) * int(wgt[row][col]) for row in range(s.arch.rows))))"),
+    ("for i in [iters] if self.observer is not None else range(iters):",
+     "for i in [iters] if self.observer is not None else range(iters - 1):"),
     ("imem[word : word + size] = [int(w) for w in raw.view", "imem[word + 1 : word + size + 1] = [int(w) for w in raw.view"),
-    ("require(ctx, all(1 <= b <= width for b in bits)", "require(ctx, all(1 <= b <= 32 for b in bits)"),
+    ("require(m.ctx, all(1 <= b <= width for b in bits)", "require(m.ctx, all(1 <= b <= 32 for b in bits)"),
 ]
 
 
@@ -76,7 +77,7 @@ def mutant_machine(old: str, new: str, tmp_path: Path) -> type:
     saved = {n: sys.modules[f"isa_spec.{n}"] for n in SEMANTIC_MODULES}
     try:
         for name in SEMANTIC_MODULES:
-            path = tmp_path / f"{name}.py"
+            path = tmp_path / f"{name}.py"  # a flat copy: the module name says where it belongs
             source = SOURCES[name].read_text()
             path.write_text(source.replace(old, new) if name == holders[0] else source)
             spec = importlib.util.spec_from_file_location(f"isa_spec.{name}", path)
