@@ -7,7 +7,7 @@ or checked against what this package defines.
 from .arch import ArchConfig, load_arch
 from .asm import AsmError, assemble, disassemble, format_instruction, parse_instruction
 from .encoding import Instruction, decode, encode
-from .errors import ConfigError, ExecutionFault, FaultKind, GenesysError, IllegalInstruction, ImageError
+from .errors import ConfigError, EncodeError, ExecutionFault, FaultKind, GenesysError, IllegalInstruction, ImageError
 from .records import CommitLog, DmaRecord, FaultRecord, Record, TileRecord, Unit, VectorRecord
 from .semantics import Machine, RunResult, run_program
 from .table import BY_MNEMONIC, ROWS, Access, Buffer, Namespace, Row
@@ -22,5 +22,5 @@ __all__ = [
     "Machine", "RunResult", "run_program",
     "CommitLog", "Record", "Unit", "DmaRecord", "TileRecord", "VectorRecord", "FaultRecord",
     # errors
-    "GenesysError", "IllegalInstruction", "ExecutionFault", "FaultKind", "ImageError", "ConfigError", "AsmError",
+    "GenesysError", "EncodeError", "IllegalInstruction", "ExecutionFault", "FaultKind", "ImageError", "ConfigError", "AsmError",
 ]  # fmt: skip

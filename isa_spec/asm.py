@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .encoding import Instruction, decode, encode
-from .errors import GenesysError
+from .errors import EncodeError, GenesysError
 from .table import BY_MNEMONIC, NS_ALL, Row
 
 
@@ -81,8 +81,8 @@ def parse_instruction(line: str, where: str = "<line>") -> Instruction:
     try:
         ins = Instruction.make(head, **fields)
         encode(ins)
-    except (KeyError, ValueError) as e:
-        raise AsmError(f"{where}: {e.args[0]}") from None
+    except EncodeError as e:
+        raise AsmError(f"{where}: {e}") from None
     return ins
 
 

@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Iterator
 
 from .encoding import Instruction, encode
+from .errors import EncodeError
 
 
 class ProgramBuilder:
@@ -29,7 +30,7 @@ class ProgramBuilder:
     def add32(self, mnemonic: str, value: int, **fields: int | str) -> None:
         """Append the LOW then HIGH halves of a 32-bit `value` (HIGH commits)."""
         if not 0 <= value < 1 << 32:
-            raise ValueError(f"{mnemonic}: {value} does not fit 32 bits")
+            raise EncodeError(mnemonic, f"{mnemonic}: {value} does not fit 32 bits", "value", value)
         self.add(mnemonic, half="LOW", value=value & 0xFFFF, **fields)
         self.add(mnemonic, half="HIGH", value=value >> 16, **fields)
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping
 
-from .errors import IllegalInstruction
+from .errors import EncodeError, IllegalInstruction
 from .table import BY_MNEMONIC, OPCODE_NAMES, ROWS, Field, Row, Unit
 
 
@@ -24,19 +24,20 @@ class Instruction:
 
     @staticmethod
     def make(mnemonic: str, **fields: int | str) -> Instruction:
-        """Build an instruction by mnemonic; enum fields take their names or raw values."""
+        """Build an instruction by mnemonic; enum fields take their names or raw values. An
+        unknown mnemonic, field or enum name is an `EncodeError` (values are checked by `encode`)."""
         row = BY_MNEMONIC.get(mnemonic)
         if row is None:
-            raise KeyError(f"unknown mnemonic {mnemonic!r}")
+            raise EncodeError(mnemonic, f"unknown mnemonic {mnemonic!r}")
         unknown = set(fields) - set(row.field_index)
         if unknown:
-            raise KeyError(f"{mnemonic} has no field(s) {sorted(unknown)}")
+            raise EncodeError(mnemonic, f"{mnemonic} has no field(s) {sorted(unknown)}", sorted(unknown)[0])
         args = []
         for f in row.fields:
             v = fields.get(f.name, _default(f))
             if isinstance(v, str):
                 if f.enum is None or v not in f.enum:
-                    raise KeyError(f"{mnemonic}.{f.name}: unknown value {v!r}")
+                    raise EncodeError(mnemonic, f"{mnemonic}.{f.name}: unknown value {v!r}", f.name, v)
                 v = f.enum[v]
             args.append(int(v))
         return Instruction(row, tuple(args))
@@ -64,15 +65,16 @@ def _default(f: Field) -> int:
 
 
 def encode(ins: Instruction) -> int:
-    """The 32-bit word of an instruction; raises ValueError if a field does not fit."""
+    """The 32-bit word of an instruction; an `EncodeError` names a field whose value does not fit."""
     word = ins.row.ident_match
     for f, value in zip(ins.row.fields, ins.args):
         raw = value - f.offset
         if not 0 <= raw < (1 << f.width):
-            raise ValueError(f"{ins.mnemonic}.{f.name} = {value} does not fit {f.width} bits"
-                             + (f" (encoded as value-{f.offset})" if f.offset else ""))  # fmt: skip
+            raise EncodeError(ins.mnemonic, f"{ins.mnemonic}.{f.name} = {value} does not fit {f.width} bits"
+                              + (f" (encoded as value-{f.offset})" if f.offset else ""), f.name, value)  # fmt: skip
         if not f.legal_raw(raw):
-            raise ValueError(f"{ins.mnemonic}.{f.name} = {value} is not one of {dict(f.enum or {})}")
+            raise EncodeError(ins.mnemonic, f"{ins.mnemonic}.{f.name} = {value} is not one of {dict(f.enum or {})}",
+                              f.name, value)  # fmt: skip
         word |= raw << f.lsb
     return word
 

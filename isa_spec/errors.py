@@ -21,6 +21,15 @@ class ImageError(GenesysError):
     """A program image that is corrupt, truncated, or does not match the machine."""
 
 
+class EncodeError(GenesysError):
+    """An instruction that cannot be encoded: an unknown mnemonic, field or enum name, or a
+    value that does not fit its field. `mnemonic`, `field` and `value` name what is to blame."""
+
+    def __init__(self, mnemonic: str, reason: str, field: str | None = None, value: int | str | None = None):
+        self.mnemonic, self.reason, self.field, self.value = mnemonic, reason, field, value
+        super().__init__(reason)
+
+
 class IllegalInstruction(GenesysError):
     """A 32-bit word that is not a legal instruction.
 

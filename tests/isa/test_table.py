@@ -2,12 +2,15 @@
 
 import dataclasses
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isa_spec import ROWS, IllegalInstruction, Instruction, assemble, decode, disassemble, encode
+from isa_spec import (ROWS, EncodeError, GenesysError, IllegalInstruction, Instruction, assemble, decode, disassemble,
+                      encode)  # fmt: skip
+from isa_spec.builder import ProgramBuilder
 from isa_spec.gen import generate
 from isa_spec.layout import validate_columns, validate_layout
 from isa_spec.table import BY_MNEMONIC, FAMILIES, Fixed, Row, TableError, Unit, decoder_unit
@@ -143,3 +146,19 @@ def test_codes_are_written_per_row_and_match_the_encoding():
             assert (encode(Instruction.make(row.mnemonic)) >> 24) & 0xF == row.code if row.defined else True
     assert {r.mnemonic: r.code for r in ROWS if r.family == "CALCULUS"}["SQRT"] == 8  # decision 2
     assert decoder_unit(0xF0000000) == Unit.SA and decoder_unit(0x80000000) == Unit.TANDEM
+
+
+@pytest.mark.parametrize("build, field, value, message", [
+    (lambda: encode(Instruction.make("SA_LOOP_CFG", loop_id=64)), "loop_id", 64, "SA_LOOP_CFG.loop_id = 64 does not fit 6 bits"),
+    (lambda: encode(Instruction.make("SA_LOOP_CFG", iters=0)), "iters", 0, "iters = 0 does not fit 16 bits (encoded as value-1)"),
+    (lambda: encode(Instruction.make("ADD", dst_ns=4)), "dst_ns", 4, "ADD.dst_ns = 4 is not one of"),
+    (lambda: Instruction.make("ADD", dst_ns="IMM"), "dst_ns", "IMM", "ADD.dst_ns: unknown value 'IMM'"),
+    (lambda: Instruction.make("ADD", colour=1), "colour", None, "ADD has no field(s) ['colour']"),
+    (lambda: Instruction.make("ADDD"), None, None, "unknown mnemonic 'ADDD'"),
+    (lambda: ProgramBuilder().add32("SET_BASE_ADDR", 1 << 32), "value", 1 << 32, "does not fit 32 bits"),
+])  # fmt: skip
+def test_encode_errors_are_typed_and_name_field_and_value(build, field, value, message):
+    with pytest.raises(EncodeError, match=re.escape(message)) as e:
+        build()
+    assert isinstance(e.value, GenesysError) and e.value.field == field
+    assert value is None or e.value.value == value

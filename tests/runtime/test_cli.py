@@ -70,6 +70,21 @@ def test_bad_assembly_leaves_no_output(tmp_path, capsys):
     assert not out.exists() and list(tmp_path.iterdir()) == [src]
 
 
+@pytest.mark.parametrize("line, needle", [
+    ("ADD dst=VMEM1[32], src1=VMEM1[0], src2=VMEM2[0]", "ADD.dst_idx = 32 does not fit 5 bits"),
+    ("SET_ITER level=8, iters=1", "SET_ITER.level = 8 does not fit 3 bits"),
+    ("SA_LOOP_CFG loop_id=1, iters=-3", "SA_LOOP_CFG.iters = -3 does not fit 16 bits"),
+    ("LD_START ns=VMEM1, width=B64, size=1", "LD_START.width: unknown value 'B64'"),
+    ("ADD dst=IMM[0], src1=VMEM1[0], src2=VMEM2[0]", "ADD.dst_ns: unknown value 'IMM'"),
+])  # fmt: skip
+def test_asm_field_errors_are_one_line(tmp_path, capsys, line, needle):
+    src = tmp_path / "p.s"
+    src.write_text(f"BLOCK_END last=0\n{line}\n")
+    code, _, err = run_cli(capsys, "asm", str(src), "-o", str(tmp_path / "p.bin"))
+    assert_one_line_error(code, err, "p.s:2", needle)
+    assert not (tmp_path / "p.bin").exists()
+
+
 def test_asm_disasm_roundtrip_through_files(tmp_path, capsys):
     src = tmp_path / "p.s"
     src.write_text("# a comment\nSET_ITER level=2, iters=7\nBLOCK_END last=1\n")
