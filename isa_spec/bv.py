@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import product
-from typing import Any, Protocol, TypeVar
-
-T = TypeVar("T")
+from typing import Any, Protocol
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
@@ -120,7 +118,7 @@ class ConcreteOps:
 CONCRETE = ConcreteOps()
 
 
-def affine(base: T, terms: Iterable[tuple[Any, Any]], ops: Ops = CONCRETE) -> T:
+def affine(base: Any, terms: Iterable[tuple[Any, Any]], ops: Ops = CONCRETE) -> Any:
     """`base + sum(stride * index)`: the address every walker generates.
 
     >>> affine(100, [(8, 2), (1, 3)])

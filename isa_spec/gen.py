@@ -225,6 +225,10 @@ def instr_dict() -> str:
     return json.dumps(d, indent=1, sort_keys=True) + "\n"
 
 
+def _params_of(arch: str) -> Callable[[], str]:
+    return lambda: sv_params(load_arch(arch))
+
+
 def artifacts() -> dict[Path, Callable[[], str]]:
     """Every derived file, by path relative to the project root."""
     out: dict[Path, Callable[[], str]] = {
@@ -233,7 +237,7 @@ def artifacts() -> dict[Path, Callable[[], str]]:
         Path("docs/instr_dict.json"): instr_dict,
     }
     for name in PRESETS:
-        out[Path(f"rtl/generated/params_{name}.svh")] = lambda n=name: sv_params(load_arch(n))
+        out[Path(f"rtl/generated/params_{name}.svh")] = _params_of(name)
     return out
 
 

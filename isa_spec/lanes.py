@@ -128,7 +128,7 @@ def bf16_to_fp32(o: LaneOps, a: Any) -> Any:
 
 
 def _float32(bits: int) -> np.float32:
-    return np.array([bits & 0xFFFFFFFF], np.uint32).view(np.float32)[0]
+    return np.float32(np.array([bits & 0xFFFFFFFF], np.uint32).view(np.float32)[0])
 
 
 def _concrete(mnemonic: str, a: Any) -> int:

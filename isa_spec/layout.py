@@ -185,9 +185,9 @@ def validate_layout(rows: tuple[Row, ...]) -> None:
             covered |= m
         if covered != (1 << WORD_BITS) - 1:
             raise TableError(f"{r.mnemonic}: bits 0x{~covered & 0xFFFFFFFF:08x} unassigned")
-        for f in r.fixed:
-            if f.value >> (f.msb - f.lsb + 1):
-                raise TableError(f"{r.mnemonic}: fixed value {f.value} does not fit [{f.msb}:{f.lsb}]")
+        for fixed in r.fixed:
+            if fixed.value >> (fixed.msb - fixed.lsb + 1):
+                raise TableError(f"{r.mnemonic}: fixed value {fixed.value} does not fit [{fixed.msb}:{fixed.lsb}]")
         if len({f.name for f in r.fields}) != len(r.fields):
             raise TableError(f"{r.mnemonic}: duplicate field name")
         for f in r.fields:

@@ -25,6 +25,8 @@ import numpy as np
 
 from .table import Unit
 
+__all__ = ["Unit", "DmaRecord", "TileRecord", "VectorRecord", "FaultRecord", "Record", "CommitLog", "empty_log"]
+
 
 @dataclass(frozen=True)
 class DmaRecord:

@@ -103,4 +103,6 @@ class State:
         self.tandem = TandemConfig()
 
     def sa_buffer(self, buf: Buffer) -> np.ndarray:
-        return {Buffer.IBUF: self.ibuf, Buffer.WBUF: self.wbuf, Buffer.BBUF: self.bbuf, Buffer.OBUF: self.obuf}[buf]
+        buffers: dict[Buffer, np.ndarray] = {Buffer.IBUF: self.ibuf, Buffer.WBUF: self.wbuf, Buffer.BBUF: self.bbuf,
+                                             Buffer.OBUF: self.obuf}  # fmt: skip
+        return buffers[buf]
