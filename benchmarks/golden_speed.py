@@ -9,7 +9,7 @@ import time
 from compiler import compile_model
 from compiler.models import conv_model
 from isa_spec import load_arch
-from runtime.device import open_device, write_tensor
+from runtime import open_device, write_tensor
 from runtime.session import quantized_inputs, sample_inputs
 
 LAYER = dict(c=32, h=14, w=14, oc=32)

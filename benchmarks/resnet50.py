@@ -22,7 +22,7 @@ from compiler import Options, compile_model, quantized_layers
 from compiler.models import resnet_model
 from compiler.qdq import layerwise_qdq
 from isa_spec import load_arch
-from runtime.device import open_device, read_tensor, write_tensor
+from runtime import open_device, read_tensor, write_tensor
 from runtime.session import dequantize, quantize
 
 

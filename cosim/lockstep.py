@@ -17,7 +17,7 @@ import numpy as np
 from isa_spec import DmaRecord, GenesysError, Record, TileRecord, Unit, VectorRecord, decode, format_instruction
 from isa_spec.errors import IllegalInstruction
 from isa_spec.image import Image
-from runtime.device import Device, StopRun, open_device, write_tensor
+from runtime import Device, StopRun, open_device, write_tensor
 
 CONTEXT_RECORDS = 3
 

@@ -1,4 +1,4 @@
-"""The `Device` protocol every backend implements, the backend registry, and tensor I/O.
+"""The `Device` protocol every backend implements, and tensor I/O by symbol name.
 
 One code path drives every backend: load an image, write input tensors by symbol name,
 run (observing commit records as they happen), read output tensors.
@@ -7,11 +7,11 @@ run (observing commit records as they happen), read output tensors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from isa_spec import ArchConfig, Record, RunResult
+from isa_spec import Record, RunResult
 from isa_spec.image import Image
 
 OnCommit = Callable[[Record], None]
@@ -41,31 +41,6 @@ class Device(Protocol):
 
     def counters(self) -> dict[str, int]:
         """Performance counters of the last run (e.g. instructions, cycles)."""
-
-
-BACKENDS: dict[str, Callable[..., Device]] = {}
-
-
-def register(name: str) -> Callable[[Callable[..., Device]], Callable[..., Device]]:
-    """Class decorator: make a backend available by name."""
-
-    def deco(factory: Callable[..., Device]) -> Callable[..., Device]:
-        BACKENDS[name] = factory
-        return factory
-
-    return deco
-
-
-def open_device(name: str, arch: ArchConfig, **options: Any) -> Device:
-    """A fresh device of backend `name` ('spec', 'golden', 'rtl'), with the backend's own
-    `options` (rtl: `vcd`)."""
-    from . import backends  # noqa: F401  (registers the built-in backends)
-
-    if name not in BACKENDS:
-        from isa_spec import GenesysError
-
-        raise GenesysError(f"unknown backend {name!r} (have {', '.join(sorted(BACKENDS))})")
-    return BACKENDS[name](arch, **options)
 
 
 def write_tensor(dev: Device, image: Image, name: str, value: np.ndarray) -> None:

@@ -11,7 +11,8 @@ from isa_spec import encode
 from isa_spec.encoding import Instruction
 from isa_spec.image import Image
 
-from .device import open_device, write_tensor
+from .backends import open_device
+from .device import write_tensor
 
 _END = Instruction.make("BLOCK_END", last=1)
 

@@ -11,7 +11,8 @@ import numpy as np
 from isa_spec import GenesysError, RunResult
 from isa_spec.image import Image, Symbol
 
-from .device import open_device, read_tensor, write_tensor
+from .backends import open_device
+from .device import read_tensor, write_tensor
 
 INT8_MIN, INT8_MAX = -128, 127
 

@@ -8,8 +8,8 @@ import pytest
 from compiler import quantized_layers
 from compiler.reference import error_bound
 from isa_spec.image import Image
-from runtime import cli
-from runtime.demo import onnx_reference
+from genesys import cli
+from genesys.demo import onnx_reference
 from runtime.session import sample_inputs
 
 pytestmark = pytest.mark.rtl

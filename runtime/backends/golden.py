@@ -9,7 +9,7 @@ from golden.cycles import Costs
 from isa_spec import ArchConfig, RunResult
 from isa_spec.image import Image
 
-from ..device import OnCommit, register
+from ..device import OnCommit
 
 
 def performance_counters(c: Costs) -> dict[str, int]:
@@ -23,7 +23,6 @@ def performance_counters(c: Costs) -> dict[str, int]:
     return out
 
 
-@register("golden")
 class GoldenDevice:
     name = "golden"
     machine_type = GoldenMachine  # tests substitute a mutated simulator here

@@ -11,13 +11,12 @@ from isa_spec.errors import FaultKind
 from isa_spec.image import Image
 from isa_spec.records import empty_log
 
-from ..device import OnCommit, register
+from ..device import OnCommit
 
 if TYPE_CHECKING:
     from rtl.driver import VcdWindow
 
 
-@register("rtl")
 class RtlDevice:
     name = "rtl"
 

@@ -7,10 +7,9 @@ import numpy as np
 from isa_spec import ArchConfig, Machine, RunResult
 from isa_spec.image import Image
 
-from ..device import OnCommit, register
+from ..device import OnCommit
 
 
-@register("spec")
 class SpecDevice:
     name = "spec"
 

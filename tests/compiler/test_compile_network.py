@@ -18,8 +18,8 @@ from compiler.reference import quantized_graph
 from cosim.lockstep import lockstep
 from isa_spec import load_arch
 from isa_spec.image import Image
-from runtime.device import open_device
-from runtime.device import read_tensor, write_tensor
+from runtime import open_device
+from runtime import read_tensor, write_tensor
 from runtime.session import quantize
 
 TINY, DEFAULT = load_arch("tiny"), load_arch("default")

@@ -10,9 +10,9 @@ from isa_spec import lanes as spec_lanes
 from isa_spec.semantics import machine as spec_machine
 from isa_spec.semantics import sa as spec_sa
 from programs import fault_programs, sa_matmul, tandem_requant
-from runtime import cli
+from genesys import cli
 from runtime.backends.spec import SpecDevice
-from runtime.device import BACKENDS
+from runtime import BACKENDS
 
 
 class MutantDevice(SpecDevice):

@@ -12,7 +12,7 @@ from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 from programs import sa_matmul, tandem_requant
 from proofs import addresses, prove_image
-from runtime import cli
+from genesys import cli
 
 TINY = load_arch("tiny")
 

@@ -11,7 +11,7 @@ from proofs import prove_table_disjoint, prove_walker
 
 
 def test_the_spec_proofs_hold(capsys):
-    from runtime import cli
+    from genesys import cli
 
     assert cli.main(["prove", "--spec"]) == 0  # the table, and walker depths 1..32
     out = capsys.readouterr().out

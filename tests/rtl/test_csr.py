@@ -10,7 +10,7 @@ from cosim import lockstep
 from isa_spec import DmaRecord, FaultKind, Unit, VectorRecord, load_arch
 from isa_spec.csr import STATUS_FAULTED, STATUS_HALTED
 from runtime.backends.rtl import RtlDevice
-from runtime.device import open_device, write_tensor
+from runtime import open_device, write_tensor
 from runtime.session import quantized_inputs, sample_inputs
 
 pytestmark = pytest.mark.rtl

@@ -20,7 +20,7 @@ from isa_spec import load_arch
 from isa_spec.gen import sv_params
 from programs import tandem_requant
 from rtl.build import SOURCES, UNROLL_FLAGS
-from runtime.device import open_device, read_tensor, write_tensor
+from runtime import open_device, read_tensor, write_tensor
 from runtime.session import quantized_inputs, sample_inputs
 
 pytestmark = pytest.mark.rtl

@@ -4,7 +4,7 @@ one-line errors that leave no file behind."""
 
 import pytest
 
-from runtime import cli
+from genesys import cli
 
 pytestmark = pytest.mark.rtl
 

@@ -14,8 +14,8 @@ from typing import Any
 from golden.cycles import Costs
 from isa_spec.image import Image
 
-from .device import open_device, read_tensor, write_tensor
-from .session import dequantize, output_names, quantized_inputs, sample_inputs
+from runtime import open_device, read_tensor, write_tensor
+from runtime.session import dequantize, output_names, quantized_inputs, sample_inputs
 
 SA_SPACES = ("IBUF", "WBUF", "BBUF", "OBUF")
 COLORS = {"SA compute": "#3b6ea8", "stall": "#d9822b", "Tandem": "#5a9e6f", "decode": "#9a8fbf",

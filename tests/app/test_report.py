@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from compiler import compile_model
 from compiler.models import conv_model
 from isa_spec import load_arch
-from runtime import cli
-from runtime.report import build_report, to_html
+from genesys import cli
+from genesys.report import build_report, to_html
 from runtime.session import run_image, sample_inputs
 
 

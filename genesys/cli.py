@@ -1,4 +1,4 @@
-"""The `genesys` command line (DESIGN.md, "Command line"): exit 0 ok, 1 a check failed, 2 bad input."""
+"""The `genesys` command line (docs/design.md, "Command line"): exit 0 ok, 1 a check failed, 2 bad input."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import NoReturn
 from isa_spec import GenesysError
 from isa_spec.errors import BackendFailure
 from isa_spec.image import write_atomic
+from runtime import BACKENDS
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -267,7 +268,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from runtime.report import Progress, build_report, to_html
+    from genesys.report import Progress, build_report, to_html
 
     image = _image(args.image)
     progress = Progress(len(image.words))
@@ -280,7 +281,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from runtime.demo import demo
+    from genesys.demo import demo
 
     return demo(args.arch, args.backends, resnet=args.resnet)
 
@@ -345,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--explain", action="store_true", help="print the per-layer schedule")
         elif name == "run":
             sp.add_argument("image")
-            sp.add_argument("--backend", default="golden", choices=["spec", "golden", "rtl"])
+            sp.add_argument("--backend", default="golden", choices=list(BACKENDS))
             sp.add_argument("--input", action="append", metavar="NAME=FILE.npy")
             sp.add_argument("--outdir", default=".")
             sp.add_argument("--raw", action="store_true", help="int8 tensors in and out")
@@ -355,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="the clock cycles [FIRST, LAST) --vcd dumps (default: 0:10000)")
         elif name == "cosim":
             sp.add_argument("image")
-            sp.add_argument("--backends", default="spec,golden,rtl")
+            sp.add_argument("--backends", default=",".join(BACKENDS))
             sp.add_argument("--seed", type=int, default=0)
         elif name == "prove":
             sp.add_argument("image", nargs="?")
@@ -366,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
         elif name == "demo":
             sp.add_argument("--arch", default="tiny", help="arch of the conv part (ResNet-50 uses default)")
-            sp.add_argument("--backends", default="spec,golden,rtl")
+            sp.add_argument("--backends", default=",".join(BACKENDS))
             sp.add_argument("--resnet", action=argparse.BooleanOptionalAction, default=True,
                             help="the ResNet-50 part (default: on)")
     return p

@@ -8,7 +8,7 @@ from onnx import TensorProto, helper
 from compiler.models import IR_VERSION, OPSET
 from isa_spec import Instruction, encode
 from programs import tandem_requant
-from runtime import cli
+from genesys import cli
 
 
 def run_cli(capsys, *argv):

@@ -85,7 +85,7 @@ def resnet50() -> bool:
     that its top-1 class equals onnxruntime's and the logits' cosine similarity is high."""
     from compiler import compile_model
     from compiler.models import build_model
-    from runtime.report import Progress, build_report
+    from genesys.report import Progress, build_report
     from runtime.session import sample_inputs
 
     arch = load_arch("default")

@@ -1,0 +1,1 @@
+"""The application: the `genesys` command line, the demo, the report."""
