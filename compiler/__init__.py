@@ -26,7 +26,7 @@ from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 
-from . import codegen, frontend, prequantized, quantize, schedule, tandem
+from . import codegen, computes, frontend, prequantized, quantize, schedule, tandem
 from .errors import CompileError
 from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, MaxPool, Relu
 from .layout import Allocator, Need, Storage, geometry
@@ -159,8 +159,10 @@ class _Linker:
                 at = codegen.ConvPlacement(mem.take(len(weights), f"{name}.weight"), mem.take(len(bias), f"{name}.bias"), acc)
                 consts[name] = at
                 dram += [(at.weights, weights), (at.bias, bias)]
-                symbols[f"{name}.weight"] = Symbol(f"{name}.weight", at.weights, "int8", (len(weights),), (len(weights),), "weight")
-                symbols[f"{name}.bias"] = Symbol(f"{name}.bias", at.bias, "int32", (len(bias) // 4,), (len(bias) // 4,), "bias")
+                symbols[f"{name}.weight"] = Symbol(f"{name}.weight", at.weights, "int8", codegen.dense_weights(q).shape,
+                                                   (len(weights),), "weight", layout=computes.weight_layout(s, arch))
+                symbols[f"{name}.bias"] = Symbol(f"{name}.bias", at.bias, "int32", q.bias.shape, (len(bias) // 4,), "bias",
+                                                 layout=computes.bias_layout(s, arch))  # fmt: skip
         storage = self.place(mem)
         for t, st in storage.items():
             role = "input" if t in graph.inputs else "output" if t in graph.outputs else "activation"
@@ -235,6 +237,8 @@ class _Linker:
             meta["tensors"] = [*layer.inputs, layer.y, f"{layer.name}.weight", f"{layer.name}.bias",
                                *([] if handoff else ["acc"])]  # what the prover bounds its DRAM accesses by
             meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
+            meta["computes"] = computes.record(q, arch, s, None if handoff else consts[layer.name].acc,
+                                               codegen.dense_weights(q))
             meta["requant"] = {"m": list(q.requant.m), "f": q.requant.f, "n": q.requant.n}
             if q.add:
                 meta["add"] = {"m": list(q.add.m), "f": q.add.f, "n": q.add.n}
@@ -255,6 +259,7 @@ class _Linker:
                 assert isinstance(q, QGlobalAvgPool)
                 tandem.emit_global_avgpool(t, storage[q.layer.x], storage[q.layer.y], q.requant, primary)
         meta["instructions"] = {"sa": 0, "tandem": len(p.instructions) - start}
+        meta["computes"] = computes.record(q, arch)
         meta["tensors"] = [*layer.inputs, layer.y]
         meta["buffers"] = {"Tandem": primary}
         meta["estimated_cycles"] = t.estimate

@@ -262,7 +262,13 @@ def cmd_prove(args: argparse.Namespace) -> int:
         ok = all(r.ok for r in results)
         print(f"spec proofs {'HOLD' if ok else 'FAIL'}: {sum(r.ok for r in results)}/{len(results)}")
         return EXIT_OK if ok else EXIT_CHECK_FAILED
-    report = prove_image(_image(args.image))
+    from proofs.schedule import parse_checks
+
+    checks = parse_checks(args.check)
+    image = _image(args.image)
+    report = prove_image(image, checks, args.layer)
+    if args.json:
+        write_atomic(Path(args.json), report.to_json().encode())
     print(report.format())
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
@@ -295,7 +301,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "compile": (cmd_compile, "compile an ONNX model into a program image (.gnx)"),
     "run": (cmd_run, "run an image on one backend, float tensors in and out"),
     "cosim": (cmd_cosim, "run backends in lockstep on their commit logs"),
-    "prove": (cmd_prove, "prove with Z3 that every address stays inside its buffer and tensor"),
+    "prove": (cmd_prove, "prove with Z3 that a compiled program computes its layers: bounds, cover, reduction, maps, order"),
     "report": (cmd_report, "per-layer cycles, traffic and roofline from the golden cycle model (HTML)"),
 }
 
@@ -361,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "prove":
             sp.add_argument("image", nargs="?")
             sp.add_argument("--spec", action="store_true", help="prove the table and the walkers instead of an image")
+            sp.add_argument("--check", default="bounds,cover,reduction,maps,order", metavar="KINDS",
+                            help="obligation kinds to check (default: all): bounds, cover, reduction, maps, order")
+            sp.add_argument("--layer", help="check only this layer's obligations")
+            sp.add_argument("--json", metavar="FILE", help="write the verdict and every failure as JSON")
         elif name == "report":
             sp.add_argument("image")
             sp.add_argument("-o", "--output", required=True, help="the HTML file to write")

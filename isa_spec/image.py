@@ -43,8 +43,10 @@ class Symbol:
 
     Storage is NHWC with the channel count padded to `storage_shape[3]` and spatial zero
     padding `pad` = (top, bottom, left, right); the logical tensor is NCHW (`shape`).
-    An N x C tensor is stored as N x 1 x 1 x C. Rank-1 tensors (biases) are stored as they
-    are, padded to `storage_shape[0]`.
+    An N x C tensor is stored as N x 1 x 1 x C. Rank-1 tensors are stored as they are, padded
+    to `storage_shape[0]`. A tensor with a `layout` (weights, biases: see `layout_index`) is
+    stored in that order, `storage_shape` = (elements,); positions the layout does not reach
+    are zero.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Symbol:
     role: str  # "input" | "output" | "activation" | "weight" | "bias" | "scratch"
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
     scale: float | None = None  # real value = scale * int value
+    layout: dict[str, Any] | None = None
 
     @property
     def nbytes(self) -> int:
@@ -65,6 +68,10 @@ class Symbol:
         if logical.shape != self.shape:
             raise ImageError(f"tensor {self.name!r}: shape {logical.shape}, expected {self.shape}")
         out = np.zeros(self.storage_shape, self.dtype)
+        if self.layout is not None:
+            coords, inside = layout_coords(self.layout, self.shape)
+            out[inside] = logical[tuple(c[inside] for c in coords)]
+            return out.astype(np.dtype(self.dtype).newbyteorder("<")).tobytes()
         if len(self.shape) == 2 and len(self.storage_shape) == 4:  # N x C, stored as N x 1 x 1 x C
             logical = logical[:, :, None, None]
         if len(self.storage_shape) == 4:
@@ -78,12 +85,41 @@ class Symbol:
     def from_storage(self, raw: bytes | np.ndarray) -> np.ndarray:
         """The logical tensor held in the stored bytes."""
         arr = np.frombuffer(bytes(raw), np.dtype(self.dtype).newbyteorder("<")).reshape(self.storage_shape)
+        if self.layout is not None:
+            out = np.zeros(self.shape, self.dtype)
+            coords, inside = layout_coords(self.layout, self.shape)
+            out[tuple(c[inside] for c in coords)] = arr[inside]
+            return out
         if len(self.storage_shape) == 4:
             n, c, h, w = self.shape if len(self.shape) == 4 else (*self.shape, 1, 1)
             top, _, left, _ = self.pad
             out = arr[:, top : top + h, left : left + w, :c].transpose(0, 3, 1, 2).astype(self.dtype)
             return out.reshape(self.shape)
         return arr[tuple(slice(0, d) for d in self.shape)].astype(self.dtype)
+
+
+def tensor_digest(a: np.ndarray) -> str:
+    """SHA-256 of a tensor: its dtype, shape and little-endian C-order bytes (how an image's
+    records name the exact contents of a tensor)."""
+    a = np.ascontiguousarray(a)
+    head = f"{a.dtype.newbyteorder('<').str}{a.shape}".encode()
+    return hashlib.sha256(head + a.astype(a.dtype.newbyteorder("<")).tobytes()).hexdigest()
+
+
+def layout_coords(layout: dict[str, Any], shape: tuple[int, ...]) -> tuple[list[np.ndarray], np.ndarray]:
+    """For every element of a layout (in storage order), its logical coordinates (one array
+    per dim of `layout["dims"]`), and whether they lie inside `shape`.
+
+    >>> lay = {"dims": ["oc", "ic"], "digits": [[2, {"ic": 1}], [3, {"oc": 1}]], "itemsize": 1}
+    >>> [c.tolist() for c in layout_coords(lay, (2, 2))[0]]
+    [[0, 1, 2, 0, 1, 2], [0, 0, 0, 1, 1, 1]]
+    """
+    extents = [int(e) for e, _ in layout["digits"]]
+    grids = np.indices(extents).reshape(len(extents), -1) if extents else np.zeros((0, 1), np.int64)
+    coords = [sum((grids[k] * int(c.get(d, 0)) for k, (_, c) in enumerate(layout["digits"])), np.zeros(grids.shape[1], np.int64))
+              for d in layout["dims"]]  # fmt: skip
+    inside = np.all([(0 <= c) & (c < n) for c, n in zip(coords, shape)], axis=0)
+    return coords, inside
 
 
 @dataclass
@@ -188,6 +224,9 @@ class Image:
             for s in header["symbols"]:
                 sym = Symbol(**{**s, "shape": tuple(s["shape"]), "storage_shape": tuple(s["storage_shape"]),
                                 "pad": tuple(s["pad"])})  # fmt: skip
+                if sym.layout is not None and (sym.nbytes != int(np.prod([e for e, _ in sym.layout["digits"]]))
+                                               * np.dtype(sym.dtype).itemsize):  # fmt: skip
+                    raise ImageError(f"{where}: symbol {sym.name!r}: its layout does not span its storage")
                 symbols[sym.name] = sym
             image = cls(arch, words, dram, symbols, list(header["layers"]), dict(header["model"]))
         except ImageError:

@@ -1,7 +1,10 @@
-"""Z3 proofs: over compiled programs (every address inside its buffer and its tensor) and
-over the specification itself (disjoint encodings, walkers equal to the closed form)."""
+"""Z3 proofs: over compiled programs (`schedule`: bounds, exact cover, exact reduction,
+element maps and order of every layer, against what the image says each layer computes)
+and over the specification itself (disjoint encodings, walkers equal to the closed form)."""
 
-from .addresses import Obligation, ProofReport, prove_image
+from .obligation import KINDS, Obligation, ProofReport
+from .schedule import parse_checks, prove_image
 from .spec_proofs import SpecProof, prove_spec, prove_table_disjoint, prove_walker
 
-__all__ = ["Obligation", "ProofReport", "prove_image", "SpecProof", "prove_spec", "prove_table_disjoint", "prove_walker"]
+__all__ = ["KINDS", "Obligation", "ProofReport", "parse_checks", "prove_image", "SpecProof", "prove_spec",
+           "prove_table_disjoint", "prove_walker"]

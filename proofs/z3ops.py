@@ -14,6 +14,7 @@ address arithmetic never wraps, and its comparisons may be unsigned.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import z3
@@ -23,6 +24,7 @@ from isa_spec.bv import CONCRETE
 WIDTH = 64
 
 
+@functools.lru_cache(maxsize=None)
 def const(value: int) -> z3.BitVecRef:
     return z3.BitVecVal(value, WIDTH)
 

@@ -1,0 +1,247 @@
+"""Schedule mutants: single-field changes to a compiled image, the bugs a scheduler makes.
+
+Each mutant is run on the golden simulator against the original on a few inputs: it
+faults, gives the same outputs, or gives other outputs without a fault (a silent wrong
+schedule, which the prover must refute). The kinds, each drawn from every instruction
+that has the field:
+
+* `loop`: a loop count one more or one less (SA loops, Tandem loop levels, DMA loops,
+  permutation loops) or a transfer one word longer or shorter;
+* `stride`: a stride one more or one less (SA walkers, iterator table, DMA loops);
+* `base`: a base address one element off (SA buffers, DMA walkers, iterator bases, VMEM
+  start words);
+* `swap`: two loops' strides of one walker exchanged;
+* `tile`: a Tandem chunk's store dropped (NOP), or stored over the previous chunk's region;
+* `group`: two adjacent SYNC groups exchanged;
+* `placement`: (`placement_mutants`) a tensor placed by the compiler over one that is
+  still to be read.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isa_spec import Instruction, decode, encode
+from isa_spec.image import Image
+from runtime import open_device, read_tensor, write_tensor
+from runtime.session import output_names, quantized_inputs, sample_inputs
+
+NOP = encode(Instruction.make("NOP"))
+
+
+@dataclass
+class Mutant:
+    kind: str
+    description: str
+    image: Image
+    outcome: str = ""  # fault | same | silent
+    refuted_by: list[str] = field(default_factory=list)  # obligation kinds that failed
+    proved: bool | None = None
+
+
+def _with_words(image: Image, words: list[int]) -> Image:
+    return Image(image.arch, words, image.dram, image.symbols, image.layers, image.model)
+
+
+def _set(ins: Instruction, **changes: int) -> int | None:
+    """The word of `ins` with fields changed, or None if a value does not fit its field."""
+    fields = dict(ins.fields()) | changes
+    try:
+        return encode(Instruction(ins.row, tuple(fields[f.name] for f in ins.row.fields)))
+    except Exception:  # noqa: BLE001  (a value outside its field: no such mutant)
+        return None
+
+
+def _pairs(decoded: Sequence[Instruction]) -> Iterator[tuple[int, int]]:
+    """(LOW pc, HIGH pc) of every 32-bit value set by a LOW then HIGH half."""
+    for pc in range(len(decoded) - 1):
+        a, b = decoded[pc], decoded[pc + 1]
+        if "half" in a.row.field_index and a.mnemonic == b.mnemonic and a.name_of("half") == "LOW" \
+                and b.name_of("half") == "HIGH":  # fmt: skip
+            yield pc, pc + 1
+
+
+def _value32(decoded: Sequence[Instruction], lo: int, hi: int) -> int:
+    return decoded[hi]["value"] << 16 | decoded[lo]["value"]
+
+
+def _with32(words: list[int], decoded: Sequence[Instruction], lo: int, hi: int, value: int) -> list[int] | None:
+    if not 0 <= value < 1 << 32:
+        return None
+    a, b = _set(decoded[lo], value=value & 0xFFFF), _set(decoded[hi], value=value >> 16)
+    if a is None or b is None:
+        return None
+    out = list(words)
+    out[lo], out[hi] = a, b
+    return out
+
+
+def _groups(decoded: Sequence[Instruction]) -> list[tuple[int, int]]:
+    """[start, stop) of every SYNC group (START through END)."""
+    out, pc = [], 0
+    while pc < len(decoded):
+        ins = decoded[pc]
+        if ins.mnemonic == "SYNC_INST" and ins.name_of("edge") == "START":
+            out.append((pc, pc + ins["count"] + 2))
+            pc += ins["count"] + 2
+        else:
+            pc += 1
+    return out
+
+
+def generate(image: Image) -> Iterator[tuple[str, str, list[int]]]:
+    """Every single-field mutant of the image's program: (kind, description, words)."""
+    words = list(image.words)
+    decoded = [decode(w) for w in words]
+    loops = {"SA_LOOP_CFG": "iters", "SET_ITER": "iters", "PERM_SET_LOOP_ITER": "iters", "LD_ST": "size",
+             "LD_CONFIG_BASE_LOOP_ITER": "iters", "LD_CONFIG_TILE_LOOP_ITER": "iters", "LD_START": "size",
+             "ST_CONFIG_BASE_LOOP_ITER": "iters", "ST_CONFIG_TILE_LOOP_ITER": "iters", "ST_START": "size"}  # fmt: skip
+    for pc, ins in enumerate(decoded):
+        name = loops.get(ins.mnemonic)
+        if name and not (ins.mnemonic == "LD_ST" and ins.name_of("target") == "IMEM"):
+            for d in (-1, 1):
+                w = _set(ins, **{name: ins[name] + d})
+                if w is not None and ins[name] + d >= 1:
+                    yield "loop", f"{ins.mnemonic} at {pc}: {name} {ins[name]} -> {ins[name] + d}", words[:pc] + [w] + words[pc + 1 :]
+        if ins.mnemonic.startswith("STRIDE_") and ins.mnemonic.endswith(("SIGN_EXT", "ZEROFILL")):
+            for d in (-1, 1):
+                w = _set(ins, value=(ins["value"] + d) & 0xFFFF)
+                if w is not None:
+                    yield "stride", f"{ins.mnemonic} at {pc}: value {d:+d}", words[:pc] + [w] + words[pc + 1 :]
+        if ins.mnemonic.startswith("BASE_") and ins.mnemonic.endswith("SIGN_EXT") or ins.mnemonic.endswith("CONFIG_TILE_ADDR"):
+            for d in (-1, 1):
+                w = _set(ins, value=(ins["value"] + d) & 0xFFFF)
+                if w is not None:
+                    yield "base", f"{ins.mnemonic} at {pc}: value {d:+d}", words[:pc] + [w] + words[pc + 1 :]
+    for lo, hi in _pairs(decoded):
+        ins, value = decoded[lo], _value32(decoded, lo, hi)
+        kind = "base" if "BASE_ADDR" in ins.mnemonic else "stride"
+        steps = (1, 4) if kind == "base" else (1,)
+        for step in steps:
+            for d in (-step, step):
+                new = _with32(words, decoded, lo, hi, value + d)
+                if new is not None:
+                    yield kind, f"{ins.mnemonic} at {lo}: {value} -> {value + d}", new
+    yield from _swaps(words, decoded)
+    yield from _tiles(words, decoded)
+    groups = _groups(decoded)
+    for (a0, a1), (b0, b1) in zip(groups, groups[1:]):
+        if a1 == b0:
+            yield "group", f"groups at {a0} and {b0} exchanged", words[:a0] + words[b0:b1] + words[a0:a1] + words[b1:]
+
+
+def _swaps(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[str, str, list[int]]]:
+    """Two SET_LOOP_STRIDE values of one (access, buffer) walker exchanged."""
+    pairs = [(lo, hi) for lo, hi in _pairs(decoded) if decoded[lo].mnemonic == "SET_LOOP_STRIDE"]
+    for i, (lo_a, hi_a) in enumerate(pairs):
+        for lo_b, hi_b in pairs[i + 1 :]:
+            a, b = decoded[lo_a], decoded[lo_b]
+            if (a["access"], a["buffer"]) != (b["access"], b["buffer"]) or lo_b - lo_a > 200:
+                continue
+            va, vb = _value32(decoded, lo_a, hi_a), _value32(decoded, lo_b, hi_b)
+            if va == vb:
+                continue
+            new = _with32(words, decoded, lo_a, hi_a, vb)
+            new = _with32(new, decoded, lo_b, hi_b, va) if new is not None else None
+            if new is not None:
+                yield "swap", f"strides of loops {a['loop_id']} and {b['loop_id']} ({a.name_of('access')} " \
+                              f"{a.name_of('buffer')}) exchanged", new  # fmt: skip
+
+
+def _tiles(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[str, str, list[int]]]:
+    """A chunk's Tandem store dropped, or aimed at the previous chunk's region."""
+    stores = [pc for pc, ins in enumerate(decoded) if ins.mnemonic == "ST_START"]
+    for pc in stores:
+        yield "tile", f"ST_START at {pc} dropped", words[:pc] + [NOP] + words[pc + 1 :]
+    bases = [(lo, hi) for lo, hi in _pairs(decoded) if decoded[lo].mnemonic == "ST_CONFIG_BASE_ADDR"]
+    for (lo_a, hi_a), (lo_b, hi_b) in zip(bases, bases[1:]):
+        new = _with32(words, decoded, lo_b, hi_b, _value32(decoded, lo_a, hi_a))
+        if new is not None and new != words:
+            yield "tile", f"store at {lo_b} aimed at the region of the store at {lo_a}", new
+
+
+def outputs(image: Image, inputs: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray] | None, bool]:
+    """Golden's outputs for integer inputs, and whether it faulted."""
+    dev = open_device("golden", image.arch)
+    dev.load(image)
+    for name, q in inputs.items():
+        write_tensor(dev, image, name, q)
+    result = dev.run()
+    if result.fault is not None:
+        return None, True
+    return {n: read_tensor(dev, image, n) for n in output_names(image)}, False
+
+
+def classify(original: Image, mutant: Image, seeds: Sequence[int] = (0, 1)) -> str:
+    """fault, same (identical outputs on every input tried) or silent."""
+    same = True
+    for seed in seeds:
+        inputs = quantized_inputs(original, sample_inputs(original, seed))
+        want, _ = outputs(original, inputs)
+        got, fault = outputs(mutant, inputs)
+        if fault:
+            return "fault"
+        same = same and all(np.array_equal(want[n], got[n]) for n in want)  # type: ignore[index]
+    return "same" if same else "silent"
+
+
+def sample(image: Image, count: int, seed: int = 0,
+           kinds: Sequence[str] = ("loop", "stride", "base", "swap", "tile", "group")) -> list[Mutant]:  # fmt: skip
+    """`count` mutants drawn evenly over `kinds`, deterministically from `seed`."""
+    by_kind: dict[str, list[tuple[str, list[int]]]] = {k: [] for k in kinds}
+    for kind, desc, words in generate(image):
+        if kind in by_kind:
+            by_kind[kind].append((desc, words))
+    rng = random.Random(seed)
+    for lst in by_kind.values():
+        rng.shuffle(lst)
+    out: list[Mutant] = []
+    while len(out) < count and any(by_kind.values()):
+        for kind in kinds:
+            if by_kind[kind] and len(out) < count:
+                desc, words = by_kind[kind].pop()
+                out.append(Mutant(kind, desc, _with_words(image, words)))
+    return out
+
+
+def evaluate(original: Image, mutants: Sequence[Mutant], prove: Callable[[Image], object]) -> None:
+    """Classify each mutant on golden and run the prover on it (`prove` returns a report)."""
+    for m in mutants:
+        m.outcome = classify(original, m.image)
+        report = prove(m.image)
+        m.proved = report.ok  # type: ignore[attr-defined]
+        m.refuted_by = sorted({o.kind for o in report.failures})  # type: ignore[attr-defined]
+
+
+def placement_mutants(model: object, arch: object, count: int, seed: int = 0) -> list[Mutant]:
+    """`count` images of `model` in which the compiler placed one tensor over another that
+    is still to be read when the first is written (a DRAM-reuse bug)."""
+    from unittest import mock
+
+    from compiler import compile_model
+    from compiler.layout import Allocator
+
+    original = compile_model(model, arch)  # type: ignore[arg-type]
+    records = [m["computes"] for m in original.layers if "computes" in m]
+    produced = {r["output"]: i for i, r in enumerate(records)}
+    last_read = {t: i for i, r in enumerate(records) for t in r["inputs"]}
+    pairs = [(r["output"], u) for i, r in enumerate(records) for u, j in last_read.items()
+             if j > i and produced.get(u, -1) < i and u != r["output"] and u not in r["inputs"]]  # fmt: skip
+    random.Random(seed).shuffle(pairs)
+    out = []
+    take = Allocator.take
+    for victim_of, live in pairs[:count]:
+        at = original.symbol(live).addr
+
+        def placed(self: Allocator, nbytes: int, what: str, reuse: bool = False, t: str = victim_of) -> int:
+            addr = take(self, nbytes, what, reuse)
+            return at if what == f"tensor {t!r}" else addr
+
+        with mock.patch.object(Allocator, "take", placed):
+            image = compile_model(model, arch)  # type: ignore[arg-type]
+        out.append(Mutant("placement", f"{victim_of!r} placed over {live!r}, which is read later", image))
+    return out

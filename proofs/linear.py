@@ -1,0 +1,121 @@
+"""Affine forms: the spec's address functions run on loop variables as exact integer
+linear forms (`base + sum coefficient x variable`), a third backend of `isa_spec.bv.Ops`
+beside concrete integers and Z3 terms.
+
+Every address the spec generates is `bv.affine(base, strides x indices)`, so running its
+address functions on forms gives their exact coefficients at once; a product of two
+variables (which the spec never forms) raises. A form becomes a Z3 term for any choice of
+variables, and is evaluated or bounded over a box without a solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from .z3ops import WIDTH, const
+
+
+def const64(value: int) -> z3.BitVecRef:
+    """A 64-bit constant (cached: building Z3 numerals is slow)."""
+    return const(value % (1 << WIDTH))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """`const + sum(coefs[v] * v)` over named variables."""
+
+    const: int = 0
+    coefs: tuple[tuple[str, int], ...] = ()
+
+    @staticmethod
+    def var(name: str) -> Linear:
+        return Linear(0, ((name, 1),))
+
+    @staticmethod
+    def of(x: Any) -> Linear:
+        return x if isinstance(x, Linear) else Linear(int(x))
+
+    def __add__(self, other: Any) -> Linear:
+        o = Linear.of(other)
+        merged = dict(self.coefs)
+        for v, c in o.coefs:
+            merged[v] = merged.get(v, 0) + c
+        return Linear(self.const + o.const, tuple(sorted((v, c) for v, c in merged.items() if c)))
+
+    def scale(self, k: int) -> Linear:
+        return Linear(self.const * k, tuple((v, c * k) for v, c in self.coefs if c * k))
+
+    def coef(self, name: str) -> int:
+        return dict(self.coefs).get(name, 0)
+
+    def at(self, values: Mapping[str, int]) -> int:
+        """The value at a point (variables not given are 0)."""
+        return self.const + sum(c * values.get(v, 0) for v, c in self.coefs)
+
+    def z3(self, variables: Mapping[str, z3.BitVecRef]) -> z3.BitVecRef:
+        """The form as a 64-bit Z3 term over `variables` (name -> variable)."""
+        term = const64(self.const)
+        for v, c in self.coefs:
+            term = term + variables[v] * const64(c)
+        return term
+
+    def interval(self, iters: Mapping[str, int], extent: int = 1) -> tuple[int, int]:
+        """`[lo, hi)` of the values over the box `0 <= v < iters[v]`, plus `extent`."""
+        lo = hi = self.const
+        for v, c in self.coefs:
+            span = c * (iters[v] - 1)
+            lo, hi = lo + min(0, span), hi + max(0, span)
+        return lo, hi + extent
+
+    def injective(self, iters: Mapping[str, int]) -> bool:
+        """A sufficient condition for distinct points of the box to give distinct values:
+        the nonzero coefficients, smallest first, each exceed the most the smaller ones
+        can add up to (a mixed-radix number; False means "not shown", not "not injective").
+        Variables of the box the form does not use must have one iteration."""
+        used = sorted((abs(c), iters[v]) for v, c in self.coefs if iters[v] > 1)
+        if any(n > 1 and self.coef(v) == 0 for v, n in iters.items()):
+            return False
+        reach = 0
+        for c, n in used:
+            if c <= reach:
+                return False
+            reach += c * (n - 1)
+        return True
+
+    def dense(self, names: Sequence[str], iters: Mapping[str, int]) -> bool:
+        """Whether the form enumerates a contiguous range exactly once over the box of
+        `names` (a mixed-radix number with unit innermost stride)."""
+        levels = sorted(((self.coef(v), iters[v]) for v in names if iters[v] > 1), key=lambda t: t[0])
+        expect = 1
+        for c, n in levels:
+            if c != expect:
+                return False
+            expect *= n
+        return True
+
+
+class LinearOps:
+    """`isa_spec.bv.Ops` over `Linear` forms (and plain integers)."""
+
+    def add(self, a: Any, b: Any) -> Any:
+        if isinstance(a, Linear) or isinstance(b, Linear):
+            return Linear.of(a) + Linear.of(b)
+        return a + b
+
+    def mul(self, a: Any, b: Any) -> Any:
+        if isinstance(a, Linear) and isinstance(b, Linear):
+            if a.coefs and b.coefs:
+                raise ValueError("an address multiplies two loop variables: not affine")
+            a, b = (a, b.const) if not b.coefs else (b, a.const)
+        if isinstance(a, Linear):
+            return a.scale(int(b))
+        if isinstance(b, Linear):
+            return b.scale(int(a))
+        return a * b
+
+
+LINEAR = LinearOps()
