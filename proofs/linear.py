@@ -10,6 +10,7 @@ variables, and is evaluated or bounded over a box without a solver.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,46 @@ class Linear:
 
     def scale(self, k: int) -> Linear:
         return Linear(self.const * k, tuple((v, c * k) for v, c in self.coefs if c * k))
+
+    def __sub__(self, other: Any) -> Linear:
+        return self + Linear.of(other).scale(-1)
+
+    def divide(self, k: int) -> Linear | None:
+        """The form divided by `k`, if every coefficient and the constant are multiples of it."""
+        if self.const % k or any(c % k for _, c in self.coefs):
+            return None
+        return Linear(self.const // k, tuple((v, c // k) for v, c in self.coefs))
+
+    def substitute(self, forms: Mapping[str, Linear]) -> Linear:
+        """The form with variables replaced by forms (others kept)."""
+        out = Linear(self.const, tuple((v, c) for v, c in self.coefs if v not in forms))
+        for v, c in self.coefs:
+            if v in forms:
+                out = out + forms[v].scale(c)
+        return out
+
+    def digits(self, box: Mapping[str, int], extents: Sequence[int]) -> list[Linear] | None:
+        """The mixed-radix digits (outermost first, `extents`) of the form's value, each a form
+        over the box, when they provably never carry: every variable's coefficient falls in
+        one digit (a multiple of its radix) and every digit stays in [0, extent) over the box.
+        None when that is not shown (the caller then asks Z3)."""
+        radices = [math.prod(extents[i + 1 :]) for i in range(len(extents))]
+        if not 0 <= self.const < math.prod(extents):
+            return None
+        rest, forms = self.const, []
+        for r in radices:
+            forms.append(Linear(rest // r))
+            rest %= r
+        for v, c in self.coefs:
+            if box.get(v, 1) == 1:
+                continue
+            i = next(i for i, r in enumerate(radices) if c % r == 0)
+            forms[i] = forms[i] + Linear.var(v).scale(c // radices[i])
+        for f, e in zip(forms, extents):
+            lo, hi = f.interval(box)
+            if lo < 0 or hi > e:
+                return None
+        return forms
 
     def coef(self, name: str) -> int:
         return dict(self.coefs).get(name, 0)

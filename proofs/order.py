@@ -39,18 +39,19 @@ def _producers(program: Program) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _region(program: Program, name: str, reader: str | None) -> tuple[Tensor, Any] | None:
-    """The tensor and the predicate of its bytes its producer writes (None: none of them)."""
+def _region(program: Program, name: str, reader: str | None) -> tuple[Any, bool]:
+    """The predicate of the bytes of a tensor its producer writes (None: none of them), and
+    whether they are all its bytes (no border, no padding channel word)."""
     image = program.image
     if name == "acc":
         meta = next((m for m in image.layers if m["name"] == reader), None)
         if meta is None or meta.get("computes", {}).get("acc", {}).get("space") != "DRAM":
-            return None
+            return None, False
         acc = acc_tensor(image, meta["computes"])
-        return acc, lambda addr: acc.holds(addr)
+        return (lambda addr: acc.holds(addr)), True
     t = Tensor.of(image, name)
     if len(t.layout.dims) != 4:
-        return t, None
+        return None, False
     n, c, h, w = t.layout.shape
     lanes = image.arch.lanes
     words = -(-c // lanes)
@@ -59,7 +60,7 @@ def _region(program: Program, name: str, reader: str | None) -> tuple[Tensor, An
         co = t.coords(addr)
         return z3.And(t.holds(addr), co["h"] >= 0, co["h"] < h, co["w"] >= 0, co["w"] < w, co["c"] < words * lanes)
 
-    return t, interior
+    return interior, t.layout.elements == n * h * w * words * lanes
 
 
 def obligations(program: Program, every: Sequence[Access], only: str | None = None) -> list[Obligation]:
@@ -74,7 +75,7 @@ def obligations(program: Program, every: Sequence[Access], only: str | None = No
         producer, start = (r.layer, -1) if name == "acc" else producers.get(name, (None, -1))
         if name == "acc":
             start = min((w.pc for w in writes if w.layer == r.layer and w.tensor.name == "acc"), default=r.pc)  # type: ignore[union-attr]
-        region = _region(program, name, r.layer)
+        interior, whole = _region(program, name, r.layer)
         for w in overlapping(r, writes):
             if w.pc == r.pc:
                 continue
@@ -83,11 +84,14 @@ def obligations(program: Program, every: Sequence[Access], only: str | None = No
                 continue  # the producer's write, before the read
             if not own and w.pc > r.pc:
                 continue  # a later write: the reads after it are checked on their own
-            out.append(_pair(r, w, own, producer is None, start, region))
+            if not own and producer is not None and w.pc < start and whole:
+                continue  # before the producer began, on bytes it writes all of (cover proves it)
+            out.append(_pair(r, w, own, producer is None, start, interior))
     return out
 
 
 def _pair(r: Access, w: Access, own: bool, loaded: bool, start: int, region: Any) -> Obligation:
+    """The obligation that write `w` does not meet read `r` (see the module docstring)."""
     sr, ar, _ = r.point("r")
     sw, aw, _ = w.point("w")
     meet = [*sr.ranges(), *sw.ranges(), ar == aw]
@@ -102,7 +106,7 @@ def _pair(r: Access, w: Access, own: bool, loaded: bool, start: int, region: Any
         why = f"instruction {w.pc} ({w.layer}) overwrites {name!r} after its producer wrote it"
         violation = meet
     else:
-        interior = region[1] if region is not None else None
+        interior = region
         why = f"instruction {w.pc} ({w.layer}) writes bytes of {name!r} that its producer never writes"
         violation = meet if interior is None else [*meet, z3.Not(interior(ar))]
 

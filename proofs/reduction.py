@@ -26,6 +26,7 @@ import z3
 from isa_spec import Buffer
 from isa_spec.image import Image, layout_coords, tensor_digest
 
+from . import structure
 from .obligation import Obligation
 from .linear import Linear
 from .program import SaBlock, Transfer, iters_of
@@ -164,21 +165,44 @@ def obligations(image: Image, b: SaBlock, rec: Mapping[str, Any], layer: str) ->
     def ob(where: str, violation: list, explain: Any) -> None:
         out.append(Obligation("reduction", pc, where, violation, explain, layer))
 
-    p = blk.slot("a")
-    x, w, acc = p["x"], p["w"], p["acc"]
-    paired = z3.And(p["ok"], x["n"] == acc["n"], w["oc"] == acc["oc"], x["c"] == w["ic"],
-                    x["h"] == acc["oh"] * const32(s) + w["kh"] - const32(pt),
-                    x["w"] == acc["ow"] * const32(s) + w["kw"] - const32(pl))  # fmt: skip
-    ob("every multiply-accumulate pairs the right input, weight and output", [*p["space"].ranges(), z3.Not(paired)],
-       lambda m, p=p: blk.describe(p, m) + " (not a pair of the conv, or a word its tile did not load or store)")
-    q = blk.slot("b")
-    same = z3.And(*[p["acc"][k] == q["acc"][k] for k in COORDS], *[p["w"][k] == q["w"][k] for k in ("oc", "ic", "kh", "kw")])
-    ob("no (output, weight) pair is accumulated twice",
-       [*p["space"].ranges(), *q["space"].ranges(), p["ok"], q["ok"], p["space"].differs(q["space"]), same],
-       lambda m, p=p, q=q: f"twice: {blk.describe(p, m)}; and {blk.describe(q, m)}")
+    forms = structure.macs(b, blk.x, blk.w, blk.acc, arch)
+    where = "every multiply-accumulate pairs the right input, weight and output"
+    if forms is not None and _paired(forms, s, pt, pl):
+        out.append(Obligation.decided("reduction", pc, where, True, layer=layer))
+    else:
+        p = blk.slot("a")
+        x, w, acc = p["x"], p["w"], p["acc"]
+        paired = z3.And(p["ok"], x["n"] == acc["n"], w["oc"] == acc["oc"], x["c"] == w["ic"],
+                        x["h"] == acc["oh"] * const32(s) + w["kh"] - const32(pt),
+                        x["w"] == acc["ow"] * const32(s) + w["kw"] - const32(pl))  # fmt: skip
+        ob(where, [*p["space"].ranges(), z3.Not(paired)],
+           lambda m, p=p: blk.describe(p, m) + " (not a pair of the conv, or a word its tile did not load or store)")
+    where = "no (output, weight) pair is accumulated twice"
+    if forms is not None and structure.pair_index(forms, blk.acc, blk.w).injective(forms["box"]):
+        out.append(Obligation.decided("reduction", pc, where, True, layer=layer))
+    else:
+        p, q = blk.slot("a"), blk.slot("b")
+        same = z3.And(*[p["acc"][k] == q["acc"][k] for k in COORDS],
+                      *[p["w"][k] == q["w"][k] for k in ("oc", "ic", "kh", "kw")])  # fmt: skip
+        ob(where, [*p["space"].ranges(), *q["space"].ranges(), p["ok"], q["ok"], p["space"].differs(q["space"]), same],
+           lambda m, p=p, q=q: f"twice: {blk.describe(p, m)}; and {blk.describe(q, m)}")
     out.append(_count(image, blk, layer, pc))
-    out += _chain(blk, layer)
+    out += _chain(blk, layer, forms)
     return out
+
+
+def _same(a: Linear, b: Linear, box: Mapping[str, int]) -> bool:
+    """Equal at every point of the box (variables of one iteration read as 0)."""
+    ones = {v: Linear(0) for v, n in box.items() if n == 1}
+    return a.substitute(ones) == b.substitute(ones)
+
+
+def _paired(forms: dict[str, Any], s: int, pt: int, pl: int) -> bool:
+    """The conv's pairing, compared as forms (see `structure`)."""
+    x, w, acc, box = forms["x"], forms["w"], forms["acc"], forms["box"]
+    return all(_same(a, b, box) for a, b in ((x["n"], acc["n"]), (w["oc"], acc["oc"]), (x["c"], w["ic"]),
+                                             (x["h"], acc["oh"].scale(s) + w["kh"] - pt),
+                                             (x["w"], acc["ow"].scale(s) + w["kw"] - pl)))  # fmt: skip
 
 
 def _count(image: Image, blk: _Block, layer: str, pc: int) -> Obligation:
@@ -196,7 +220,7 @@ def _count(image: Image, blk: _Block, layer: str, pc: int) -> Obligation:
                               f"the block runs {slots} multiply-accumulates; the accumulators need {pairs}", layer)  # fmt: skip
 
 
-def _chain(blk: _Block, layer: str) -> list[Obligation]:
+def _chain(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obligation]:
     """The accumulation: starts once per tile from the bias (first input-channel tile) or the
     loaded partial sums, continues in place, and the stores leave each accumulator once."""
     b, arch, pc = blk.b, blk.arch, blk.b.pc
@@ -238,24 +262,29 @@ def _chain(blk: _Block, layer: str) -> list[Obligation]:
                    z3.Or(*[a != c for a, c in zip(p["comp"], q["comp"])]), p["wo"] == q["wo"]],
            lambda m, p=p, q=q: f"OBUF word {m.eval(p['wo'], model_completion=True)} restarts from the bias at "
                                f"{p['space'].describe(m)} and at {q['space'].describe(m)}")  # fmt: skip
-    out += _bias(blk, layer)
+    out += _bias(blk, layer, forms)
     out += _stores(blk, layer)
     return out
 
 
-def _bias(blk: _Block, layer: str) -> list[Obligation]:
+def _bias(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obligation]:
     b, arch, pc = blk.b, blk.arch, blk.b.pc
     if not b.has_bias:
         return [Obligation.decided("reduction", pc, "accumulators start from the bias", False,
                                    f"the block loads no bias, the layer adds {blk.rec['bias']!r}", layer)]  # fmt: skip
+    where = "accumulators start from the bias of their channel"
+    if forms is not None:
+        zero = {lp.key: Linear(0) for lp in b.reduction_compute + b.reduction_tiles}
+        channel = structure.bias_channel(b, blk.bias, arch, zero)
+        if channel is not None and _same(channel, forms["acc"]["oc"].substitute(zero), forms["box"]):
+            return [Obligation.decided("reduction", pc, where, True, layer=layer)]
     p = blk.slot("a")
     rb = blk.step(("RD", Buffer.BBUF), p["comp_map"])
     addr = _fill(b.transfers["LD", Buffer.BBUF], p["tile_map"], rb, arch.word_bytes("BBUF")) + \
         z3.ZeroExt(64 - W32, p["col"]) * lift(4)  # fmt: skip
     bias = blk.bias.coords(addr)
     good = z3.And(blk.loaded("LD", Buffer.BBUF, rb), blk.bias.holds(addr), bias["oc"] == p["acc"]["oc"])
-    return [Obligation("reduction", pc, "accumulators start from the bias of their channel",
-                       [*p["space"].ranges(), p["ok"], p["init"], p["first_tile"], z3.Not(good)],
+    return [Obligation("reduction", pc, where, [*p["space"].ranges(), p["ok"], p["init"], p["first_tile"], z3.Not(good)],
                        lambda m: f"at {p['space'].describe(m)}: {show_coords(blk.acc, p['acc'], m)} starts from "
                                  f"{show_coords(blk.bias, bias, m)}", layer)]  # fmt: skip
 

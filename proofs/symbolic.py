@@ -78,6 +78,11 @@ class Layout:
     def elements(self) -> int:
         return math.prod(e for e, _ in self.digits)
 
+    @property
+    def box(self) -> dict[str, int]:
+        """The extent of each coordinate over every stored position (origin aside)."""
+        return {d: 1 + sum((e - 1) * max(0, dict(c).get(d, 0)) for e, c in self.digits) for d in self.dims}
+
     @staticmethod
     def declared(d: Mapping[str, Any], shape: Sequence[int]) -> Layout:
         """A layout as the compiler records it (`compiler/computes.py`)."""
