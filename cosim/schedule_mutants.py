@@ -27,6 +27,7 @@ import numpy as np
 
 from isa_spec import Instruction, decode, encode
 from isa_spec.image import Image
+from isa_spec.layout import IterPart, IterTarget
 from runtime import open_device, read_tensor, write_tensor
 from runtime.session import output_names, quantized_inputs, sample_inputs
 
@@ -97,29 +98,27 @@ def generate(image: Image) -> Iterator[tuple[str, str, list[int]]]:
     """Every single-field mutant of the image's program: (kind, description, words)."""
     words = list(image.words)
     decoded = [decode(w) for w in words]
-    loops = {"SA_LOOP_CFG": "iters", "SET_ITER": "iters", "PERM_SET_LOOP_ITER": "iters", "LD_ST": "size",
-             "LD_CONFIG_BASE_LOOP_ITER": "iters", "LD_CONFIG_TILE_LOOP_ITER": "iters", "LD_START": "size",
-             "ST_CONFIG_BASE_LOOP_ITER": "iters", "ST_CONFIG_TILE_LOOP_ITER": "iters", "ST_START": "size"}  # fmt: skip
     for pc, ins in enumerate(decoded):
-        name = loops.get(ins.mnemonic)
-        if name and not (ins.mnemonic == "LD_ST" and ins.name_of("target") == "IMEM"):
+        row = ins.row
+        name = next((f for f in ("iters", "size") if f in row.field_index), None)  # loop counts, transfer sizes
+        if name and not ("target" in row.field_index and ins.name_of("target") == "IMEM"):
             for d in (-1, 1):
                 w = _set(ins, **{name: ins[name] + d})
                 if w is not None and ins[name] + d >= 1:
                     yield "loop", f"{ins.mnemonic} at {pc}: {name} {ins[name]} -> {ins[name] + d}", words[:pc] + [w] + words[pc + 1 :]
-        if ins.mnemonic.startswith("STRIDE_") and ins.mnemonic.endswith(("SIGN_EXT", "ZEROFILL")):
+        single = row.iterator is not None and row.iterator.part in (IterPart.SIGN_EXT, IterPart.ZEROFILL)
+        kind = "stride" if single and row.iterator.target == IterTarget.STRIDE else \
+            "base" if single and row.iterator.target == IterTarget.BASE or row.dma and row.dma.sub == "CONFIG_TILE_ADDR" \
+            else None  # fmt: skip
+        if kind:
             for d in (-1, 1):
                 w = _set(ins, value=(ins["value"] + d) & 0xFFFF)
                 if w is not None:
-                    yield "stride", f"{ins.mnemonic} at {pc}: value {d:+d}", words[:pc] + [w] + words[pc + 1 :]
-        if ins.mnemonic.startswith("BASE_") and ins.mnemonic.endswith("SIGN_EXT") or ins.mnemonic.endswith("CONFIG_TILE_ADDR"):
-            for d in (-1, 1):
-                w = _set(ins, value=(ins["value"] + d) & 0xFFFF)
-                if w is not None:
-                    yield "base", f"{ins.mnemonic} at {pc}: value {d:+d}", words[:pc] + [w] + words[pc + 1 :]
+                    yield kind, f"{ins.mnemonic} at {pc}: value {d:+d}", words[:pc] + [w] + words[pc + 1 :]
     for lo, hi in _pairs(decoded):
         ins, value = decoded[lo], _value32(decoded, lo, hi)
-        kind = "base" if "BASE_ADDR" in ins.mnemonic else "stride"
+        base = ins.mnemonic == "SET_BASE_ADDR" or ins.row.dma is not None and ins.row.dma.sub == "CONFIG_BASE_ADDR"
+        kind = "base" if base else "stride"
         steps = (1, 4) if kind == "base" else (1,)
         for step in steps:
             for d in (-step, step):

@@ -294,7 +294,7 @@ class Trace:
             paths = [Path(p.guards + q.guards, p.leaves + q.leaves, p.chain + "\0" + q.chain, p.key + "\0" + q.key)
                      for p in paths for q in sub]  # fmt: skip
         op = e.ins.mnemonic
-        exact = op + ("" if e.fmt == DEFAULT_FORMAT else f"[{e.fmt[0]}-bit lanes, integer bits {e.fmt[1]}]")
+        exact = op + ("" if e.fmt == DEFAULT_FORMAT else f"[{e.fmt.width}-bit lanes, fraction bits {e.fmt.frac}]")
         for p in paths:
             parts, keys = iter(p.chain.split("\0")[1:]), iter(p.key.split("\0")[1:])
             p.chain = f"{op}({', '.join(a[0] if a else next(parts) for a in args)})"

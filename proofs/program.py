@@ -18,11 +18,11 @@ from typing import Any
 from isa_spec import BY_MNEMONIC, Buffer, Instruction, Namespace, decode
 from isa_spec.errors import ExecutionFault
 from isa_spec.image import Image
-from isa_spec.semantics import (DMA_WIDTH_BYTES, READS_DST, UNARY, Machine, dma_loops, perm_address, perm_loops,
-                                sa_buffer_address, sa_dram_address, sa_transfer_loops, tandem_dma_address,
-                                tandem_operand_address)  # fmt: skip
+from isa_spec.lanes import LaneFormat
+from isa_spec.semantics import (Machine, dma_loops, perm_address, perm_loops, sa_buffer_address, sa_dram_address,
+                                sa_transfer_loops, tandem_dma_address, tandem_operand_address)  # fmt: skip
 from isa_spec.state import State
-from isa_spec.table import COMPUTE_LOOPS, TILE_LOOPS
+from isa_spec.table import COMPUTE_LOOPS, DMA_WIDTH_BYTES, TILE_LOOPS
 
 from .linear import LINEAR, Linear
 
@@ -105,7 +105,7 @@ class Operand:
     value: int = 0  # for IMM: the immediate's value when the instruction runs
 
 
-DEFAULT_FORMAT = (32, (32, 32, 32))  # lane bits, integer bits of dst, src1, src2 (all-integer 32-bit)
+DEFAULT_FORMAT = LaneFormat()  # DTYPE_CFG's reset state: 32-bit lanes, all-integer operands
 
 
 @dataclass
@@ -119,7 +119,7 @@ class Lanes:
     dst: Operand
     sources: list[Operand]  # src1, src2 as the row reads them (and dst when it reads dst)
     reads_dst: bool
-    fmt: tuple[int, tuple[int, ...]] = DEFAULT_FORMAT  # the lane format (DTYPE_CFG) it runs with
+    fmt: LaneFormat = DEFAULT_FORMAT  # the lane format (DTYPE_CFG) it runs with
 
 
 @dataclass
@@ -212,7 +212,7 @@ class Recorder:
         self._add(SaBlock(pc, tiles, compute, transfers, steps, red_tiles, red_comp, has_bias))
 
     def dma_start(self, s: State, pc: int, ins: Instruction) -> None:
-        direction, ns = ins.mnemonic.split("_", 1)[0], ins["ns"]
+        direction, ns = ins.row.dma.direction, ins["ns"]
         cfg = s.tandem.dma_cfg(direction, ns)
         walk = dma_loops(s, direction, ns)
         loops = loops_of("DMA", pc, [(f"{kind} loop {k}", n) for kind, k, n, _ in walk])
@@ -231,10 +231,9 @@ class Recorder:
                 return Operand("IMM", Linear(idx), int(s.imm[idx]) if idx < len(s.imm) else 0)
             return Operand(Namespace(ns).name, Linear.of(tandem_operand_address(s, ns, idx, position, stack, LINEAR)))
 
-        sources = [operand("src1", 1)] + ([] if ins.mnemonic in UNARY else [operand("src2", 2)])
-        reads_dst = ins.mnemonic in READS_DST
-        fmt = (s.lane_bits, tuple(s.int_bits))
-        self._add(Lanes(pc, ins, nest, levels, operand("dst", 0), sources, reads_dst, fmt))
+        sources = [operand("src1", 1)] + ([] if ins.row.one_source else [operand("src2", 2)])
+        reads_dst = ins.row.reads_dst
+        self._add(Lanes(pc, ins, nest, levels, operand("dst", 0), sources, reads_dst, s.lane_format))
 
     def perm_start(self, s: State, pc: int, ins: Instruction) -> None:
         walk = perm_loops(s)
