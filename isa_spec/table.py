@@ -107,6 +107,15 @@ SRC2 = (SRC2_NS, SRC2_IDX)
 TWO_SOURCES = (*DST, *SRC1, *SRC2)
 ONE_SOURCE = (*DST, *SRC1, reserved(7, 0))
 
+# The two 32-bit formats, fields from bit 31 down: (name, msb, lsb). A row may lay its own
+# fields over several of a format's (a 16-bit immediate over src1/src2, say); the RTL reads
+# common fields through the format and the rest through the row's layout.
+FORMATS: Mapping[str, tuple[tuple[str, int, int], ...]] = MappingProxyType({
+    "SA": (("opcode", 31, 28), ("op_spec", 27, 22), ("loop_id", 21, 16), ("imm", 15, 0)),
+    "TANDEM": (("op", 31, 28), ("fn", 27, 24), ("dst_ns", 23, 21), ("dst_idx", 20, 16), ("src1_ns", 15, 13),
+               ("src1_idx", 12, 8), ("src2_ns", 7, 5), ("src2_idx", 4, 0)),
+})  # fmt: skip
+
 
 def _sa(mnemonic: str, family: str, layout: tuple[Field | Fixed, ...], doc: str, **columns: Any) -> Row:
     fam = FAMILY[family]

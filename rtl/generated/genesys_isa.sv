@@ -186,20 +186,154 @@ package genesys_isa;
   localparam int F_PERMUTATION_DST_NS_MSB = 23;  localparam int F_PERMUTATION_DST_NS_LSB = 21;
   localparam int F_PERMUTATION_SRC1_NS_MSB = 15;  localparam int F_PERMUTATION_SRC1_NS_LSB = 13;
 
-  // Enumerations.
-  localparam int BUF_WBUF = 0;
-  localparam int BUF_IBUF = 1;
-  localparam int BUF_OBUF = 2;
-  localparam int BUF_BBUF = 3;
-  localparam int ACC_LD = 0;
-  localparam int ACC_ST = 1;
-  localparam int ACC_RD = 2;
-  localparam int ACC_WR = 3;
-  localparam int NS_OBUF = 0;
-  localparam int NS_IBUF = 1;
-  localparam int NS_VMEM1 = 2;
-  localparam int NS_VMEM2 = 3;
-  localparam int NS_IMM = 4;
+  // Enumerations, as wide as the fields that hold them.
+  localparam logic [1:0] BUF_WBUF = 2'd0;
+  localparam logic [1:0] BUF_IBUF = 2'd1;
+  localparam logic [1:0] BUF_OBUF = 2'd2;
+  localparam logic [1:0] BUF_BBUF = 2'd3;
+  localparam logic [1:0] ACC_LD = 2'd0;
+  localparam logic [1:0] ACC_ST = 2'd1;
+  localparam logic [1:0] ACC_RD = 2'd2;
+  localparam logic [1:0] ACC_WR = 2'd3;
+  localparam logic [2:0] NS_OBUF = 3'd0;
+  localparam logic [2:0] NS_IBUF = 3'd1;
+  localparam logic [2:0] NS_VMEM1 = 3'd2;
+  localparam logic [2:0] NS_VMEM2 = 3'd3;
+  localparam logic [2:0] NS_IMM = 3'd4;
+
+  // Tandem function codes (the format's fn field), by mnemonic.
+  localparam logic [3:0] FN_ADD = 4'd0;
+  localparam logic [3:0] FN_SUB = 4'd1;
+  localparam logic [3:0] FN_MUL = 4'd2;
+  localparam logic [3:0] FN_MACC = 4'd3;
+  localparam logic [3:0] FN_DIV = 4'd4;
+  localparam logic [3:0] FN_MAX = 4'd5;
+  localparam logic [3:0] FN_MIN = 4'd6;
+  localparam logic [3:0] FN_RSHIFT = 4'd7;
+  localparam logic [3:0] FN_LSHIFT = 4'd8;
+  localparam logic [3:0] FN_MOVE = 4'd9;
+  localparam logic [3:0] FN_COND_MOVE_TRUE = 4'd10;
+  localparam logic [3:0] FN_COND_MOVE_FALSE = 4'd11;
+  localparam logic [3:0] FN_NOT = 4'd12;
+  localparam logic [3:0] FN_AND = 4'd13;
+  localparam logic [3:0] FN_OR = 4'd14;
+  localparam logic [3:0] FN_NOP = 4'd15;
+  localparam logic [3:0] FN_RELU = 4'd0;
+  localparam logic [3:0] FN_LEAKY_RELU = 4'd1;
+  localparam logic [3:0] FN_ABS = 4'd2;
+  localparam logic [3:0] FN_SIGN = 4'd3;
+  localparam logic [3:0] FN_SIGMOID = 4'd4;
+  localparam logic [3:0] FN_TANH = 4'd5;
+  localparam logic [3:0] FN_EXP = 4'd6;
+  localparam logic [3:0] FN_LN = 4'd7;
+  localparam logic [3:0] FN_SQRT = 4'd8;
+  localparam logic [3:0] FN_INV_SQRT = 4'd9;
+  localparam logic [3:0] FN_LOG2 = 4'd10;
+  localparam logic [3:0] FN_EQ = 4'd0;
+  localparam logic [3:0] FN_NEQ = 4'd1;
+  localparam logic [3:0] FN_GT = 4'd2;
+  localparam logic [3:0] FN_GTE = 4'd3;
+  localparam logic [3:0] FN_LT = 4'd4;
+  localparam logic [3:0] FN_LTE = 4'd5;
+  localparam logic [3:0] FN_FXP32_TO_FXP16 = 4'd0;
+  localparam logic [3:0] FN_FXP32_TO_FXP8 = 4'd1;
+  localparam logic [3:0] FN_FXP32_TO_FXP4 = 4'd2;
+  localparam logic [3:0] FN_FXP16_TO_FXP32 = 4'd3;
+  localparam logic [3:0] FN_FXP8_TO_FXP32 = 4'd4;
+  localparam logic [3:0] FN_FXP4_TO_FXP32 = 4'd5;
+  localparam logic [3:0] FN_FP32_TO_FP16 = 4'd6;
+  localparam logic [3:0] FN_FP16_TO_FP32 = 4'd7;
+  localparam logic [3:0] FN_FLOOR = 4'd8;
+  localparam logic [3:0] FN_CEIL = 4'd9;
+  localparam logic [3:0] FN_FP32_TO_BF16 = 4'd10;
+  localparam logic [3:0] FN_BF16_TO_FP32 = 4'd11;
+  localparam logic [3:0] FN_DTYPE_CFG_FXP32 = 4'd0;
+  localparam logic [3:0] FN_DTYPE_CFG_FXP16 = 4'd1;
+  localparam logic [3:0] FN_DTYPE_CFG_FXP8 = 4'd2;
+  localparam logic [3:0] FN_DTYPE_CFG_FP32 = 4'd3;
+  localparam logic [3:0] FN_DTYPE_CFG_FP16 = 4'd4;
+  localparam logic [3:0] FN_LD_CONFIG_BASE_ADDR = 4'd0;
+  localparam logic [3:0] FN_LD_CONFIG_BASE_LOOP_ITER = 4'd1;
+  localparam logic [3:0] FN_LD_CONFIG_BASE_LOOP_STRIDE = 4'd2;
+  localparam logic [3:0] FN_LD_CONFIG_TILE_LOOP_ITER = 4'd3;
+  localparam logic [3:0] FN_LD_CONFIG_TILE_LOOP_STRIDE = 4'd4;
+  localparam logic [3:0] FN_LD_START = 4'd5;
+  localparam logic [3:0] FN_LD_CONFIG_TILE_ADDR = 4'd6;
+  localparam logic [3:0] FN_ST_CONFIG_BASE_ADDR = 4'd8;
+  localparam logic [3:0] FN_ST_CONFIG_BASE_LOOP_ITER = 4'd9;
+  localparam logic [3:0] FN_ST_CONFIG_BASE_LOOP_STRIDE = 4'd10;
+  localparam logic [3:0] FN_ST_CONFIG_TILE_LOOP_ITER = 4'd11;
+  localparam logic [3:0] FN_ST_CONFIG_TILE_LOOP_STRIDE = 4'd12;
+  localparam logic [3:0] FN_ST_START = 4'd13;
+  localparam logic [3:0] FN_ST_CONFIG_TILE_ADDR = 4'd14;
+  localparam logic [3:0] FN_BASE_SIGN_EXT = 4'd0;
+  localparam logic [3:0] FN_BASE_LOW = 4'd1;
+  localparam logic [3:0] FN_BASE_HIGH = 4'd2;
+  localparam logic [3:0] FN_BASE_ZEROFILL = 4'd3;
+  localparam logic [3:0] FN_STRIDE_SIGN_EXT = 4'd4;
+  localparam logic [3:0] FN_STRIDE_LOW = 4'd5;
+  localparam logic [3:0] FN_STRIDE_HIGH = 4'd6;
+  localparam logic [3:0] FN_STRIDE_ZEROFILL = 4'd7;
+  localparam logic [3:0] FN_SET_IMM_LOW = 4'd8;
+  localparam logic [3:0] FN_SET_IMM_HIGH = 4'd9;
+  localparam logic [3:0] FN_IMM_SIGN_EXT = 4'd10;
+  localparam logic [3:0] FN_SET_INDEX = 4'd0;
+  localparam logic [3:0] FN_SET_ITER = 4'd1;
+  localparam logic [3:0] FN_SET_INST = 4'd2;
+  localparam logic [3:0] FN_PERM_SET_BASE_ADDR = 4'd0;
+  localparam logic [3:0] FN_PERM_SET_LOOP_ITER = 4'd1;
+  localparam logic [3:0] FN_PERM_SET_LOOP_STRIDE = 4'd2;
+  localparam logic [3:0] FN_PERM_START = 4'd3;
+
+  // Instruction formats (isa_spec.table.FORMATS) and row layouts: cast a word to read its fields.
+  typedef struct packed { logic [3:0] opcode; logic [5:0] op_spec; logic [5:0] loop_id; logic [15:0] imm; } sa_word_t;
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] dst_ns; logic [4:0] dst_idx; logic [2:0] src1_ns; logic [4:0] src1_idx; logic [2:0] src2_ns; logic [4:0] src2_idx; } tandem_word_t;
+  // SA_LOOP_CFG
+  typedef struct packed { logic [3:0] opcode; logic ident_27_27; logic [4:0] rsvd_26_22; logic [5:0] loop_id; logic [15:0] iters; } sa_loop_cfg_t;
+  // SA_REDUCTION_LOOP
+  typedef struct packed { logic [3:0] opcode; logic ident_27_27; logic [4:0] rsvd_26_22; logic [5:0] loop_id; logic [13:0] rsvd_15_2; logic [1:0] dim; } sa_reduction_loop_t;
+  // SYNC_INST
+  typedef struct packed { logic [3:0] opcode; logic unit; logic edge_; logic kind; logic [2:0] rsvd_24_22; logic [5:0] group; logic [15:0] count; } sync_inst_t;
+  // BLOCK_END
+  typedef struct packed { logic [3:0] opcode; logic [26:0] rsvd_27_1; logic last; } block_end_t;
+  // SET_LOOP_STRIDE
+  typedef struct packed { logic [3:0] opcode; logic half; logic rsvd_26_26; logic [1:0] access; logic [1:0] buffer; logic [5:0] loop_id; logic [15:0] value; } set_loop_stride_t;
+  // SET_BASE_ADDR
+  typedef struct packed { logic [3:0] opcode; logic half; logic target; logic [1:0] rsvd_25_24; logic [1:0] buffer; logic [5:0] rsvd_21_16; logic [15:0] value; } set_base_addr_t;
+  // LD_ST
+  typedef struct packed { logic [3:0] opcode; logic dir; logic target; logic [1:0] rsvd_25_24; logic [1:0] buffer; logic [5:0] rsvd_21_16; logic [15:0] size; } sa_ld_st_t;
+  // MOVE, NOT, RELU, ABS, SIGN, SQRT, FXP32_TO_FXP16, FXP32_TO_FXP8, FXP32_TO_FXP4, FXP16_TO_FXP32, FXP8_TO_FXP32, FXP4_TO_FXP32, FP32_TO_FP16, FP16_TO_FP32, FLOOR, CEIL, FP32_TO_BF16, BF16_TO_FP32
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] dst_ns; logic [4:0] dst_idx; logic [2:0] src1_ns; logic [4:0] src1_idx; logic [7:0] rsvd_7_0; } move_t;
+  // NOP
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [23:0] rsvd_23_0; } nop_t;
+  // DTYPE_CFG_FXP32, DTYPE_CFG_FXP16, DTYPE_CFG_FXP8
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [7:0] dst_int; logic [7:0] src1_int; logic [7:0] src2_int; } dtype_cfg_t;
+  // LD_CONFIG_BASE_ADDR, ST_CONFIG_BASE_ADDR
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic half; logic [1:0] ns; logic [4:0] rsvd_20_16; logic [15:0] value; } ld_config_base_addr_t;
+  // LD_CONFIG_BASE_LOOP_ITER, LD_CONFIG_TILE_LOOP_ITER, ST_CONFIG_BASE_LOOP_ITER, ST_CONFIG_TILE_LOOP_ITER
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic rsvd_23_23; logic [1:0] ns; logic [4:0] loop; logic [15:0] iters; } ld_config_base_loop_iter_t;
+  // LD_CONFIG_BASE_LOOP_STRIDE, LD_CONFIG_TILE_LOOP_STRIDE, ST_CONFIG_BASE_LOOP_STRIDE, ST_CONFIG_TILE_LOOP_STRIDE
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic half; logic [1:0] ns; logic [4:0] loop; logic [15:0] value; } ld_config_base_loop_stride_t;
+  // LD_START, ST_START
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic rsvd_23_23; logic [1:0] ns; logic [4:0] width; logic [15:0] size; } ld_start_t;
+  // LD_CONFIG_TILE_ADDR, ST_CONFIG_TILE_ADDR
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic rsvd_23_23; logic [1:0] ns; logic [4:0] rsvd_20_16; logic [15:0] value; } ld_config_tile_addr_t;
+  // BASE_SIGN_EXT, BASE_LOW, BASE_HIGH, BASE_ZEROFILL, STRIDE_SIGN_EXT, STRIDE_LOW, STRIDE_HIGH, STRIDE_ZEROFILL
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] ns; logic [4:0] idx; logic [15:0] value; } base_sign_ext_t;
+  // SET_IMM_LOW, SET_IMM_HIGH, IMM_SIGN_EXT
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] dst_ns; logic [4:0] idx; logic [15:0] value; } set_imm_low_t;
+  // SET_ITER
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] level; logic [4:0] rsvd_20_16; logic [15:0] iters; } set_iter_t;
+  // SET_INST
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] level; logic [4:0] rsvd_20_16; logic [15:0] body; } set_inst_t;
+  // PERM_SET_BASE_ADDR
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [1:0] rsvd_23_22; logic rw; logic [4:0] rsvd_20_16; logic [15:0] value; } perm_set_base_addr_t;
+  // PERM_SET_LOOP_ITER
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] rsvd_23_21; logic [4:0] idx; logic [15:0] iters; } perm_set_loop_iter_t;
+  // PERM_SET_LOOP_STRIDE
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [1:0] rsvd_23_22; logic rw; logic [4:0] idx; logic [15:0] value; } perm_set_loop_stride_t;
+  // PERM_START
+  typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] dst_ns; logic [4:0] rsvd_20_16; logic [2:0] src1_ns; logic [12:0] rsvd_12_0; } perm_start_t;
 
   // Systolic-array loop-id spaces.
   localparam int TILE_LOOP_FIRST = 0;  localparam int TILE_LOOP_LAST = 7;
@@ -214,7 +348,7 @@ package genesys_isa;
   localparam int XFER_ST_OBUF_FIRST = 52;  localparam int XFER_ST_OBUF_LAST = 57;
   localparam int XFER_ST_BBUF_FIRST = 58;  localparam int XFER_ST_BBUF_LAST = 63;
 
-  // Tandem DMA sub-operations (bits 26:24 of an LD_ST word; bit 27 is LD 0 / ST 1).
+  // Tandem DMA sub-operations: an LD_ST word's fn is a dma_fn_t {st, sub}.
   localparam logic [2:0] DMA_CONFIG_BASE_ADDR = 3'd0;
   localparam logic [2:0] DMA_CONFIG_BASE_LOOP_ITER = 3'd1;
   localparam logic [2:0] DMA_CONFIG_BASE_LOOP_STRIDE = 3'd2;
@@ -222,6 +356,7 @@ package genesys_isa;
   localparam logic [2:0] DMA_CONFIG_TILE_LOOP_STRIDE = 3'd4;
   localparam logic [2:0] DMA_START = 3'd5;
   localparam logic [2:0] DMA_CONFIG_TILE_ADDR = 3'd6;
+  typedef struct packed { logic st; logic [2:0] sub; } dma_fn_t;
 
   // Control/status registers (isa_spec/csr.py), by word address.
   localparam logic [5:0] CSR_CTRL = 6'd0;
@@ -345,88 +480,88 @@ package genesys_isa;
   } row_t;
 
   function automatic row_t decode_row(input logic [31:0] w);
-    if ((w & SA_LOOP_CFG_MASK) == SA_LOOP_CFG_MATCH) return ROW_SA_LOOP_CFG;
-    if ((w & SA_REDUCTION_LOOP_MASK) == SA_REDUCTION_LOOP_MATCH && (w[1:0] == 2'd0 || w[1:0] == 2'd1 || w[1:0] == 2'd2)) return ROW_SA_REDUCTION_LOOP;
-    if ((w & SYNC_INST_MASK) == SYNC_INST_MATCH) return ROW_SYNC_INST;
-    if ((w & BLOCK_END_MASK) == BLOCK_END_MATCH) return ROW_BLOCK_END;
-    if ((w & SET_LOOP_STRIDE_MASK) == SET_LOOP_STRIDE_MATCH) return ROW_SET_LOOP_STRIDE;
-    if ((w & SET_BASE_ADDR_MASK) == SET_BASE_ADDR_MATCH) return ROW_SET_BASE_ADDR;
-    if ((w & LD_ST_MASK) == LD_ST_MATCH) return ROW_LD_ST;
-    if ((w & ADD_MASK) == ADD_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_ADD;
-    if ((w & SUB_MASK) == SUB_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_SUB;
-    if ((w & MUL_MASK) == MUL_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MUL;
-    if ((w & MACC_MASK) == MACC_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MACC;
-    if ((w & DIV_MASK) == DIV_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_DIV;
-    if ((w & MAX_MASK) == MAX_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MAX;
-    if ((w & MIN_MASK) == MIN_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_MIN;
-    if ((w & RSHIFT_MASK) == RSHIFT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_RSHIFT;
-    if ((w & LSHIFT_MASK) == LSHIFT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LSHIFT;
-    if ((w & MOVE_MASK) == MOVE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_MOVE;
-    if ((w & COND_MOVE_TRUE_MASK) == COND_MOVE_TRUE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_COND_MOVE_TRUE;
-    if ((w & COND_MOVE_FALSE_MASK) == COND_MOVE_FALSE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_COND_MOVE_FALSE;
-    if ((w & NOT_MASK) == NOT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_NOT;
-    if ((w & AND_MASK) == AND_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_AND;
-    if ((w & OR_MASK) == OR_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_OR;
-    if ((w & NOP_MASK) == NOP_MATCH) return ROW_NOP;
-    if ((w & RELU_MASK) == RELU_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_RELU;
-    if ((w & LEAKY_RELU_MASK) == LEAKY_RELU_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LEAKY_RELU;
-    if ((w & ABS_MASK) == ABS_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_ABS;
-    if ((w & SIGN_MASK) == SIGN_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_SIGN;
-    if ((w & SQRT_MASK) == SQRT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_SQRT;
-    if ((w & EQ_MASK) == EQ_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_EQ;
-    if ((w & NEQ_MASK) == NEQ_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_NEQ;
-    if ((w & GT_MASK) == GT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_GT;
-    if ((w & GTE_MASK) == GTE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_GTE;
-    if ((w & LT_MASK) == LT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LT;
-    if ((w & LTE_MASK) == LTE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_LTE;
-    if ((w & FXP32_TO_FXP16_MASK) == FXP32_TO_FXP16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP32_TO_FXP16;
-    if ((w & FXP32_TO_FXP8_MASK) == FXP32_TO_FXP8_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP32_TO_FXP8;
-    if ((w & FXP32_TO_FXP4_MASK) == FXP32_TO_FXP4_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP32_TO_FXP4;
-    if ((w & FXP16_TO_FXP32_MASK) == FXP16_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP16_TO_FXP32;
-    if ((w & FXP8_TO_FXP32_MASK) == FXP8_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP8_TO_FXP32;
-    if ((w & FXP4_TO_FXP32_MASK) == FXP4_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FXP4_TO_FXP32;
-    if ((w & FP32_TO_FP16_MASK) == FP32_TO_FP16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FP32_TO_FP16;
-    if ((w & FP16_TO_FP32_MASK) == FP16_TO_FP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FP16_TO_FP32;
-    if ((w & FLOOR_MASK) == FLOOR_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FLOOR;
-    if ((w & CEIL_MASK) == CEIL_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_CEIL;
-    if ((w & FP32_TO_BF16_MASK) == FP32_TO_BF16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_FP32_TO_BF16;
-    if ((w & BF16_TO_FP32_MASK) == BF16_TO_FP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_BF16_TO_FP32;
-    if ((w & DTYPE_CFG_FXP32_MASK) == DTYPE_CFG_FXP32_MATCH) return ROW_DTYPE_CFG_FXP32;
-    if ((w & DTYPE_CFG_FXP16_MASK) == DTYPE_CFG_FXP16_MATCH) return ROW_DTYPE_CFG_FXP16;
-    if ((w & DTYPE_CFG_FXP8_MASK) == DTYPE_CFG_FXP8_MATCH) return ROW_DTYPE_CFG_FXP8;
-    if ((w & LD_CONFIG_BASE_ADDR_MASK) == LD_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_ADDR;
-    if ((w & LD_CONFIG_BASE_LOOP_ITER_MASK) == LD_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_LOOP_ITER;
-    if ((w & LD_CONFIG_BASE_LOOP_STRIDE_MASK) == LD_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_BASE_LOOP_STRIDE;
-    if ((w & LD_CONFIG_TILE_LOOP_ITER_MASK) == LD_CONFIG_TILE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_TILE_LOOP_ITER;
-    if ((w & LD_CONFIG_TILE_LOOP_STRIDE_MASK) == LD_CONFIG_TILE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_TILE_LOOP_STRIDE;
-    if ((w & LD_START_MASK) == LD_START_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3) && (w[20:16] == 5'd0 || w[20:16] == 5'd1 || w[20:16] == 5'd2)) return ROW_LD_START;
-    if ((w & LD_CONFIG_TILE_ADDR_MASK) == LD_CONFIG_TILE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_LD_CONFIG_TILE_ADDR;
-    if ((w & ST_CONFIG_BASE_ADDR_MASK) == ST_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_BASE_ADDR;
-    if ((w & ST_CONFIG_BASE_LOOP_ITER_MASK) == ST_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_BASE_LOOP_ITER;
-    if ((w & ST_CONFIG_BASE_LOOP_STRIDE_MASK) == ST_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_BASE_LOOP_STRIDE;
-    if ((w & ST_CONFIG_TILE_LOOP_ITER_MASK) == ST_CONFIG_TILE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_TILE_LOOP_ITER;
-    if ((w & ST_CONFIG_TILE_LOOP_STRIDE_MASK) == ST_CONFIG_TILE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_TILE_LOOP_STRIDE;
-    if ((w & ST_START_MASK) == ST_START_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3) && (w[20:16] == 5'd0 || w[20:16] == 5'd1 || w[20:16] == 5'd2)) return ROW_ST_START;
-    if ((w & ST_CONFIG_TILE_ADDR_MASK) == ST_CONFIG_TILE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) return ROW_ST_CONFIG_TILE_ADDR;
-    if ((w & BASE_SIGN_EXT_MASK) == BASE_SIGN_EXT_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_SIGN_EXT;
-    if ((w & BASE_LOW_MASK) == BASE_LOW_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_LOW;
-    if ((w & BASE_HIGH_MASK) == BASE_HIGH_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_HIGH;
-    if ((w & BASE_ZEROFILL_MASK) == BASE_ZEROFILL_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_BASE_ZEROFILL;
-    if ((w & STRIDE_SIGN_EXT_MASK) == STRIDE_SIGN_EXT_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_SIGN_EXT;
-    if ((w & STRIDE_LOW_MASK) == STRIDE_LOW_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_LOW;
-    if ((w & STRIDE_HIGH_MASK) == STRIDE_HIGH_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_HIGH;
-    if ((w & STRIDE_ZEROFILL_MASK) == STRIDE_ZEROFILL_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) return ROW_STRIDE_ZEROFILL;
-    if ((w & SET_IMM_LOW_MASK) == SET_IMM_LOW_MATCH) return ROW_SET_IMM_LOW;
-    if ((w & SET_IMM_HIGH_MASK) == SET_IMM_HIGH_MATCH) return ROW_SET_IMM_HIGH;
-    if ((w & IMM_SIGN_EXT_MASK) == IMM_SIGN_EXT_MATCH) return ROW_IMM_SIGN_EXT;
-    if ((w & SET_INDEX_MASK) == SET_INDEX_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) return ROW_SET_INDEX;
-    if ((w & SET_ITER_MASK) == SET_ITER_MATCH) return ROW_SET_ITER;
-    if ((w & SET_INST_MASK) == SET_INST_MATCH) return ROW_SET_INST;
-    if ((w & PERM_SET_BASE_ADDR_MASK) == PERM_SET_BASE_ADDR_MATCH) return ROW_PERM_SET_BASE_ADDR;
-    if ((w & PERM_SET_LOOP_ITER_MASK) == PERM_SET_LOOP_ITER_MATCH) return ROW_PERM_SET_LOOP_ITER;
-    if ((w & PERM_SET_LOOP_STRIDE_MASK) == PERM_SET_LOOP_STRIDE_MATCH) return ROW_PERM_SET_LOOP_STRIDE;
-    if ((w & PERM_START_MASK) == PERM_START_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) return ROW_PERM_START;
-    return ROW_ILLEGAL;
+    decode_row = ROW_ILLEGAL;
+    if ((w & SA_LOOP_CFG_MASK) == SA_LOOP_CFG_MATCH) decode_row = ROW_SA_LOOP_CFG;
+    if ((w & SA_REDUCTION_LOOP_MASK) == SA_REDUCTION_LOOP_MATCH && (w[1:0] == 2'd0 || w[1:0] == 2'd1 || w[1:0] == 2'd2)) decode_row = ROW_SA_REDUCTION_LOOP;
+    if ((w & SYNC_INST_MASK) == SYNC_INST_MATCH) decode_row = ROW_SYNC_INST;
+    if ((w & BLOCK_END_MASK) == BLOCK_END_MATCH) decode_row = ROW_BLOCK_END;
+    if ((w & SET_LOOP_STRIDE_MASK) == SET_LOOP_STRIDE_MATCH) decode_row = ROW_SET_LOOP_STRIDE;
+    if ((w & SET_BASE_ADDR_MASK) == SET_BASE_ADDR_MATCH) decode_row = ROW_SET_BASE_ADDR;
+    if ((w & LD_ST_MASK) == LD_ST_MATCH) decode_row = ROW_LD_ST;
+    if ((w & ADD_MASK) == ADD_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_ADD;
+    if ((w & SUB_MASK) == SUB_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_SUB;
+    if ((w & MUL_MASK) == MUL_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_MUL;
+    if ((w & MACC_MASK) == MACC_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_MACC;
+    if ((w & DIV_MASK) == DIV_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_DIV;
+    if ((w & MAX_MASK) == MAX_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_MAX;
+    if ((w & MIN_MASK) == MIN_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_MIN;
+    if ((w & RSHIFT_MASK) == RSHIFT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_RSHIFT;
+    if ((w & LSHIFT_MASK) == LSHIFT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_LSHIFT;
+    if ((w & MOVE_MASK) == MOVE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_MOVE;
+    if ((w & COND_MOVE_TRUE_MASK) == COND_MOVE_TRUE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_COND_MOVE_TRUE;
+    if ((w & COND_MOVE_FALSE_MASK) == COND_MOVE_FALSE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_COND_MOVE_FALSE;
+    if ((w & NOT_MASK) == NOT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_NOT;
+    if ((w & AND_MASK) == AND_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_AND;
+    if ((w & OR_MASK) == OR_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_OR;
+    if ((w & NOP_MASK) == NOP_MATCH) decode_row = ROW_NOP;
+    if ((w & RELU_MASK) == RELU_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_RELU;
+    if ((w & LEAKY_RELU_MASK) == LEAKY_RELU_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_LEAKY_RELU;
+    if ((w & ABS_MASK) == ABS_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_ABS;
+    if ((w & SIGN_MASK) == SIGN_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_SIGN;
+    if ((w & SQRT_MASK) == SQRT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_SQRT;
+    if ((w & EQ_MASK) == EQ_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_EQ;
+    if ((w & NEQ_MASK) == NEQ_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_NEQ;
+    if ((w & GT_MASK) == GT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_GT;
+    if ((w & GTE_MASK) == GTE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_GTE;
+    if ((w & LT_MASK) == LT_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_LT;
+    if ((w & LTE_MASK) == LTE_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_LTE;
+    if ((w & FXP32_TO_FXP16_MASK) == FXP32_TO_FXP16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FXP32_TO_FXP16;
+    if ((w & FXP32_TO_FXP8_MASK) == FXP32_TO_FXP8_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FXP32_TO_FXP8;
+    if ((w & FXP32_TO_FXP4_MASK) == FXP32_TO_FXP4_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FXP32_TO_FXP4;
+    if ((w & FXP16_TO_FXP32_MASK) == FXP16_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FXP16_TO_FXP32;
+    if ((w & FXP8_TO_FXP32_MASK) == FXP8_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FXP8_TO_FXP32;
+    if ((w & FXP4_TO_FXP32_MASK) == FXP4_TO_FXP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FXP4_TO_FXP32;
+    if ((w & FP32_TO_FP16_MASK) == FP32_TO_FP16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FP32_TO_FP16;
+    if ((w & FP16_TO_FP32_MASK) == FP16_TO_FP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FP16_TO_FP32;
+    if ((w & FLOOR_MASK) == FLOOR_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FLOOR;
+    if ((w & CEIL_MASK) == CEIL_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_CEIL;
+    if ((w & FP32_TO_BF16_MASK) == FP32_TO_BF16_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_FP32_TO_BF16;
+    if ((w & BF16_TO_FP32_MASK) == BF16_TO_FP32_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_BF16_TO_FP32;
+    if ((w & DTYPE_CFG_FXP32_MASK) == DTYPE_CFG_FXP32_MATCH) decode_row = ROW_DTYPE_CFG_FXP32;
+    if ((w & DTYPE_CFG_FXP16_MASK) == DTYPE_CFG_FXP16_MATCH) decode_row = ROW_DTYPE_CFG_FXP16;
+    if ((w & DTYPE_CFG_FXP8_MASK) == DTYPE_CFG_FXP8_MATCH) decode_row = ROW_DTYPE_CFG_FXP8;
+    if ((w & LD_CONFIG_BASE_ADDR_MASK) == LD_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_LD_CONFIG_BASE_ADDR;
+    if ((w & LD_CONFIG_BASE_LOOP_ITER_MASK) == LD_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_LD_CONFIG_BASE_LOOP_ITER;
+    if ((w & LD_CONFIG_BASE_LOOP_STRIDE_MASK) == LD_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_LD_CONFIG_BASE_LOOP_STRIDE;
+    if ((w & LD_CONFIG_TILE_LOOP_ITER_MASK) == LD_CONFIG_TILE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_LD_CONFIG_TILE_LOOP_ITER;
+    if ((w & LD_CONFIG_TILE_LOOP_STRIDE_MASK) == LD_CONFIG_TILE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_LD_CONFIG_TILE_LOOP_STRIDE;
+    if ((w & LD_START_MASK) == LD_START_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3) && (w[20:16] == 5'd0 || w[20:16] == 5'd1 || w[20:16] == 5'd2)) decode_row = ROW_LD_START;
+    if ((w & LD_CONFIG_TILE_ADDR_MASK) == LD_CONFIG_TILE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_LD_CONFIG_TILE_ADDR;
+    if ((w & ST_CONFIG_BASE_ADDR_MASK) == ST_CONFIG_BASE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_ST_CONFIG_BASE_ADDR;
+    if ((w & ST_CONFIG_BASE_LOOP_ITER_MASK) == ST_CONFIG_BASE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_ST_CONFIG_BASE_LOOP_ITER;
+    if ((w & ST_CONFIG_BASE_LOOP_STRIDE_MASK) == ST_CONFIG_BASE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_ST_CONFIG_BASE_LOOP_STRIDE;
+    if ((w & ST_CONFIG_TILE_LOOP_ITER_MASK) == ST_CONFIG_TILE_LOOP_ITER_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_ST_CONFIG_TILE_LOOP_ITER;
+    if ((w & ST_CONFIG_TILE_LOOP_STRIDE_MASK) == ST_CONFIG_TILE_LOOP_STRIDE_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_ST_CONFIG_TILE_LOOP_STRIDE;
+    if ((w & ST_START_MASK) == ST_START_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3) && (w[20:16] == 5'd0 || w[20:16] == 5'd1 || w[20:16] == 5'd2)) decode_row = ROW_ST_START;
+    if ((w & ST_CONFIG_TILE_ADDR_MASK) == ST_CONFIG_TILE_ADDR_MATCH && (w[22:21] == 2'd2 || w[22:21] == 2'd3)) decode_row = ROW_ST_CONFIG_TILE_ADDR;
+    if ((w & BASE_SIGN_EXT_MASK) == BASE_SIGN_EXT_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_BASE_SIGN_EXT;
+    if ((w & BASE_LOW_MASK) == BASE_LOW_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_BASE_LOW;
+    if ((w & BASE_HIGH_MASK) == BASE_HIGH_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_BASE_HIGH;
+    if ((w & BASE_ZEROFILL_MASK) == BASE_ZEROFILL_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_BASE_ZEROFILL;
+    if ((w & STRIDE_SIGN_EXT_MASK) == STRIDE_SIGN_EXT_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_STRIDE_SIGN_EXT;
+    if ((w & STRIDE_LOW_MASK) == STRIDE_LOW_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_STRIDE_LOW;
+    if ((w & STRIDE_HIGH_MASK) == STRIDE_HIGH_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_STRIDE_HIGH;
+    if ((w & STRIDE_ZEROFILL_MASK) == STRIDE_ZEROFILL_MATCH && (w[23:21] == 3'd0 || w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3)) decode_row = ROW_STRIDE_ZEROFILL;
+    if ((w & SET_IMM_LOW_MASK) == SET_IMM_LOW_MATCH) decode_row = ROW_SET_IMM_LOW;
+    if ((w & SET_IMM_HIGH_MASK) == SET_IMM_HIGH_MATCH) decode_row = ROW_SET_IMM_HIGH;
+    if ((w & IMM_SIGN_EXT_MASK) == IMM_SIGN_EXT_MATCH) decode_row = ROW_IMM_SIGN_EXT;
+    if ((w & SET_INDEX_MASK) == SET_INDEX_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4) && (w[7:5] == 3'd0 || w[7:5] == 3'd1 || w[7:5] == 3'd2 || w[7:5] == 3'd3 || w[7:5] == 3'd4)) decode_row = ROW_SET_INDEX;
+    if ((w & SET_ITER_MASK) == SET_ITER_MATCH) decode_row = ROW_SET_ITER;
+    if ((w & SET_INST_MASK) == SET_INST_MATCH) decode_row = ROW_SET_INST;
+    if ((w & PERM_SET_BASE_ADDR_MASK) == PERM_SET_BASE_ADDR_MATCH) decode_row = ROW_PERM_SET_BASE_ADDR;
+    if ((w & PERM_SET_LOOP_ITER_MASK) == PERM_SET_LOOP_ITER_MATCH) decode_row = ROW_PERM_SET_LOOP_ITER;
+    if ((w & PERM_SET_LOOP_STRIDE_MASK) == PERM_SET_LOOP_STRIDE_MATCH) decode_row = ROW_PERM_SET_LOOP_STRIDE;
+    if ((w & PERM_START_MASK) == PERM_START_MATCH && (w[23:21] == 3'd1 || w[23:21] == 3'd2 || w[23:21] == 3'd3) && (w[15:13] == 3'd0 || w[15:13] == 3'd1 || w[15:13] == 3'd2 || w[15:13] == 3'd3 || w[15:13] == 3'd4)) decode_row = ROW_PERM_START;
   endfunction
 
   // Bit r: row r reads src1 only.
