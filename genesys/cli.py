@@ -253,8 +253,12 @@ def cmd_cosim(args: argparse.Namespace) -> int:
 def cmd_prove(args: argparse.Namespace) -> int:
     from proofs import prove_image, prove_spec
 
-    if bool(args.spec) == bool(args.image):
-        raise UsageError("prove takes an IMAGE, or --spec to prove the specification itself")
+    if sum(map(bool, (args.spec, args.image, args.rtl))) != 1:
+        raise UsageError("prove takes an IMAGE, or --spec to prove the specification, or --rtl to prove RTL units")
+    if args.unit and not args.rtl:
+        raise UsageError("--unit goes with --rtl")
+    if args.rtl:
+        return _prove_rtl(args.unit.split(",") if args.unit else None, args.json)
     if args.spec:
         results = prove_spec()
         for r in results:
@@ -271,6 +275,33 @@ def cmd_prove(args: argparse.Namespace) -> int:
         write_atomic(Path(args.json), report.to_json().encode())
     print(report.format())
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _prove_rtl(units: list[str] | None, json_path: str | None) -> int:
+    import json
+
+    from proofs.rtl import UNITS, prove_rtl
+
+    unknown = [u for u in units or [] if u not in UNITS]
+    if unknown:
+        raise UsageError(f"--unit {unknown[0]!r}: not one of {','.join(UNITS)}")
+    results = []
+    for unit in units or list(UNITS):
+        for r in prove_rtl([unit]):
+            print(r.format(), flush=True)
+            results.append(r)
+    print("summary:")
+    for unit in dict.fromkeys(r.unit for r in results):
+        mine = [r for r in results if r.unit == unit]
+        counts = {v: sum(r.verdict == v for r in mine) for v in ("proved", "refuted", "unknown")}
+        verdict = "HOLDS" if counts["proved"] == len(mine) else "FAILS"
+        print(f"  {unit:8s} {verdict}: {counts['proved']}/{len(mine)} proved, {counts['refuted']} refuted, "
+              f"{counts['unknown']} unknown, {sum(r.seconds for r in mine):.1f} s")
+    ok = all(r.ok for r in results)
+    if json_path:
+        write_atomic(Path(json_path), json.dumps({"ok": ok, "obligations": [r.as_json() for r in results]},
+                                                 indent=1).encode())  # fmt: skip
+    return EXIT_OK if ok else EXIT_CHECK_FAILED
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -371,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="obligation kinds to check (default: all): bounds, cover, reduction, maps, order")
             sp.add_argument("--layer", help="check only this layer's obligations")
             sp.add_argument("--json", metavar="FILE", help="write the verdict and every failure as JSON")
+            sp.add_argument("--rtl", action="store_true", help="prove RTL units equal to the spec (Yosys + Z3)")
+            sp.add_argument("--unit", help="with --rtl: some of decoder,lane,pe,walkers (default: all of them)")
         elif name == "report":
             sp.add_argument("image")
             sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
