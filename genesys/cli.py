@@ -280,7 +280,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
 def _prove_rtl(units: list[str] | None, json_path: str | None) -> int:
     import json
 
-    from proofs.rtl import UNITS, prove_rtl
+    from proofs.rtl import NOT_PROVED, UNITS, prove_rtl
 
     unknown = [u for u in units or [] if u not in UNITS]
     if unknown:
@@ -297,6 +297,8 @@ def _prove_rtl(units: list[str] | None, json_path: str | None) -> int:
         verdict = "HOLDS" if counts["proved"] == len(mine) else "FAILS"
         print(f"  {unit:8s} {verdict}: {counts['proved']}/{len(mine)} proved, {counts['refuted']} refuted, "
               f"{counts['unknown']} unknown, {sum(r.seconds for r in mine):.1f} s")
+        if unit in NOT_PROVED:
+            print(f"           not proved (simulation only): {NOT_PROVED[unit]}")
     ok = all(r.ok for r in results)
     if json_path:
         write_atomic(Path(json_path), json.dumps({"ok": ok, "obligations": [r.as_json() for r in results]},

@@ -40,8 +40,8 @@ def simulate(steps: list[dict[str, int]], sources: Mapping[str, str] | None = No
     return out
 
 
-def prove(sources: Mapping[str, str] | None = None) -> list[RtlProof]:
-    """One obligation: all STEPS cycles follow the spec's step."""
+def prove(sources: Mapping[str, str] | None = None, stop: bool = False) -> list[RtlProof]:
+    """One obligation: all STEPS cycles follow the spec's step (`stop` changes nothing)."""
     t = time.perf_counter()
     texts = dict(sources or bench.unit_sources("pe"))
     net = Netlist(smt2(texts, "pe"), "pe", states=STEPS + 1, clocked=True)

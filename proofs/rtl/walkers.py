@@ -205,12 +205,16 @@ def simulate_walk(inputs: Mapping[str, int], loops: tuple[int, ...], iters: tupl
     return out
 
 
-def prove(sources: Mapping[str, str] | None = None) -> list[RtlProof]:
-    """Every walker obligation (the tree's sources, or `sources` by file name)."""
+def prove(sources: Mapping[str, str] | None = None, stop: bool = False) -> list[RtlProof]:
+    """Every walker obligation (the tree's sources, or `sources` by file name); with `stop`,
+    up to the first that is not proved."""
     texts = {**bench.unit_sources("odometer"), **bench.unit_sources("affine"), **(sources or {})}
+    steps = [lambda d=d: _affine_obligation(texts, d) for d in DEPTHS]
+    steps += [lambda d=d: _odometer_obligation(texts, d) for d in DEPTHS]
+    steps.append(lambda: _bmc_obligation(texts))
     out = []
-    for depth in DEPTHS:
-        out.append(_affine_obligation(texts, depth))
-        out.append(_odometer_obligation(texts, depth))
-    out.append(_bmc_obligation(texts))
+    for step in steps:
+        out.append(step())
+        if stop and not out[-1].ok:
+            break
     return out
