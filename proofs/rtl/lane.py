@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import z3
 
@@ -28,7 +28,7 @@ from rtl import bench
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from .yosys import smt2
+from rtl.yosys import smt2
 
 WIDTHS = (32, 16, 8)
 READS_FRAC = {"MUL", "MACC", "LEAKY_RELU", "DIV", "SQRT", "FLOOR", "CEIL"}
@@ -44,10 +44,11 @@ def extra_fracs(width: int) -> list[tuple[int, int, int]]:
     return [(0, 0, 0), (h, h, h), (top, top, 0), (0, top, top), (top, 0, top), (3, 9 % width, 2)]
 
 
-def obligations() -> list[tuple[str, int, tuple[int, int, int] | None]]:
-    """(row, width, fraction bits or None for all of them) of every lane obligation."""
+def obligations(rows: Sequence[str] = ()) -> list[tuple[str, int, tuple[int, int, int] | None]]:
+    """(row, width, fraction bits or None for all of them) of every lane obligation: `rows`
+    first, then the others."""
     out: list[tuple[str, int, tuple[int, int, int] | None]] = []
-    for m in LANE_ROWS:
+    for m in sorted(LANE_ROWS, key=lambda m: m not in rows):
         for w in WIDTHS:
             if m not in READS_FRAC:
                 out.append((m, w, None))
@@ -107,11 +108,13 @@ def _replay(r: RtlProof, texts: Mapping[str, str]) -> None:
     r.confirmed = y == rtl_y and (y != spec_y or implemented != 1)
 
 
-def prove(sources: Mapping[str, str] | None = None, workers: int = 2, stop: bool = False) -> list[RtlProof]:
-    """Every lane obligation on 2 worker processes (`stop`: return at the first refutation)."""
+def prove(sources: Mapping[str, str] | None = None, stop: bool = False, rows: Sequence[str] = (),
+          only: bool = False, workers: int = 2) -> list[RtlProof]:  # fmt: skip
+    """Every lane obligation on `workers` processes, those of `rows` first (`only`: theirs
+    alone); with `stop`, up to the first refutation."""
     texts = dict(sources or bench.unit_sources("tandem_lane"))
     text = smt2(texts, "tandem_lane")
-    jobs = obligations()
+    jobs = [j for j in obligations(rows) if not only or j[0] in rows]
     out: list[RtlProof] = []
     with multiprocessing.get_context("fork").Pool(workers, initializer=_load, initargs=(text,)) as pool:
         for r in pool.imap(_one, jobs, chunksize=4):

@@ -134,8 +134,9 @@ def kill(mutant: Mutant) -> tuple[bool, RtlProof | None, float]:
         texts = {**bench.unit_sources("odometer"), **bench.unit_sources("affine")}
     assert texts[mutant.file].count(mutant.old) == 1, mutant.describe()
     texts[mutant.file] = texts[mutant.file].replace(mutant.old, mutant.new)
+    hint = {"rows": re.findall(r"ROW_(\w+)", mutant.old)} if mutant.unit == "lane" else {}
     try:
-        results = UNITS[mutant.unit](texts, stop=True)
+        results = UNITS[mutant.unit](texts, stop=True, **hint)
     except Exception as e:  # a mutant Yosys or Verilator cannot build is not a kill
         return False, RtlProof(mutant.unit, mutant.describe(), "unknown", f"{type(e).__name__}: {e}"), time.perf_counter() - t
     refuted = next((r for r in results if r.verdict == "refuted"), None)

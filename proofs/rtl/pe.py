@@ -15,7 +15,7 @@ from rtl import bench
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from .yosys import smt2
+from rtl.yosys import smt2
 
 STEPS = 3  # the first cycle swaps; the next two may or may not
 INPUTS = ("act_in", "swap_in", "shadow", "psum_in")

@@ -31,7 +31,7 @@ from rtl import bench
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from .yosys import smt2
+from rtl.yosys import smt2
 
 DEPTHS = (6, 8, 64)  # the loop counts the NPU instantiates the walker halves with
 IW = 17  # index and iteration-count bits (16-bit counts, encoded N-1, plus one)

