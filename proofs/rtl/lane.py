@@ -31,6 +31,7 @@ from .result import RtlProof, check, unknown_reason, value
 from rtl.yosys import smt2
 
 WIDTHS = (32, 16, 8)
+TIMEOUT_MS = 60_000  # per obligation: the others finish in about a second
 READS_FRAC = {"MUL", "MACC", "LEAKY_RELU", "DIV", "SQRT", "FLOOR", "CEIL"}
 NOT_PROVED = {"DIV": "Z3 does not finish on the 128-bit divider", "SQRT": "Z3 does not finish on the square-root loop",
               **{m: "the spec defines it on Python integers only" for m in CONCRETE_ONLY}}  # fmt: skip
@@ -81,7 +82,7 @@ def _one(job: tuple[str, int, tuple[int, int, int] | None]) -> RtlProof:
     if frac is not None:
         pre.append(net.port("frac") == _packed(frac))
     spec = lane_value(Z3, m, fmt, a, b, d)
-    verdict, s = check(net.constraints + pre, z3.Or(y != spec, net.port("implemented") != 1))
+    verdict, s = check(net.constraints + pre, z3.Or(y != spec, net.port("implemented") != 1), TIMEOUT_MS)
     name = f"{m} width {w} frac {'any' if frac is None else frac}"
     seconds = time.perf_counter() - t
     if verdict == "proved":

@@ -59,15 +59,15 @@ def value(model: z3.ModelRef, term: z3.ExprRef) -> int:
     return model.eval(term, model_completion=True).as_long()
 
 
-def check(constraints: list, bad: z3.BoolRef) -> tuple[str, z3.Solver]:
+def check(constraints: list, bad: z3.BoolRef, timeout_ms: int = TIMEOUT_MS) -> tuple[str, z3.Solver]:
     """`proved` when no assignment satisfies the netlist and its preconditions (`constraints`)
     and `bad`, `refuted` when one does (the solver holds it), `unknown` otherwise. A proof
     under constraints no assignment satisfies would be vacuous: that is `unknown` too."""
-    s = solver(constraints)
+    s = solver(constraints, timeout_ms)
     verdict = s.check()
     if verdict == z3.unsat:
         return "unknown", s  # the netlist and preconditions alone are contradictory
-    s = solver(constraints + [bad])
+    s = solver(constraints + [bad], timeout_ms)
     verdict = s.check()
     return ("proved" if verdict == z3.unsat else "refuted" if verdict == z3.sat else "unknown"), s
 
