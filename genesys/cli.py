@@ -252,13 +252,12 @@ def cmd_cosim(args: argparse.Namespace) -> int:
 
 def cmd_prove(args: argparse.Namespace) -> int:
     from proofs import prove_image, prove_spec
+    from proofs.rtl import prove_and_report
 
-    if sum(map(bool, (args.spec, args.image, args.rtl))) != 1:
-        raise UsageError("prove takes an IMAGE, or --spec to prove the specification, or --rtl to prove RTL units")
-    if args.unit and not args.rtl:
-        raise UsageError("--unit goes with --rtl")
+    if sum(map(bool, (args.spec, args.image, args.rtl))) != 1 or (args.unit and not args.rtl):
+        raise UsageError("prove takes an IMAGE, or --spec (the specification), or --rtl [--unit U,...] (RTL units)")
     if args.rtl:
-        return _prove_rtl(args.unit.split(",") if args.unit else None, args.json)
+        return EXIT_OK if prove_and_report(args.unit, args.json) else EXIT_CHECK_FAILED
     if args.spec:
         results = prove_spec()
         for r in results:
@@ -275,35 +274,6 @@ def cmd_prove(args: argparse.Namespace) -> int:
         write_atomic(Path(args.json), report.to_json().encode())
     print(report.format())
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
-
-
-def _prove_rtl(units: list[str] | None, json_path: str | None) -> int:
-    import json
-
-    from proofs.rtl import NOT_PROVED, UNITS, prove_rtl
-
-    unknown = [u for u in units or [] if u not in UNITS]
-    if unknown:
-        raise UsageError(f"--unit {unknown[0]!r}: not one of {','.join(UNITS)}")
-    results = []
-    for unit in units or list(UNITS):
-        for r in prove_rtl([unit]):
-            print(r.format(), flush=True)
-            results.append(r)
-    print("summary:")
-    for unit in dict.fromkeys(r.unit for r in results):
-        mine = [r for r in results if r.unit == unit]
-        counts = {v: sum(r.verdict == v for r in mine) for v in ("proved", "refuted", "unknown")}
-        verdict = "HOLDS" if counts["proved"] == len(mine) else "FAILS"
-        print(f"  {unit:8s} {verdict}: {counts['proved']}/{len(mine)} proved, {counts['refuted']} refuted, "
-              f"{counts['unknown']} unknown, {sum(r.seconds for r in mine):.1f} s")
-        if unit in NOT_PROVED:
-            print(f"           not proved (simulation only): {NOT_PROVED[unit]}")
-    ok = all(r.ok for r in results)
-    if json_path:
-        write_atomic(Path(json_path), json.dumps({"ok": ok, "obligations": [r.as_json() for r in results]},
-                                                 indent=1).encode())  # fmt: skip
-    return EXIT_OK if ok else EXIT_CHECK_FAILED
 
 
 def cmd_report(args: argparse.Namespace) -> int:
