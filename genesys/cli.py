@@ -251,13 +251,12 @@ def cmd_cosim(args: argparse.Namespace) -> int:
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from proofs import prove_image, prove_spec
-    from proofs.rtl import prove_and_report
+    from proofs import prove_image, prove_spec, rtl
 
     if sum(map(bool, (args.spec, args.image, args.rtl))) != 1 or (args.unit and not args.rtl):
         raise UsageError("prove takes an IMAGE, or --spec (the specification), or --rtl [--unit U,...] (RTL units)")
     if args.rtl:
-        return EXIT_OK if prove_and_report(args.unit, args.json) else EXIT_CHECK_FAILED
+        return EXIT_OK if rtl.prove_and_report(args.unit, args.json) else EXIT_CHECK_FAILED
     if args.spec:
         results = prove_spec()
         for r in results:
