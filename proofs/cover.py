@@ -15,6 +15,7 @@ import z3
 
 from .access import Access, overlapping
 from .linear import Linear
+from .structure import coords_split, element_of
 from .obligation import Obligation
 from .symbolic import Tensor, show_coords
 
@@ -49,6 +50,11 @@ def obligations(layer: str, writes: list[Access], y: Tensor, lanes: int, allowed
             out.append(Obligation.decided("cover", a.pc, f"{a.what} into {y.name!r}: inside the region", True,
                                           layer=layer))  # fmt: skip
             continue
+        split = _coords(a, y)
+        if split is not None and _inside(split[0], split[1], (n, h, w, words * lanes)):
+            out.append(Obligation.decided("cover", a.pc, f"{a.what} into {y.name!r}: inside the region", True,
+                                          layer=layer))  # fmt: skip
+            continue
         space, addr, _ = a.point("a")
         coords = y.coords(addr)
         inside = z3.And(y.holds(addr), coords["n"] >= 0, coords["n"] < n, coords["h"] >= 0, coords["h"] < h,
@@ -62,9 +68,9 @@ def obligations(layer: str, writes: list[Access], y: Tensor, lanes: int, allowed
                               [*space.ranges(), z3.Not(inside)], explain, layer))  # fmt: skip
     for i, a in enumerate(mine):
         for b in overlapping(a, mine[i:]):
-            if a is b and a.bytes_form[0].injective(a.bytes_form[1]):
-                out.append(Obligation.decided("cover", a.pc, f"stores of {y.name!r} by instruction {a.pc}: disjoint",
-                                              True, layer=layer))  # fmt: skip
+            if a is b and a.bytes_form[0].injective(a.bytes_form[1]) or a is not b and _apart(a, b, y):
+                out.append(Obligation.decided("cover", b.pc, f"stores of {y.name!r} by instructions {a.pc} and {b.pc}: "
+                                              "disjoint", True, layer=layer))  # fmt: skip
                 continue
             sa, addr_a, _ = a.point("a")
             sb, addr_b, _ = b.point("b")
@@ -82,6 +88,35 @@ def obligations(layer: str, writes: list[Access], y: Tensor, lanes: int, allowed
     out.append(Obligation.decided("cover", mine[-1].pc, f"stores of {y.name!r}: as many elements as the region",
                                   written == total, detail, layer))  # fmt: skip
     return out
+
+
+def _coords(a: Access, y: Tensor) -> tuple[dict[str, Linear], dict[str, int]] | None:
+    """The coordinates in y of every element a store writes, as forms over a box of its
+    points (or None)."""
+    form, box = a.bytes_form
+    element = element_of(y, form)
+    return coords_split(y.layout, element, box) if element is not None else None
+
+
+def _inside(coords: dict[str, Linear], box: dict[str, int], extents: tuple[int, int, int, int]) -> bool:
+    """Every point's (n, h, w, c) lies in [0, N) x [0, H) x [0, W) x [0, channel words x lanes)."""
+    for d, e in zip(("n", "h", "w", "c"), extents):
+        lo, hi = coords[d].interval(box)
+        if lo < 0 or hi > e:
+            return False
+    return True
+
+
+def _apart(a: Access, b: Access, y: Tensor) -> bool:
+    """Two stores whose (n, h, w, c) ranges are disjoint in some coordinate write no element twice."""
+    sa, sb = _coords(a, y), _coords(b, y)
+    if sa is None or sb is None:
+        return False
+    for d in ("n", "h", "w", "c"):
+        (alo, ahi), (blo, bhi) = sa[0][d].interval(sa[1]), sb[0][d].interval(sb[1])
+        if ahi <= blo or bhi <= alo:
+            return True
+    return False
 
 
 def _aligned(form: Linear, y: Tensor) -> bool:

@@ -17,6 +17,7 @@ reported as unsupported, which is a failed obligation, never a pass.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,8 @@ from typing import Any
 import z3
 
 from .linear import Linear
-from .program import DEFAULT_FORMAT, Dma, Lanes, Loop, Operand, Perm, Program, SaBlock
+from .structure import coords_of, element_of
+from .program import DEFAULT_FORMAT, Dma, Lanes, Loop, Operand, Perm, Program, SaBlock, iters_of
 from .symbolic import W32, Space, Tensor, const32, refute
 from .z3ops import lift
 
@@ -44,6 +46,7 @@ class Leaf:
     ok: z3.BoolRef  # the address really is an element of `tensor`
     space: Space = field(default_factory=Space)  # reduction iterations the family ranges over
     origin: str = ""  # e.g. "LD_START at 120"
+    forms: dict[str, Linear] | None = None  # the coordinates as affine forms, where the maps align
 
 
 @dataclass
@@ -127,9 +130,11 @@ def _inverse(base: int, strides: Sequence[int], levels: Sequence[Loop], u: z3.Bi
 class Trace:
     """Traces stored values backwards through one layer's units."""
 
-    def __init__(self, program: Program, units_: Sequence[Unit], lane: z3.BitVecRef,
-                 tensor_of: Any, acc_obuf: Tensor | None, timeout_ms: int = QUICK_MS):  # fmt: skip
+    def __init__(self, program: Program, units_: Sequence[Unit], lane: z3.BitVecRef, lane_form: Linear,
+                 tensor_of: Any, acc_obuf: Tensor | None, box: dict[str, int], timeout_ms: int = QUICK_MS):  # fmt: skip
         self.program, self.units, self.lane = program, list(units_), lane
+        self.box = box  # every variable of the affine forms (the store's point, reduction iterations): its range
+        self.lane_form = lane_form
         self.tensor_of = tensor_of  # DRAM access -> Tensor of the layer
         self.acc_obuf = acc_obuf
         self.arch = program.image.arch
@@ -147,32 +152,47 @@ class Trace:
     def _never(self, context: Sequence[z3.BoolRef], cond: z3.BoolRef) -> bool:
         return refute([*context, cond], self.timeout_ms).status == "proved"
 
-    def value(self, ns: str, u: z3.BitVecRef, before: int, context: list[z3.BoolRef]) -> list[Path]:
-        """The paths of the value of word `u` (32-bit) of `ns` just before unit `before`."""
+    def value(self, ns: str, u: z3.BitVecRef, before: int, context: list[z3.BoolRef],
+              form: Linear | None = None) -> list[Path]:  # fmt: skip
+        """The paths of the value of word `u` (32-bit) of `ns` just before unit `before`;
+        `form`, when known, is u as an affine form over `box` (decisions then need no solver)."""
         for k in range(before - 1, -1, -1):
             unit = self.units[k]
             writes = self._writes(unit, ns, u)
             if writes is None:
                 continue
-            cond, how = writes
-            if self._never(context, cond):
+            cond, how, written = writes
+            known = self._interval(form, written)
+            if known is False or known is None and self._never(context, cond):
                 continue
-            if self._always(context, cond):
-                return self._from(unit, k, ns, u, how, context)
-            taken = self._from(unit, k, ns, u, how, context + [cond])
+            if known is True or known is None and self._always(context, cond):
+                return self._from(unit, k, ns, u, how, context, form)
+            taken = self._from(unit, k, ns, u, how, context + [cond], None)
             rest = self.value(ns, u, k, context + [z3.Not(cond)])
             return [Path([cond] + p.guards, p.leaves, p.chain, p.key) for p in taken] + \
                 [Path([z3.Not(cond)] + p.guards, p.leaves, p.chain, p.key) for p in rest]  # fmt: skip
         stale = Leaf(None, {"word": u}, z3.BoolVal(False), origin=f"{ns} word never written by the layer")
         return [Path([], [stale], f"{ns} word never written")]
 
-    def _writes(self, unit: Unit, ns: str, u: z3.BitVecRef) -> tuple[z3.BoolRef, Any] | None:
+    def _interval(self, form: Linear | None, written: tuple[int, int] | None) -> bool | None:
+        """Whether the writer writes the word, decided by intervals (None: not decided)."""
+        if form is None or written is None:
+            return None
+        lo, hi = form.interval(self.box)
+        if hi <= written[0] or lo >= written[1]:
+            return False
+        return True if written[0] <= lo and hi <= written[1] else None
+
+    def _writes(self, unit: Unit, ns: str, u: z3.BitVecRef) -> tuple[z3.BoolRef, Any, tuple[int, int] | None] | None:
+        """(it writes u, how to find the iteration, the words it writes when they are one
+        whole interval) of a unit writing `ns`, or None for a unit that does not."""
         if isinstance(unit, Dma):
             if unit.direction != "LD" or unit.ns != ns:
                 return None
-            return z3.And(z3.UGE(u, const32(unit.tile_addr)), z3.ULT(u, const32(unit.tile_addr + unit.words))), None
+            a, b = unit.tile_addr, unit.tile_addr + unit.words
+            return z3.And(z3.UGE(u, const32(a)), z3.ULT(u, const32(b))), None, (a, b)
         if isinstance(unit, SaBlock):
-            return (z3.BoolVal(True), None) if ns == "OBUF" else None
+            return (z3.BoolVal(True), None, (0, 1 << 32)) if ns == "OBUF" else None
         if isinstance(unit, Perm):
             if unit.dst != ns:
                 return None
@@ -189,7 +209,8 @@ class Trace:
     def _coefficients(form: Linear, levels: Sequence[Loop]) -> tuple[int, tuple[int, ...]]:
         return form.const, tuple(form.coef(lp.key) for lp in levels)
 
-    def _map_inverse(self, form: Linear, levels: Sequence[Loop], u: z3.BitVecRef, what: str) -> tuple[z3.BoolRef, Any]:
+    def _map_inverse(self, form: Linear, levels: Sequence[Loop], u: z3.BitVecRef, what: str
+                     ) -> tuple[z3.BoolRef, Any, tuple[int, int] | None]:  # fmt: skip
         base, strides = self._coefficients(form, levels)
         if any(s < 0 for s in strides) or base < 0:
             raise Unsupported(f"{what} writes with a negative stride or base")
@@ -200,12 +221,18 @@ class Trace:
             image = w32(form.z3(space.extend(levels, self._tag())))
             if refute([*space.ranges(), image == u, z3.Not(cond)], self.timeout_ms).status != "proved":
                 raise Unsupported(f"{what} writes through a map whose strides are not a mixed-radix number")
-        return cond, (index, reduction)
+        parallel = [k for k, s in enumerate(strides) if s and levels[k].iters > 1]
+        written = None
+        if Linear(base, tuple((levels[k].key, strides[k]) for k in parallel)).dense([levels[k].key for k in parallel],
+                                                                                    iters_of(levels)):  # fmt: skip
+            written = (base, base + math.prod(levels[k].iters for k in parallel))
+        return cond, (index, reduction, base, strides), written
 
     # ---- the value a writer gives ----------------------------------------------------------
-    def _from(self, unit: Unit, k: int, ns: str, u: z3.BitVecRef, how: Any, context: list[z3.BoolRef]) -> list[Path]:
+    def _from(self, unit: Unit, k: int, ns: str, u: z3.BitVecRef, how: Any, context: list[z3.BoolRef],
+              form: Linear | None) -> list[Path]:  # fmt: skip
         if isinstance(unit, Dma):
-            leaf = self._dma_leaf(unit, u)
+            leaf = self._dma_leaf(unit, u, form)
             return [Path([], [leaf], f"LD {leaf.tensor.name if leaf.tensor else '?'} B{8 * unit.width}")]
         if isinstance(unit, SaBlock):
             if self.acc_obuf is None:
@@ -214,16 +241,32 @@ class Trace:
                 return [Path([], [leaf], "OBUF")]
             index = u * const32(self.arch.cols) + self.lane
             ok = z3.ULT(index, const32(self.acc_obuf.layout.elements))
-            leaf = Leaf(self.acc_obuf, self.acc_obuf.layout.decode(index), ok, origin=f"SA block {unit.pc}")
+            forms = None if form is None else coords_of(self.acc_obuf.layout, form.scale(self.arch.cols) + self.lane_form,
+                                                        self.box, refine=True)  # fmt: skip
+            leaf = Leaf(self.acc_obuf, self.acc_obuf.layout.decode(index), ok, origin=f"SA block {unit.pc}", forms=forms)
             return [Path([], [leaf], "OBUF accumulators")]
-        index, reduction = how
+        index, reduction, base, strides = how
         if isinstance(unit, Perm):
             if reduction:
                 raise Unsupported(f"PERM_START at {unit.pc} writes one word at several iterations")
             at = self._at(unit.loops, index, {})
             paths = self.value(unit.src, w32(unit.read.z3(at)), k, context)
             return [Path(q.guards, q.leaves, f"PERM({q.chain})", f"PERM({q.key})") for q in paths]
-        return self._nest(unit, k, ns, index, reduction, context)
+        forms = self._index_forms(unit.levels, form, base, strides)
+        return self._nest(unit, k, ns, index, reduction, context, forms)
+
+    def _index_forms(self, levels: Sequence[Loop], form: Linear | None, base: int, strides: Sequence[int]
+                     ) -> dict[str, Linear] | None:  # fmt: skip
+        """The parallel levels' indices at which a nest writes the word `form`, as forms."""
+        if form is None:
+            return None
+        parallel = sorted((k for k, s in enumerate(strides) if s and levels[k].iters > 1), key=lambda k: -strides[k])
+        digits = (form - base).digits(self.box, [levels[k].iters for k in parallel], refine=True)
+        if digits is None:
+            return None
+        out = {lp.key: Linear(0) for lp in levels}
+        out.update({levels[k].key: d for k, d in zip(parallel, digits)})
+        return out
 
     @staticmethod
     def _at(levels: Sequence[Loop], index: Mapping[int, z3.BitVecRef], free: Mapping[int, z3.BitVecRef]
@@ -236,7 +279,7 @@ class Trace:
         return out
 
     def _nest(self, nest: Nest, k: int, ns: str, index: Mapping[int, z3.BitVecRef], reduction: Sequence[int],
-              context: list[z3.BoolRef]) -> list[Path]:  # fmt: skip
+              context: list[z3.BoolRef], forms: dict[str, Linear] | None) -> list[Path]:  # fmt: skip
         levels = nest.levels
         writers = [e for e in nest.body if e.dst.ns == ns]
         free: dict[int, z3.BitVecRef] = {}
@@ -246,17 +289,21 @@ class Trace:
                 raise Unsupported(f"the loop nest at {nest.pc} reduces into {ns} with {len(writers)} instructions")
             tag = self._tag()
             for r in reduction:
-                free[r] = z3.Extract(W32 - 1, 0, space.add(levels[r].name, z3.BitVec(f"{levels[r].key}_{tag}", 64),
-                                                           levels[r].iters))  # fmt: skip
+                var = space.add(levels[r].name, z3.BitVec(f"{levels[r].key}_{tag}", 64), levels[r].iters)
+                free[r] = z3.Extract(W32 - 1, 0, var)
+                self.box[str(var)] = levels[r].iters
+                if forms is not None:
+                    forms[levels[r].key] = Linear.var(str(var))
         at = self._at(levels, index, free)
         inner = context + space.ranges()
-        paths = self._instr(nest, k, writers[-1], at, inner, accumulate=bool(reduction))
+        paths = self._instr(nest, k, writers[-1], at, inner, accumulate=bool(reduction), forms=forms)
         for p in paths:
             for leaf in p.leaves:
                 if reduction and leaf.tensor is not None:
                     leaf.space = Space(space.dims + leaf.space.dims)
         if reduction:  # the accumulator's value before the nest joins every iteration's contribution
-            before = self.value(ns, self._word(writers[0].dst, at), k, context)
+            dst = writers[0].dst
+            before = self.value(ns, self._word(dst, at), k, context, None if forms is None else dst.address.substitute(forms))
             paths = [Path(p.guards + q.guards, p.leaves + q.leaves, f"reduce {p.chain} onto {q.chain}",
                           f"reduce {p.key} onto {q.key}") for p in paths for q in before]  # fmt: skip
         return paths
@@ -266,7 +313,7 @@ class Trace:
         return w32(operand.address.z3(at))
 
     def _instr(self, nest: Nest, k: int, e: Lanes, at: Mapping[str, z3.BitVecRef], context: list[z3.BoolRef],
-               accumulate: bool) -> list[Path]:  # fmt: skip
+               accumulate: bool, forms: dict[str, Linear] | None = None) -> list[Path]:  # fmt: skip
         """The sources of instruction `e` of `nest` at one iteration (`at`)."""
         sources = list(e.sources) + ([e.dst] if e.reads_dst else [])
         position = nest.body.index(e)
@@ -285,11 +332,11 @@ class Trace:
             if earlier:
                 if self._coefficients(s.address, nest.levels) != self._coefficients(earlier[-1].dst.address, nest.levels):
                     raise Unsupported(f"instruction {e.pc} reads {s.ns} through another map than the nest writes it")
-                sub = self._instr(nest, k, earlier[-1], at, context, accumulate=False)
+                sub = self._instr(nest, k, earlier[-1], at, context, accumulate=False, forms=forms)
             elif any(w.dst.ns == s.ns for w in nest.body) and not same_word:
                 raise Unsupported(f"instruction {e.pc} reads {s.ns} words its nest writes at other iterations")
             else:
-                sub = self.value(s.ns, self._word(s, at), k, context)
+                sub = self.value(s.ns, self._word(s, at), k, context, None if forms is None else s.address.substitute(forms))
             args.append([])
             paths = [Path(p.guards + q.guards, p.leaves + q.leaves, p.chain + "\0" + q.chain, p.key + "\0" + q.key)
                      for p in paths for q in sub]  # fmt: skip
@@ -301,7 +348,7 @@ class Trace:
             p.key = f"{exact}({', '.join(a[0] if a else next(keys) for a in args)})"
         return paths
 
-    def _dma_leaf(self, d: Dma, u: z3.BitVecRef) -> Leaf:
+    def _dma_leaf(self, d: Dma, u: z3.BitVecRef, form: Linear | None) -> Leaf:
         """The DRAM element lane `lane` of VMEM word u was loaded from."""
         off = u - const32(d.tile_addr)
         q = z3.UDiv(off, const32(d.size))
@@ -315,4 +362,12 @@ class Trace:
         if tensor is None:
             return Leaf(None, {"word": u}, z3.BoolVal(False), origin=f"LD_START at {d.pc} reads no tensor of the layer")
         ok = z3.And(tensor.holds(addr), z3.BoolVal(d.width == tensor.layout.itemsize))
-        return Leaf(tensor, tensor.coords(addr), ok, origin=f"LD_START at {d.pc}")
+        forms = None
+        if form is not None and d.width == tensor.layout.itemsize:
+            digits = (form - d.tile_addr).digits(self.box, [lp.iters for lp in d.loops] + [d.size], refine=True)
+            if digits is not None:
+                byte = d.address.substitute(dict(zip((lp.key for lp in d.loops), digits[:-1]))) + \
+                    (digits[-1].scale(self.arch.lanes) + self.lane_form).scale(d.width)  # fmt: skip
+                index = element_of(tensor, byte)
+                forms = coords_of(tensor.layout, index, self.box, refine=True) if index is not None else None
+        return Leaf(tensor, tensor.coords(addr), ok, origin=f"LD_START at {d.pc}", forms=forms)

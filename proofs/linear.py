@@ -67,11 +67,12 @@ class Linear:
                 out = out + forms[v].scale(c)
         return out
 
-    def digits(self, box: Mapping[str, int], extents: Sequence[int]) -> list[Linear] | None:
+    def digits(self, box: Mapping[str, int], extents: Sequence[int], refine: bool = False) -> list[Linear] | None:
         """The mixed-radix digits (outermost first, `extents`) of the form's value, each a form
         over the box, when they provably never carry: every variable's coefficient falls in
         one digit (a multiple of its radix) and every digit stays in [0, extent) over the box.
-        None when that is not shown (the caller then asks Z3)."""
+        None when that is not shown (the caller then asks Z3). With `refine`, a variable that
+        runs across a digit boundary raises `Refine` asking for it to be split there."""
         radices = [math.prod(extents[i + 1 :]) for i in range(len(extents))]
         if not 0 <= self.const < math.prod(extents):
             return None
@@ -84,9 +85,11 @@ class Linear:
                 continue
             i = next(i for i, r in enumerate(radices) if c % r == 0)
             forms[i] = forms[i] + Linear.var(v).scale(c // radices[i])
-        for f, e in zip(forms, extents):
+        for i, (f, e) in enumerate(zip(forms, extents)):
             lo, hi = f.interval(box)
             if lo < 0 or hi > e:
+                if refine:
+                    _split(f, box, e)
                 return None
         return forms
 
@@ -137,6 +140,34 @@ class Linear:
                 return False
             expect *= n
         return True
+
+
+class Refine(Exception):
+    """Split variable `var` into `var = k * high + low` (`low` in [0, k)): then its parts
+    fall into separate digits."""
+
+    def __init__(self, var: str, k: int):
+        super().__init__(var, k)
+        self.var, self.k = var, k
+
+    def apply(self, box: dict[str, int], forms: Sequence[Linear]) -> tuple[dict[str, int], list[Linear]]:
+        """The box and the forms over the split variable's two parts."""
+        n = box[self.var]
+        high, low = f"{self.var}.h{self.k}", f"{self.var}.l{self.k}"
+        new_box = {v: r for v, r in box.items() if v != self.var} | {high: n // self.k, low: self.k}
+        part = Linear.var(high).scale(self.k) + Linear.var(low)
+        return new_box, [f.substitute({self.var: part}) for f in forms]
+
+
+def _split(form: Linear, box: Mapping[str, int], extent: int) -> None:
+    """Raise `Refine` for a variable of a digit's form whose range crosses the digit's extent
+    at a boundary where splitting it keeps both parts exact."""
+    for v, c in form.coefs:
+        n = box.get(v, 1)
+        if n > 1 and c > 0 and extent % c == 0:
+            k = extent // c
+            if 1 < k < n and n % k == 0:
+                raise Refine(v, k)
 
 
 class LinearOps:

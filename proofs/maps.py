@@ -21,10 +21,13 @@ from .dataflow import Leaf, Path, Trace, Unsupported, units
 from .obligation import Obligation
 from .program import Dma, Program
 from .reduction import acc_tensor
+from .linear import Linear, Refine
+from .structure import coords_of, element_of
 from .symbolic import W32, Space, Tensor, const32, show_coords
 from .z3ops import lift
 
 ELEMENTWISE = ("Conv", "Add", "Relu", "Concat")
+MAX_REFINEMENTS = 8  # splits of the store's variables before the trace gives up on forms
 
 
 def obligations(program: Program, meta: Mapping[str, Any]) -> list[Obligation]:
@@ -86,8 +89,8 @@ def _store(program: Program, grouped: list, k: int, st: Dma, y: Tensor, rec: Map
     arch = program.image.arch
     space = Space()
     idx = space.extend(st.loops, "st")
-    word = z3.Extract(W32 - 1, 0, space.new("word", st.size, f"st{st.pc}"))
-    lane = z3.Extract(W32 - 1, 0, space.new("lane", arch.lanes, f"st{st.pc}"))
+    word64, lane64 = space.new("word", st.size, f"st{st.pc}"), space.new("lane", arch.lanes, f"st{st.pc}")
+    word, lane = z3.Extract(W32 - 1, 0, word64), z3.Extract(W32 - 1, 0, lane64)
     q, inner = const32(0), 1
     for lp in reversed(st.loops):
         q = q + z3.Extract(W32 - 1, 0, idx[lp.key]) * const32(inner)
@@ -95,16 +98,40 @@ def _store(program: Program, grouped: list, k: int, st: Dma, y: Tensor, rec: Map
     u = const32(st.tile_addr) + q * const32(st.size) + word
     addr = st.address.z3(idx) + z3.ZeroExt(64 - W32, word * const32(arch.lanes) + lane) * lift(st.width)
     yc = y.coords(addr)
+    # the same point as affine forms over the variables' names, for the decisions that need no solver
+    box = {str(v): n for _, v, n in space.dims}
+    names = {lp.key: Linear.var(str(idx[lp.key])) for lp in st.loops}
+    request = Linear(0)
+    for lp in st.loops:
+        request = request.scale(lp.iters) + names[lp.key]
+    u_form = request.scale(st.size) + Linear(st.tile_addr) + Linear.var(str(word64))
+    lane_form = Linear.var(str(lane64))
+    byte = st.address.substitute(names) + (Linear.var(str(word64)).scale(arch.lanes) + lane_form).scale(st.width)
     acc_obuf = acc if acc is not None and acc.space == "OBUF" else None
-    trace = Trace(program, grouped, lane, tensor_of, acc_obuf)
     where = f"values stored into {y.name!r}"
-    try:
-        paths = trace.value(st.ns, u, k, space.ranges())
-    except Unsupported as e:
-        return [Obligation.decided("maps", st.pc, where, False, f"unsupported: {e}", layer)], []
+    for _ in range(MAX_REFINEMENTS):
+        try:
+            element = element_of(y, byte) if st.width == y.layout.itemsize else None
+            y_forms = coords_of(y.layout, element, box, refine=True) if element is not None else None
+            trace = Trace(program, grouped, lane, lane_form, tensor_of, acc_obuf, dict(box))
+            paths = trace.value(st.ns, u, k, space.ranges(), u_form)
+            break
+        except Refine as r:  # a variable of the store's point crosses a digit: trace over its two parts
+            if r.var not in box:
+                u_form = None  # a reduction iteration: no forms for this store, Z3 decides
+                continue
+            box, (u_form, byte) = r.apply(box, [u_form, byte])
+        except Unsupported as e:
+            return [Obligation.decided("maps", st.pc, where, False, f"unsupported: {e}", layer)], []
+    else:
+        trace = Trace(program, grouped, lane, lane_form, tensor_of, acc_obuf, {})
+        try:
+            paths, y_forms = trace.value(st.ns, u, k, space.ranges(), None), None
+        except Unsupported as e:
+            return [Obligation.decided("maps", st.pc, where, False, f"unsupported: {e}", layer)], []
     out = []
     for p in paths:
-        out += _expect(rec, y, yc, space, p, st.pc, layer)
+        out += _expect(rec, y, yc, space, p, st.pc, layer, y_forms, trace.box)
     return out, [(st, space, yc, p) for p in paths]
 
 
@@ -119,10 +146,12 @@ def _expected_sources(rec: Mapping[str, Any], leaf_tensors: Sequence[str]) -> li
     return list(rec["inputs"])
 
 
-def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Path, pc: int, layer: str
-            ) -> list[Obligation]:  # fmt: skip
-    """The obligations of one path of one store against the operator's element map."""
+def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Path, pc: int, layer: str,
+            y_forms: dict[str, Linear] | None = None, box: Mapping[str, int] | None = None) -> list[Obligation]:  # fmt: skip
+    """The obligations of one path of one store against the operator's element map (settled
+    by comparing affine forms where the store, the leaves and the path have them)."""
     op = rec["op"]
+    forms = y_forms is not None and not path.guards and all(lf.forms is not None for lf in path.leaves)
     context = [*space.ranges(), *path.guards]
     leaves = path.leaves
     bad = [lf for lf in leaves if lf.tensor is None]
@@ -141,6 +170,9 @@ def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Pat
                                        f"a stored element is computed from {', '.join(names) or 'no tensor'}; "
                                        f"{op} reads {', '.join(want)}, one element each", layer)]  # fmt: skip
         shift = dict(zip(rec["inputs"], rec.get("offsets", [0] * len(rec["inputs"]))))
+        where_each = f"{where}: each from the same element of its operands"
+        if forms and all(_elementwise_forms(lf, y_forms, shift, box) for lf in leaves):  # type: ignore[arg-type]
+            return [Obligation.decided("maps", pc, where_each, True, layer=layer)]
         conds = []
         for lf in leaves:
             if lf.tensor.name.startswith("accumulators"):  # type: ignore[union-attr]
@@ -155,12 +187,82 @@ def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Pat
             got = ", ".join(show_coords(lf.tensor, lf.coords, m) for lf in leaves)  # type: ignore[arg-type]
             return f"{show(m)} is computed from {got}"
 
-        return [Obligation("maps", pc, f"{where}: each from the same element of its operands",
-                           [*context, z3.Not(z3.And(*conds))], explain, layer)]  # fmt: skip
+        return [Obligation("maps", pc, where_each, [*context, z3.Not(z3.And(*conds))], explain, layer)]
     if op in ("MaxPool", "AveragePool"):
+        if forms and _window_forms(rec, y_forms, leaves, box):  # type: ignore[arg-type]
+            return [Obligation.decided("maps", pc, f"{where}: each from exactly its window", True, layer=layer)]
         return _window(rec, y, yc, leaves, context, show, pc, layer)
     assert op == "GlobalAveragePool", op
+    if forms and _plane_forms(rec, y_forms, leaves, box):  # type: ignore[arg-type]
+        return [Obligation.decided("maps", pc, f"{where}: each sums exactly its plane", True, layer=layer)]
     return _plane(rec, y, yc, leaves, context, show, pc, layer)
+
+
+def _same(a: Linear, b: Linear, box: Mapping[str, int]) -> bool:
+    """Equal at every point of the box (variables of one iteration read as 0)."""
+    ones = {v: Linear(0) for v, n in box.items() if n == 1}
+    return a.substitute(ones) == b.substitute(ones)
+
+
+def _elementwise_forms(lf: Leaf, y: Mapping[str, Linear], shift: Mapping[str, int], box: Mapping[str, int]) -> bool:
+    name = lf.tensor.name  # type: ignore[union-attr]
+    f = lf.forms
+    assert f is not None
+    if name.startswith("accumulators"):
+        pairs = [(f["n"], y["n"]), (f["oc"], y["c"]), (f["oh"], y["h"]), (f["ow"], y["w"])]
+    else:
+        pairs = [(f["n"], y["n"]), (f["c"] + shift.get(name, 0), y["c"]), (f["h"], y["h"]), (f["w"], y["w"])]
+    return all(_same(a, b, box) for a, b in pairs)
+
+
+def _window_forms(rec: Mapping[str, Any], y: Mapping[str, Linear], leaves: list[Leaf], box: Mapping[str, int]) -> bool:
+    """Each leaf is one tap (a constant offset inside the window), no tap twice, all taps."""
+    kh, kw = rec["kernel"]
+    s, pt, pl = int(rec["stride"]), int(rec["pads"][0]), int(rec["pads"][1])
+    if {lf.tensor.name for lf in leaves} != set(rec["inputs"]) or len(leaves) != kh * kw:  # type: ignore[union-attr]
+        return False
+    taps = set()
+    ones = {v: Linear(0) for v, n in box.items() if n == 1}
+    for lf in leaves:
+        f = lf.forms
+        assert f is not None
+        dh = (f["h"] - y["h"].scale(s) + pt).substitute(ones)
+        dw = (f["w"] - y["w"].scale(s) + pl).substitute(ones)
+        if lf.space.dims or dh.coefs or dw.coefs or not (0 <= dh.const < kh and 0 <= dw.const < kw):
+            return False
+        if not (_same(f["n"], y["n"], box) and _same(f["c"], y["c"], box)):
+            return False
+        taps.add((dh.const, dw.const))
+    return len(taps) == kh * kw
+
+
+def _plane_forms(rec: Mapping[str, Any], y: Mapping[str, Linear], leaves: list[Leaf], box: Mapping[str, int]) -> bool:
+    """The leaf families cover the plane exactly: each inside it, each injective, the
+    families' intervals of plane positions disjoint, as many positions as the plane has."""
+    x = leaves[0].tensor if leaves else None
+    if x is None or {lf.tensor.name for lf in leaves} != set(rec["inputs"]):  # type: ignore[union-attr]
+        return False
+    _, _, h, w = x.layout.shape
+    spans = []
+    for lf in leaves:
+        f = lf.forms
+        assert f is not None
+        inner = {str(var): n for _, var, n in lf.space.dims}
+        outer = {v: n for v, n in box.items() if v not in inner}
+        position = f["h"].scale(w) + f["w"]
+        if not (_same(f["n"], y["n"], outer) and _same(f["c"], y["c"], outer)):
+            return False
+        # the plane position must depend on the family's own iterations only
+        if any(outer.get(v, 1) > 1 for v, _ in position.coefs):
+            return False
+        hl, hh = f["h"].interval(inner)
+        wl, wh = f["w"].interval(inner)
+        if hl < 0 or hh > h or wl < 0 or wh > w or not position.injective(inner):
+            return False
+        spans.append(position.interval(inner))
+    spans.sort()
+    disjoint = all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    return disjoint and sum(lf.space.size for lf in leaves) == h * w
 
 
 def _window(rec: Mapping[str, Any], y: Tensor, yc: dict, leaves: list[Leaf], context: list, show: Any, pc: int,

@@ -17,7 +17,7 @@ from typing import Any
 
 from isa_spec import Buffer
 
-from .linear import Linear
+from .linear import Linear, Refine
 from .program import SaBlock, Transfer, iters_of
 from .symbolic import Layout, Tensor
 
@@ -32,9 +32,10 @@ def _fill(t: Transfer, word: Linear, box: Mapping[str, int]) -> Linear | None:
     return t.address.substitute(dict(zip((lp.key for lp in t.loops), digits[:-1]))), digits[-1]  # type: ignore[return-value]
 
 
-def _coords(layout: Layout, index: Linear, box: Mapping[str, int]) -> dict[str, Linear] | None:
-    """Logical coordinates of element `index` of a layout, as forms (or None)."""
-    digits = index.digits(box, [e for e, _ in layout.digits])
+def coords_of(layout: Layout, index: Linear, box: Mapping[str, int], refine: bool = False) -> dict[str, Linear] | None:
+    """Logical coordinates of element `index` of a layout, as forms (or None; see
+    `Linear.digits` for `refine`)."""
+    digits = index.digits(box, [e for e, _ in layout.digits], refine)
     if digits is None:
         return None
     coords = {d: Linear(dict(layout.origin).get(d, 0)) for d in layout.dims}
@@ -44,7 +45,22 @@ def _coords(layout: Layout, index: Linear, box: Mapping[str, int]) -> dict[str, 
     return coords
 
 
-def _element(t: Tensor, byte: Linear) -> Linear | None:
+def coords_split(layout: Layout, index: Linear, box: Mapping[str, int], tries: int = 8
+                 ) -> tuple[dict[str, Linear], dict[str, int]] | None:  # fmt: skip
+    """`coords_of`, splitting variables that cross a digit (the forms are then over the box
+    of their parts, returned with them)."""
+    box = dict(box)
+    for _ in range(tries):
+        try:
+            coords = coords_of(layout, index, box, refine=True)
+            return None if coords is None else (coords, box)
+        except Refine as r:
+            box, (index,) = r.apply(box, [index])
+    return None
+
+
+def element_of(t: Tensor, byte: Linear) -> Linear | None:
+    """The element index of a tensor's byte, as a form (None if the form is not aligned)."""
     return (byte - (t.addr or 0)).divide(t.layout.itemsize)
 
 
@@ -69,11 +85,11 @@ def macs(b: SaBlock, x: Tensor, w: Tensor, acc: Tensor, arch: Any) -> dict[str, 
         stored = _fill(st, wo, box) if st is not None else None
         if stored is None:
             return None
-        acc_index = _element(acc, stored[0] + stored[1].scale(arch.word_bytes("OBUF")) + Linear.var(COL).scale(4))
-    xe, we = _element(x, x_byte), _element(w, w_byte)
+        acc_index = element_of(acc, stored[0] + stored[1].scale(arch.word_bytes("OBUF")) + Linear.var(COL).scale(4))
+    xe, we = element_of(x, x_byte), element_of(w, w_byte)
     if xe is None or we is None or acc_index is None:
         return None
-    xc, wc, ac = _coords(x.layout, xe, box), _coords(w.layout, we, box), _coords(acc.layout, acc_index, box)
+    xc, wc, ac = coords_of(x.layout, xe, box), coords_of(w.layout, we, box), coords_of(acc.layout, acc_index, box)
     if xc is None or wc is None or ac is None:
         return None
     return {"box": box, "x": xc, "w": wc, "acc": ac}
@@ -88,8 +104,8 @@ def bias_channel(b: SaBlock, bias: Tensor, arch: Any, zero: Mapping[str, Linear]
     filled = _fill(ld, b.steps["RD", Buffer.BBUF].substitute(zero), box)
     if filled is None:
         return None
-    element = _element(bias, filled[0] + filled[1].scale(arch.word_bytes("BBUF")) + Linear.var(COL).scale(4))
-    coords = _coords(bias.layout, element, box) if element is not None else None
+    element = element_of(bias, filled[0] + filled[1].scale(arch.word_bytes("BBUF")) + Linear.var(COL).scale(4))
+    coords = coords_of(bias.layout, element, box) if element is not None else None
     return coords["oc"].substitute(zero) if coords is not None else None
 
 
