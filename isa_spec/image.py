@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import struct
 import tempfile
@@ -115,10 +116,16 @@ def layout_coords(layout: dict[str, Any], shape: tuple[int, ...]) -> tuple[list[
     [[0, 1, 2, 0, 1, 2], [0, 0, 0, 1, 1, 1]]
     """
     extents = [int(e) for e, _ in layout["digits"]]
-    grids = np.indices(extents).reshape(len(extents), -1) if extents else np.zeros((0, 1), np.int64)
-    coords = [sum((grids[k] * int(c.get(d, 0)) for k, (_, c) in enumerate(layout["digits"])), np.zeros(grids.shape[1], np.int64))
-              for d in layout["dims"]]  # fmt: skip
-    inside = np.all([(0 <= c) & (c < n) for c, n in zip(coords, shape)], axis=0)
+    coords = []
+    for d in layout["dims"]:
+        total = np.zeros(extents, np.int64)
+        for k, (e, c) in enumerate(layout["digits"]):
+            if c.get(d, 0):  # digit k varies along axis k: broadcast its contribution
+                total += (np.arange(int(e), dtype=np.int64) * int(c[d])).reshape([-1 if j == k else 1 for j in range(len(extents))])
+        coords.append(total.reshape(-1))
+    inside = np.ones(math.prod(extents), bool)
+    for c, n in zip(coords, shape):
+        inside &= (c >= 0) & (c < n)
     return coords, inside
 
 

@@ -17,8 +17,9 @@ reported as unsupported, which is a failed obligation, never a pass.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +40,30 @@ class Unsupported(Exception):
 
 @dataclass
 class Leaf:
-    """One element (or, with `space`, a family of elements) flowing into the stored value."""
+    """One element (or, with `space`, a family of elements) flowing into the stored value.
+    Its Z3 coordinates are built only if an obligation needs them (`forms` often settles it)."""
 
     tensor: Tensor | None  # None: a word no instruction of the layer wrote
-    coords: dict[str, z3.BitVecRef]
-    ok: z3.BoolRef  # the address really is an element of `tensor`
+    make: Callable[[], tuple[dict[str, z3.BitVecRef], z3.BoolRef]]  # -> (coordinates, really an element)
     space: Space = field(default_factory=Space)  # reduction iterations the family ranges over
     origin: str = ""  # e.g. "LD_START at 120"
     forms: dict[str, Linear] | None = None  # the coordinates as affine forms, where the maps align
+
+    @functools.cached_property
+    def _built(self) -> tuple[dict[str, z3.BitVecRef], z3.BoolRef]:
+        return self.make()
+
+    @property
+    def coords(self) -> dict[str, z3.BitVecRef]:
+        return self._built[0]
+
+    @property
+    def ok(self) -> z3.BoolRef:
+        return self._built[1]
+
+
+def _stale(u: z3.BitVecRef, origin: str) -> Leaf:
+    return Leaf(None, lambda: ({"word": u}, z3.BoolVal(False)), origin=origin)
 
 
 @dataclass
@@ -171,7 +188,7 @@ class Trace:
             rest = self.value(ns, u, k, context + [z3.Not(cond)])
             return [Path([cond] + p.guards, p.leaves, p.chain, p.key) for p in taken] + \
                 [Path([z3.Not(cond)] + p.guards, p.leaves, p.chain, p.key) for p in rest]  # fmt: skip
-        stale = Leaf(None, {"word": u}, z3.BoolVal(False), origin=f"{ns} word never written by the layer")
+        stale = _stale(u, f"{ns} word never written by the layer")
         return [Path([], [stale], f"{ns} word never written")]
 
     def _interval(self, form: Linear | None, written: tuple[int, int] | None) -> bool | None:
@@ -236,14 +253,16 @@ class Trace:
             return [Path([], [leaf], f"LD {leaf.tensor.name if leaf.tensor else '?'} B{8 * unit.width}")]
         if isinstance(unit, SaBlock):
             if self.acc_obuf is None:
-                leaf = Leaf(None, {"word": u}, z3.BoolVal(False), origin=f"OBUF left by the SA block at {unit.pc}, "
-                                                                         "but the layer keeps its accumulators in DRAM")  # fmt: skip
+                leaf = _stale(u, f"OBUF left by the SA block at {unit.pc}, but the layer keeps its accumulators in DRAM")
                 return [Path([], [leaf], "OBUF")]
-            index = u * const32(self.arch.cols) + self.lane
-            ok = z3.ULT(index, const32(self.acc_obuf.layout.elements))
-            forms = None if form is None else coords_of(self.acc_obuf.layout, form.scale(self.arch.cols) + self.lane_form,
-                                                        self.box, refine=True)  # fmt: skip
-            leaf = Leaf(self.acc_obuf, self.acc_obuf.layout.decode(index), ok, origin=f"SA block {unit.pc}", forms=forms)
+            acc = self.acc_obuf
+            forms = None if form is None else coords_of(acc.layout, form.scale(self.arch.cols) + self.lane_form, self.box,
+                                                        refine=True)  # fmt: skip
+
+            def make(index: z3.BitVecRef = u * const32(self.arch.cols) + self.lane) -> tuple[dict, z3.BoolRef]:
+                return acc.layout.decode(index), z3.ULT(index, const32(acc.layout.elements))
+
+            leaf = Leaf(acc, make, origin=f"SA block {unit.pc}", forms=forms)
             return [Path([], [leaf], "OBUF accumulators")]
         index, reduction, base, strides = how
         if isinstance(unit, Perm):
@@ -350,24 +369,28 @@ class Trace:
 
     def _dma_leaf(self, d: Dma, u: z3.BitVecRef, form: Linear | None) -> Leaf:
         """The DRAM element lane `lane` of VMEM word u was loaded from."""
-        off = u - const32(d.tile_addr)
-        q = z3.UDiv(off, const32(d.size))
-        at, inner = {}, 1
-        for lp in reversed(d.loops):
-            at[lp.key] = z3.ZeroExt(64 - W32, z3.URem(z3.UDiv(q, const32(inner)), const32(lp.iters)))
-            inner *= lp.iters
-        element = z3.URem(off, const32(d.size)) * const32(self.arch.lanes) + self.lane
-        addr = d.address.z3(at) + z3.ZeroExt(64 - W32, element) * lift(d.width)
         tensor = self.tensor_of(d)
         if tensor is None:
-            return Leaf(None, {"word": u}, z3.BoolVal(False), origin=f"LD_START at {d.pc} reads no tensor of the layer")
-        ok = z3.And(tensor.holds(addr), z3.BoolVal(d.width == tensor.layout.itemsize))
+            return _stale(u, f"LD_START at {d.pc} reads no tensor of the layer")
+        lanes, lane = self.arch.lanes, self.lane
+
+        def make() -> tuple[dict[str, z3.BitVecRef], z3.BoolRef]:
+            off = u - const32(d.tile_addr)
+            q = z3.UDiv(off, const32(d.size))
+            at, inner = {}, 1
+            for lp in reversed(d.loops):
+                at[lp.key] = z3.ZeroExt(64 - W32, z3.URem(z3.UDiv(q, const32(inner)), const32(lp.iters)))
+                inner *= lp.iters
+            element = z3.URem(off, const32(d.size)) * const32(lanes) + lane
+            addr = d.address.z3(at) + z3.ZeroExt(64 - W32, element) * lift(d.width)
+            return tensor.coords(addr), z3.And(tensor.holds(addr), z3.BoolVal(d.width == tensor.layout.itemsize))
+
         forms = None
         if form is not None and d.width == tensor.layout.itemsize:
             digits = (form - d.tile_addr).digits(self.box, [lp.iters for lp in d.loops] + [d.size], refine=True)
             if digits is not None:
                 byte = d.address.substitute(dict(zip((lp.key for lp in d.loops), digits[:-1]))) + \
-                    (digits[-1].scale(self.arch.lanes) + self.lane_form).scale(d.width)  # fmt: skip
+                    (digits[-1].scale(lanes) + self.lane_form).scale(d.width)  # fmt: skip
                 index = element_of(tensor, byte)
                 forms = coords_of(tensor.layout, index, self.box, refine=True) if index is not None else None
-        return Leaf(tensor, tensor.coords(addr), ok, origin=f"LD_START at {d.pc}", forms=forms)
+        return Leaf(tensor, make, origin=f"LD_START at {d.pc}", forms=forms)

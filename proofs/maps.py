@@ -338,4 +338,4 @@ def _copy(leaf: Leaf) -> Leaf:
         sub.append((var, new))
     coords = {k: z3.substitute(v, *sub) for k, v in leaf.coords.items()} if sub else dict(leaf.coords)
     ok = z3.substitute(leaf.ok, *sub) if sub else leaf.ok
-    return Leaf(leaf.tensor, coords, ok, space, leaf.origin)
+    return Leaf(leaf.tensor, lambda: (coords, ok), space, leaf.origin)
