@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -26,7 +25,6 @@ from isa_spec.table import transfer_loop_ids
 
 from .errors import CompileError
 from .layout import Storage
-from .quantize import QConv
 from .schedule import ConvSchedule
 from .tandem import Operand
 
@@ -59,28 +57,28 @@ def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
     return Operand(addr, s.out_h * s.out_w * ocp * 4, s.out_w * ocp * 4, ocp * 4, "B32")
 
 
-def acc_bytes(s: ConvSchedule, n: int, arch: ArchConfig) -> int:
+def conv_acc_bytes(s: ConvSchedule, n: int, arch: ArchConfig) -> int:
+    """The int32 accumulators of `n` images."""
     return n * s.out_h * s.out_w * s.oc_padded_blocks * arch.cols * 4
 
 
-def dense_weights(q: QConv) -> np.ndarray:
-    """(OC, C, KH, KW) weights, zero between groups of a grouped conv."""
-    g = q.layer.groups
-    if g == 1:
-        return q.weight
-    oc, ci, kh, kw = q.weight.shape
-    co = oc // g
-    dense = np.zeros((oc, ci * g, kh, kw), np.int8)
-    for k in range(g):
-        dense[k * co : (k + 1) * co, k * ci : (k + 1) * ci] = q.weight[k * co : (k + 1) * co]
+def dense_weights(weight: np.ndarray, groups: int) -> np.ndarray:
+    """(OC, C, KH, KW) int8 weights, zero between groups of a grouped conv."""
+    if groups == 1:
+        return weight
+    oc, ci, kh, kw = weight.shape
+    co = oc // groups
+    dense = np.zeros((oc, ci * groups, kh, kw), np.int8)
+    for k in range(groups):
+        dense[k * co : (k + 1) * co, k * ci : (k + 1) * ci] = weight[k * co : (k + 1) * co]
     return dense
 
 
-def pack_weights(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
-    """WBUF words [OC block][IC tile][KH][KW][IC block of the tile], so that what one tile
-    loads for one OC block is contiguous; a grouped conv keeps only the diagonal words (IC
-    block = OC block), the others being zero."""
-    weight = dense_weights(q)
+def pack_weights(weight: np.ndarray, groups: int, s: ConvSchedule, arch: ArchConfig) -> bytes:
+    """int8 (OC, C / groups, KH, KW) weights as WBUF words [OC block][IC tile][KH][KW][IC block
+    of the tile], so that what one tile loads for one OC block is contiguous; a grouped conv
+    keeps only the diagonal words (IC block = OC block), the others being zero."""
+    weight = dense_weights(weight, groups)
     oc, c, kh, kw = weight.shape
     wpad = np.zeros((s.oc_padded_blocks * arch.cols, max(s.ic_blocks, s.oc_padded_blocks) * arch.rows, kh, kw), np.int8)
     wpad[:oc, :c] = weight
@@ -94,25 +92,11 @@ def pack_weights(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
     return np.ascontiguousarray(blocks).tobytes()
 
 
-def pack_bias(q: QConv, s: ConvSchedule, arch: ArchConfig) -> bytes:
-    bias = np.zeros(s.oc_padded_blocks * arch.cols, "<i4")
-    bias[: len(q.bias)] = q.bias
-    return bias.tobytes()
-
-
-def conv_meta(q: QConv, s: ConvSchedule, arch: ArchConfig, order: Sequence[str]) -> dict[str, Any]:
-    """What `--explain` and `genesys report` show of a conv layer's schedule."""
-    n, c = q.layer.in_shape[:2]
-    _, oc, oh, ow = q.layer.out_shape
-    return {
-        "tiling": {"OC": f"{s.tiles_oc} x {s.toc * arch.cols} channels", "OH": f"{s.tiles_oh} x {s.toh}",
-                   "OW": f"{s.tiles_ow} x {s.tow}",
-                   "IC": "per group" if s.grouped else f"{s.tiles_ic} x {s.tic * arch.rows}"
-                         + (" (whole)" if s.tiles_ic == 1 else " (partial sums through DRAM)")},
-        "tiles": s.tiles, "loop_order": ",".join(order),
-        "buffers": {b: f"{v}/{arch.depth(b)} words" for b, v in s.words().items()},
-        "macs": n * oh * ow * oc * (c // q.layer.groups) * s.kh * s.kw,
-    }  # fmt: skip
+def pack_bias(bias: np.ndarray, s: ConvSchedule, arch: ArchConfig) -> bytes:
+    """int32 biases padded to whole OC blocks."""
+    padded = np.zeros(s.oc_padded_blocks * arch.cols, "<i4")
+    padded[: len(bias)] = bias
+    return padded.tobytes()
 
 
 def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER,
@@ -137,15 +121,14 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[s
     return n * s.tiles * max(compute, load) + load + stored
 
 
-def emit_conv_sa(p: ProgramBuilder, q: QConv, s: ConvSchedule, arch: ArchConfig, x: Storage, at: ConvPlacement,
-                 group: int, order: Sequence[str] = LOOP_ORDER, store: bool = True) -> None:  # fmt: skip
-    """The SA group of one conv layer: x -> accumulators at `at.acc`, or left in OBUF (word
-    (oh * OW + ow) * OC blocks + oc block) without `store`. `order` nests the tile loops (its
-    N, OC, OH, OW) and the compute loops (its OC, IC, KH, KW, OH, OW)."""
-    assert store or (s.tiles == 1 and q.layer.in_shape[0] == 1), "OBUF holds one tile's accumulators"
-    layer = q.layer
-    n = layer.in_shape[0]
-    top, left = layer.pads[:2]
+def emit_conv_sa(p: ProgramBuilder, s: ConvSchedule, arch: ArchConfig, n: int, pads: Sequence[int], x: Storage,
+                 at: ConvPlacement, group: int, order: Sequence[str] = LOOP_ORDER, store: bool = True) -> None:  # fmt: skip
+    """The SA group of one conv layer of `n` images with `pads` (top, left, ...): x ->
+    accumulators at `at.acc`, or left in OBUF (word (oh * OW + ow) * OC blocks + oc block)
+    without `store`. `order` nests the tile loops (its N, OC, OH, OW) and the compute loops
+    (its OC, IC, KH, KW, OH, OW)."""
+    assert store or (s.tiles == 1 and n == 1), "OBUF holds one tile's accumulators"
+    top, left = pads[:2]
     cols = arch.cols
     cp = x.cp
     assert cp == s.ic_blocks * arch.rows, (cp, s.ic_blocks)

@@ -13,19 +13,16 @@ element index = the digits read as one mixed-radix number; logical coordinate
 unpacked through theirs must hash to the recorded hash of the quantised weights, and the
 accumulators' layout only names an intermediate that both the systolic array and the
 Tandem processor are checked against.
+
+Each layer kind writes its own record (`ops.base.QLayer.computes`) with these helpers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from isa_spec import ArchConfig
-from isa_spec.image import tensor_digest
 
-from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, MaxPool, Relu
-from .quantize import QConv, QLayer
 from .schedule import ConvSchedule
 
 
@@ -61,28 +58,3 @@ def acc_record(s: ConvSchedule, arch: ArchConfig, n: int, addr: int | None) -> d
         return {"space": "OBUF", "layout": layout(["n", "oc", "oh", "ow"], digits, 4)}
     digits = [(n, {"n": 1}), (s.out_h, {"oh": 1}), (s.out_w, {"ow": 1}), (ocb * cols, {"oc": 1})]
     return {"space": "DRAM", "addr": addr, "layout": layout(["n", "oc", "oh", "ow"], digits, 4)}
-
-
-def record(q: QLayer, arch: ArchConfig, s: ConvSchedule | None = None, acc_addr: int | None = None,
-           dense_weight: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
-    """The layer's `computes` record (see the module docstring)."""
-    layer = q.layer
-    if isinstance(layer, Conv):
-        assert isinstance(q, QConv) and s is not None and dense_weight is not None
-        return {
-            "op": "Conv", "inputs": [layer.x] + ([layer.residual] if layer.residual else []), "output": layer.y,
-            "x": layer.x, "residual": layer.residual, "weight": f"{layer.name}.weight", "bias": f"{layer.name}.bias",
-            "kernel": [s.kh, s.kw], "stride": layer.stride, "pads": list(layer.pads), "groups": layer.groups,
-            "acc": acc_record(s, arch, layer.in_shape[0], acc_addr),
-            "weight_sha256": tensor_digest(dense_weight), "bias_sha256": tensor_digest(q.bias.astype(np.int32)),
-        }  # fmt: skip
-    out: dict[str, Any] = {"op": layer.op.split("+")[0], "inputs": list(layer.inputs), "output": layer.y}
-    if isinstance(layer, (Add, Relu)):
-        return out
-    if isinstance(layer, (MaxPool, AvgPool)):
-        return out | {"kernel": [layer.kernel, layer.kernel], "stride": layer.stride, "pads": list(layer.pads)}
-    if isinstance(layer, Concat):
-        offsets = np.cumsum([0] + [shape[1] for shape in layer.shapes[:-1]])
-        return out | {"offsets": [int(o) for o in offsets]}
-    assert isinstance(layer, GlobalAvgPool)
-    return out

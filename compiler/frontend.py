@@ -17,13 +17,17 @@ import onnx
 from onnx import numpy_helper, shape_inference, version_converter
 
 from .errors import CompileError
-from .fdfg import Add, AvgPool, Concat, Conv, GlobalAvgPool, Graph, Layer, MaxPool, Relu, Shape
+from .fdfg import Graph, Layer, Shape
+from .ops.base import attr as _attr
+from .ops.base import where as _where
+from .ops.conv import Conv
+from .ops.registry import ONNX_KINDS
 
 OPSET = 17
 MIN_OPSET = 9
-SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "Mul", "Add", "Sum", "MaxPool", "AveragePool",
-             "GlobalAveragePool", "Concat", "Pad", "Gemm", "MatMul", "Flatten", "Reshape", "Squeeze", "Identity")  # fmt: skip
+BUILT_HERE = ("Conv", "BatchNormalization", "Clip", "LeakyRelu", "Mul", "Pad", "Gemm", "MatMul")  # into a Conv
 VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
+SUPPORTED = (*BUILT_HERE, *ONNX_KINDS, *VIEWS)
 
 
 def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
@@ -65,17 +69,6 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
                 raise CompileError(f"tensor {name!r} has a dynamic or unknown shape; static shapes only")
             return tuple(int(d.dim_value) for d in dims)
     raise CompileError(f"tensor {name!r} has no inferred shape")
-
-
-def _attr(node: onnx.NodeProto, name: str, default: object) -> object:
-    for a in node.attribute:
-        if a.name == name:
-            return onnx.helper.get_attribute_value(a)
-    return default
-
-
-def _where(node: onnx.NodeProto) -> str:
-    return f"node {node.name or node.output[0]!r} ({node.op_type})"
 
 
 class _Builder:
@@ -120,6 +113,19 @@ class _Builder:
             return users[0]
         return None
 
+    def onnx_shape(self, name: str) -> tuple[int, ...]:
+        """A tensor's shape as the model has it."""
+        return _shape(self.model, name)
+
+    def fused_relu(self, out: str) -> tuple[str, bool]:
+        """With fusion on, a Relu that is `out`'s only consumer joins the layer writing `out`:
+        the layer's output and whether it has a Relu."""
+        nxt = self.sole_next(out, ("Relu",)) if self.fuse else None
+        if nxt is None:
+            return out, False
+        self.done.add(nxt)
+        return self.nodes[nxt].output[0], True
+
     def const(self, node: onnx.NodeProto, k: int, what: str) -> np.ndarray:
         if len(node.input) <= k or node.input[k] not in self.inits:
             raise CompileError(f"{_where(node)}: {what} must be a constant initialiser")
@@ -140,26 +146,15 @@ class _Builder:
                 self.view(node)
             elif op in ("Conv", "Gemm", "MatMul"):
                 self.conv(i, node)
-            elif op in ("Add", "Sum"):
-                self.add(i, node)
-            elif op in ("MaxPool", "AveragePool"):
-                self.pool(node)
             elif op == "Pad":
                 self.pad(node)
-            elif op == "Concat":
-                self.concat(node)
-            elif op == "GlobalAveragePool":
-                x = self.resolve(node.input[0])
-                self.layers.append(GlobalAvgPool(node.name or node.output[0], x, node.output[0], self.shape(node.input[0]),
-                                                 self.shape(node.output[0])))  # fmt: skip
             elif op in ("Clip", "LeakyRelu", "Mul"):
                 raise CompileError(f"{_where(node)}: a {op} must follow a Conv or Gemm"
                                    + (" (and fusion must be on)" if op != "Mul" else " (with a constant operand)"))
-            elif op == "Relu":
-                self.layers.append(Relu(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
-                                        self.shape(node.output[0])))  # fmt: skip
-            else:  # BatchNormalization not after a Conv
+            elif op == "BatchNormalization":
                 raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
+            else:
+                self.layers.append(ONNX_KINDS[op].from_onnx(self, node))
 
     def view(self, node: onnx.NodeProto) -> None:
         src, dst = _shape(self.model, node.input[0]), _shape(self.model, node.output[0])
@@ -237,9 +232,12 @@ class _Builder:
         in_shape = self.shape(source)
         if in_shape[1] != weight.shape[1] * groups:
             raise CompileError(f"{where}: input has {in_shape[1]} channels, the weights expect {weight.shape[1] * groups}")
-        self.layers.append(Conv(node.name or node.output[0], self.resolve(source), out, in_shape, self.shape(out),
-                                weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, residual,
-                                groups, clip, leaky, w_scale, pre_add))  # type: ignore[arg-type]  # fmt: skip
+        inputs, in_shapes = (self.resolve(source),), (in_shape,)
+        if residual is not None:
+            inputs, in_shapes = (*inputs, residual), (in_shape, self.shape(out))
+        self.layers.append(Conv(node.name or node.output[0], inputs, out, in_shapes, self.shape(out),
+                                weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, groups, clip,
+                                leaky, w_scale, pre_add))  # type: ignore[arg-type]  # fmt: skip
 
     def mul_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
         """The per-channel factors of a Mul of `x` by a constant scalar or (1, C, 1, 1) tensor."""
@@ -296,48 +294,6 @@ class _Builder:
             w, bias = w.T, np.zeros(w.shape[1], np.float32)
         return np.ascontiguousarray(w)[:, :, None, None], bias
 
-    def add(self, i: int, node: onnx.NodeProto) -> None:
-        if len(node.input) != 2:
-            raise CompileError(f"{_where(node)}: only two-input Add/Sum is supported")
-        shapes = [self.shape(t) for t in node.input]
-        if shapes[0] != shapes[1]:
-            raise CompileError(f"{_where(node)}: broadcasting Add is not supported ({list(shapes[0])} + {list(shapes[1])})")
-        out, relu = node.output[0], False
-        nxt = self.sole_next(out, ("Relu",)) if self.fuse else None
-        if nxt is not None:
-            self.done.add(nxt)
-            out, relu = self.nodes[nxt].output[0], True
-        a, b = (self.resolve(t) for t in node.input)
-        self.layers.append(Add(node.name or node.output[0], a, b, out, shapes[0], relu))
-
-    def pool(self, node: onnx.NodeProto) -> None:
-        where = _where(node)
-        k = list(_attr(node, "kernel_shape", []))  # type: ignore[call-overload]
-        strides = list(_attr(node, "strides", [1, 1]))  # type: ignore[call-overload]
-        if len(k) != 2 or k[0] != k[1] or strides[0] != strides[1]:
-            raise CompileError(f"{where}: only square 2-D kernels and equal strides are supported")
-        if _attr(node, "ceil_mode", 0) or any(d != 1 for d in _attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
-            raise CompileError(f"{where}: ceil_mode and dilation are not supported")
-        if _attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len(node.output) > 1:
-            raise CompileError(f"{where}: auto_pad and the Indices output are not supported")
-        pads = tuple(int(p) for p in _attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
-        kind = MaxPool
-        if node.op_type == "AveragePool":
-            if any(pads) and not _attr(node, "count_include_pad", 0):
-                raise CompileError(f"{where}: a padded AveragePool must count the padding (count_include_pad=1)")
-            kind = AvgPool
-        self.layers.append(kind(node.name or node.output[0], self.resolve(node.input[0]), node.output[0],
-                                self.shape(node.input[0]), self.shape(node.output[0]), int(k[0]),
-                                int(strides[0]), pads))  # type: ignore[arg-type]  # fmt: skip
-
-    def concat(self, node: onnx.NodeProto) -> None:
-        shapes = [self.shape(t) for t in node.input]
-        axis = int(_attr(node, "axis", 1))  # type: ignore[call-overload]
-        if axis not in (1, -3) or len(_shape(self.model, node.input[0])) != 4:
-            raise CompileError(f"{_where(node)}: only concatenation of NCHW tensors along channels is supported")
-        self.layers.append(Concat(node.name or node.output[0], tuple(self.resolve(t) for t in node.input), node.output[0],
-                                  tuple(shapes), self.shape(node.output[0])))  # fmt: skip
-
 
 def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weights and bias of conv followed by inference-mode BatchNormalization."""
@@ -355,8 +311,8 @@ def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str,
     # A graph output that is a view names the layer result it views.
     rename = {b.resolve(o): o for o in b.graph_outputs if b.resolve(o) != o}
     if rename:
-        layers = [dataclasses.replace(layer, **{f: rename.get(getattr(layer, f), getattr(layer, f))
-                                                for f in ("x", "y", "a", "b", "residual") if hasattr(layer, f)})
+        layers = [dataclasses.replace(layer, inputs=tuple(rename.get(t, t) for t in layer.inputs),
+                                      y=rename.get(layer.y, layer.y))
                   for layer in layers]  # fmt: skip
     inputs = tuple(vi.name for vi in model.graph.input if vi.name not in b.inits)
     if not layers:

@@ -2,7 +2,8 @@
 quantised graph, and the error bound of a quantised conv against the float model.
 
 Written from the formulas in `quantize.Requant`, not from the ISA code, so that tests can
-use it as an oracle for every backend.
+use it as an oracle for every backend. Each layer kind's `reference` (`compiler/ops/`) is
+built from the functions here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .quantize import QAdd, QAvgPool, QConcat, QConv, QGlobalAvgPool, QLayer, QMaxPool, QRelu, Requant
+from .ops.base import QLayer
+from .quantize import Requant
 
 
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, pads: Sequence[int], groups: int = 1) -> np.ndarray:
@@ -56,30 +58,14 @@ def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool, clamp: tuple
 
 def quantized_layer(q: QLayer, *inputs: np.ndarray) -> np.ndarray:
     """int8 output of one quantised layer for its int8 inputs (in `layer.inputs` order)."""
-    if isinstance(q, QConv):
-        acc = conv2d(inputs[0], q.weight, q.bias, q.layer.stride, q.layer.pads, q.layer.groups)
-        acc = (acc + 2**31) % 2**32 - 2**31  # the array accumulates with 32-bit wrap-around
-        if q.add is None:
-            return requantize(q.requant, [acc], q.layer.relu, q.clamp, q.leaky)
-        return requantize(q.add, [requantize(q.requant, [acc], relu=False), inputs[1]], q.layer.relu)
-    if isinstance(q, (QAdd, QRelu)):
-        return requantize(q.requant, list(inputs), q.layer.relu)
-    if isinstance(q, QMaxPool):  # padding never wins a max
-        return _windows(inputs[0], q.layer, fill=-128).max(axis=(4, 5)).astype(np.int8)
-    if isinstance(q, QAvgPool):  # zero padding counts in the average
-        return requantize(q.requant, [_windows(inputs[0].astype(np.int64), q.layer, fill=0).sum(axis=(4, 5))], relu=False)
-    if isinstance(q, QConcat):
-        return np.concatenate([requantize(r, [x], relu=False) for r, x in zip(q.requants, inputs)], axis=1)
-    assert isinstance(q, QGlobalAvgPool)
-    total = inputs[0].astype(np.int64).sum(axis=(2, 3), keepdims=True)
-    return requantize(q.requant, [total], relu=False)
+    return q.reference(*inputs)
 
 
-def _windows(x: np.ndarray, layer, fill: int) -> np.ndarray:  # noqa: ANN001  (a pooling layer)
-    """Every pooling window of `x` padded with `fill`: shape N, C, OH, OW, K, K."""
-    top, left, bottom, right = layer.pads
+def windows(x: np.ndarray, kernel: int, stride: int, pads: Sequence[int], fill: int) -> np.ndarray:
+    """Every kernel x kernel window of `x` padded with `fill`: shape N, C, OH, OW, K, K."""
+    top, left, bottom, right = pads
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
-    return sliding_window_view(xp, (layer.kernel, layer.kernel), axis=(2, 3))[:, :, :: layer.stride, :: layer.stride]
+    return sliding_window_view(xp, (kernel, kernel), axis=(2, 3))[:, :, ::stride, ::stride]
 
 
 def quantized_graph(layers: Sequence[QLayer], feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -90,8 +76,8 @@ def quantized_graph(layers: Sequence[QLayer], feeds: Mapping[str, np.ndarray]) -
     return env
 
 
-def error_bound(q: QConv, x: np.ndarray) -> np.ndarray:
-    """Per output element of a single quantised conv (no residual), a bound on
+def error_bound(q: QLayer, x: np.ndarray) -> np.ndarray:
+    """Per output element of a single quantised conv (a `QConv`, no residual), a bound on
     |dequantised result - float model| for float input `x`.
 
     With x = s_in (xq + dx), w = s_w (wq + dw), |dx|, |dw| <= 1/2 (inputs inside the

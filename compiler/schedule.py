@@ -13,12 +13,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
 
 from isa_spec import ArchConfig
 
 from .errors import CompileError
-from .fdfg import Conv
+from .fdfg import Shape
 from .layout import padded_channels
+
+
+class Conv(Protocol):
+    """What tiling reads of a conv layer (`ops.conv.Conv`)."""
+
+    name: str
+    in_shape: Shape
+    out_shape: Shape
+    weight: np.ndarray  # (OC, C / groups, KH, KW)
+    stride: int
+    groups: int
 
 
 def ceil_div(a: int, b: int) -> int:

@@ -1,4 +1,5 @@
-"""Tandem codelets: requantisation (with a residual term), Add, MaxPool and GlobalAveragePool.
+"""Tandem codelets: requantisation (with a residual term), Add, MaxPool and GlobalAveragePool,
+and element-wise maps.
 
 Every codelet works in chunks that fit VMEM: a DMA load per operand (two base loops: rows,
 then pixels; each request is a pixel's channel words), loop nests over VMEM, a DMA store.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from isa_spec import ArchConfig
@@ -290,3 +291,24 @@ def emit_global_avgpool(t: Tandem, x: Storage, y: Storage, r: Requant, primary: 
                        [("ADD", dict(dst_ns=vout, src1_ns=vin, src2_ns=vout))], (vout, vin, vout))
             t.nest([(nc, (1, 1, 1))], t.requant_body(r, vout, None, relu=False), (vout, vout, vin))
             t.dma("ST", vout, dst, img, 0, 0, c, 1, 1, nc)
+
+
+def emit_map(t: Tandem, x: Storage, y: Storage, body: Callable[[str], list[tuple[str, dict]]],
+             primary: str = "VMEM1") -> None:  # fmt: skip
+    """y = body(x) element by element, for a body that works in place on int8 values widened
+    to 32 bits and ends in int8 range (e.g. [("ABS", ...), ("FXP32_TO_FXP8", ...)]).
+    `body(ns)` gives its instructions for the namespace `ns` holding the chunk."""
+    v = t.arch.vmem_depth
+    n, c, oh, ow = y.shape
+    words = -(-c // t.arch.lanes)
+    rc = min(words, v)
+    rx = min(ow, v // rc)
+    ry = min(oh, v // (rx * rc))
+    src, dst = Operand.of(x), Operand.of(y)
+    for img in range(n):
+        for row, ny in chunks(oh, ry):
+            for col, nx in chunks(ow, rx):
+                for word, nc in chunks(words, rc):
+                    t.dma("LD", primary, src, img, row, col, word, ny, nx, nc)
+                    t.nest([(ny * nx * nc, (1, 1, 1))], body(primary), (primary, primary, other(primary)))
+                    t.dma("ST", primary, dst, img, row, col, word, ny, nx, nc)

@@ -1,0 +1,69 @@
+"""Calibration: a symmetric per-tensor int8 scale for every tensor of the f-DFG, and the
+quantised layers those scales give.
+
+Calibration runs the float model in onnxruntime on `CALIBRATION_SAMPLES` standard-normal
+inputs drawn with a fixed seed (so compiling is deterministic) and takes each f-DFG tensor's
+largest magnitude as 127 LSB. MaxPool keeps its input's scale. onnxruntime's graph
+optimisations stay off, so that every tensor has the same value whichever tensors the f-DFG
+exposes: fusing layers then never changes a scale, and so never changes the result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
+
+from .errors import CompileError
+from .fdfg import Graph
+from .ops.base import QLayer
+from .ops.registry import kind_of, quantize_layer
+from .quantize import INT8_MAX
+
+CALIBRATION_SAMPLES = 16
+CALIBRATION_SEED = 1234
+
+
+def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
+    rng = np.random.default_rng(CALIBRATION_SEED)
+    return [{x: rng.standard_normal(graph.onnx_shapes[x]).astype(np.float32) for x in graph.inputs}
+            for _ in range(CALIBRATION_SAMPLES)]  # fmt: skip
+
+
+def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
+    """The int8 scale of every tensor the f-DFG reads or writes."""
+    names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())]))
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    have = {o.name for o in probe.graph.output}
+    probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in names if t not in have)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    try:
+        sess = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types
+        raise CompileError(f"calibration: onnxruntime cannot run the model: {str(e).splitlines()[0]}") from None
+    peak = dict.fromkeys(names, 0.0)
+    for feed in calibration_inputs(graph):
+        for t, v in zip(names, sess.run(names, feed)):
+            peak[t] = max(peak[t], float(np.abs(v).max()))
+    return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}
+
+
+def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float] | None = None) -> list[QLayer]:
+    """Every layer of `graph` quantised with scales calibrated on the float `model`, except
+    the activation scales `fixed` by a pre-quantised model."""
+    fixed = fixed or {}
+    needed = {*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())}
+    scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph)
+    scale |= {t: s for t, s in fixed.items() if t in scale}
+    for layer in graph.layers:  # e.g. an unfused Relu: its input keeps its scale, so fusing it changes nothing
+        if kind_of(layer).scale_to_input and len(graph.consumers(layer.x)) == 1 and layer.x not in graph.outputs:
+            scale[layer.x] = scale[layer.y]
+    out: list[QLayer] = []
+    for layer in graph.layers:
+        if kind_of(layer).scale_from_input:
+            scale[layer.y] = scale[layer.x]
+        out.append(quantize_layer(layer, scale))
+    return out

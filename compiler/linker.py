@@ -1,0 +1,152 @@
+"""The linker: schedules, places and emits every quantised layer into one program and one
+DRAM image. What is specific to a layer kind, it asks the kind (`ops.base.QLayer`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from isa_spec import ArchConfig
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image, Symbol
+
+from .errors import CompileError
+from .fdfg import Graph
+from .layout import Allocator, Need, Storage, geometry
+from .ops.base import Link, QLayer
+from .tandem import Tandem
+
+GROUPS = 64  # SYNC_INST group ids
+
+
+@dataclass(frozen=True)
+class Options:
+    """The user's control over the schedule, per layer name (see `genesys compile --help`)."""
+
+    tiling: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # conv -> tile counts per dim
+    loop_order: Mapping[str, Sequence[str]] = field(default_factory=dict)  # conv -> dims, outermost first
+    buffer: Mapping[str, str] = field(default_factory=dict)  # layer -> VMEM1 | VMEM2 (Tandem operands)
+    fuse: bool = True
+    reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
+
+
+class Linker:
+    """Plans every layer (its kind's schedule, its Tandem buffer), lays out DRAM, emits."""
+
+    def __init__(self, graph: Graph, layers: list[QLayer], arch: ArchConfig, options: Options):
+        self.graph, self.layers, self.arch = graph, layers, arch
+        self.reuse = options.reuse_dram
+        tiled = [q.layer.name for q in layers if q.tiled]
+        names = [q.layer.name for q in layers]
+        for flag, given, known in (("--tiling", options.tiling, tiled), ("--loop-order", options.loop_order, tiled),
+                                   ("--buffer", options.buffer, names)):  # fmt: skip
+            unknown = set(given) - set(known)
+            if unknown:
+                raise CompileError(f"{flag} names unknown layer(s) {sorted(unknown)}; "
+                                   f"{'conv ' if known is tiled else ''}layers: {', '.join(known)}")  # fmt: skip
+        self.plan = {q.layer.name: q.schedule(arch, options.tiling.get(q.layer.name), options.loop_order.get(q.layer.name))
+                     for q in layers}  # fmt: skip
+        self.buffer = {q.layer.name: self.choose_buffer(q, options.buffer.get(q.layer.name)) for q in layers}
+        self.scale: dict[str, float | None] = {}
+        for q in layers:
+            self.scale[q.layer.y] = q.s_out
+            for t, s in zip(q.layer.inputs, q.s_inputs):
+                self.scale.setdefault(t, s)
+
+    def choose_buffer(self, q: QLayer, given: str | None) -> str:
+        """Where the layer's first Tandem operand lives: VMEM1 or VMEM2 (loaded from DRAM), or
+        for a conv, OBUF, where the array leaves the accumulators: the default when one tile
+        holds the whole output, which saves storing them to DRAM and loading them back."""
+        name = q.layer.name
+        refusal = q.handoff_refusal(self.plan[name])
+        if given is None:
+            return "OBUF" if refusal is None else "VMEM1"
+        if given not in ("VMEM1", "VMEM2", "OBUF"):
+            raise CompileError(f"--buffer {name}={given}: the Tandem buffer is VMEM1, VMEM2 or OBUF")
+        if given == "OBUF" and refusal is not None:
+            raise CompileError(f"--buffer {name}=OBUF: the Tandem reads OBUF only when it holds a conv's whole "
+                               f"output, and {refusal}")  # fmt: skip
+        return given
+
+    def needs(self) -> dict[str, list[Need]]:
+        """What every consumer reads of each tensor beyond its interior."""
+        needs: dict[str, list[Need]] = {}
+        nonneg: set[str] = set()
+        for q in self.layers:
+            for t, need in q.reads(self.plan[q.layer.name], nonneg):
+                needs.setdefault(t, []).append(need)
+            for t in q.layer.inputs:
+                needs.setdefault(t, [])
+            if q.nonneg_output(nonneg):
+                nonneg.add(q.layer.y)
+        return needs
+
+    def link(self) -> Image:
+        arch, graph = self.arch, self.graph
+        mem = Allocator(arch)
+        dram: list[tuple[int, bytes]] = []
+        symbols: dict[str, Symbol] = {}
+        acc_size = max([q.acc_bytes(self.plan[q.layer.name], arch, self.buffer[q.layer.name]) for q in self.layers] + [4])
+        acc = mem.take(acc_size, "the accumulators")
+        symbols["acc"] = Symbol("acc", acc, "int32", (acc_size // 4,), (acc_size // 4,), "scratch")
+        consts: dict[str, dict[str, int]] = {}
+        for q in self.layers:
+            name = q.layer.name
+            consts[name] = {"acc": acc}
+            for c in q.constants(self.plan[name], arch):
+                symbol = f"{name}.{c.suffix}"
+                consts[name][c.suffix] = addr = mem.take(len(c.data), symbol)
+                dram.append((addr, c.data))
+                count = len(c.data) // (4 if c.dtype == "int32" else 1)
+                symbols[symbol] = Symbol(symbol, addr, c.dtype, c.shape, (count,), c.role, layout=c.layout)
+        storage = self.place(mem)
+        for t, st in storage.items():
+            role = "input" if t in graph.inputs else "output" if t in graph.outputs else "activation"
+            symbols[t] = st.symbol(role, self.scale[t] or 1.0, graph.onnx_shapes.get(t))  # type: ignore[arg-type]
+        for t in graph.inputs:
+            symbols[t] = storage[t].symbol("input", self.scale[t] or 1.0, graph.onnx_shapes[t])
+
+        p = ProgramBuilder()
+        t = Tandem(p, arch)
+        metas = []
+        for i, q in enumerate(self.layers):
+            name = q.layer.name
+            first = len(p.instructions)
+            t.estimate = 0
+            t.regs.clear()  # every layer sets the Tandem registers it uses: layers run on their own
+            link = Link(arch, p, t, storage, consts[name], i % GROUPS, self.buffer[name], self.plan[name])
+            meta: dict[str, Any] = {"name": name, "op": q.layer.op}
+            meta |= q.emit(link)
+            meta["pcs"] = [first, len(p.instructions)]
+            metas.append(meta)
+        p.end()
+        image = Image(arch, p.words, dram, symbols, metas)
+        image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
+        return image
+
+    def place(self, mem: Allocator) -> dict[str, Storage]:
+        """Every tensor's storage and address: graph inputs and outputs and bordered tensors in
+        fresh space; with reuse, a borderless layer output in the space of a tensor that no
+        later layer reads (freed after the layer that reads it last)."""
+        graph, arch = self.graph, self.arch
+        needs = self.needs()
+        geo = {t: geometry(t, graph.shape(t), needs.get(t, []), arch)
+               for t in [*graph.inputs, *(q.layer.y for q in self.layers)]}  # fmt: skip
+        last = {t: i for i, q in enumerate(self.layers) for t in q.layer.inputs}
+        keep = set(graph.inputs) | set(graph.outputs)
+        placed = {}
+
+        def put(t: str) -> None:
+            reuse = self.reuse and t not in keep and not geo[t].bordered(arch)
+            placed[t] = dataclasses.replace(geo[t], addr=mem.take(geo[t].nbytes, f"tensor {t!r}", reuse))
+
+        for t in graph.inputs:
+            put(t)
+        for i, q in enumerate(self.layers):
+            put(q.layer.y)
+            for t in set(q.layer.inputs):
+                if last[t] == i and t not in keep:
+                    mem.release(placed[t].addr, placed[t].nbytes)
+        return placed
