@@ -1,6 +1,6 @@
 """The compiler: ONNX model -> program image. The passes, in order (`compile_model`):
 
-1. `frontend.load`: check the model, convert its opset, infer shapes;
+1. `frontend.load`: check the model, infer shapes, fold constant subgraphs (`fold`);
    `prequantized.strip`: a QDQ or QLinear model becomes a float model plus its scales;
 2. `frontend.to_graph`: fold BatchNormalization, Pad and Mul by constants, fuse
    (Conv+Relu/Clip/LeakyRelu, Conv+Add+Relu, Add+Relu), build the f-DFG (`fdfg`), whose

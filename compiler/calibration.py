@@ -16,6 +16,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper
 
 from .errors import CompileError
+from .onnx_compat import for_onnxruntime
 from .fdfg import Graph
 from .ops.base import QLayer
 from .ops.registry import kind_of, quantize_layer
@@ -41,7 +42,7 @@ def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
-        sess = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(for_onnxruntime(probe).SerializeToString(), options, providers=["CPUExecutionProvider"])
     except Exception as e:  # onnxruntime raises its own exception types
         raise CompileError(f"calibration: onnxruntime cannot run the model: {str(e).splitlines()[0]}") from None
     peak = dict.fromkeys(names, 0.0)

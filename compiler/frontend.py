@@ -1,7 +1,8 @@
 """ONNX frontend: a checked, shape-inferred model into the f-DFG (`fdfg.py`).
 
-The model is converted to opset `OPSET` first. BatchNormalization folds into the Conv before
-it; Flatten/Reshape/Squeeze/Identity of an N x C x 1 x 1 tensor are views; Gemm and MatMul
+Each operator is read at the opset the model is written in (9 or later); constant subgraphs
+are folded and Dropout/Identity removed first (`fold`). BatchNormalization folds into the
+Conv before it; Flatten/Reshape/Squeeze/Identity of an N x C x 1 x 1 tensor are views; Gemm and MatMul
 with constant weights become 1 x 1 convs. With `fuse`, a Relu joins the Conv or Add before
 it, and an Add joins a Conv whose only consumer it is, when the Add's other input is
 computed before that Conv.
@@ -10,21 +11,22 @@ computed before that Conv.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, shape_inference, version_converter
+from onnx import numpy_helper, shape_inference
 
+from . import onnx_compat
 from .errors import CompileError
+from .fold import fold
 from .fdfg import Graph, Layer, Shape
 from .ops.base import attr as _attr
 from .ops.base import where as _where
 from .ops.conv import Conv
 from .ops.registry import ONNX_KINDS
 
-OPSET = 17
-MIN_OPSET = 9
 BUILT_HERE = ("Conv", "BatchNormalization", "Clip", "LeakyRelu", "Mul", "Pad", "Gemm", "MatMul")  # into a Conv
 VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
 SUPPORTED = (*BUILT_HERE, *ONNX_KINDS, *VIEWS)
@@ -47,17 +49,29 @@ def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
             raise CompileError(f"{where}: not an ONNX model (no graph nodes)")
     try:
         onnx.checker.check_model(model)
-        opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
-        if opset is None or opset < MIN_OPSET:
-            raise CompileError(f"{where}: ONNX opset {opset} is older than {MIN_OPSET}")
-        if opset != OPSET:
-            model = version_converter.convert_version(model, OPSET)
-        model = shape_inference.infer_shapes(model, strict_mode=True)
-    except CompileError:
-        raise
-    except Exception as e:
-        raise CompileError(f"{where}: invalid ONNX model: {str(e).splitlines()[0]}") from None
-    return model
+    except Exception as e:  # the checker's ValidationError, or protobuf's errors
+        raise CompileError(f"{where}: invalid ONNX model: {_onnx_reason(e)}") from None
+    version = onnx_compat.opset(model)
+    if version < onnx_compat.MIN_OPSET:
+        raise CompileError(f"{where}: ONNX opset {version} is older than {onnx_compat.MIN_OPSET}")
+    model = fold(_infer(model, where, strict=False))
+    return _infer(model, where, strict=True)
+
+
+def _infer(model: onnx.ModelProto, where: str, strict: bool) -> onnx.ModelProto:
+    try:
+        return shape_inference.infer_shapes(model, strict_mode=strict)
+    except Exception as e:  # onnx raises InferenceError and others
+        raise CompileError(f"{where}: {_onnx_reason(e)}") from None
+
+
+def _onnx_reason(e: Exception) -> str:
+    """onnx's message as one line, naming the node and operator first when onnx names them."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    m = re.search(r"\(op_type:(\w+), node name: ([^)]*)\): (?:\[\w+\] )?(.*)", text)
+    if m:
+        return f"node {m[2]!r} ({m[1]}): {m[3]}"
+    return re.sub(r"^\[\w+\] ", "", text)
 
 
 def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
@@ -76,6 +90,7 @@ class _Builder:
 
     def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: dict[str, float]) -> None:
         self.model, self.fuse, self.weight_scales = model, fuse, weight_scales
+        self.opset = onnx_compat.opset(model)  # every operator is read at the version it is written in
         self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
         self.nodes = list(model.graph.node)
         self.consumers: dict[str, list[int]] = {}
@@ -88,6 +103,7 @@ class _Builder:
         self.graph_outputs = {o.name for o in model.graph.output}
         self.alias: dict[str, str] = {}  # view output -> the tensor it views
         self.padded: dict[str, tuple[str, tuple[int, int, int, int]]] = {}  # Pad output -> (input, t/l/b/r)
+        self.flattened: dict[str, str] = {}  # N x CHW flatten of an N x C x H x W tensor -> that tensor
         self.done: set[int] = set()
         self.layers: list[Layer] = []
 
@@ -159,10 +175,16 @@ class _Builder:
     def view(self, node: onnx.NodeProto) -> None:
         src, dst = _shape(self.model, node.input[0]), _shape(self.model, node.output[0])
         squeezed = [d for d in src[1:] if d != 1] == [d for d in dst[1:] if d != 1]
-        if not (src == dst or (src[0] == dst[0] and squeezed and all(d == 1 for d in src[2:]) and all(d == 1 for d in dst[2:]))):
-            raise CompileError(f"{_where(node)}: only reshapes between N x C x 1 x 1 and N x C are supported "
-                               f"(got {list(src)} -> {list(dst)})")  # fmt: skip
-        self.alias[node.output[0]] = node.input[0]
+        if src == dst or (src[0] == dst[0] and squeezed and all(d == 1 for d in src[2:]) and all(d == 1 for d in dst[2:])):
+            self.alias[node.output[0]] = node.input[0]
+            return
+        users = [self.nodes[i].op_type for i in self.consumers.get(node.output[0], [])]
+        if (len(src) == 4 and dst == (src[0], src[1] * src[2] * src[3]) and users and node.output[0] not in self.graph_outputs
+                and set(users) <= {"Gemm", "MatMul"}):  # fmt: skip
+            self.flattened[node.output[0]] = self.resolve(node.input[0])  # the Gemm reads it as a conv
+            return
+        raise CompileError(f"{_where(node)}: only reshapes between N x C x 1 x 1 and N x C, or a flatten that "
+                           f"only Gemm/MatMul read, are supported (got {list(src)} -> {list(dst)})")  # fmt: skip
 
     def conv(self, i: int, node: onnx.NodeProto) -> None:
         where = _where(node)
@@ -188,6 +210,9 @@ class _Builder:
             stride, pads, groups = 1, (0, 0, 0, 0), 1
         w_scale = self.weight_scales.get(node.input[1])
         source = node.input[0]
+        if source in self.flattened:  # Gemm(flatten(x), W) is a conv of x with W as (OC, C, H, W) kernels
+            source = self.flattened[source]
+            weight = weight.reshape(weight.shape[0], *self.shape(source)[1:])
         if source in self.padded:  # a zero Pad before a conv is more conv padding
             source, extra = self.padded[source]
             pads = tuple(a + b for a, b in zip(pads, extra))  # type: ignore[assignment]
@@ -255,11 +280,23 @@ class _Builder:
         """Record a constant zero Pad of H and W; the conv that reads it folds it in."""
         where = _where(node)
         mode = _attr(node, "mode", b"constant")
-        pads = self.inits.get(node.input[1]) if len(node.input) > 1 else None
-        value = self.inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else np.zeros(1)
+        if self.opset < 11:  # pads and value are attributes
+            pads: np.ndarray | None = np.array(_attr(node, "pads", []), np.int64)
+            value: np.ndarray | None = np.array(_attr(node, "value", 0.0))
+        else:
+            pads = self.inits.get(node.input[1]) if len(node.input) > 1 else None
+            value = self.inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else np.zeros(1)
         if mode not in (b"constant", "constant") or pads is None or value is None or np.any(value != 0):
             raise CompileError(f"{where}: only constant zero padding with constant pads is supported")
         p = [int(v) for v in pads.reshape(-1)]
+        if len(node.input) > 3 and node.input[3]:  # opset 18: the axes the pads are for
+            axes = self.inits.get(node.input[3])
+            if axes is None:
+                raise CompileError(f"{where}: the Pad axes must be a constant")
+            rank, full = len(self.onnx_shape(node.input[0])), [0] * 2 * len(self.onnx_shape(node.input[0]))
+            for k, axis in enumerate(int(a) % rank for a in axes.reshape(-1)):
+                full[axis], full[rank + axis] = p[k], p[len(p) // 2 + k]
+            p = full
         if len(p) != 8 or any(p[i] for i in (0, 1, 4, 5)) or min(p) < 0:
             raise CompileError(f"{where}: only non-negative padding of H and W is supported (pads {p})")
         users = [self.nodes[i].op_type for i in self.consumers.get(node.output[0], [])]
@@ -270,6 +307,8 @@ class _Builder:
     def clip_bounds(self, node: onnx.NodeProto) -> tuple[float, float]:
         """(min, max) of a Clip with constant bounds (attributes before opset 11, inputs after)."""
         lo, hi = -np.inf, np.inf
+        if self.opset < 11:
+            lo, hi = float(_attr(node, "min", -np.inf)), float(_attr(node, "max", np.inf))  # type: ignore[arg-type]
         if len(node.input) > 1 and node.input[1]:
             lo = float(self.const(node, 1, "the Clip minimum"))
         if len(node.input) > 2 and node.input[2]:

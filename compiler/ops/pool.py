@@ -56,18 +56,26 @@ class _Windowed(QLayer):
         strides = list(attr(node, "strides", [1, 1]))  # type: ignore[call-overload]
         if len(k) != 2 or k[0] != k[1] or strides[0] != strides[1]:
             raise CompileError(f"{where(node)}: only square 2-D kernels and equal strides are supported")
-        if attr(node, "ceil_mode", 0) or any(d != 1 for d in attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
-            raise CompileError(f"{where(node)}: ceil_mode and dilation are not supported")
-        if attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len(node.output) > 1:
+        if any(d != 1 for d in attr(node, "dilations", [1, 1])):  # type: ignore[union-attr]
+            raise CompileError(f"{where(node)}: dilation is not supported")
+        if attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET") or len([t for t in node.output if t]) > 1:
             raise CompileError(f"{where(node)}: auto_pad and the Indices output are not supported")
-        pads = tuple(int(p) for p in attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
+        top, left, bottom, right = (int(p) for p in attr(node, "pads", [0, 0, 0, 0]))  # type: ignore[union-attr]
+        in_shape, out_shape = b.shape(node.input[0]), b.shape(node.output[0])
+        # ceil_mode: windows past the bottom/right edge, which a max ignores (padding, here)
+        bottom += max(0, (out_shape[2] - 1) * strides[0] + k[0] - (in_shape[2] + top + bottom))
+        right += max(0, (out_shape[3] - 1) * strides[0] + k[0] - (in_shape[3] + left + right))
+        pads = (top, left, bottom, right)
         kind: type[Pool] = MaxPool
         if node.op_type == "AveragePool":
+            if pads != tuple(int(p) for p in attr(node, "pads", [0, 0, 0, 0])):  # type: ignore[union-attr]
+                raise CompileError(f"{where(node)}: with ceil_mode the last windows run past the input, where "
+                                   "AveragePool divides by fewer elements; not supported")  # fmt: skip
             if any(pads) and not attr(node, "count_include_pad", 0):
                 raise CompileError(f"{where(node)}: a padded AveragePool must count the padding (count_include_pad=1)")
             kind = AvgPool
-        return kind(node.name or node.output[0], (b.resolve(node.input[0]),), node.output[0], (b.shape(node.input[0]),),
-                    b.shape(node.output[0]), int(k[0]), int(strides[0]), pads)  # type: ignore[arg-type]  # fmt: skip
+        return kind(node.name or node.output[0], (b.resolve(node.input[0]),), node.output[0], (in_shape,), out_shape,
+                    int(k[0]), int(strides[0]), pads)  # type: ignore[arg-type]  # fmt: skip
 
     def reads(self, plan: Any, nonneg: set[str]) -> list[tuple[str, Need]]:  # noqa: ANN401
         layer = self.layer
