@@ -27,9 +27,19 @@ CALIBRATION_SEED = 1234
 
 
 def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
+    """Seeded samples: standard normal for float inputs, uniform over the int8 and uint8 range
+    for integer ones (the values an int8 tensor can carry; uint8 inputs, images, span 0..255)."""
     rng = np.random.default_rng(CALIBRATION_SEED)
-    return [{x: rng.standard_normal(graph.onnx_shapes[x]).astype(np.float32) for x in graph.inputs}
-            for _ in range(CALIBRATION_SAMPLES)]  # fmt: skip
+
+    def draw(x: str) -> np.ndarray:
+        dtype = np.dtype(graph.input_dtypes.get(x, "float32"))
+        shape = graph.onnx_shapes[x]
+        if dtype.kind in "iu":
+            lo, hi = (0, 255) if dtype == np.uint8 else (-128, 127)
+            return rng.integers(lo, hi, shape, endpoint=True).astype(dtype)
+        return rng.standard_normal(shape).astype(dtype)
+
+    return [{x: draw(x) for x in graph.inputs} for _ in range(CALIBRATION_SAMPLES)]
 
 
 def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:

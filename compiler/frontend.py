@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import numpy_helper, shape_inference
+from onnx import TensorProto, helper, numpy_helper, shape_inference
 
 from . import onnx_compat
 from .errors import CompileError
@@ -28,8 +28,10 @@ from .ops.conv import Conv
 from .ops.registry import ONNX_KINDS
 
 BUILT_HERE = ("Conv", "BatchNormalization", "Clip", "LeakyRelu", "Mul", "Pad", "Gemm", "MatMul")  # into a Conv
+INTEGERS = (TensorProto.UINT8, TensorProto.INT8, TensorProto.UINT16, TensorProto.INT16, TensorProto.INT32,
+            TensorProto.INT64)  # fmt: skip
 VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
-SUPPORTED = (*BUILT_HERE, *ONNX_KINDS, *VIEWS)
+SUPPORTED = (*BUILT_HERE, *ONNX_KINDS, *VIEWS, "Cast")
 
 
 def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
@@ -164,6 +166,8 @@ class _Builder:
                 self.conv(i, node)
             elif op == "Pad":
                 self.pad(node)
+            elif op == "Cast":
+                self.cast(node)
             elif op in ("Clip", "LeakyRelu", "Mul"):
                 raise CompileError(f"{_where(node)}: a {op} must follow a Conv or Gemm"
                                    + (" (and fusion must be on)" if op != "Mul" else " (with a constant operand)"))
@@ -185,6 +189,15 @@ class _Builder:
             return
         raise CompileError(f"{_where(node)}: only reshapes between N x C x 1 x 1 and N x C, or a flatten that "
                            f"only Gemm/MatMul read, are supported (got {list(src)} -> {list(dst)})")  # fmt: skip
+
+    def cast(self, node: onnx.NodeProto) -> None:
+        """A Cast of an integer graph input to float changes no value: the input, read as numbers."""
+        src = node.input[0]
+        to = int(_attr(node, "to", 0))  # type: ignore[call-overload]
+        types = {vi.name: vi.type.tensor_type.elem_type for vi in self.model.graph.input}
+        if src not in types or types[src] not in INTEGERS or to not in (TensorProto.FLOAT, TensorProto.DOUBLE):
+            raise CompileError(f"{_where(node)}: only a Cast of an integer model input to float is supported")
+        self.alias[node.output[0]] = src
 
     def conv(self, i: int, node: onnx.NodeProto) -> None:
         where = _where(node)
@@ -225,11 +238,17 @@ class _Builder:
             out = self.nodes[bn].output[0]
         mul = self.sole_next(out, ("Mul",))
         if mul is not None:
-            scale = self.mul_constant(self.nodes[mul], out, weight.shape[0])
+            scale = self.channel_constant(self.nodes[mul], out, weight.shape[0])
             weight, bias = weight * scale[:, None, None, None], bias * scale
             w_scale = None
             self.done.add(mul)
             out = self.nodes[mul].output[0]
+        add = self.sole_next(out, ("Add", "Sum"))
+        others = [t for t in self.nodes[add].input if t != out] if add is not None else []
+        if add is not None and len(others) == 1 and others[0] in self.inits:
+            bias = bias + self.channel_constant(self.nodes[add], out, weight.shape[0])  # a per-channel shift: bias
+            self.done.add(add)
+            out = self.nodes[add].output[0]
         relu, residual, clip, leaky, pre_add = False, None, None, None, None
         nxt = self.sole_next(out, ("Relu", "Clip", "LeakyRelu", "Add", "Sum")) if self.fuse else None
         if nxt is not None and self.nodes[nxt].op_type == "Relu":
@@ -264,17 +283,21 @@ class _Builder:
                                 weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, groups, clip,
                                 leaky, w_scale, pre_add))  # type: ignore[arg-type]  # fmt: skip
 
-    def mul_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
-        """The per-channel factors of a Mul of `x` by a constant scalar or (1, C, 1, 1) tensor."""
+    def channel_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
+        """The per-channel values of the constant operand of `node` (Mul, Add) with `x`: a
+        scalar or a tensor that broadcasts along channels only ((C,), (C, 1, 1), (1, C, 1, 1)...)."""
         other = node.input[1] if node.input[0] == x else node.input[0]
         if other not in self.inits:
-            raise CompileError(f"{_where(node)}: only a Mul by a constant is supported")
+            raise CompileError(f"{_where(node)}: only a {node.op_type} by a constant is supported")
         c = self.inits[other].astype(np.float32)
         if c.size == 1:
             return np.full(channels, float(c.reshape(-1)[0]), np.float32)
-        if c.size == channels and c.shape in ((channels,), (channels, 1, 1), (1, channels, 1, 1)):
+        rank = len(self.onnx_shape(x))
+        axes = [d for d, n in enumerate((1,) * (rank - c.ndim) + c.shape) if n != 1]
+        if c.ndim <= rank and c.size == channels and axes == [1]:
             return c.reshape(channels)
-        raise CompileError(f"{_where(node)}: a Mul constant must be a scalar or per channel (got shape {list(c.shape)})")
+        raise CompileError(f"{_where(node)}: a {node.op_type} constant must be a scalar or per channel "
+                           f"(got shape {list(c.shape)} for a rank-{rank} tensor)")  # fmt: skip
 
     def pad(self, node: onnx.NodeProto) -> None:
         """Record a constant zero Pad of H and W; the conv that reads it folds it in."""
@@ -324,11 +347,22 @@ class _Builder:
         if w.ndim != 2 or len(_shape(self.model, node.input[0])) != 2:
             raise CompileError(f"{where}: only 2-D operands are supported")
         if node.op_type == "Gemm":
-            if _attr(node, "transA", 0) or _attr(node, "alpha", 1.0) != 1.0 or _attr(node, "beta", 1.0) != 1.0:
-                raise CompileError(f"{where}: only transA=0, alpha=1, beta=1 are supported")
-            w = w if _attr(node, "transB", 0) else w.T
-            bias = self.const(node, 2, "the bias") if len(node.input) > 2 else np.zeros(w.shape[0], np.float32)
-            bias = np.broadcast_to(bias.reshape(-1), (w.shape[0],)).astype(np.float32)
+            if _attr(node, "transA", 0):
+                raise CompileError(f"{where}: only transA=0 is supported (the activations are N x C)")
+            w = (w if _attr(node, "transB", 0) else w.T) * np.float32(_attr(node, "alpha", 1.0))
+            bias = np.zeros(w.shape[0], np.float32)
+            if len(node.input) > 2 and node.input[2]:
+                c = self.const(node, 2, "the bias") * np.float32(_attr(node, "beta", 1.0))
+                rows = _shape(self.model, node.input[0])[0]
+                try:
+                    full = np.broadcast_to(c, (rows, w.shape[0]))  # C broadcasts to (M, N)
+                except ValueError:
+                    raise CompileError(f"{where}: bias shape {list(c.shape)} does not broadcast to "
+                                       f"{[rows, w.shape[0]]}") from None  # fmt: skip
+                if (full != full[:1]).any():
+                    raise CompileError(f"{where}: a bias that differs between the {rows} rows is not supported "
+                                       "(the NPU adds one bias per output channel)")  # fmt: skip
+                bias = full[0].astype(np.float32)
         else:
             w, bias = w.T, np.zeros(w.shape[1], np.float32)
         return np.ascontiguousarray(w)[:, :, None, None], bias
@@ -357,4 +391,6 @@ def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str,
     if not layers:
         raise CompileError("the model has no layers the NPU runs")
     shapes = {t: _shape(model, t) for t in (*inputs, *(o.name for o in model.graph.output))}
-    return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers), shapes)
+    dtypes = {vi.name: str(helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type))
+              for vi in model.graph.input if vi.name in inputs}  # fmt: skip
+    return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers), shapes, dtypes)
