@@ -2,6 +2,7 @@
 
 1. `frontend.load`: check the model, infer shapes, fold constant subgraphs (`fold`);
    `prequantized.strip`: a QDQ or QLinear model becomes a float model plus its scales;
+   `partition.split`: operators the NPU cannot run go to the host, before or after it;
 2. `frontend.to_graph`: fold BatchNormalization, Pad and Mul by constants, fuse
    (Conv+Relu/Clip/LeakyRelu, Conv+Add+Relu, Add+Relu), build the f-DFG (`fdfg`), whose
    layers are of the kinds in `ops/` (`ops.registry`);
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
@@ -23,7 +25,7 @@ import onnx
 from isa_spec import ArchConfig
 from isa_spec.image import Image
 
-from . import calibration, frontend, prequantized
+from . import calibration, frontend, partition, prequantized
 from .errors import CompileError
 from .fdfg import Graph
 from .linker import Linker, Options
@@ -35,27 +37,47 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
                   options: Options | None = None) -> Image:  # fmt: skip
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
-    onnx_model, graph, fixed = _front(model, options.fuse)
-    layers = calibration.quantize_graph(onnx_model, graph, fixed.activations)
-    image = Linker(graph, layers, arch, options).link()
+    front = _front(model, options.fuse, options.host_fallback)
+    layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations)
+    image = Linker(front.graph, layers, arch, options).link()
+    if front.part.prefix or front.part.suffix:
+        image.model["host"] = front.part.record()
     image.validate()
     return image
 
 
-def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True) -> list[QLayer]:
+def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True, host_fallback: bool = True) -> list[QLayer]:
     """The quantised layers exactly as `compile_model` quantises them (for references)."""
-    onnx_model, graph, fixed = _front(model, fuse)
-    return calibration.quantize_graph(onnx_model, graph, fixed.activations)
+    front = _front(model, fuse, host_fallback)
+    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations)
 
 
-def _front(model: str | Path | onnx.ModelProto, fuse: bool) -> tuple[onnx.ModelProto, Graph, prequantized.Scales]:
-    """The checked float model, its f-DFG and the scales a pre-quantised model fixes."""
+@dataclass(frozen=True)
+class _Front:
+    model: onnx.ModelProto  # the whole float model, checked and folded
+    part: partition.Partition  # what runs on the host, what on the NPU
+    graph: Graph  # the f-DFG of the NPU's part
+    fixed: prequantized.Scales  # the scales a pre-quantised model fixes
+
+
+def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool) -> _Front:
+    """The checked float model, its partition, the f-DFG of its NPU part and the scales a
+    pre-quantised model fixes. A node the frontend refuses moves to the host while it can."""
     onnx_model = frontend.load(model)
     fixed = prequantized.Scales()
     if prequantized.is_prequantized(onnx_model):
         stripped, fixed = prequantized.strip(onnx_model)
         onnx_model = frontend.load(stripped)
-    return onnx_model, frontend.to_graph(onnx_model, fuse, fixed.weights), fixed
+    host = {partition.node_id(n): frontend.unsupported(n) for n in onnx_model.graph.node
+            if n.op_type not in frontend.SUPPORTED}  # fmt: skip
+    while True:
+        part = partition.split(onnx_model, host) if host_fallback and host else partition.Partition(onnx_model)
+        try:
+            return _Front(onnx_model, part, frontend.to_graph(part.npu, fuse, fixed.weights), fixed)
+        except frontend.NodeRefused as e:
+            if not host_fallback or e.node in host:
+                raise
+            host[e.node] = str(e)
 
 
 __all__ = ["CompileError", "Options", "compile_model", "quantized_layers"]

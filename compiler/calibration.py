@@ -26,24 +26,27 @@ CALIBRATION_SAMPLES = 16
 CALIBRATION_SEED = 1234
 
 
-def calibration_inputs(graph: Graph) -> list[dict[str, np.ndarray]]:
-    """Seeded samples: standard normal for float inputs, uniform over the int8 and uint8 range
-    for integer ones (the values an int8 tensor can carry; uint8 inputs, images, span 0..255)."""
+def calibration_inputs(model: onnx.ModelProto) -> list[dict[str, np.ndarray]]:
+    """Seeded samples of the model's inputs: standard normal for float inputs, uniform over the
+    int8 range for integer ones, 0..255 for uint8 (images)."""
     rng = np.random.default_rng(CALIBRATION_SEED)
+    inits = {t.name for t in model.graph.initializer}
+    specs = [(vi.name, tuple(d.dim_value for d in vi.type.tensor_type.shape.dim),
+              np.dtype(helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type)))
+             for vi in model.graph.input if vi.name not in inits]  # fmt: skip
 
-    def draw(x: str) -> np.ndarray:
-        dtype = np.dtype(graph.input_dtypes.get(x, "float32"))
-        shape = graph.onnx_shapes[x]
+    def draw(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         if dtype.kind in "iu":
             lo, hi = (0, 255) if dtype == np.uint8 else (-128, 127)
             return rng.integers(lo, hi, shape, endpoint=True).astype(dtype)
         return rng.standard_normal(shape).astype(dtype)
 
-    return [{x: draw(x) for x in graph.inputs} for _ in range(CALIBRATION_SAMPLES)]
+    return [{name: draw(shape, dtype) for name, shape, dtype in specs} for _ in range(CALIBRATION_SAMPLES)]
 
 
 def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
-    """The int8 scale of every tensor the f-DFG reads or writes."""
+    """The int8 scale of every tensor the f-DFG reads or writes, from runs of the whole float
+    `model` (of which the f-DFG may be the NPU's part)."""
     names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())]))
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
@@ -56,7 +59,7 @@ def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
     except Exception as e:  # onnxruntime raises its own exception types
         raise CompileError(f"calibration: onnxruntime cannot run the model: {str(e).splitlines()[0]}") from None
     peak = dict.fromkeys(names, 0.0)
-    for feed in calibration_inputs(graph):
+    for feed in calibration_inputs(model):
         for t, v in zip(names, sess.run(names, feed)):
             peak[t] = max(peak[t], float(np.abs(v).max()))
     return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}

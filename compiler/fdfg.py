@@ -8,7 +8,7 @@ name their tensors and shapes the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Shape = tuple[int, int, int, int]
 
@@ -49,7 +49,6 @@ class Graph:
     outputs: tuple[str, ...]
     layers: tuple[Layer, ...]
     onnx_shapes: dict[str, tuple[int, ...]]  # graph inputs and outputs as the model declares them
-    input_dtypes: dict[str, str] = field(default_factory=dict)  # numpy dtype names; float32 if absent
 
     def shape(self, tensor: str) -> Shape:
         """The NCHW shape of any tensor of the graph."""

@@ -11,17 +11,15 @@ computed before that Conv.
 from __future__ import annotations
 
 import dataclasses
-import re
-from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper, shape_inference
+from onnx import TensorProto, numpy_helper
 
 from . import onnx_compat
 from .errors import CompileError
-from .fold import fold
 from .fdfg import Graph, Layer, Shape
+from .loading import load
 from .ops.base import attr as _attr
 from .ops.base import where as _where
 from .ops.conv import Conv
@@ -34,46 +32,21 @@ VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x
 SUPPORTED = (*BUILT_HERE, *ONNX_KINDS, *VIEWS, "Cast")
 
 
-def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
-    """Read and check an ONNX model; every failure is a one-line `CompileError`."""
-    where = "<model>"
-    if not isinstance(model, onnx.ModelProto):
-        where = str(model)
-        try:
-            data = Path(model).read_bytes()
-        except OSError as e:
-            raise CompileError(f"{where}: cannot read ({e.strerror})") from None
-        try:
-            model = onnx.load_from_string(data)
-        except Exception as e:  # protobuf raises several unrelated types on garbage
-            raise CompileError(f"{where}: not an ONNX model ({type(e).__name__})") from None
-        if not model.graph.node:
-            raise CompileError(f"{where}: not an ONNX model (no graph nodes)")
-    try:
-        onnx.checker.check_model(model)
-    except Exception as e:  # the checker's ValidationError, or protobuf's errors
-        raise CompileError(f"{where}: invalid ONNX model: {_onnx_reason(e)}") from None
-    version = onnx_compat.opset(model)
-    if version < onnx_compat.MIN_OPSET:
-        raise CompileError(f"{where}: ONNX opset {version} is older than {onnx_compat.MIN_OPSET}")
-    model = fold(_infer(model, where, strict=False))
-    return _infer(model, where, strict=True)
+def unsupported(node: onnx.NodeProto) -> str:
+    """Why the NPU does not run a node of an operator it does not know."""
+    return f"unsupported operator {node.op_type} (node {node.name or node.output[0]!r}); supported: {', '.join(SUPPORTED)}"
 
 
-def _infer(model: onnx.ModelProto, where: str, strict: bool) -> onnx.ModelProto:
-    try:
-        return shape_inference.infer_shapes(model, strict_mode=strict)
-    except Exception as e:  # onnx raises InferenceError and others
-        raise CompileError(f"{where}: {_onnx_reason(e)}") from None
+class ShapeError(CompileError):
+    """A tensor without a static shape."""
 
 
-def _onnx_reason(e: Exception) -> str:
-    """onnx's message as one line, naming the node and operator first when onnx names them."""
-    text = " ".join(str(e).split()) or type(e).__name__
-    m = re.search(r"\(op_type:(\w+), node name: ([^)]*)\): (?:\[\w+\] )?(.*)", text)
-    if m:
-        return f"node {m[2]!r} ({m[1]}): {m[3]}"
-    return re.sub(r"^\[\w+\] ", "", text)
+class NodeRefused(CompileError):
+    """The NPU cannot run this node (`node`: its first output), for the reason in the message."""
+
+    def __init__(self, message: str, node: str) -> None:
+        super().__init__(message)
+        self.node = node
 
 
 def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
@@ -82,7 +55,7 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
         if vi.name == name:
             dims = vi.type.tensor_type.shape.dim
             if not dims or any(not d.HasField("dim_value") for d in dims):
-                raise CompileError(f"tensor {name!r} has a dynamic or unknown shape; static shapes only")
+                raise ShapeError(f"tensor {name!r} has a dynamic or unknown shape; static shapes only")
             return tuple(int(d.dim_value) for d in dims)
     raise CompileError(f"tensor {name!r} has no inferred shape")
 
@@ -153,28 +126,36 @@ class _Builder:
     def run(self) -> None:
         for i, node in enumerate(self.nodes):
             if node.op_type not in SUPPORTED:
-                raise CompileError(f"unsupported operator {node.op_type} (node {node.name or node.output[0]!r}); "
-                                   f"supported: {', '.join(SUPPORTED)}")  # fmt: skip
+                raise NodeRefused(unsupported(node), node.output[0])
         for i, node in enumerate(self.nodes):
             if i in self.done:
                 continue
             self.done.add(i)
-            op = node.op_type
-            if op in VIEWS:
-                self.view(node)
-            elif op in ("Conv", "Gemm", "MatMul"):
-                self.conv(i, node)
-            elif op == "Pad":
-                self.pad(node)
-            elif op == "Cast":
-                self.cast(node)
-            elif op in ("Clip", "LeakyRelu", "Mul"):
-                raise CompileError(f"{_where(node)}: a {op} must follow a Conv or Gemm"
-                                   + (" (and fusion must be on)" if op != "Mul" else " (with a constant operand)"))
-            elif op == "BatchNormalization":
-                raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
-            else:
-                self.layers.append(ONNX_KINDS[op].from_onnx(self, node))
+            try:
+                self.node(i, node)
+            except (NodeRefused, ShapeError):  # a shape the model leaves open: no part of it can run
+                raise
+            except CompileError as e:  # the host may run it instead
+                raise NodeRefused(str(e), node.output[0]) from None
+
+    def node(self, i: int, node: onnx.NodeProto) -> None:
+        """The f-DFG layer(s) of one node and of the nodes that fuse into it."""
+        op = node.op_type
+        if op in VIEWS:
+            self.view(node)
+        elif op in ("Conv", "Gemm", "MatMul"):
+            self.conv(i, node)
+        elif op == "Pad":
+            self.pad(node)
+        elif op == "Cast":
+            self.cast(node)
+        elif op in ("Clip", "LeakyRelu", "Mul"):
+            raise CompileError(f"{_where(node)}: a {op} must follow a Conv or Gemm"
+                               + (" (and fusion must be on)" if op != "Mul" else " (with a constant operand)"))
+        elif op == "BatchNormalization":
+            raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
+        else:
+            self.layers.append(ONNX_KINDS[op].from_onnx(self, node))
 
     def view(self, node: onnx.NodeProto) -> None:
         src, dst = _shape(self.model, node.input[0]), _shape(self.model, node.output[0])
@@ -375,6 +356,9 @@ def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.nda
     return (weight * scale[:, None, None, None]).astype(np.float32), ((bias - mean) * scale + beta).astype(np.float32)
 
 
+__all__ = ["load", "to_graph", "NodeRefused", "SUPPORTED", "unsupported"]  # `load`: from `loading`
+
+
 def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str, float] | None = None) -> Graph:
     """The f-DFG of a checked float model (see the module docstring for what fuses);
     `weight_scales` are the int8 scales a pre-quantised model fixes, by initialiser name."""
@@ -391,6 +375,4 @@ def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str,
     if not layers:
         raise CompileError("the model has no layers the NPU runs")
     shapes = {t: _shape(model, t) for t in (*inputs, *(o.name for o in model.graph.output))}
-    dtypes = {vi.name: str(helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type))
-              for vi in model.graph.input if vi.name in inputs}  # fmt: skip
-    return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers), shapes, dtypes)
+    return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers), shapes)

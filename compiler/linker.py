@@ -30,6 +30,7 @@ class Options:
     buffer: Mapping[str, str] = field(default_factory=dict)  # layer -> VMEM1 | VMEM2 (Tandem operands)
     fuse: bool = True
     reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
+    host_fallback: bool = True  # operators the NPU cannot run go to the host (see `partition`)
 
 
 class Linker:

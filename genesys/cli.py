@@ -139,34 +139,15 @@ def cmd_compile(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.tiling}: expected {{layer: {{DIM: tiles}}}}")
     orders = {k: v.split(",") for k, v in _per_layer(args.loop_order, "--loop-order").items()}
     options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"), fuse=args.fuse,
-                      reuse_dram=args.reuse_dram)  # fmt: skip
+                      reuse_dram=args.reuse_dram, host_fallback=args.host_fallback)  # fmt: skip
     image = compile_model(args.model, arch, options=options)
     image.save(args.output)
     if args.explain:
+        from .explain import explain
+
         print(explain(image))
     print(f"wrote {args.output}: {len(image.words)} instructions, {len(image.layers)} layer(s), arch {arch.name}")
     return EXIT_OK
-
-
-def explain(image) -> str:  # noqa: ANN001
-    """Per layer: the fused operators, tiling, loop order, buffers, instruction count and the
-    compiler's cycle estimate."""
-    lines = []
-    total = 0
-    for layer in image.layers:
-        ins = layer.get("instructions", {})
-        est = layer.get("estimated_cycles", 0)
-        total += est
-        lines.append(f"layer {layer.get('name')}: {layer.get('op')}  "
-                     f"({ins.get('sa', 0)} SA + {ins.get('tandem', 0)} Tandem instructions, ~{est:,} cycles)")  # fmt: skip
-        if "tiling" in layer:
-            tiles = ", ".join(f"{d} {v}" for d, v in layer["tiling"].items())
-            lines.append(f"  tiling: {layer['tiles']} tile(s): {tiles}")
-            lines.append(f"  loop order: {layer['loop_order']}")
-        if "buffers" in layer:
-            lines.append("  buffers: " + ", ".join(f"{b} {v}" for b, v in layer["buffers"].items()))
-    lines.append(f"total: {len(image.layers)} layers, {len(image.words)} instructions, ~{total:,} cycles (estimate)")
-    return "\n".join(lines)
 
 
 def _parse_inputs(items: list[str]) -> dict:
@@ -189,19 +170,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from runtime.host import host_parts, run_model, sample_model_inputs
     from runtime.session import run_image, sample_inputs
 
     image = _image(args.image)
-    inputs = _parse_inputs(args.input) if args.input else sample_inputs(image, args.seed)
-    if args.vcd is None:
-        out = run_image(image, args.backend, inputs, raw=args.raw)
-    else:
+    whole = host_parts(image) is not None and not args.raw  # host parts run too (--raw: the NPU part alone)
+    inputs = _parse_inputs(args.input) if args.input else (sample_model_inputs if whole else sample_inputs)(image, args.seed)
+    outputs = None
+    if args.vcd is not None:
         out = _run_with_vcd(args, image, inputs)
+    elif whole:
+        run = run_model(image, args.backend, inputs)
+        out, outputs = run.npu, run.outputs
+    else:
+        out = run_image(image, args.backend, inputs, raw=args.raw)
     if out.result.fault is not None:
         print(f"genesys run: the program faulted: {out.result.fault}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     outdir = Path(args.outdir)
-    for name, value in out.outputs.items():
+    for name, value in (out.outputs if outputs is None else outputs).items():
         target = outdir / f"{name}.npy"
         buf = io.BytesIO()
         np.save(buf, value)
@@ -351,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="fuse Relu and residual Add into the layer before (default: on)")
             sp.add_argument("--reuse-dram", action=argparse.BooleanOptionalAction, default=True,
                             help="let activations take the space of dead ones (default: on)")
-            sp.add_argument("--explain", action="store_true", help="print the per-layer schedule")
+            sp.add_argument("--explain", action="store_true", help="print the host/NPU split and the per-layer schedule")
+            sp.add_argument("--host-fallback", action=argparse.BooleanOptionalAction, default=True,
+                            help="run operators the NPU cannot run on the host, before or after it (default: on)")
         elif name == "run":
             sp.add_argument("image")
             sp.add_argument("--backend", default="golden", choices=list(BACKENDS))
