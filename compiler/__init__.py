@@ -26,6 +26,7 @@ from isa_spec import ArchConfig
 from isa_spec.image import Image
 
 from . import calibration, frontend, partition, prequantized
+from .calibration import Calibration
 from .errors import CompileError
 from .fdfg import Graph
 from .linker import Linker, Options
@@ -38,7 +39,7 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
     front = _front(model, options.fuse, options.host_fallback)
-    layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations)
+    layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration)
     image = Linker(front.graph, layers, arch, options).link()
     if front.part.prefix or front.part.suffix:
         image.model["host"] = front.part.record()
@@ -46,10 +47,11 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
     return image
 
 
-def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True, host_fallback: bool = True) -> list[QLayer]:
+def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True, host_fallback: bool = True,
+                     cal: Calibration | None = None) -> list[QLayer]:  # fmt: skip
     """The quantised layers exactly as `compile_model` quantises them (for references)."""
     front = _front(model, fuse, host_fallback)
-    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations)
+    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations, cal)
 
 
 @dataclass(frozen=True)
@@ -80,4 +82,4 @@ def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool)
             host[e.node] = str(e)
 
 
-__all__ = ["CompileError", "Options", "compile_model", "quantized_layers"]
+__all__ = ["Calibration", "CompileError", "Options", "compile_model", "quantized_layers"]

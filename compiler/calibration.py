@@ -1,19 +1,30 @@
 """Calibration: a symmetric per-tensor int8 scale for every tensor of the f-DFG, and the
 quantised layers those scales give.
 
-Calibration runs the float model in onnxruntime on `CALIBRATION_SAMPLES` standard-normal
-inputs drawn with a fixed seed (so compiling is deterministic) and takes each f-DFG tensor's
-largest magnitude as 127 LSB. MaxPool keeps its input's scale. onnxruntime's graph
-optimisations stay off, so that every tensor has the same value whichever tensors the f-DFG
-exposes: fusing layers then never changes a scale, and so never changes the result.
+By default calibration runs the float model in onnxruntime on `CALIBRATION_SAMPLES` inputs
+drawn with a fixed seed (so compiling is deterministic) and takes each f-DFG tensor's largest
+magnitude as 127 LSB. onnxruntime's graph optimisations stay off, so that every tensor has
+the same value whichever tensors the f-DFG exposes: fusing layers then never changes a scale,
+and so never changes the result. With `Calibration` (`genesys compile --calibrate DIR|FILE.npz
+--calibration minmax|percentile|entropy`) the samples are the user's representative inputs and
+the ranges come from onnxruntime's own calibrators (`onnxruntime.quantization.calibrate`),
+made symmetric. MaxPool keeps its input's scale.
 """
 
 from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
+from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
 
 from .errors import CompileError
 from .onnx_compat import for_onnxruntime
@@ -24,6 +35,95 @@ from .quantize import INT8_MAX
 
 CALIBRATION_SAMPLES = 16
 CALIBRATION_SEED = 1234
+METHODS = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+           "entropy": CalibrationMethod.Entropy}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The user's calibration: representative model inputs (`samples`, or the `.npz` file or
+    directory `path` holds; neither: the seeded samples) and onnxruntime's method for a
+    tensor's range."""
+
+    samples: Sequence[dict[str, np.ndarray]] | None = None
+    method: str = "minmax"
+    path: str | Path | None = None
+
+    def inputs(self, model: onnx.ModelProto) -> list[dict[str, np.ndarray]]:
+        if self.samples is not None:
+            return list(self.samples)
+        return load_samples(self.path, model) if self.path is not None else calibration_inputs(model)
+
+
+def load_samples(path: str | Path, model: onnx.ModelProto) -> list[dict[str, np.ndarray]]:
+    """Representative inputs from an `.npz` (one array per model input, named like it, samples
+    stacked on a new first axis) or a directory of them; one-line errors name the file."""
+    path = Path(path)
+    files = sorted(path.glob("*.npz")) if path.is_dir() else [path]
+    if not files:
+        raise CompileError(f"--calibrate {path}: no .npz files in the directory")
+    inits = {t.name for t in model.graph.initializer}
+    specs = {vi.name: tuple(d.dim_value for d in vi.type.tensor_type.shape.dim)
+             for vi in model.graph.input if vi.name not in inits}  # fmt: skip
+    samples: list[dict[str, np.ndarray]] = []
+    for f in files:
+        try:
+            with np.load(f, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError) as e:
+            raise CompileError(f"--calibrate {f}: cannot read an .npz ({e})") from None
+        if set(arrays) != set(specs):
+            raise CompileError(f"--calibrate {f}: arrays {sorted(arrays)}, the model's inputs are {sorted(specs)}")
+        counts = set()
+        for name, a in arrays.items():
+            if a.shape[1:] != specs[name]:
+                raise CompileError(f"--calibrate {f}: array {name!r} has shape {list(a.shape)}, expected "
+                                   f"[samples, {', '.join(map(str, specs[name]))}]")  # fmt: skip
+            counts.add(a.shape[0])
+        if len(counts) != 1:
+            raise CompileError(f"--calibrate {f}: the arrays hold different numbers of samples {sorted(counts)}")
+        samples += [{name: a[k] for name, a in arrays.items()} for k in range(counts.pop())]
+    if not samples:
+        raise CompileError(f"--calibrate {path}: no samples")
+    return samples
+
+
+class _Reader(CalibrationDataReader):
+    def __init__(self, samples: Sequence[dict[str, np.ndarray]]) -> None:
+        self.samples: Iterator[dict[str, np.ndarray]] = iter(samples)
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self.samples, None)
+
+
+def ranges(model: onnx.ModelProto, names: Sequence[str], cal: Calibration) -> dict[str, float]:
+    """Each tensor's largest magnitude by onnxruntime's calibrator `cal.method` on the samples
+    (integer model inputs, which it leaves out: the samples' own largest magnitude)."""
+    if cal.method not in METHODS:
+        raise CompileError(f"calibration method {cal.method!r}: one of {', '.join(METHODS)}")
+    samples = cal.inputs(model)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "model.onnx"
+        src.write_bytes(for_onnxruntime(model).SerializeToString())
+        try:
+            calibrator = create_calibrator(src, None, str(Path(tmp) / "augmented.onnx"), METHODS[cal.method],
+                                           extra_options={"symmetric": True})  # fmt: skip
+            with contextlib.redirect_stdout(io.StringIO()):  # the calibrators print their progress
+                calibrator.collect_data(_Reader(samples))
+                data = calibrator.compute_data()
+        except Exception as e:  # onnxruntime's calibrators raise many types
+            raise CompileError(f"calibration ({cal.method}): onnxruntime: {str(e).splitlines()[0]}") from None
+    peak = {}
+    for t in names:
+        if t in data:
+            lo, hi = data[t].range_value
+            peak[t] = float(max(abs(float(np.max(lo))), abs(float(np.max(hi)))))
+        elif t in samples[0]:  # an integer model input: the calibrators take float tensors only
+            peak[t] = max(float(np.abs(np.asarray(s[t], np.float64)).max()) for s in samples)
+    missing = [t for t in names if t not in peak]
+    if missing:
+        raise CompileError(f"calibration ({cal.method}): onnxruntime gave no range for tensor(s) {missing}")
+    return peak
 
 
 def calibration_inputs(model: onnx.ModelProto) -> list[dict[str, np.ndarray]]:
@@ -44,10 +144,12 @@ def calibration_inputs(model: onnx.ModelProto) -> list[dict[str, np.ndarray]]:
     return [{name: draw(shape, dtype) for name, shape, dtype in specs} for _ in range(CALIBRATION_SAMPLES)]
 
 
-def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
+def calibrate(model: onnx.ModelProto, graph: Graph, cal: Calibration | None = None) -> dict[str, float]:
     """The int8 scale of every tensor the f-DFG reads or writes, from runs of the whole float
     `model` (of which the f-DFG may be the NPU's part)."""
     names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())]))
+    if cal is not None:
+        return {t: (p / INT8_MAX or 1.0) for t, p in ranges(model, names, cal).items()}
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     have = {o.name for o in probe.graph.output}
@@ -65,12 +167,13 @@ def calibrate(model: onnx.ModelProto, graph: Graph) -> dict[str, float]:
     return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}
 
 
-def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float] | None = None) -> list[QLayer]:
-    """Every layer of `graph` quantised with scales calibrated on the float `model`, except
-    the activation scales `fixed` by a pre-quantised model."""
+def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float] | None = None,
+                   cal: Calibration | None = None) -> list[QLayer]:  # fmt: skip
+    """Every layer of `graph` quantised with scales calibrated on the float `model` (as `cal`
+    says, if given), except the activation scales `fixed` by a pre-quantised model."""
     fixed = fixed or {}
     needed = {*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())}
-    scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph)
+    scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph, cal)
     scale |= {t: s for t, s in fixed.items() if t in scale}
     for layer in graph.layers:  # e.g. an unfused Relu: its input keeps its scale, so fusing it changes nothing
         if kind_of(layer).scale_to_input and len(graph.consumers(layer.x)) == 1 and layer.x not in graph.outputs:

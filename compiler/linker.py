@@ -12,6 +12,7 @@ from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 
+from .calibration import Calibration
 from .errors import CompileError
 from .fdfg import Graph
 from .layout import Allocator, Need, Storage, geometry
@@ -31,6 +32,7 @@ class Options:
     fuse: bool = True
     reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
     host_fallback: bool = True  # operators the NPU cannot run go to the host (see `partition`)
+    calibration: Calibration | None = None  # representative inputs and method (None: seeded min-max)
 
 
 class Linker:

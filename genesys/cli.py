@@ -126,7 +126,7 @@ def _per_layer(items: list[str] | None, flag: str) -> dict[str, str]:
 def cmd_compile(args: argparse.Namespace) -> int:
     import json
 
-    from compiler import Options, compile_model
+    from compiler import Calibration, Options, compile_model
 
     arch = _arch(args.arch)
     tiling = {}
@@ -139,7 +139,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.tiling}: expected {{layer: {{DIM: tiles}}}}")
     orders = {k: v.split(",") for k, v in _per_layer(args.loop_order, "--loop-order").items()}
     options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"), fuse=args.fuse,
-                      reuse_dram=args.reuse_dram, host_fallback=args.host_fallback)  # fmt: skip
+                      reuse_dram=args.reuse_dram, host_fallback=args.host_fallback,
+                      calibration=Calibration(method=args.calibration, path=args.calibrate)
+                      if args.calibrate or args.calibration != "minmax" else None)  # fmt: skip
     image = compile_model(args.model, arch, options=options)
     image.save(args.output)
     if args.explain:
@@ -339,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--reuse-dram", action=argparse.BooleanOptionalAction, default=True,
                             help="let activations take the space of dead ones (default: on)")
             sp.add_argument("--explain", action="store_true", help="print the host/NPU split and the per-layer schedule")
+            sp.add_argument("--calibrate", metavar="DIR|FILE.npz",
+                            help="representative inputs: one array per model input, samples on a new first axis")
+            sp.add_argument("--calibration", choices=["minmax", "percentile", "entropy"], default="minmax",
+                            help="onnxruntime's calibrator for the tensor ranges (default: min-max)")
             sp.add_argument("--host-fallback", action=argparse.BooleanOptionalAction, default=True,
                             help="run operators the NPU cannot run on the host, before or after it (default: on)")
         elif name == "run":
