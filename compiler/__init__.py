@@ -38,7 +38,7 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
                   options: Options | None = None) -> Image:  # fmt: skip
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
-    front = _front(model, options.fuse, options.host_fallback)
+    front = _front(model, options.fuse, options.host_fallback, options.fuse_layers)
     layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration)
     image = Linker(front.graph, layers, arch, options).link()
     if front.part.prefix or front.part.suffix:
@@ -62,7 +62,8 @@ class _Front:
     fixed: prequantized.Scales  # the scales a pre-quantised model fixes
 
 
-def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool) -> _Front:
+def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool,
+           fuse_layers: Mapping[str, bool] | None = None) -> _Front:  # fmt: skip
     """The checked float model, its partition, the f-DFG of its NPU part and the scales a
     pre-quantised model fixes. A node the frontend refuses moves to the host while it can."""
     onnx_model = frontend.load(model)
@@ -75,7 +76,7 @@ def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool)
     while True:
         part = partition.split(onnx_model, host) if host_fallback and host else partition.Partition(onnx_model)
         try:
-            return _Front(onnx_model, part, frontend.to_graph(part.npu, fuse, fixed.weights), fixed)
+            return _Front(onnx_model, part, frontend.to_graph(part.npu, fuse, fixed.weights, fuse_layers), fixed)
         except frontend.NodeRefused as e:
             if not host_fallback or e.node in host:
                 raise

@@ -11,6 +11,7 @@ computed before that Conv.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 import onnx
@@ -63,8 +64,9 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
 class _Builder:
     """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
 
-    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: dict[str, float]) -> None:
-        self.model, self.fuse, self.weight_scales = model, fuse, weight_scales
+    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: dict[str, float],
+                 fuse_layers: Mapping[str, bool]) -> None:  # fmt: skip
+        self.model, self.fuse, self.weight_scales, self.fuse_layers = model, fuse, weight_scales, fuse_layers
         self.opset = onnx_compat.opset(model)  # every operator is read at the version it is written in
         self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
         self.nodes = list(model.graph.node)
@@ -108,10 +110,14 @@ class _Builder:
         """A tensor's shape as the model has it."""
         return _shape(self.model, name)
 
-    def fused_relu(self, out: str) -> tuple[str, bool]:
-        """With fusion on, a Relu that is `out`'s only consumer joins the layer writing `out`:
-        the layer's output and whether it has a Relu."""
-        nxt = self.sole_next(out, ("Relu",)) if self.fuse else None
+    def fuses(self, layer: str) -> bool:
+        """Whether operators after `layer` join it (`--fuse`, `--fuse LAYER=on|off`)."""
+        return self.fuse_layers.get(layer, self.fuse)
+
+    def fused_relu(self, out: str, layer: str) -> tuple[str, bool]:
+        """With fusion on for `layer`, a Relu that is `out`'s only consumer joins the layer
+        writing `out`: the layer's output and whether it has a Relu."""
+        nxt = self.sole_next(out, ("Relu",)) if self.fuses(layer) else None
         if nxt is None:
             return out, False
         self.done.add(nxt)
@@ -231,7 +237,8 @@ class _Builder:
             self.done.add(add)
             out = self.nodes[add].output[0]
         relu, residual, clip, leaky, pre_add = False, None, None, None, None
-        nxt = self.sole_next(out, ("Relu", "Clip", "LeakyRelu", "Add", "Sum")) if self.fuse else None
+        fusing = self.fuses(node.name or node.output[0])
+        nxt = self.sole_next(out, ("Relu", "Clip", "LeakyRelu", "Add", "Sum")) if fusing else None
         if nxt is not None and self.nodes[nxt].op_type == "Relu":
             self.done.add(nxt)
             out, relu = self.nodes[nxt].output[0], True
@@ -359,10 +366,13 @@ def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.nda
 __all__ = ["load", "to_graph", "NodeRefused", "SUPPORTED", "unsupported"]  # `load`: from `loading`
 
 
-def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str, float] | None = None) -> Graph:
-    """The f-DFG of a checked float model (see the module docstring for what fuses);
-    `weight_scales` are the int8 scales a pre-quantised model fixes, by initialiser name."""
-    b = _Builder(model, fuse, weight_scales or {})
+def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str, float] | None = None,
+             fuse_layers: Mapping[str, bool] | None = None) -> Graph:  # fmt: skip
+    """The f-DFG of a checked float model (see the module docstring for what fuses; `fuse_layers`
+    overrides `fuse` per layer); `weight_scales` are the int8 scales a pre-quantised model
+    fixes, by initialiser name."""
+    fuse_layers = fuse_layers or {}
+    b = _Builder(model, fuse, weight_scales or {}, fuse_layers)
     b.run()
     layers = b.layers
     # A graph output that is a view names the layer result it views.
@@ -374,5 +384,9 @@ def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str,
     inputs = tuple(vi.name for vi in model.graph.input if vi.name not in b.inits)
     if not layers:
         raise CompileError("the model has no layers the NPU runs")
+    fusing = [layer.name for layer in layers if layer.op.startswith(("Conv", "DWConv", "GroupConv", "Add"))]
+    unknown = sorted(set(fuse_layers) - set(fusing))
+    if unknown:
+        raise CompileError(f"--fuse names unknown layer(s) {unknown}; layers that fuse: {', '.join(fusing)}")
     shapes = {t: _shape(model, t) for t in (*inputs, *(o.name for o in model.graph.output))}
     return Graph(inputs, tuple(o.name for o in model.graph.output), tuple(layers), shapes)

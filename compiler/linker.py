@@ -30,6 +30,7 @@ class Options:
     loop_order: Mapping[str, Sequence[str]] = field(default_factory=dict)  # conv -> dims, outermost first
     buffer: Mapping[str, str] = field(default_factory=dict)  # layer -> VMEM1 | VMEM2 (Tandem operands)
     fuse: bool = True
+    fuse_layers: Mapping[str, bool] = field(default_factory=dict)  # layer -> fuse what follows it, over `fuse`
     reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
     host_fallback: bool = True  # operators the NPU cannot run go to the host (see `partition`)
     calibration: Calibration | None = None  # representative inputs and method (None: seeded min-max)

@@ -138,7 +138,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
         if not isinstance(tiling, dict) or not all(isinstance(v, dict) for v in tiling.values()):
             raise UsageError(f"{args.tiling}: expected {{layer: {{DIM: tiles}}}}")
     orders = {k: v.split(",") for k, v in _per_layer(args.loop_order, "--loop-order").items()}
-    options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"), fuse=args.fuse,
+    fuse_layers = {}
+    for layer, value in _per_layer([f for f in args.fuse or [] if f], "--fuse").items():
+        if value not in ("on", "off"):
+            raise UsageError(f"--fuse {layer}={value}: on or off")
+        fuse_layers[layer] = value == "on"
+    options = Options(tiling=tiling, loop_order=orders, buffer=_per_layer(args.buffer, "--buffer"),
+                      fuse=not args.no_fuse, fuse_layers=fuse_layers,
                       reuse_dram=args.reuse_dram, host_fallback=args.host_fallback,
                       calibration=Calibration(method=args.calibration, path=args.calibrate)
                       if args.calibrate or args.calibration != "minmax" else None)  # fmt: skip
@@ -336,8 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--buffer", action="append", metavar="LAYER=VMEM1|VMEM2|OBUF",
                             help="where a layer's first Tandem operand lives; OBUF: a one-tile conv's "
                                  "accumulators, read in place (the default there) (repeatable)")
-            sp.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=True,
-                            help="fuse Relu and residual Add into the layer before (default: on)")
+            sp.add_argument("--fuse", action="append", nargs="?", const="", metavar="LAYER=on|off",
+                            help="fuse Relu, Clip, LeakyRelu and residual Add into the conv or Add before them "
+                                 "(default: on), or say so for one layer (repeatable)")
+            sp.add_argument("--no-fuse", action="store_true", help="fuse nothing (but the layers --fuse L=on names)")
             sp.add_argument("--reuse-dram", action=argparse.BooleanOptionalAction, default=True,
                             help="let activations take the space of dead ones (default: on)")
             sp.add_argument("--explain", action="store_true", help="print the host/NPU split and the per-layer schedule")

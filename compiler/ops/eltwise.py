@@ -72,7 +72,7 @@ class QAdd(_Requantized):
         shapes = tuple(b.shape(t) for t in node.input)
         if shapes[0] != shapes[1]:
             raise CompileError(f"{where(node)}: broadcasting Add is not supported ({list(shapes[0])} + {list(shapes[1])})")
-        out, relu = b.fused_relu(node.output[0])
+        out, relu = b.fused_relu(node.output[0], node.name or node.output[0])
         return Add(node.name or node.output[0], tuple(b.resolve(t) for t in node.input), out, shapes, shapes[0], relu)
 
     @classmethod
