@@ -13,7 +13,6 @@ DRAM layouts (all little-endian):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,12 +24,9 @@ from isa_spec.table import transfer_loop_ids
 
 from .errors import CompileError
 from .layout import Storage
-from .schedule import ConvSchedule
-from .tandem import Operand
+from .schedule import COMPUTE_DIMS, LOOP_ORDER, ConvSchedule
 
-LOOP_ORDER = ("N", "OC", "IC", "KH", "KW", "OH", "OW")  # the default, outermost first
 TILE_DIMS = ("N", "OC", "IC", "OH", "OW")  # IC only when the input channels are split
-COMPUTE_DIMS = ("OC", "IC", "KH", "KW", "OH", "OW")
 
 
 def check_loop_order(order: Sequence[str], layer: str) -> tuple[str, ...]:
@@ -49,12 +45,6 @@ class ConvPlacement:
     weights: int
     bias: int
     acc: int
-
-
-def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
-    """The accumulators as a Tandem DMA operand."""
-    ocp = s.oc_padded_blocks * arch.cols
-    return Operand(addr, s.out_h * s.out_w * ocp * 4, s.out_w * ocp * 4, ocp * 4, "B32")
 
 
 def conv_acc_bytes(s: ConvSchedule, n: int, arch: ArchConfig) -> int:
@@ -97,28 +87,6 @@ def pack_bias(bias: np.ndarray, s: ConvSchedule, arch: ArchConfig) -> bytes:
     padded = np.zeros(s.oc_padded_blocks * arch.cols, "<i4")
     padded[: len(bias)] = bias
     return padded.tobytes()
-
-
-def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER,
-                    store: bool = True) -> int:  # fmt: skip
-    """The SA group's cycles by the closed form: per tile, compute or the next tile's loads,
-    whichever is longer (double buffering), then the last tile's store (none when the Tandem
-    reads the accumulators from OBUF). Compute is one cycle per step, except that a weight
-    word serving fewer than `weight_load` steps (the compute loops inside the innermost
-    weight loop) waits for the next word to shift in."""
-    t = arch.timing
-    words = s.words()
-    iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
-    compute_order = [d for d in order if d in COMPUTE_DIMS]
-    innermost_weight = max(i for i, d in enumerate(compute_order) if d in ("OC", "IC", "KH", "KW"))
-    run = math.prod(iters[d] for d in compute_order[innermost_weight + 1 :])
-    steps = math.prod(iters.values())
-    compute = steps // run * max(run * t.sa_step, t.weight_load) + arch.rows + arch.cols
-    loaded = [("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols), ("BBUF", 4 * arch.cols)]
-    loaded += [("OBUF", 4 * arch.cols)] if s.tiles_ic > 1 else []  # the partial sums a tile continues
-    load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b)) for b, nbytes in loaded)
-    stored = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF")) if store else 0
-    return n * s.tiles * max(compute, load) + load + stored
 
 
 def emit_conv_sa(p: ProgramBuilder, s: ConvSchedule, arch: ArchConfig, n: int, pads: Sequence[int], x: Storage,

@@ -1,4 +1,5 @@
-"""Scheduling of a conv layer: tile sizes that fit the buffers, and the DRAM extents they imply.
+"""Scheduling of a conv layer: tile sizes that fit the buffers, the DRAM extents they imply,
+and the cycle estimate the tiler minimises.
 
 A tile is (toc output-channel blocks) x (toh output rows) x (tow output columns) x (tic
 input-channel blocks). With the input channels split (tiles_ic > 1, only when nothing fits
@@ -11,17 +12,24 @@ input-channel tile count divides the input-channel blocks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from isa_spec import ArchConfig
+from isa_spec.builder import ProgramBuilder
 
 from .errors import CompileError
 from .fdfg import Shape
-from .layout import padded_channels
+from .layout import geometry, padded_channels
+from .quantize import Requant
+from .tandem import Operand, Tandem, emit_requant
+
+LOOP_ORDER = ("N", "OC", "IC", "KH", "KW", "OH", "OW")  # the default, outermost first
+COMPUTE_DIMS = ("OC", "IC", "KH", "KW", "OH", "OW")
 
 
 class Conv(Protocol):
@@ -137,8 +145,75 @@ def check_groups(layer: Conv, arch: ArchConfig) -> None:
                            f"the group size {size} (arch {arch.name!r} is {arch.rows}x{arch.cols})")  # fmt: skip
 
 
-def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None = None) -> ConvSchedule:
-    """The fitting tiling with the fewest tiles (ties: least padding), or the user's tile counts."""
+def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
+    """The accumulators as a Tandem DMA operand."""
+    ocp = s.oc_padded_blocks * arch.cols
+    return Operand(addr, s.out_h * s.out_w * ocp * 4, s.out_w * ocp * 4, ocp * 4, "B32")
+
+
+
+
+def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER,
+                    store: bool = True) -> int:  # fmt: skip
+    """The SA group's cycles by the closed form: per tile, compute or the next tile's loads,
+    whichever is longer (double buffering), then the last tile's store (none when the Tandem
+    reads the accumulators from OBUF). Compute is one cycle per step, except that a weight
+    word serving fewer than `weight_load` steps (the compute loops inside the innermost
+    weight loop) waits for the next word to shift in."""
+    t = arch.timing
+    words = s.words()
+    iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
+    compute_order = [d for d in order if d in COMPUTE_DIMS]
+    innermost_weight = max(i for i, d in enumerate(compute_order) if d in ("OC", "IC", "KH", "KW"))
+    run = math.prod(iters[d] for d in compute_order[innermost_weight + 1 :])
+    steps = math.prod(iters.values())
+    compute = steps // run * max(run * t.sa_step, t.weight_load) + arch.rows + arch.cols
+    loaded = [("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols), ("BBUF", 4 * arch.cols)]
+    loaded += [("OBUF", 4 * arch.cols)] if s.tiles_ic > 1 else []  # the partial sums a tile continues
+    load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b)) for b, nbytes in loaded)
+    stored = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF")) if store else 0
+    return n * s.tiles * max(compute, load) + load + stored
+
+
+def sizes(extent: int) -> list[int]:
+    """The tile sizes worth trying along an extent: ceil(extent / k) for every tile count k
+    (any other size has the same tile count as one of these, with more padding)."""
+    return sorted({ceil_div(extent, k) for k in range(1, extent + 1)}, reverse=True)
+
+
+def candidates(layer: Conv, arch: ArchConfig, tiles_ic: int) -> Iterator[ConvSchedule]:
+    """Every tiling with `tiles_ic` input-channel tiles that fits the buffers."""
+    _, oc, oh, ow = layer.out_shape
+    for toc in sizes(ceil_div(oc, arch.cols)):
+        for toh in sizes(oh):
+            for tow in sizes(ow):
+                sched = _make(layer, arch, toc, toh, tow, tiles_ic)
+                if not sched.overflow(arch):
+                    yield sched
+
+
+def acc_load_cycles(layer: Conv, arch: ArchConfig) -> int:
+    """What loading the accumulators from DRAM adds to the Tandem's estimate (the same for
+    every tiling: its DMA estimate counts the real pixels' bytes, not the padded layout), by
+    emitting the requantisation once with them and once reading them from OBUF."""
+    n, oc, oh, ow = layer.out_shape
+    out, words, r = geometry(layer.y, (1, oc, oh, ow), [], arch), ceil_div(oc, arch.lanes), Requant((1 << 30,), 30, 0)
+    acc = acc_operand(_make(layer, arch, 1, 1, 1), arch, 0)
+    estimates = []
+    for terms, first_in in (([acc], None), ([], "OBUF")):
+        t = Tandem(ProgramBuilder(), arch)
+        emit_requant(t, terms, out, r, False, 1, oh, ow, words, first_in=first_in)
+        estimates.append(t.estimate)
+    return n * (estimates[0] - estimates[1])
+
+
+def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None = None,
+                  order: Sequence[str] = LOOP_ORDER) -> ConvSchedule:  # fmt: skip
+    """The user's tile counts, or the fitting tiling with the least estimated cycles: the SA
+    group's (`estimate_cycles` for `order`) plus, unless one tile holds the whole output of a
+    single image (the Tandem then reads the accumulators in OBUF), the Tandem's load of the
+    accumulators. Ties: fewer tiles, then less padding. The input channels split only when no
+    tiling with the whole reduction fits (the fewest splits that fit)."""
     check_groups(layer, arch)
     _, oc, oh, ow = layer.out_shape
     ocb = ceil_div(oc, arch.cols)
@@ -159,19 +234,20 @@ def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None
         if over:
             raise CompileError(f"layer {layer.name!r}: tiling {n} does not fit: {'; '.join(over)}")
         return sched
+    n = layer.in_shape[0]
+    reload = None
     for tiles_ic in splits:  # the whole reduction in a tile if anything fits, else the fewest splits
-        best: tuple[tuple[int, int], ConvSchedule] | None = None
-        for toc in range(ocb, 0, -1):
-            for toh in range(oh, 0, -1):
-                for tow in range(ow, 0, -1):
-                    sched = _make(layer, arch, toc, toh, tow, tiles_ic)
-                    if sched.overflow(arch):
-                        continue
-                    waste = sched.oc_padded_blocks * sched.out_h * sched.out_w - ocb * oh * ow
-                    key = (sched.tiles, waste)
-                    if best is None or key < best[0]:
-                        best = (key, sched)
-                    break  # smaller tow only adds tiles for this (toc, toh)
+        best: tuple[tuple[int, int, int], ConvSchedule] | None = None
+        for sched in candidates(layer, arch, tiles_ic):
+            handoff = sched.tiles == 1 and n == 1
+            cost = estimate_cycles(sched, arch, n, order, store=not handoff)
+            if not handoff:
+                reload = acc_load_cycles(layer, arch) if reload is None else reload
+                cost += reload
+            waste = sched.oc_padded_blocks * sched.out_h * sched.out_w - ceil_div(oc, arch.cols) * oh * ow
+            key = (cost, sched.tiles, waste)
+            if best is None or key < best[0]:
+                best = (key, sched)
         if best is not None:
             return best[1]
     smallest = _make(layer, arch, 1, 1, 1, splits[-1])

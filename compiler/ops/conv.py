@@ -18,13 +18,12 @@ from isa_spec import ArchConfig
 from isa_spec.image import tensor_digest
 
 from ..computes import acc_record, bias_layout, weight_layout
-from ..codegen import (LOOP_ORDER, ConvPlacement, acc_operand, check_loop_order, conv_acc_bytes, dense_weights, emit_conv_sa,
-                       estimate_cycles, pack_bias, pack_weights)
+from ..codegen import ConvPlacement, check_loop_order, conv_acc_bytes, dense_weights, emit_conv_sa, pack_bias, pack_weights
 from ..fdfg import Layer
 from ..layout import Need
 from ..quantize import INT8_MAX, Requant, clamp_bounds
 from ..reference import conv2d, requantize
-from ..schedule import ConvSchedule, choose_tiling
+from ..schedule import LOOP_ORDER, ConvSchedule, acc_operand, choose_tiling, estimate_cycles
 from ..tandem import Operand, emit_requant
 from .base import Constant, Link, QLayer
 
@@ -106,8 +105,8 @@ class QConv(QLayer):
 
     # ---- scheduling and DRAM ---------------------------------------------------------------
     def schedule(self, arch: ArchConfig, tiles: Mapping[str, int] | None, order: Sequence[str] | None) -> ConvPlan:
-        name = self.layer.name
-        return ConvPlan(choose_tiling(self.layer, arch, tiles), check_loop_order(order or LOOP_ORDER, name))
+        order = check_loop_order(order or LOOP_ORDER, self.layer.name)
+        return ConvPlan(choose_tiling(self.layer, arch, tiles, order), order)
 
     def handoff_refusal(self, plan: ConvPlan) -> str | None:
         if plan.sched.tiles == 1 and self.layer.in_shape[0] == 1:
