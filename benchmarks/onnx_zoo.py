@@ -1,0 +1,128 @@
+"""The nine model-zoo graphs the pinned onnx wheel ships (`onnx/backend/test/data/light/`):
+compiled for `default` (NPU plus host), per model the share of MACs on the NPU, agreement
+with onnxruntime on the float model, and (`--lockstep`) golden vs RTL on the NPU part.
+
+The "light" graphs build every weight with ConstantOfShape, so all their outputs are equal
+and top-1 would mean nothing; this script therefore redraws every floating-point initialiser
+after constant folding (seeded: conv/Gemm weights N(0, 2 / fan-in), biases and BN shifts
+N(0, 0.1), BN scales and variances in [0.5, 1.5]), keeping the graph. Both onnxruntime and
+the NPU run that model on seeded N(0, 1) inputs.
+
+    python benchmarks/onnx_zoo.py [--models resnet50,squeezenet] [--inputs 10]
+                                  [--lockstep resnet50,squeezenet] [--backends golden,rtl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import numpy_helper, shape_inference
+
+from compiler import CompileError, compile_model
+from compiler.fold import fold
+from compiler.onnx_compat import for_onnxruntime
+from cosim import lockstep
+from isa_spec import load_arch
+from runtime.host import run_model
+from runtime.layers import layer_image
+from runtime.session import quantized_inputs, sample_inputs
+
+LIGHT = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "light")
+MODELS = ("bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50", "shufflenet", "squeezenet",
+          "vgg19", "zfnet512")  # fmt: skip
+
+
+def redrawn(name: str, seed: int = 0) -> onnx.ModelProto:
+    """The light model, folded, with seeded random initialisers (see the module docstring)."""
+    model = fold(shape_inference.infer_shapes(onnx.load(os.path.join(LIGHT, f"light_{name}.onnx"))))
+    rng = np.random.default_rng(seed)
+    role = {}
+    for node in model.graph.node:
+        if node.op_type in ("Conv", "Gemm", "MatMul") and len(node.input) > 1:
+            role[node.input[1]] = "weight"
+        if node.op_type == "BatchNormalization":
+            role |= {node.input[1]: "scale", node.input[4]: "scale"}
+    for init in model.graph.initializer:
+        value = numpy_helper.to_array(init)
+        if value.dtype != np.float32 or value.size < 2:
+            continue
+        kind = role.get(init.name, "shift")
+        if kind == "weight":
+            fan_in = value[0].size if value.ndim == 4 else value.shape[0]
+            new = rng.standard_normal(value.shape) * np.sqrt(2.0 / fan_in)
+        elif kind == "scale":
+            new = rng.uniform(0.5, 1.5, value.shape)
+        else:
+            new = rng.standard_normal(value.shape) * 0.1
+        init.CopyFrom(numpy_helper.from_array(new.astype(np.float32), init.name))
+    return model
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-30))
+
+
+def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
+    model = redrawn(name)
+    t = time.perf_counter()
+    try:
+        image = compile_model(model, arch)
+    except CompileError as e:
+        print(f"{name:<14} does not compile: {e}", flush=True)
+        return
+    took = time.perf_counter() - t
+    host = image.model.get("host") or {}
+    npu_macs = sum(m.get("macs", 0) for m in image.layers)
+    host_macs = host.get("macs", 0)
+    host_nodes = sum(len(host[p]["nodes"]) for p in ("prefix", "suffix") if host.get(p))
+    sess = ort.InferenceSession(for_onnxruntime(model).SerializeToString(), providers=["CPUExecutionProvider"])
+    top1, cosines = 0, []
+    t = time.perf_counter()
+    for seed in range(args.inputs):
+        feeds = {i.name: np.random.default_rng(seed).standard_normal(i.shape).astype(np.float32) for i in sess.get_inputs()}
+        want = sess.run(None, feeds)
+        run = run_model(image, "golden", feeds)
+        assert run.npu.result.fault is None, run.npu.result.fault
+        got = [run.outputs[o.name] for o in sess.get_outputs()]
+        top1 += int(np.argmax(got[0]) == np.argmax(want[0]))
+        cosines.append(cosine(got[0], want[0]))
+    print(f"{name:<14} compile {took:5.1f} s, {len(image.layers):>3} NPU layers, {host_nodes:>3} host nodes, "
+          f"{npu_macs / max(npu_macs + host_macs, 1):6.1%} of {npu_macs + host_macs:,} MACs on the NPU; "
+          f"top-1 {top1}/{args.inputs}, cosine min {min(cosines):.4f}  ({time.perf_counter() - t:.0f} s)", flush=True)
+    if name in args.lockstep:
+        inputs = quantized_inputs(image, sample_inputs(image))
+        kinds: dict[tuple, dict] = {}
+        for meta in image.layers:  # one layer of each kind, the smallest
+            key = (meta["op"], meta.get("tiling", {}).get("IC", ""))
+            if key not in kinds or meta.get("macs", 0) < kinds[key].get("macs", 0):
+                kinds[key] = meta
+        agree = 0
+        for meta in kinds.values():
+            result = lockstep(layer_image(image, meta, inputs), args.backends.split(","))
+            agree += result.ok
+            if not result.ok:
+                print(f"  {meta['name']} ({meta['op']}): DIVERGE\n{result.format()}", flush=True)
+        print(f"  lockstep {args.backends}: {agree}/{len(kinds)} layer kinds agree", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--inputs", type=int, default=10)
+    ap.add_argument("--lockstep", default="", help="models whose NPU layer kinds run in lockstep")
+    ap.add_argument("--backends", default="golden,rtl")
+    args = ap.parse_args()
+    args.lockstep = set(filter(None, args.lockstep.split(",")))
+    arch = load_arch("default")
+    for name in args.models.split(","):
+        check(name, args, arch)
+
+
+if __name__ == "__main__":
+    main()
