@@ -1,10 +1,11 @@
 """Pre-quantised models: take their scales instead of calibrating.
 
 A QDQ model (QuantizeLinear -> DequantizeLinear pairs on activations, DequantizeLinear on
-int8 weights and int32 biases) and a model of QLinearConv / QLinearMatMul nodes are both
-rewritten into the float model the rest of the compiler takes, plus the scales the model
-fixes: per activation tensor and per weight initialiser. Only symmetric per-tensor int8
-quantisation (zero point 0) maps onto the NPU; anything else is a clear error.
+int8 weights and int32 biases) and a QOperator model (QLinearConv, QLinearMatMul, and
+onnxruntime's QGemm, QLinearAdd, QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat)
+are both rewritten into the float model the rest of the compiler takes, plus the scales the
+model fixes: per activation tensor and per weight initialiser. Only symmetric per-tensor int8
+quantisation (zero point 0) maps onto the NPU; anything else is a one-line error saying why.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from onnx import helper, numpy_helper
 
 from .errors import CompileError
 
-QUANT_OPS = ("QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul")
+QUANT_OPS = ("QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
+             "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat")  # fmt: skip
+# QOperator nodes onnxruntime writes (com.microsoft), as the float operator between their scales:
+# operator -> (float operator, (tensor, scale, zero point) input indices, (scale, zero point) of the output)
+QLINEAR = {
+    "QLinearAdd": ("Add", ((0, 1, 2), (3, 4, 5)), (6, 7)),
+    "QLinearAveragePool": ("AveragePool", ((0, 1, 2),), (3, 4)),
+    "QLinearGlobalAveragePool": ("GlobalAveragePool", ((0, 1, 2),), (3, 4)),
+}
 SCALE_KEEPING = ("Relu", "MaxPool", "Flatten", "Reshape", "Squeeze", "Identity")
 
 
@@ -57,8 +66,11 @@ class _Rewriter:
         if len(node.input) > k and node.input[k]:
             zp = self.inits.get(node.input[k])
             if zp is None or np.any(zp != 0) or zp.dtype not in (np.int8, np.int32):
-                raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): only symmetric int8 "
-                                   "quantisation (zero point 0, int8) maps onto the NPU")  # fmt: skip
+                got = "not a constant" if zp is None else f"{zp.dtype} zero point {zp.reshape(-1)[:1].tolist()}"
+                raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): {got}; the NPU computes "
+                                   "symmetric int8 (zero point 0): its zero borders stand for the padding's 0.0 and "
+                                   "its requantisation adds no offset (quantise with activation_type=QInt8 and "
+                                   "ActivationSymmetric=True)")  # fmt: skip
 
     def dequantized_const(self, name: str, scale: float, node: onnx.NodeProto) -> str:
         """A float initialiser for an integer constant times its scale (weights, biases)."""
@@ -89,6 +101,13 @@ class _Rewriter:
                                            node.input[8] if len(node.input) > 8 else ""))  # fmt: skip
             elif node.op_type == "QLinearMatMul":
                 nodes.append(self._qlinear(node, "MatMul", node.input[0], 1, node.input[3], 4, 6, 7, ""))
+            elif node.op_type == "QGemm":
+                nodes.append(self._qgemm(node))
+            elif node.op_type in QLINEAR:
+                nodes.append(self._mapped(node, *QLINEAR[node.op_type]))
+            elif node.op_type == "QLinearConcat":
+                parts = tuple((k, k + 1, k + 2) for k in range(2, len(node.input), 3))
+                nodes.append(self._mapped(node, "Concat", parts, (0, 1)))
             else:
                 nodes.append(node)
         for out in self.model.graph.output:  # a graph output read through Q/DQ keeps its name
@@ -138,6 +157,46 @@ class _Rewriter:
             inputs.append(self.dequantized_const(bias, s_x * s_w, node))
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         return helper.make_node(op, inputs, list(node.output), name=node.name, **attrs)
+
+
+    def _activation(self, node: onnx.NodeProto, tensor: int, scale: int, zero: int) -> str:
+        """A quantised input of `node` as the float tensor it stands for, its scale recorded."""
+        self.zero_point(node, zero)
+        s = self.scalar(node, scale, "the scale")
+        name = node.input[tensor]
+        if name in self.inits:
+            return self.dequantized_const(name, s, node)
+        self.scales.activations[name] = s
+        return name
+
+    def _mapped(self, node: onnx.NodeProto, op: str, ins: tuple[tuple[int, int, int], ...],
+                out: tuple[int, int]) -> onnx.NodeProto:  # fmt: skip
+        """A QOperator node as the float `op` between the scales it carries."""
+        inputs = [self._activation(node, *k) for k in ins]
+        self.zero_point(node, out[1])
+        self.scales.activations[node.output[0]] = self.scalar(node, out[0], "the output scale")
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if attrs.pop("channels_last", 0):
+            raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): channels_last is not supported")
+        return helper.make_node(op, inputs, list(node.output), name=node.name, **attrs)
+
+    def _qgemm(self, node: onnx.NodeProto) -> onnx.NodeProto:
+        """QGemm (A, a_scale, a_zp, B, b_scale, b_zp, [C], [y_scale, y_zp]) as Gemm."""
+        where = f"node {node.name or node.output[0]!r} (QGemm)"
+        if len(node.input) < 8 or not node.input[7]:
+            raise CompileError(f"{where}: a QGemm with a float output (no y_scale) is not supported")
+        a = self._activation(node, 0, 1, 2)
+        self.zero_point(node, 5)
+        s_a, s_b = self.scalar(node, 1, "the input scale"), self.scalar(node, 4, "the weight scale")
+        if node.input[3] not in self.inits:
+            raise CompileError(f"{where}: the weights must be constant")
+        inputs = [a, self.dequantized_const(node.input[3], s_b, node)]
+        if len(node.input) > 6 and node.input[6]:
+            inputs.append(self.dequantized_const(node.input[6], s_a * s_b, node))
+        self.zero_point(node, 8)
+        self.scales.activations[node.output[0]] = self.scalar(node, 7, "the output scale")
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        return helper.make_node("Gemm", inputs, list(node.output), name=node.name, **attrs)
 
 
 def strip(model: onnx.ModelProto) -> tuple[onnx.ModelProto, Scales]:
