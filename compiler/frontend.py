@@ -26,7 +26,7 @@ from .ops.base import where as _where
 from .ops.conv import Conv
 from .ops.registry import ONNX_KINDS
 
-BUILT_HERE = ("Conv", "BatchNormalization", "Clip", "LeakyRelu", "Mul", "Pad", "Gemm", "MatMul")  # into a Conv
+BUILT_HERE = ("Conv", "BatchNormalization", "Pad", "Gemm", "MatMul")  # into a Conv
 INTEGERS = (TensorProto.UINT8, TensorProto.INT8, TensorProto.UINT16, TensorProto.INT16, TensorProto.INT32,
             TensorProto.INT64)  # fmt: skip
 VIEWS = ("Flatten", "Reshape", "Squeeze", "Identity")  # no data movement on N x C x 1 x 1 tensors
@@ -155,9 +155,6 @@ class _Builder:
             self.pad(node)
         elif op == "Cast":
             self.cast(node)
-        elif op in ("Clip", "LeakyRelu", "Mul"):
-            raise CompileError(f"{_where(node)}: a {op} must follow a Conv or Gemm"
-                               + (" (and fusion must be on)" if op != "Mul" else " (with a constant operand)"))
         elif op == "BatchNormalization":
             raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
         else:

@@ -1,5 +1,5 @@
 """Element-wise layers on the Tandem processor: Add (+ Relu) of two tensors of equal shape,
-and a Relu not fused into the layer before it."""
+and a Relu, Clip, LeakyRelu or Mul by a positive scalar not fused into the layer before it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import onnx
 
 from ..errors import CompileError
 from ..fdfg import Layer
-from ..quantize import Requant
+from ..quantize import Requant, clamp_bounds
 from ..reference import requantize
 from ..tandem import Operand, emit_requant
-from .base import Link, QLayer, where
+from .base import Link, QLayer, attr, where
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,80 @@ class QRelu(_Requantized):
     def quantize(cls, layer: Relu, scale: Mapping[str, float]) -> QRelu:
         s_in, s_out = scale[layer.x], scale[layer.y]
         return cls(layer, (s_in,), s_out, Requant.from_multipliers(s_in / s_out))
+
+
+@dataclass(frozen=True)
+class Activation(Layer):
+    """Clip, LeakyRelu or Mul by a positive scalar that no conv before it absorbed."""
+
+    clip: tuple[float, float] | None = None
+    leaky: float | None = None  # alpha
+    factor: float = 1.0  # a Mul's constant
+
+    @property
+    def op(self) -> str:  # type: ignore[override]
+        return "Clip" if self.clip else "LeakyRelu" if self.leaky is not None else "Mul"
+
+
+@dataclass(frozen=True)
+class QActivation(_Requantized):
+    layer: Activation
+    s_inputs: tuple[float, ...]
+    s_out: float
+    requant: Requant  # one term: the input times the factor
+    clamp: tuple[int, int] | None = None
+    leaky: int | None = None  # alpha in units of 2**-f
+
+    onnx_ops = ("Clip", "LeakyRelu", "Mul")
+
+    @classmethod
+    def from_onnx(cls, b: Any, node: onnx.NodeProto) -> Activation:  # noqa: ANN401
+        x = node.input[0]
+        clip, leaky, factor = None, None, 1.0
+        if node.op_type == "Clip":
+            clip = b.clip_bounds(node)
+        elif node.op_type == "LeakyRelu":
+            leaky = float(attr(node, "alpha", 0.01))  # type: ignore[arg-type]
+            if not 0 <= leaky < 1:
+                raise CompileError(f"{where(node)}: LeakyRelu alpha {leaky} not in [0, 1)")
+        else:
+            x = next((t for t in node.input if t not in b.inits), node.input[0])
+            c = [b.inits[t] for t in node.input if t != x and t in b.inits]
+            if len(c) != 1 or c[0].size != 1 or not float(c[0].reshape(-1)[0]) > 0:
+                raise CompileError(f"{where(node)}: away from a conv, only a Mul by one positive scalar constant is "
+                                   "supported (per-channel or negative factors need per-channel multipliers)")  # fmt: skip
+            factor = float(c[0].reshape(-1)[0])
+        shape = b.shape(node.output[0])
+        return Activation(node.name or node.output[0], (b.resolve(x),), node.output[0], (b.shape(x),), shape,
+                          clip=clip, leaky=leaky, factor=factor)  # fmt: skip
+
+    @classmethod
+    def quantize(cls, layer: Activation, scale: Mapping[str, float]) -> QActivation:
+        s_in, s_out = scale[layer.x], scale[layer.y]
+        r = Requant.from_multipliers(s_in * layer.factor / s_out)
+        leaky = None if layer.leaky is None else round(layer.leaky * 2**r.f)
+        return cls(layer, (s_in,), s_out, r, clamp_bounds(layer.clip, s_out), leaky)
+
+    def nonneg_output(self, nonneg: set[str]) -> bool:
+        return self.layer.clip is not None and self.layer.clip[0] >= 0
+
+    def codelet(self, link: Link) -> None:
+        layer = self.layer
+        n, c, h, w = layer.out_shape
+        emit_requant(link.tandem, [Operand.of(link.storage[layer.x])], link.storage[layer.y], self.requant, False,
+                     n, h, w, -(-c // link.arch.lanes), link.buffer, self.clamp, self.leaky)  # fmt: skip
+
+    def reference(self, *inputs: np.ndarray) -> np.ndarray:
+        return requantize(self.requant, list(inputs), False, self.clamp, self.leaky)
+
+    def qdq(self, twin: Any) -> str:  # noqa: ANN401
+        layer, tag = self.layer, self.layer.name
+        y = twin.dq(layer.x, layer.in_shape, self.s_in, tag)
+        if layer.factor != 1.0:
+            y = twin.node("Mul", [y, twin.const(f"{tag}:factor", layer.factor)], f"{tag}:mul")
+        if layer.leaky is not None:
+            y = twin.node("LeakyRelu", [y], f"{tag}:leaky", alpha=layer.leaky)
+        if layer.clip is not None:
+            y = twin.node("Clip", [y, twin.const(f"{tag}:lo", layer.clip[0]), twin.const(f"{tag}:hi", layer.clip[1])],
+                          f"{tag}:clip")  # fmt: skip
+        return y

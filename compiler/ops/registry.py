@@ -10,7 +10,7 @@ from ..fdfg import Layer
 from .base import QLayer
 from .concat import Concat, QConcat
 from .conv import Conv, QConv
-from .eltwise import Add, QAdd, QRelu, Relu
+from .eltwise import Activation, Add, QActivation, QAdd, QRelu, Relu
 from .pool import AvgPool, GlobalAvgPool, MaxPool, QAvgPool, QGlobalAvgPool, QMaxPool
 
 KINDS: dict[type[Layer], type[QLayer]] = {
@@ -21,6 +21,7 @@ KINDS: dict[type[Layer], type[QLayer]] = {
     AvgPool: QAvgPool,
     Concat: QConcat,
     GlobalAvgPool: QGlobalAvgPool,
+    Activation: QActivation,
 }
 
 ONNX_KINDS: dict[str, type[QLayer]] = {op: kind for kind in KINDS.values() for op in kind.onnx_ops}

@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from compiler import CompileError, compile_model, quantized_layers
+from compiler import CompileError, Options, compile_model, quantized_layers
 from compiler.reference import quantized_graph
 from isa_spec import load_arch
 from runtime.session import dequantize, quantized_inputs, run_image
@@ -89,3 +89,48 @@ def test_uint8_model_input():
     (want,) = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, x)
     sym = image.symbol("y")
     assert np.abs(dequantize(sym, got) - want).max() <= 3 * sym.scale
+
+
+def activation_model(op: str) -> onnx.ModelProto:
+    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own."""
+    w = numpy_helper.from_array(np.random.default_rng(6).standard_normal((4, 3, 1, 1)).astype(np.float32), "w")
+    inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"), numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
+             numpy_helper.from_array(np.array(0.75, np.float32), "k")]  # fmt: skip
+    act = {"Clip": helper.make_node("Clip", ["p", "lo", "hi"], ["a"], name="act"),
+           "LeakyRelu": helper.make_node("LeakyRelu", ["p"], ["a"], name="act", alpha=0.2),
+           "Mul": helper.make_node("Mul", ["k", "p"], ["a"], name="act")}[op]  # fmt: skip
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]), act,
+             helper.make_node("Conv", ["a", "w"], ["y"], name="conv")]  # fmt: skip
+    graph = helper.make_graph(nodes, "act", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 4, 4])], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=10)
+
+
+@pytest.mark.parametrize("op", ["Clip", "LeakyRelu", "Mul"])
+def test_element_wise_activations_anywhere(op):
+    """Bit-exact with the reference on golden, within 1 LSB of the QDQ twin (onnxruntime)."""
+    from compiler.qdq import layerwise_qdq
+
+    model = activation_model(op)
+    image = compile_model(model, TINY, options=Options(reuse_dram=False))
+    assert [m["op"] for m in image.layers] == ["MaxPool", op, "Conv"] and "host" not in image.model
+    layers = quantized_layers(model)
+    xq = quantized_inputs(image, {"x": np.random.default_rng(8).standard_normal((1, 3, 8, 8)).astype(np.float32)})
+    env = quantized_graph(layers, xq)
+    from runtime import open_device, read_tensor, write_tensor
+
+    dev = open_device("golden", TINY)
+    dev.load(image)
+    write_tensor(dev, image, "x", xq["x"])
+    assert dev.run().fault is None
+    np.testing.assert_array_equal(read_tensor(dev, image, "a"), env["a"])
+    sess = ort.InferenceSession(layerwise_qdq(layers[1:2]).SerializeToString(), providers=["CPUExecutionProvider"])
+    (twin,) = sess.run(None, {"in:p": env["p"]})
+    assert np.abs(twin.astype(int) - env["a"].astype(int)).max() <= 1
+
+
+def test_a_negative_or_per_channel_mul_away_from_a_conv_is_refused():
+    model = activation_model("Mul")
+    model.graph.initializer[3].CopyFrom(numpy_helper.from_array(np.array(-0.75, np.float32), "k"))
+    with pytest.raises(CompileError, match=r"node 'act' \(Mul\): away from a conv, only a Mul by one positive scalar"):
+        compile_model(model, TINY, options=Options(host_fallback=False))
