@@ -27,7 +27,7 @@ from isa_spec.image import Image
 
 from . import calibration, frontend, partition, prequantized
 from .calibration import Calibration
-from .errors import CompileError
+from .errors import CompileError, LayerRefused
 from .fdfg import Graph
 from .linker import Linker, Options
 from .ops.base import QLayer
@@ -38,11 +38,21 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
                   options: Options | None = None) -> Image:  # fmt: skip
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
-    front = _front(model, options.fuse, options.host_fallback, options.fuse_layers)
-    layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration)
-    image = Linker(front.graph, layers, arch, options).link()
-    if front.part.prefix or front.part.suffix:
-        image.model["host"] = front.part.record()
+    refused: dict[str, str] = {}  # node id -> why, for layers the linker refuses
+    while True:
+        front = _front(model, options.fuse, options.host_fallback, options.fuse_layers, refused)
+        layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration)
+        try:
+            image = Linker(front.graph, layers, arch, options).link()
+            break
+        except LayerRefused as e:
+            node = next((partition.node_id(n) for n in front.part.npu.graph.node if (n.name or n.output[0]) == e.layer),
+                        None)  # fmt: skip
+            if not options.host_fallback or node is None or node in refused:
+                raise
+            refused[node] = str(e)  # it runs on the host; compile again
+    if front.part.on_host:
+        image.model["host"] = front.part.record([layer.y for layer in front.graph.layers])
     image.validate()
     return image
 
@@ -63,7 +73,7 @@ class _Front:
 
 
 def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool,
-           fuse_layers: Mapping[str, bool] | None = None) -> _Front:  # fmt: skip
+           fuse_layers: Mapping[str, bool] | None = None, refused: Mapping[str, str] | None = None) -> _Front:  # fmt: skip
     """The checked float model, its partition, the f-DFG of its NPU part and the scales a
     pre-quantised model fixes. A node the frontend refuses moves to the host while it can."""
     onnx_model = frontend.load(model)
@@ -72,9 +82,10 @@ def _front(model: str | Path | onnx.ModelProto, fuse: bool, host_fallback: bool,
         stripped, fixed = prequantized.strip(onnx_model)
         onnx_model = frontend.load(stripped)
     host = {partition.node_id(n): frontend.unsupported(n) for n in onnx_model.graph.node
-            if n.op_type not in frontend.SUPPORTED}  # fmt: skip
+            if n.op_type not in frontend.SUPPORTED} | dict(refused or {})  # fmt: skip
     while True:
-        part = partition.split(onnx_model, host) if host_fallback and host else partition.Partition(onnx_model)
+        part = (partition.split(onnx_model, host, (*frontend.VIEWS, "Cast")) if host_fallback and host
+                else partition.Partition(onnx_model))  # fmt: skip
         try:
             return _Front(onnx_model, part, frontend.to_graph(part.npu, fuse, fixed.weights, fuse_layers), fixed)
         except frontend.NodeRefused as e:

@@ -5,3 +5,12 @@ from isa_spec.errors import GenesysError
 
 class CompileError(GenesysError):
     """A model the compiler cannot take: malformed, unsupported, or too big for the config."""
+
+
+class LayerRefused(CompileError):
+    """The NPU cannot run this f-DFG layer (`layer`: its name) as the model has it; with host
+    fallback, the node it starts from moves to the host."""
+
+    def __init__(self, message: str, layer: str) -> None:
+        super().__init__(message)
+        self.layer = layer

@@ -58,7 +58,8 @@ class Graph:
         for layer in self.layers:
             if tensor in layer.inputs:
                 return layer.in_shapes[layer.inputs.index(tensor)]
-        raise KeyError(tensor)
+        dims = self.onnx_shapes[tensor]  # a graph input no layer reads (a view's, or nobody's)
+        return (dims[0], dims[1], 1, 1) if len(dims) == 2 else dims  # type: ignore[return-value]
 
     def consumers(self, tensor: str) -> list[Layer]:
         return [layer for layer in self.layers if tensor in layer.inputs]

@@ -22,7 +22,7 @@ import numpy as np
 from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
 
-from .errors import CompileError
+from .errors import CompileError, LayerRefused
 from .fdfg import Shape
 from .layout import geometry, padded_channels
 from .quantize import Requant
@@ -141,8 +141,8 @@ def check_groups(layer: Conv, arch: ArchConfig) -> None:
         return
     size = layer.in_shape[1] // layer.groups
     if arch.rows != arch.cols or arch.rows % size:
-        raise CompileError(f"layer {layer.name!r}: a grouped conv needs a square array whose rows are a multiple of "
-                           f"the group size {size} (arch {arch.name!r} is {arch.rows}x{arch.cols})")  # fmt: skip
+        raise LayerRefused(f"layer {layer.name!r}: a grouped conv needs a square array whose rows are a multiple of "
+                           f"the group size {size} (arch {arch.name!r} is {arch.rows}x{arch.cols})", layer.name)  # fmt: skip
 
 
 def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
@@ -251,5 +251,5 @@ def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None
         if best is not None:
             return best[1]
     smallest = _make(layer, arch, 1, 1, 1, splits[-1])
-    raise CompileError(f"layer {layer.name!r} does not fit arch {arch.name!r} even with 1x1x1 tiles of one "
-                       f"input-channel block: " + "; ".join(smallest.overflow(arch)))  # fmt: skip
+    raise LayerRefused(f"layer {layer.name!r} does not fit arch {arch.name!r} even with 1x1x1 tiles of one "
+                       f"input-channel block: " + "; ".join(smallest.overflow(arch)), layer.name)  # fmt: skip

@@ -17,10 +17,13 @@ def explain(image: Any) -> str:  # noqa: ANN401  (an isa_spec.image.Image)
         share = npu_macs / (npu_macs + host_macs) if npu_macs + host_macs else 1.0
         lines.append(f"split: {len(image.layers)} NPU layer(s), {npu_macs:,} MACs on the NPU, {host_macs:,} on the "
                      f"host ({share:.1%} on the NPU)")  # fmt: skip
-        for where in ("prefix", "suffix"):
-            if host.get(where):
-                side = "before" if where == "prefix" else "after"
-                lines.append(f"  host, {side} the NPU: " + ", ".join(host[where]["nodes"]))
+        for k, stage in enumerate(host["stages"]):
+            if stage["on_host"]:
+                lines.append(f"  stage {k}, host: " + ", ".join(stage["nodes"]))
+            else:
+                first, stop = stage["layers"]
+                lines.append(f"  stage {k}, NPU: layers {first}..{stop - 1} "
+                             f"({image.layers[first]['name']} .. {image.layers[stop - 1]['name']})")  # fmt: skip
     else:
         lines.append(f"split: the whole model on the NPU ({npu_macs:,} MACs)")
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import onnx
 
-from ..errors import CompileError
+from ..errors import CompileError, LayerRefused
 from ..fdfg import Layer
 from ..quantize import Requant
 from ..reference import requantize
@@ -57,8 +57,8 @@ class QConcat(QLayer):
         first = 0
         for part, shape, r in zip(layer.inputs, layer.in_shapes, self.requants):
             if first % lanes:
-                raise CompileError(f"layer {layer.name!r}: a Concat part starts at channel {first}, "
-                                   f"not a multiple of the {lanes} Tandem lanes")  # fmt: skip
+                raise LayerRefused(f"layer {layer.name!r}: a Concat part starts at channel {first}, "
+                                   f"not a multiple of the {lanes} Tandem lanes", layer.name)  # fmt: skip
             emit_requant(link.tandem, [Operand.of(link.storage[part])], link.storage[layer.y], r, False, n, h, w,
                          -(-shape[1] // lanes), link.buffer, out_word=first // lanes)  # fmt: skip
             first += shape[1]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import onnx
 
-from ..errors import CompileError
+from ..errors import CompileError, LayerRefused
 from ..fdfg import Layer
 from ..layout import Need
 from ..quantize import Requant
@@ -113,8 +113,8 @@ class QMaxPool(_Windowed):
 
     def reads(self, plan: Any, nonneg: set[str]) -> list[tuple[str, Need]]:  # noqa: ANN401
         if any(self.layer.pads) and self.layer.x not in nonneg:
-            raise CompileError(f"layer {self.layer.name!r}: a padded MaxPool needs a non-negative input "
-                               "(after a Relu); its zero border stands for the padding")  # fmt: skip
+            raise LayerRefused(f"layer {self.layer.name!r}: a padded MaxPool needs a non-negative input "
+                               "(after a Relu); its zero border stands for the padding", self.layer.name)  # fmt: skip
         return super().reads(plan, nonneg)
 
     def codelet(self, link: Link) -> None:

@@ -22,7 +22,7 @@ def test_compile_explain_run_cosim(tmp_path, capsys):
     src, gnx = softmax_model(tmp_path), tmp_path / "sm.gnx"
     assert cli.main(["compile", str(src), "-o", str(gnx), "--explain"]) == 0
     out = capsys.readouterr().out
-    assert "split: 1 NPU layer(s)" in out and "host, after the NPU: sm (Softmax)" in out
+    assert "split: 1 NPU layer(s)" in out and "stage 1, host: sm (Softmax)" in out
     assert cli.main(["run", str(gnx), "--outdir", str(tmp_path)]) == 0
     prob = np.load(tmp_path / "prob.npy")
     assert prob.shape == (1, 4, 6, 6) and np.allclose(prob.sum(axis=1), 1, atol=1e-5)

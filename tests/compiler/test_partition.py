@@ -1,5 +1,5 @@
-"""Host fallback: what the NPU cannot run goes to the host before or after it, the image
-records the split, and `--no-host-fallback` keeps the old refusal."""
+"""Host fallback: what the NPU cannot run goes to the host, before, after or between NPU
+stages; the image records the stages, and `--no-host-fallback` keeps the old refusal."""
 
 import numpy as np
 import onnx
@@ -37,31 +37,42 @@ def wrapped(before: list[str], after: list[str]) -> onnx.ModelProto:
     return out
 
 
+def kinds(image):
+    return [("host" if st["on_host"] else "npu", st["nodes"] if st["on_host"] else st["layers"])
+            for st in image.model["host"]["stages"]]  # fmt: skip
+
+
 def test_softmax_after_the_npu_runs_on_the_host():
     image = compile_model(wrapped([], ["Softmax"]), TINY)
     host = image.model["host"]
-    assert host["prefix"] is None and host["suffix"]["nodes"] == ["post_Softmax (Softmax)"]
-    assert host["suffix"]["inputs"] == ["y"] and host["outputs"] == ["out"] and image.model["outputs"] == ["y"]
+    assert kinds(image) == [("npu", [0, 1]), ("host", ["post_Softmax (Softmax)"])]
+    assert host["stages"][1]["inputs"] == ["y"] and host["outputs"] == ["out"] and image.model["outputs"] == ["y"]
     assert [m["op"] for m in image.layers] == ["Conv+Relu"]
 
 
 def test_prefix_and_suffix():
     image = compile_model(wrapped(["Sub", "Div"], ["Sigmoid", "Softmax"]), TINY)
+    assert kinds(image) == [("host", ["pre_Sub (Sub)", "pre_Div (Div)"]), ("npu", [0, 1]),
+                            ("host", ["post_Sigmoid (Sigmoid)", "post_Softmax (Softmax)"])]  # fmt: skip
     host = image.model["host"]
-    assert host["prefix"]["nodes"] == ["pre_Sub (Sub)", "pre_Div (Div)"] and host["prefix"]["outputs"] == ["x"]
-    assert host["suffix"]["nodes"] == ["post_Sigmoid (Sigmoid)", "post_Softmax (Softmax)"]
-    assert list(host["inputs"]) == ["x_in"] and image.model["inputs"] == ["x"]
+    assert host["stages"][0]["outputs"] == ["x"] and list(host["inputs"]) == ["x_in"] and image.model["inputs"] == ["x"]
 
 
-def test_an_operator_between_npu_layers_takes_the_rest_to_the_host():
-    """One NPU segment: a Sigmoid after the first conv sends what follows it to the host."""
+def middle_model():
+    """conv0 + Relu -> Sigmoid (host) -> conv2 (NPU again)."""
     model = wrapped([], ["Sigmoid"])
-    w = numpy_helper.from_array(np.ones((4, 4, 1, 1), np.float32), "w2")
+    w = numpy_helper.from_array(np.random.default_rng(3).standard_normal((4, 4, 1, 1)).astype(np.float32), "w2")
     model.graph.node.append(helper.make_node("Conv", ["out", "w2"], ["z"], name="conv2"))
     model.graph.initializer.append(w)
     model.graph.output[0].CopyFrom(helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4, 6, 6]))
-    host = compile_model(model, TINY).model["host"]
-    assert host["suffix"]["nodes"] == ["post_Sigmoid (Sigmoid)", "conv2 (Conv)"] and host["macs"] == 4 * 4 * 36
+    return model
+
+
+def test_an_operator_between_npu_layers_runs_on_the_host_between_two_npu_stages():
+    image = compile_model(middle_model(), TINY)
+    assert kinds(image) == [("npu", [0, 1]), ("host", ["post_Sigmoid (Sigmoid)"]), ("npu", [1, 2])]
+    assert image.model["host"]["macs"] == 0 and [m["op"] for m in image.layers] == ["Conv+Relu", "Conv"]
+    assert sorted(image.model["inputs"]) == ["out", "x"] and sorted(image.model["outputs"]) == ["y", "z"]
 
 
 def test_a_node_the_frontend_refuses_goes_to_the_host():
@@ -71,7 +82,7 @@ def test_a_node_the_frontend_refuses_goes_to_the_host():
     model.graph.node.append(helper.make_node("AveragePool", ["y"], ["p"], name="avg", kernel_shape=[3, 3],
                                              strides=[2, 2], ceil_mode=1))  # fmt: skip
     model.graph.output[0].CopyFrom(helper.make_tensor_value_info("p", TensorProto.FLOAT, [1, 4, 3, 3]))
-    assert compile_model(model, TINY).model["host"]["suffix"]["nodes"] == ["avg (AveragePool)"]
+    assert kinds(compile_model(model, TINY))[-1] == ("host", ["avg (AveragePool)"])
     with pytest.raises(CompileError, match=r"^node 'avg' \(AveragePool\): with ceil_mode"):
         compile_model(model, TINY, options=Options(host_fallback=False))
 
