@@ -26,7 +26,7 @@ from .structure import coords_of, element_of
 from .symbolic import W32, Space, Tensor, const32, show_coords
 from .z3ops import lift
 
-ELEMENTWISE = ("Conv", "Add", "Relu", "Concat")
+ELEMENTWISE = ("Conv", "Add", "Relu", "Concat", "Clip", "LeakyRelu", "Mul")  # Clip...: compiler.ops.eltwise.Activation
 MAX_REFINEMENTS = 8  # splits of the store's variables before the trace gives up on forms
 
 
