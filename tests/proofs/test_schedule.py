@@ -26,7 +26,8 @@ def issue_conv() -> Image:
 
 CORRECT = {
     "conv-s2-p1": issue_conv,
-    "conv-8-tiles": lambda: compile_model(conv_model(c=8, h=20, w=20, oc=16), TINY),
+    "conv-8-tiles": lambda: compile_model(conv_model(c=8, h=20, w=20, oc=16), TINY,  # the tiling the tests were
+                                          tiling={"conv0": {"OC": 1, "OH": 1, "OW": 7}}),  # written for  # fmt: skip
     "conv-ic-split": lambda: compile_model(conv_model(c=8, h=7, w=7, oc=8), TINY, tiling={"conv0": {"IC": 2}}),
     "grouped": lambda: compile_model(clipped_conv(2), TINY),
     "depthwise": lambda: compile_model(clipped_conv(8), TINY),
