@@ -19,13 +19,17 @@ from .errors import EncodeError
 
 class ProgramBuilder:
     def __init__(self) -> None:
-        self.instructions: list[Instruction] = []
+        self.instructions: list[Instruction | int] = []  # an int: a raw word (fuzzing)
 
     def add(self, mnemonic: str, **fields: int | str) -> None:
         """Append one instruction (fields as for `Instruction.make`)."""
         ins = Instruction.make(mnemonic, **fields)
         encode(ins)  # fail here, not later, if a field does not fit
         self.instructions.append(ins)
+
+    def add_word(self, word: int) -> None:
+        """Append a raw 32-bit word, legal or not (random programs draw illegal ones)."""
+        self.instructions.append(word & 0xFFFFFFFF)
 
     def add32(self, mnemonic: str, value: int, **fields: int | str) -> None:
         """Append the LOW then HIGH halves of a 32-bit `value` (HIGH commits)."""
@@ -51,4 +55,4 @@ class ProgramBuilder:
 
     @property
     def words(self) -> list[int]:
-        return [encode(i) for i in self.instructions]
+        return [i if isinstance(i, int) else encode(i) for i in self.instructions]

@@ -20,6 +20,8 @@ ROOT = RTL.parent
 SOURCES = [RTL / "generated" / "genesys_isa.sv",
            *(RTL / "src" / n for n in ("pe.sv", "systolic_array.sv", "tandem_lane.sv", "odometer.sv", "affine.sv", "npu.sv"))]
 HARNESS = RTL / "harness" / "npu_harness.cpp"
+COVERAGE_HARNESS = RTL / "harness" / "coverage.cpp"  # the coverage variant's extra entry point
+COVERAGE_FLAGS = ["--coverage-line", "--coverage-toggle"]
 CACHE = Path(os.environ.get("GENESYS_RTL_CACHE", ROOT / "build" / "rtl"))
 # Byte loops over the widest words (large: 32x32) must unroll for delayed assignments to arrays.
 UNROLL_FLAGS = ["--unroll-count", "4096", "--unroll-stmts", "1000000"]
@@ -57,9 +59,10 @@ def verilator_version() -> str:
     return subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout
 
 
-def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = False) -> str:
+def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = False, coverage: bool = False) -> str:
     h = hashlib.sha256()
     h.update(b"vcd" if trace else b"")
+    h.update(b"coverage" + COVERAGE_HARNESS.read_bytes() if coverage else b"")
     for text in patched_sources(patches).values():
         h.update(text.encode())
     h.update(HARNESS.read_bytes())
@@ -71,14 +74,15 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = Fal
 
 
 def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patches: Sequence[Patch] = (),  # noqa: ANN001
-            trace: bool = False) -> Path:  # fmt: skip
+            trace: bool = False, coverage: bool = False) -> Path:  # fmt: skip
     """The path of the built shared library for `arch` (with `patches`, a mutant of the RTL
-    for tests; with `trace`, a build that can dump VCD, slower), building it if it is not
+    for tests; with `trace`, a build that can dump VCD, slower; with `coverage`, a build
+    counting line and toggle coverage, see `npu_coverage_write`), building it if it is not
     cached."""
     if shutil.which("verilator") is None or shutil.which("g++") is None:
         raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
-    variant = f"{arch.name}-vcd" if trace else arch.name
-    target = CACHE / f"{variant}-{build_key(arch, patches, trace)}" / "libnpu.so"
+    variant = arch.name + ("-vcd" if trace else "") + ("-cov" if coverage else "")
+    target = CACHE / f"{variant}-{build_key(arch, patches, trace, coverage)}" / "libnpu.so"
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -95,10 +99,13 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
                 sources.append(work / path.name)
         obj = work / "obj"
         cxxflags = (MUTANT_CXXFLAGS if patches else CXXFLAGS) + (["-DGENESYS_VCD"] if trace else [])
-        run(["verilator", *VERILATOR_FLAGS, *(["--trace"] if trace else []), f"-I{work}", *map(str, sources),
+        cxxflags += ["-DVM_COVERAGE=1"] if coverage else []
+        run(["verilator", *VERILATOR_FLAGS, *(["--trace"] if trace else []), *(COVERAGE_FLAGS if coverage else []),
+             f"-I{work}", *map(str, sources),
              "--Mdir", str(obj), "-CFLAGS", " ".join(cxxflags), "--build", "-j", "2"], work)  # fmt: skip
         inc = verilator_root() / "include"
         runtime = [str(inc / n) for n in ("verilated.cpp", "verilated_threads.cpp", *(["verilated_vcd_c.cpp"] if trace else []))]
+        runtime += [str(COVERAGE_HARNESS), str(inc / "verilated_cov.cpp")] if coverage else []
         run(["g++", "-shared", *cxxflags, f"-I{work}", f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
              str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -78,9 +78,9 @@ class RtlModel:
     same library without opening a dump)."""
 
     def __init__(self, arch: ArchConfig, patches: Sequence[Patch] = (), vcd: VcdWindow | None = None,
-                 trace: bool = False):  # fmt: skip
+                 trace: bool = False, coverage: bool = False):  # fmt: skip
         self.arch = arch
-        self.lib = _load(library(arch, patches=patches, trace=trace or vcd is not None))
+        self.lib = _load(library(arch, patches=patches, trace=trace or vcd is not None, coverage=coverage))
         self.handle = self.lib.npu_new(arch.rows, arch.cols)
         self.pending: dict[int, tuple[str, list[int], list[bytes]]] = {}
         if vcd is not None and self.lib.npu_vcd_open(self.handle, str(vcd.path).encode(), vcd.first, vcd.last):
@@ -90,6 +90,11 @@ class RtlModel:
         if getattr(self, "handle", None):
             self.lib.npu_free(self.handle)
             self.handle = None
+
+    def write_coverage(self, path: Path) -> None:
+        """Write this model's line and toggle counters to a Verilator coverage file (a
+        coverage build only; right after `run`, see harness/coverage.cpp)."""
+        self.lib.npu_coverage_write(str(path).encode())
 
     def load_program(self, words: list[int]) -> None:
         arr = np.asarray(words, np.uint32)

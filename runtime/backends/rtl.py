@@ -20,15 +20,17 @@ if TYPE_CHECKING:
 class RtlDevice:
     name = "rtl"
 
-    def __init__(self, arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = (), vcd: VcdWindow | None = None):
+    def __init__(self, arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = (), vcd: VcdWindow | None = None,
+                 coverage: bool = False):  # fmt: skip
         """`patches` plant bugs in the RTL sources (tests of the checkers); `vcd` dumps a
-        window of cycles of each run."""
+        window of cycles of each run; `coverage` counts line and toggle coverage
+        (`self.model.write_coverage` after a run)."""
         from rtl.build import library
         from rtl.driver import RtlModel
 
-        library(arch, patches=patches, trace=vcd is not None)  # build (or find cached) now: errors surface at open
+        library(arch, patches=patches, trace=vcd is not None, coverage=coverage)  # build now: errors surface at open
         self.arch, self.vcd = arch, vcd
-        self._model_cls = functools.partial(RtlModel, patches=patches, trace=vcd is not None)
+        self._model_cls = functools.partial(RtlModel, patches=patches, trace=vcd is not None, coverage=coverage)
         self.model = self._model_cls(arch)
         self._fresh = True  # untouched since it was made: the first load may use it as it is
         self._counters: dict[str, int] = {}
