@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from isa_spec import DmaRecord, GenesysError, Record, TileRecord, Unit, VectorRecord, decode, format_instruction
+from isa_spec import CommitLog, DmaRecord, GenesysError, Record, TileRecord, Unit, VectorRecord, decode, format_instruction
 from isa_spec.errors import IllegalInstruction
 from isa_spec.image import Image
 from runtime import Device, StopRun, open_device, write_tensor
@@ -146,6 +146,7 @@ class CosimResult:
     divergences: list[Divergence] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # output mismatches, hangs
     fault: str | None = None
+    log: CommitLog = field(default_factory=dict)  # the reference backend's commit log
 
     @property
     def ok(self) -> bool:
@@ -179,6 +180,7 @@ def lockstep(image: Image, backends: Sequence[str], inputs: Mapping[str, np.ndar
 
     ref_dev = prepared(ref_name)
     ref = ref_dev.run()
+    result.log = ref.log
     result.records[ref_name] = sum(len(v) for v in ref.log.values())
     result.counters[ref_name] = ref_dev.counters()
     if ref.fault is not None:

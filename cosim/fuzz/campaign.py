@@ -1,0 +1,177 @@
+"""A fuzzing campaign: batches of programs run by local worker processes or Ray tasks,
+merged in program order into the corpus, the coverage and the failures of the campaign
+folder, which is saved after every batch (so `--resume` continues from the last one).
+
+Program `index` depends only on (seed, index, the corpus before its batch), and a batch is
+merged in index order, so the same seed gives the same programs, failures and coverage
+whatever runs them (one process, N processes, a Ray cluster).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from isa_spec.coverage import holes, instruction_points, spec_points
+
+from . import schedule
+from .rtl_coverage import count
+from .store import CampaignDir, CampaignError, State
+from .target import Config, Outcome
+from .worker import ignore_sigint, run_shard
+
+BATCH = 48  # programs per batch: the unit of scheduling, merging and saving
+
+
+@dataclass
+class Summary:
+    """Where a campaign stands: what `--json` writes and the final summary shows."""
+
+    programs: int
+    seconds: float
+    failures: list[dict]
+    coverage: dict[str, int]
+    holes: list[str] = field(default_factory=list)
+    instruction_holes: list[str] = field(default_factory=list)
+    corpus: int = 0
+
+    def to_json(self) -> dict:
+        return {"programs": self.programs, "seconds": round(self.seconds, 1), "failures": len(self.failures),
+                "coverage": self.coverage, "failure_list": self.failures, "spec_holes": self.holes,
+                "instruction_holes": self.instruction_holes, "corpus": self.corpus}  # fmt: skip
+
+
+class LocalPool:
+    """`workers` local processes (or this process when 1)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = multiprocessing.get_context("fork").Pool(workers, ignore_sigint) if workers > 1 else None
+
+    def map(self, args: list[tuple]) -> list[list[Outcome]]:
+        if self.pool is None:
+            return [run_shard(*a) for a in args]
+        return self.pool.starmap_async(run_shard, args).get()
+
+    def close(self, now: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.terminate() if now else self.pool.close()
+            self.pool.join()
+
+
+class RayPool:
+    """Ray tasks on the cluster at `address` ("auto": the one this machine belongs to), or
+    on the Ray instance this process already started."""
+
+    def __init__(self, address: str | None):
+        import ray
+
+        if not ray.is_initialized():
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise CampaignError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
+        self.ray = ray
+        self.task = ray.remote(run_shard)
+        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def map(self, args: list[tuple]) -> list[list[Outcome]]:
+        return self.ray.get([self.task.remote(*a) for a in args])
+
+    def close(self, now: bool = False) -> None:  # the cluster is not ours to stop
+        pass
+
+
+def _shards(items: list, n: int) -> list[list]:
+    size = -(-len(items) // n)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class Campaign:
+    def __init__(self, folder: Path, config: Config | None = None, seed: int = 0, resume: bool = False):
+        """Open the campaign in `folder`: a new one of `config` and `seed`, or (`resume`) the
+        one it holds."""
+        self.dir = CampaignDir(folder)
+        if resume:
+            self.state = self.dir.load_state()
+        else:
+            assert config is not None
+            self.state = State(asdict(config), seed)
+            self.dir.create(self.state)
+        self.config = self.state.campaign_config()
+        self.corpus = self.dir.read_corpus(self.state)
+
+    def run(self, programs: int | None = None, seconds: float | None = None, workers: int = 1,
+            ray: str | None = None, on_batch: Callable[[Summary, float], None] | None = None,
+            use_ray: bool = False) -> Summary:  # fmt: skip
+        """Run until `programs` more programs or `seconds` more seconds (at a batch end), or
+        Ctrl-C; every batch merged is saved. `use_ray` (or a `ray` address) runs on Ray."""
+        pool = RayPool(ray) if (ray or use_ray) else LocalPool(workers)
+        start, done = time.monotonic(), 0
+        try:
+            while (programs is None or done < programs) and (seconds is None or time.monotonic() - start < seconds):
+                count = BATCH if programs is None else min(BATCH, programs - done)
+                self._batch(pool, count, time.monotonic())
+                done += count
+                if on_batch is not None:
+                    on_batch(self.summary(), time.monotonic() - start)
+        except BaseException:
+            pool.close(now=True)
+            raise
+        pool.close()
+        return self.summary()
+
+    def _batch(self, pool: LocalPool | RayPool, count: int, began: float) -> None:
+        s = self.state
+        items = schedule.inputs(s.seed, s.next_index, count, self.corpus)
+        spec_seen, rtl_seen, known = frozenset(s.spec_hit), frozenset(s.rtl_hit), frozenset(s.failures)
+        folder = str(self.dir.root.resolve())
+        args = [(self.config, shard, known, spec_seen, rtl_seen, folder) for shard in _shards(items, pool.workers)]
+        outcomes = sorted((o for part in pool.map(args) for o in part), key=lambda o: o.index)
+        self._merge(outcomes)
+        s.next_index += count
+        s.programs += count
+        s.seconds += time.monotonic() - began
+        self.dir.save_state(s)
+
+    def _merge(self, outcomes: Sequence[Outcome]) -> None:
+        s = self.state
+        spec, rtl = set(s.spec_hit), set(s.rtl_hit)
+        for out in outcomes:
+            if out.failure is not None and out.failure.signature not in s.failures:
+                meta = self.dir.failure_meta(out.failure.signature)
+                stale = meta is None or meta["index"] != out.index or meta["shrunk"] != out.failure.shrunk
+                if stale:  # saved by a worker that was not the first, or before it shrank
+                    self.dir.save_failure(out.failure, self.config, replace=True)
+                s.failures.append(out.failure.signature)
+            new = len(out.points - spec) + len(out.rtl_hits - rtl)
+            if out.buffer is not None and new:
+                self.dir.add_corpus(out.index, out.buffer)
+                s.corpus.append([out.index, float(new)])
+                self.corpus.append((out.index, out.buffer, float(new)))
+            spec |= out.points
+            rtl |= out.rtl_hits
+            for kind, n in out.rtl_totals.items():
+                s.rtl_totals[kind] = max(n, s.rtl_totals.get(kind, 0))
+        s.spec_hit, s.rtl_hit = sorted(spec), sorted(rtl)
+
+    def summary(self) -> Summary:
+        s = self.state
+        failures = []
+        for sig in s.failures + [d for d in self.dir.signatures_on_disk() if d not in s.failures]:
+            meta = self.dir.failure_meta(sig) or {}
+            failures.append({"signature": sig, "folder": str(self.dir.failure_dir(sig)),
+                             "instructions": meta.get("instructions"), "shrunk": meta.get("shrunk")})  # fmt: skip
+        universe = spec_points()
+        hit = set(s.spec_hit)
+        coverage = {"spec_points_hit": len(hit & set(universe)), "spec_points_total": len(universe),
+                    "spec_instructions_hit": len(hit & set(instruction_points())),
+                    "spec_instructions_total": len(instruction_points()),
+                    "rtl_lines_hit": count(s.rtl_hit, "lines"), "rtl_lines_total": s.rtl_totals.get("lines", 0),
+                    "rtl_toggles_hit": count(s.rtl_hit, "toggles"),
+                    "rtl_toggles_total": s.rtl_totals.get("toggles", 0)}  # fmt: skip
+        return Summary(s.programs, s.seconds, failures, coverage, holes(hit),
+                       [p for p in instruction_points() if p not in hit], len(s.corpus))

@@ -1,0 +1,64 @@
+"""RTL line and toggle coverage from the Verilator `--coverage` build (rtl/build.py).
+
+A point is named by its kind, source file (base name), line, column, comment and hierarchy,
+so that points from different workers, worktrees and machines merge. Verilator's
+`v_line` and `v_branch` points count as lines (statement and branch blocks), `v_toggle`
+points as toggles (one per bit and direction-agnostic, as Verilator counts them).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from isa_spec.image import Image
+
+_POINT = re.compile(r"^C '(.*)' (\d+)$")
+KINDS = {"v_line": "lines", "v_branch": "lines", "v_toggle": "toggles"}
+
+
+def parse(text: str) -> tuple[set[str], dict[str, int]]:
+    """The points hit in a Verilator coverage file, and the number of points of each kind."""
+    hit: set[str] = set()
+    totals = {"lines": 0, "toggles": 0}
+    for line in text.splitlines():
+        m = _POINT.match(line)
+        if not m:
+            continue
+        fields = dict(part.split("\x02", 1) for part in m.group(1).split("\x01") if "\x02" in part)
+        kind = KINDS.get(fields.get("page", "").split("/", 1)[0])
+        if kind is None:
+            continue
+        key = ":".join((kind, Path(fields.get("f", "")).name, fields.get("l", ""), fields.get("n", ""),
+                        fields.get("o", ""), fields.get("h", "")))  # fmt: skip
+        totals[kind] += 1
+        if int(m.group(2)):
+            hit.add(key)
+    return hit, totals
+
+
+def count(points: Iterable[str], kind: str) -> int:
+    """How many of `points` are of `kind` ("lines" or "toggles")."""
+    return sum(1 for p in points if p.startswith(kind + ":"))
+
+
+class RtlCoverage:
+    """Runs programs on an RTL device of the coverage build and reads what each one hit."""
+
+    def __init__(self, device):  # noqa: ANN001 - an RtlDevice(coverage=True)
+        self.device = device
+        self.folder = Path(tempfile.mkdtemp(prefix="genesys-rtl-coverage-"))
+
+    def measure(self, image: Image) -> tuple[set[str], dict[str, int]]:
+        """Run `image` (its faults and records are not checked here) and read its coverage."""
+        self.device.load(image)
+        self.device.run()
+        path = self.folder / "coverage.dat"
+        self.device.model.write_coverage(path)
+        return parse(path.read_text(errors="replace"))
+
+    def __del__(self) -> None:
+        shutil.rmtree(getattr(self, "folder", ""), ignore_errors=True)

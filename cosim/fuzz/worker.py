@@ -1,0 +1,44 @@
+"""The work of one worker process (local or on Ray): run a shard of a batch of programs,
+save each new failure at once, then shrink it."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from .store import CampaignDir
+from .target import Config, Outcome, Target
+
+_TARGETS: dict[Config, Target] = {}
+
+
+def target(config: Config) -> Target:
+    """This process's target of `config`, made once (the RTL device is built or loaded once)."""
+    if config not in _TARGETS:
+        _TARGETS[config] = Target(config)
+    return _TARGETS[config]
+
+
+def ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the campaign, which stops them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozenset[str], spec_seen: frozenset[str],
+              rtl_seen: frozenset[str], folder: str | None) -> list[Outcome]:  # fmt: skip
+    """Run programs `items` ((index, bytes)); `known` signatures are not shrunk again, the
+    first failure of every other signature is saved in `folder` (when the worker sees the
+    campaign's folder) as soon as it is found, and then shrunk."""
+    t = target(config)
+    store = CampaignDir(Path(folder)) if folder else None
+    outcomes, shrunk = [], set(known)
+    for index, buffer in items:
+        out = t.run(index, buffer, spec_seen, rtl_seen)
+        if out.failure is not None and out.failure.signature not in shrunk:
+            shrunk.add(out.failure.signature)
+            if store is not None:
+                store.save_failure(out.failure, config)
+            out.failure = t.shrink(out.failure)
+        outcomes.append(out)
+    return outcomes
