@@ -103,23 +103,39 @@ def loop_level(draw, arch: ArchConfig, ops: Sequence[str]):  # noqa: ANN001, ANN
     return draw(st.integers(0, 7)), draw(st.integers(0, 6)), binds, draw(st.lists(lane_unit(arch, ops), min_size=1, max_size=3))
 
 
-@st.composite
-def loop_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
-    """One to three nested loop levels, each with SET_ITER and SET_INDEX, then lane bodies."""
-    nest = draw(st.lists(loop_level(arch, ops), min_size=1, max_size=3, unique_by=lambda lv: lv[0]))
+class LoopUnit:
+    """One to three nested loop levels, each with SET_ITER and SET_INDEX, then lane bodies;
+    `smaller()` gives smaller valid units (shrinking): one body instruction without the
+    loop, or the loop with a level or a body instruction less."""
 
-    def build(p: ProgramBuilder) -> None:
-        for lv, n, (d, a, b), _ in nest:
+    def __init__(self, nest: Sequence[tuple[int, int, list, Sequence[Unit]]]):
+        self.nest = tuple(nest)  # (level, iterations, SET_INDEX operands, body units) outermost first
+
+    def __call__(self, p: ProgramBuilder) -> None:
+        for lv, n, (d, a, b), _ in self.nest:
             p.add("SET_ITER", level=lv, iters=n)
             p.add("SET_INDEX", dst_ns=d[0], dst_idx=d[1], src1_ns=a[0], src1_idx=a[1], src2_ns=b[0], src2_idx=b[1])
         # each level's body: its own lane units, then (when nested) the next level's loop
-        sizes = [len(body) for *_, body in nest]
-        for k, (lv, _, _, body) in enumerate(nest):
-            p.add("SET_INST", level=lv, body=sum(sizes[k:]) + len(nest) - 1 - k)
+        sizes = [len(body) for *_, body in self.nest]
+        for k, (lv, _, _, body) in enumerate(self.nest):
+            p.add("SET_INST", level=lv, body=sum(sizes[k:]) + len(self.nest) - 1 - k)
             for unit in body:
                 unit(p)
 
-    return build
+    def smaller(self) -> list[Unit]:
+        out: list[Unit] = [unit for *_, body in self.nest for unit in body]  # one body instruction, no loop
+        out += [LoopUnit(self.nest[:k] + self.nest[k + 1 :]) for k in range(len(self.nest))] if len(self.nest) > 1 else []
+        for k, (lv, n, binds, body) in enumerate(self.nest):
+            out += [LoopUnit(self.nest[:k] + ((lv, n, binds, body[:j] + body[j + 1 :]),) + self.nest[k + 1 :])
+                    for j in range(len(body)) if len(body) > 1]  # fmt: skip
+        return out
+
+
+@st.composite
+def loop_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
+    """One to three nested loop levels (`LoopUnit`)."""
+    nest = draw(st.lists(loop_level(arch, ops), min_size=1, max_size=3, unique_by=lambda lv: lv[0]))
+    return LoopUnit([(lv, n, binds, tuple(body)) for lv, n, binds, body in nest])
 
 
 @st.composite
@@ -219,12 +235,17 @@ def imem_unit(draw) -> Unit:  # noqa: ANN001
     return lambda p: (p.add32("SET_BASE_ADDR", base, target="IMEM"), p.add("LD_ST", dir="LD", target="IMEM", size=size))
 
 
+Group = tuple[str, tuple[Unit, ...], tuple[str, str]]  # ("SA" | "SIMD", units, START and END kinds)
+
+
 class RandomProgram:
     """A random program and the seed of its initial DRAM; its repr is its disassembly, which
-    is what hypothesis prints for a (shrunk) failing example."""
+    is what hypothesis prints for a (shrunk) failing example. `groups` and `end` are the
+    units it was built from (`build`), for shrinkers."""
 
-    def __init__(self, arch: ArchConfig, words: tuple[int, ...], seed: int):
-        self.arch, self.words, self.seed = arch, words, seed
+    def __init__(self, arch: ArchConfig, words: tuple[int, ...], seed: int, groups: tuple[Group, ...] = (),
+                 end: bool = True):  # fmt: skip
+        self.arch, self.words, self.seed, self.groups, self.end = arch, words, seed, groups, end
 
     def image(self) -> Image:
         data = np.random.default_rng(self.seed).integers(0, 256, DATA_BYTES, dtype=np.uint8).tobytes()
@@ -244,11 +265,18 @@ def programs(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS, sa: bool = T
     # Now and then (not hypothesis's favourite 0) a group with a BUF edge: malformed (START, SA END) or not (SIMD END).
     kinds = [draw(st.sampled_from([("BUF", "EXEC"), ("EXEC", "BUF")])) if draw(st.integers(0, 40)) == 29 else ("EXEC", "EXEC")
              for _ in groups]  # fmt: skip
+    end = draw(st.integers(0, 40)) != 29  # now and then no BLOCK_END: the program runs off its end
+    parts = tuple((unit_kind, tuple(units), kind) for (unit_kind, units), kind in zip(groups, kinds))
+    return build(arch, parts, end, draw(st.integers(0, 2**32 - 1)))
+
+
+def build(arch: ArchConfig, groups: tuple[Group, ...], end: bool, seed: int) -> RandomProgram:
+    """The program of `groups` (numbered in order), then BLOCK_END if `end`."""
     p = ProgramBuilder()
-    for g, ((unit_kind, units), kind) in enumerate(zip(groups, kinds)):
+    for g, (unit_kind, units, kind) in enumerate(groups):
         with p.group(unit_kind, g % 64, kind):
             for unit in units:
                 unit(p)
-    if draw(st.integers(0, 40)) != 29:  # now and then no BLOCK_END: the program runs off its end
+    if end:
         p.end()
-    return RandomProgram(arch, tuple(p.words), draw(st.integers(0, 2**32 - 1)))
+    return RandomProgram(arch, tuple(p.words), seed, groups, end)

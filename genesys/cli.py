@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from genesys import fuzz
 from isa_spec import GenesysError
 from isa_spec.errors import BackendFailure
 from isa_spec.image import write_atomic
@@ -299,6 +300,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run an image on one backend, float tensors in and out"),
     "cosim": (cmd_cosim, "run backends in lockstep on their commit logs"),
     "prove": (cmd_prove, "prove with Z3 that a compiled program computes its layers: bounds, cover, reduction, maps, order"),
+    "fuzz": (fuzz.cmd_fuzz, "fuzzing campaigns: random programs in lockstep, or the input readers (docs/campaigns.md)"),
     "report": (cmd_report, "per-layer cycles, traffic and roofline from the golden cycle model (HTML)"),
 }
 
@@ -382,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("image")
             sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
             sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
+        elif name == "fuzz":
+            fuzz.add_arguments(sp)
         elif name == "demo":
             sp.add_argument("--arch", default="tiny", help="arch of the conv part (ResNet-50 uses default)")
             sp.add_argument("--backends", default=",".join(BACKENDS))

@@ -1,15 +1,14 @@
 """One program of a campaign: drawn from bytes by the random-program strategies (through
 hypothesis's `fuzz_one_input`), run in lockstep, with the spec coverage it reached and the
-signature of its first divergence; and the shrinking of a failure by hypothesis's shrinker,
-kept to failures of the same signature."""
+signature of its first divergence; and the shrinking of a failure to a small program that
+fails with the same signature."""
 
 from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.database import InMemoryExampleDatabase
+from hypothesis import HealthCheck, given, settings
 
 from isa_spec import FaultRecord, load_arch
 from isa_spec.coverage import program_points
@@ -18,6 +17,7 @@ from runtime import Device
 from ..lockstep import lockstep
 from ..strategies import RandomProgram, programs
 from .rtl_coverage import RtlCoverage
+from .shrink import shrink_program
 from .signature import divergence_signature, exception_signature
 
 Patch = tuple[str, str, str]
@@ -79,17 +79,15 @@ class Target:
             if config.rtl_coverage:
                 self.rtl_cov = RtlCoverage(RtlDevice(self.arch, patches=config.rtl_patches, coverage=True))
         self.last: tuple[RandomProgram, frozenset[str], str | None, str] | None = None
-        self.wanted: str | None = None  # while shrinking: only this signature counts as failing
-        self.fuzz = self._test(None)
+        self.fuzz = self._test()
 
-    def _test(self, database: InMemoryExampleDatabase | None):  # noqa: ANN202
-        @settings(database=database, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
-                  phases=[Phase.reuse, Phase.shrink], report_multiple_bugs=False)  # fmt: skip
+    def _test(self):  # noqa: ANN202
+        @settings(database=None, deadline=None, suppress_health_check=list(HealthCheck))
         @given(programs(self.arch))
         def check(program: RandomProgram) -> None:
             points, signature, report = self.evaluate(program)
             self.last = (program, points, signature, report)
-            if signature is not None and (self.wanted is None or signature == self.wanted):
+            if signature is not None:
                 raise Divergent(signature)
 
         return check
@@ -128,22 +126,21 @@ class Target:
         return out
 
     def shrink(self, failure: Failure) -> Failure:
-        """The smallest program hypothesis's shrinker finds that fails with the same signature."""
-        self.wanted = failure.signature
-        test = self._test(InMemoryExampleDatabase())
-        best = failure
+        """The smallest program that deletions of groups, units and loop parts reach from
+        `failure`'s and that fails with the same signature (`shrink.py`)."""
+        self.last = None
         try:
-            test.hypothesis.fuzz_one_input(failure.buffer)  # fails: saved in the test's database
+            self.fuzz.hypothesis.fuzz_one_input(failure.buffer)
         except Divergent:
             pass
-        try:
-            test()  # replays the saved example, then shrinks it
-        except Divergent:
-            program, _, signature, report = self.last  # the last failing run is the minimal one
-            if signature == failure.signature:
-                best = Failure(signature, failure.index, failure.buffer, program.words, program.seed, report, True)
-        except Exception:  # noqa: BLE001 - e.g. hypothesis finds the failure flaky: keep it as found
-            pass
-        finally:
-            self.wanted = None
-        return best
+        if self.last is None or self.last[2] != failure.signature:
+            return failure  # not reproduced: keep it as found
+        reports = {}
+
+        def fails(program: RandomProgram) -> bool:
+            _, signature, reports[program.words] = self.evaluate(program)
+            return signature == failure.signature
+
+        small = shrink_program(self.last[0], fails)
+        report = reports.get(small.words, failure.report)
+        return Failure(failure.signature, failure.index, failure.buffer, small.words, small.seed, report, True)
