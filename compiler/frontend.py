@@ -61,6 +61,15 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
     raise CompileError(f"tensor {name!r} has no inferred shape")
 
 
+def _initializer(t: onnx.TensorProto) -> np.ndarray:
+    """An initializer's values; data the checker lets through but numpy cannot read (an
+    unknown data type, raw bytes that do not fill the dims) is a one-line `CompileError`."""
+    try:
+        return numpy_helper.to_array(t)
+    except (KeyError, ValueError, TypeError) as e:
+        raise CompileError(f"initializer {t.name!r}: unreadable data ({type(e).__name__}: {str(e).partition(chr(10))[0]})") from None
+
+
 class _Builder:
     """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
 
@@ -68,7 +77,7 @@ class _Builder:
                  fuse_layers: Mapping[str, bool]) -> None:  # fmt: skip
         self.model, self.fuse, self.weight_scales, self.fuse_layers = model, fuse, weight_scales, fuse_layers
         self.opset = onnx_compat.opset(model)  # every operator is read at the version it is written in
-        self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.inits = {t.name: _initializer(t) for t in model.graph.initializer}
         self.nodes = list(model.graph.node)
         self.consumers: dict[str, list[int]] = {}
         self.producer: dict[str, int] = {}

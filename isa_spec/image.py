@@ -213,6 +213,8 @@ class Image:
             raise ImageError(f"{where}: checksum mismatch (truncated or corrupt image)")
         try:
             header = json.loads(body[_PREFIX.size : _PREFIX.size + hlen])
+            if not isinstance(header, dict):
+                raise ImageError(f"{where}: malformed header (not a JSON object)")
             payload = body[_PREFIX.size + hlen :]
             if header.get("isa") != isa_fingerprint():
                 raise ImageError(f"{where}: compiled for another ISA table ({header.get('isa')}); recompile it")

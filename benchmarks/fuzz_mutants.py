@@ -1,0 +1,81 @@
+"""Each planted RTL bug of `tests/rtl/test_rtl_mutants.py` hunted by a fuzzing campaign
+from a fresh corpus (golden vs RTL, tiny, 2 local workers): the seconds until the first
+failure is saved and the size of its shrunk reproducer (instructions besides group
+delimiters and BLOCK_END, a LOW/HIGH pair counting as two). Targets: median <= 60 s,
+median <= 3 instructions, max <= 8.
+
+    python benchmarks/fuzz_mutants.py [--budget 120] [--workers 2] [NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+sys.path[:0] = [str(ROOT)]
+sys.path += [str(TESTS), str(TESTS / "isa"), str(TESTS / "rtl")]
+
+from cosim.fuzz import Campaign, Config  # noqa: E402
+from isa_spec import load_arch  # noqa: E402
+from runtime.backends.rtl import RtlDevice  # noqa: E402
+from test_rtl_mutants import MUTANTS  # noqa: E402
+
+
+class Found(Exception):
+    pass
+
+
+def hunt(name: str, budget: float, workers: int, folder: Path) -> tuple[float | None, dict | None]:
+    file, old, new, *_ = MUTANTS[name]
+    RtlDevice(load_arch("tiny"), patches=[(file, old, new)])  # build (or load) the mutant first: not timed
+    config = Config("tiny", ("golden", "rtl"), ((file, old, new),), rtl_coverage=False)
+    campaign = Campaign(folder, config, seed=0)
+    start = time.monotonic()
+
+    def stop_at_first(summary, _elapsed):  # noqa: ANN001, ANN202
+        if summary.failures:
+            raise Found
+
+    try:
+        campaign.run(seconds=budget, workers=workers, on_batch=stop_at_first)
+    except Found:
+        return time.monotonic() - start, campaign.summary().failures[0]
+    return None, None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names", nargs="*", default=list(MUTANTS))
+    ap.add_argument("--budget", type=float, default=120.0)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    times, sizes, missed = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.names:
+            took, failure = hunt(name, args.budget, args.workers, Path(tmp) / name)
+            if failure is None:
+                missed.append(name)
+                print(f"{name:<36} NOT FOUND in {args.budget:.0f} s")
+                continue
+            times.append(took)
+            sizes.append(failure["instructions"])
+            print(f"{name:<36} found in {took:5.1f} s: {failure['signature']}, "
+                  f"{failure['instructions']} instructions{'' if failure['shrunk'] else ' (NOT SHRUNK)'}")  # fmt: skip
+    print(f"found {len(times)}/{len(args.names)}; load average after: {os.getloadavg()[0]:.1f}")
+    if times:
+        print(f"time to find: median {statistics.median(times):.1f} s, max {max(times):.1f} s (target: median <= 60 s)")
+        print(f"reproducer: median {statistics.median(sizes)} instructions, max {max(sizes)} (targets <= 3, <= 8)")
+    if missed:
+        print("missed: " + ", ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
