@@ -148,18 +148,31 @@ def dma_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     base = region + draw(st.integers(0, DATA_BYTES // 2))
     loops = [(draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(0, 64)) * 4)
              for _ in range(draw(st.integers(0, 2)))]  # (loop, iterations, byte stride)  # fmt: skip
-    base_loop = draw(st.booleans()) and loops
+    kinds = ["BASE" if draw(st.booleans()) and k == 0 else "TILE" for k in range(len(loops))]
 
-    def build(p: ProgramBuilder) -> None:
+    def build(p: ProgramBuilder, loops: Sequence[tuple[str, int, int, int]]) -> None:
         p.add32(f"{direction}_CONFIG_BASE_ADDR", base, ns=ns)
         p.add(f"{direction}_CONFIG_TILE_ADDR", ns=ns, value=word)
-        for k, (loop, n, stride) in enumerate(loops):
-            kind = "BASE" if base_loop and k == 0 else "TILE"
+        for kind, loop, n, stride in loops:
             p.add(f"{direction}_CONFIG_{kind}_LOOP_ITER", ns=ns, loop=loop, iters=n)
             p.add32(f"{direction}_CONFIG_{kind}_LOOP_STRIDE", stride, ns=ns, loop=loop)
         p.add(f"{direction}_START", ns=ns, width=width, size=size)
 
-    return build
+    return WithLoops(build, [(kind, *loop) for kind, loop in zip(kinds, loops)])
+
+
+class WithLoops:
+    """A unit built from a list of loop configurations; `smaller()` gives it with a loop less
+    (shrinking: every subset of the loops is a valid transfer)."""
+
+    def __init__(self, build: Callable[[ProgramBuilder, Sequence], None], loops: Sequence):
+        self.build, self.loops = build, tuple(loops)
+
+    def __call__(self, p: ProgramBuilder) -> None:
+        self.build(p, self.loops)
+
+    def smaller(self) -> list[Unit]:
+        return [WithLoops(self.build, self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
 
 
 @st.composite
@@ -169,7 +182,7 @@ def perm_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     loops = [(draw(st.integers(0, 31)), draw(st.integers(0, 4)), draw(st.integers(-3, 3)), draw(st.integers(-3, 3)))
              for _ in range(draw(st.integers(0, 2)))]  # (idx, iterations, RD stride, WR stride)  # fmt: skip
 
-    def build(p: ProgramBuilder) -> None:
+    def build(p: ProgramBuilder, loops: Sequence[tuple[int, int, int, int]]) -> None:
         p.add("PERM_SET_BASE_ADDR", rw="RD", value=rd)
         p.add("PERM_SET_BASE_ADDR", rw="WR", value=wr)
         for idx, n, rs, ws in loops:
@@ -178,7 +191,7 @@ def perm_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
             p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=idx, value=ws & 0xFFFF)
         p.add("PERM_START", dst_ns=dst, src1_ns=src)
 
-    return build
+    return WithLoops(build, loops)
 
 
 def simd_group(arch: ArchConfig, ops: Sequence[str] = LANE_OPS, perm: bool = True) -> st.SearchStrategy:
