@@ -278,9 +278,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     progress = Progress(len(image.words))
     report = build_report(image, args.seed, progress)
     progress.done()
-    write_atomic(Path(args.output), to_html(report).encode())
-    print(report.terminal())
-    print(f"wrote {args.output}")
+    write_atomic(Path(args.output), to_html(report, args.campaign).encode())
+    print(f"{report.terminal()}\nwrote {args.output}")
     return EXIT_OK
 
 
@@ -384,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("image")
             sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
             sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
+            sp.add_argument("--campaign", metavar="DIR", help="add the coverage of the fuzzing campaign in DIR")
         elif name == "fuzz":
             fuzz.add_arguments(sp)
         elif name == "demo":

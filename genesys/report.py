@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from genesys.campaign_html import campaign_section
 from golden.cycles import Costs
 from isa_spec.image import Image
 
@@ -200,7 +201,8 @@ svg .grid{stroke:#e3e3e3}svg .roof{fill:none;stroke:#3b6ea8;stroke-width:2}
 .note{color:#666;font-size:.85em}.scroll{overflow-x:auto}td.tiling{white-space:nowrap;text-align:left;font-size:.85em}"""
 
 
-def to_html(r: Report) -> str:
+def to_html(r: Report, campaign: str | None = None) -> str:
+    """The report page; with `campaign`, a section on the fuzzing campaign in that folder."""
     arch, t, c = r.image.arch, r.image.arch.timing, r.total
     names = [lr.name for lr in r.layers]
     cycles = stacked_bars(names, {"SA compute": [lr.costs.sa_compute for lr in r.layers],
@@ -244,7 +246,7 @@ IBUF/WBUF/BBUF/OBUF/SIMD, double buffering {"on" if t.double_buffer else "off"})
 <p class="note">Cycles come from the golden cycle model (golden/cycles.py); every constant is in the arch config's
 [timing] section. Utilisation counts the layer's useful MACs (unpadded channels) against rows &times; cols per cycle.
 Simulated in {r.seconds:.2f} s.</p>
-</body></html>
+{campaign_section(campaign)}</body></html>
 """
 
 

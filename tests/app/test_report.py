@@ -1,5 +1,6 @@
 """`genesys report`: a terminal summary and an HTML page whose figures match the counters."""
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -44,3 +45,19 @@ def test_report_of_a_bad_image_is_a_one_line_error(tmp_path, capsys):
     assert cli.main(["report", str(bad), "-o", str(out)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_report_shows_the_coverage_of_a_fuzzing_campaign(tmp_path, capsys):
+    conv = tmp_path / "conv.gnx"
+    compile_model(conv_model(c=3, h=6, w=6, oc=4), load_arch("tiny")).save(conv)
+    campaign = tmp_path / "campaign"
+    assert cli.main(["fuzz", "--backends", "spec,golden", "--programs", "48", "--corpus", str(campaign),
+                     "--json", str(tmp_path / "c.json")]) == 0  # fmt: skip
+    data = json.loads((tmp_path / "c.json").read_text())["coverage"]
+    out = tmp_path / "r.html"
+    assert cli.main(["report", str(conv), "-o", str(out), "--campaign", str(campaign)]) == 0
+    page = out.read_text()
+    assert "<h2>Fuzzing campaign</h2>" in page
+    assert f"{data['spec_points_hit']:,} / {data['spec_points_total']:,}" in page
+    assert cli.main(["report", str(conv), "-o", str(tmp_path / "x.html"), "--campaign", str(tmp_path / "none")]) == 2
+    assert "no campaign to resume" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
