@@ -3,6 +3,7 @@ save each new failure at once, then shrink it."""
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,14 +11,16 @@ from pathlib import Path
 from .store import CampaignDir
 from .target import Config, Outcome, Target
 
-_TARGETS: dict[Config, Target] = {}
+_TARGETS: dict[tuple[int, Config], Target] = {}
 
 
 def target(config: Config) -> Target:
-    """This process's target of `config`, made once (the RTL device is built or loaded once)."""
-    if config not in _TARGETS:
-        _TARGETS[config] = Target(config)
-    return _TARGETS[config]
+    """This process's target of `config`, made once (the RTL device is built or loaded once;
+    a forked worker makes its own rather than use the models of the process it came from)."""
+    key = (os.getpid(), config)
+    if key not in _TARGETS:
+        _TARGETS[key] = Target(config)
+    return _TARGETS[key]
 
 
 def ignore_sigint() -> None:
