@@ -21,9 +21,12 @@ from . import schedule
 from .rtl_coverage import count
 from .store import CampaignDir, CampaignError, State
 from .target import Config, Outcome
-from .worker import ignore_sigint, run_shard
+from .worker import ignore_sigint, measure_shard, run_shard
 
 BATCH = 48  # programs per batch: the unit of scheduling, merging and saving
+# Programs of a batch (the first ones that reached new spec coverage) also run on the RTL
+# coverage build, which is about ten times slower than the plain one.
+RTL_COVERAGE_PER_BATCH = 2
 
 
 @dataclass
@@ -51,10 +54,10 @@ class LocalPool:
         self.workers = workers
         self.pool = multiprocessing.get_context("fork").Pool(workers, ignore_sigint) if workers > 1 else None
 
-    def map(self, args: list[tuple]) -> list[list[Outcome]]:
+    def map(self, fn: Callable, args: list[tuple]) -> list:
         if self.pool is None:
-            return [run_shard(*a) for a in args]
-        return self.pool.starmap_async(run_shard, args).get()
+            return [fn(*a) for a in args]
+        return self.pool.starmap_async(fn, args).get()
 
     def close(self, now: bool = False) -> None:
         if self.pool is not None:
@@ -75,11 +78,11 @@ class RayPool:
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise CampaignError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
         self.ray = ray
-        self.task = ray.remote(run_shard)
+        self.tasks = {fn: ray.remote(fn) for fn in (run_shard, measure_shard)}
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
 
-    def map(self, args: list[tuple]) -> list[list[Outcome]]:
-        return self.ray.get([self.task.remote(*a) for a in args])
+    def map(self, fn: Callable, args: list[tuple]) -> list:
+        return self.ray.get([self.tasks[fn].remote(*a) for a in args])
 
     def close(self, now: bool = False) -> None:  # the cluster is not ours to stop
         pass
@@ -127,19 +130,21 @@ class Campaign:
     def _batch(self, pool: LocalPool | RayPool, count: int, began: float) -> None:
         s = self.state
         items = schedule.inputs(s.seed, s.next_index, count, self.corpus)
-        spec_seen, rtl_seen, known = frozenset(s.spec_hit), frozenset(s.rtl_hit), frozenset(s.failures)
         folder = str(self.dir.root.resolve())
-        args = [(self.config, shard, known, spec_seen, rtl_seen, folder) for shard in _shards(items, pool.workers)]
-        outcomes = sorted((o for part in pool.map(args) for o in part), key=lambda o: o.index)
-        self._merge(outcomes)
+        args = [(self.config, shard, frozenset(s.failures), folder) for shard in _shards(items, pool.workers)]
+        outcomes = sorted((o for part in pool.map(run_shard, args) for o in part), key=lambda o: o.index)
+        fresh = self._merge(outcomes)
+        if self.config.rtl_coverage and "rtl" in self.config.backends and fresh:
+            self._measure_rtl(pool, fresh[:RTL_COVERAGE_PER_BATCH])
         s.next_index += count
         s.programs += count
         s.seconds += time.monotonic() - began
         self.dir.save_state(s)
 
-    def _merge(self, outcomes: Sequence[Outcome]) -> None:
+    def _merge(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Merge a batch in program order; the programs it added to the corpus."""
         s = self.state
-        spec, rtl = set(s.spec_hit), set(s.rtl_hit)
+        spec, fresh = set(s.spec_hit), []
         for out in outcomes:
             if out.failure is not None and out.failure.signature not in s.failures:
                 meta = self.dir.failure_meta(out.failure.signature)
@@ -147,16 +152,26 @@ class Campaign:
                 if stale:  # saved by a worker that was not the first, or before it shrank
                     self.dir.save_failure(out.failure, self.config, replace=True)
                 s.failures.append(out.failure.signature)
-            new = len(out.points - spec) + len(out.rtl_hits - rtl)
-            if out.buffer is not None and new:
+            new = len(out.points - spec)
+            if out.buffer is not None and new and out.failure is None:
                 self.dir.add_corpus(out.index, out.buffer)
                 s.corpus.append([out.index, float(new)])
                 self.corpus.append((out.index, out.buffer, float(new)))
+                fresh.append(out)
             spec |= out.points
-            rtl |= out.rtl_hits
-            for kind, n in out.rtl_totals.items():
+        s.spec_hit = sorted(spec)
+        return fresh
+
+    def _measure_rtl(self, pool: LocalPool | RayPool, outcomes: Sequence[Outcome]) -> None:
+        s = self.state
+        seen = frozenset(s.rtl_hit)
+        args = [(self.config, [o.buffer for o in part], seen) for part in _shards(list(outcomes), pool.workers)]
+        hits = set(seen)
+        for more, totals in pool.map(measure_shard, args):
+            hits |= more
+            for kind, n in totals.items():
                 s.rtl_totals[kind] = max(n, s.rtl_totals.get(kind, 0))
-        s.spec_hit, s.rtl_hit = sorted(spec), sorted(rtl)
+        s.rtl_hit = sorted(hits)
 
     def summary(self) -> Summary:
         s = self.state

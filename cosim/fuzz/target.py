@@ -6,7 +6,7 @@ fails with the same signature."""
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, settings
 
@@ -56,8 +56,6 @@ class Outcome:
     buffer: bytes | None
     points: frozenset[str] = frozenset()
     failure: Failure | None = None
-    rtl_hits: frozenset[str] = frozenset()  # RTL coverage points hit, beyond the batch's snapshot
-    rtl_totals: dict[str, int] = field(default_factory=dict)
 
 
 class Divergent(Exception):
@@ -104,9 +102,8 @@ class Target:
         signature = None if result.ok else divergence_signature(result)
         return points, signature, result.format()
 
-    def run(self, index: int, buffer: bytes, spec_seen: frozenset[str], rtl_seen: frozenset[str]) -> Outcome:
-        """Program `index`, drawn from `buffer`; a program reaching spec points beyond
-        `spec_seen` is also measured on the RTL coverage build."""
+    def run(self, index: int, buffer: bytes) -> Outcome:
+        """Program `index`, drawn from `buffer`."""
         self.last = None
         try:
             drawn = self.fuzz.hypothesis.fuzz_one_input(buffer)
@@ -120,10 +117,13 @@ class Target:
         out = Outcome(index, drawn, points)
         if signature is not None:
             out.failure = Failure(signature, index, drawn, program.words, program.seed, report)
-        elif self.rtl_cov is not None and points - spec_seen:
-            hits, out.rtl_totals = self.rtl_cov.measure(program.image())
-            out.rtl_hits = frozenset(hits - rtl_seen)
         return out
+
+    def rtl_coverage(self, buffer: bytes) -> tuple[set[str], dict[str, int]]:
+        """The RTL coverage points the program drawn from `buffer` hits, and the totals."""
+        self.fuzz.hypothesis.fuzz_one_input(buffer)
+        assert self.rtl_cov is not None and self.last is not None
+        return self.rtl_cov.measure(self.last[0].image())
 
     def shrink(self, failure: Failure) -> Failure:
         """The smallest program that deletions of groups, units and loop parts reach from

@@ -28,8 +28,8 @@ def ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozenset[str], spec_seen: frozenset[str],
-              rtl_seen: frozenset[str], folder: str | None) -> list[Outcome]:  # fmt: skip
+def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozenset[str],
+              folder: str | None) -> list[Outcome]:  # fmt: skip
     """Run programs `items` ((index, bytes)); `known` signatures are not shrunk again, the
     first failure of every other signature is saved in `folder` (when the worker sees the
     campaign's folder) as soon as it is found, and then shrunk."""
@@ -37,7 +37,7 @@ def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozens
     store = CampaignDir(Path(folder)) if folder else None
     outcomes, shrunk = [], set(known)
     for index, buffer in items:
-        out = t.run(index, buffer, spec_seen, rtl_seen)
+        out = t.run(index, buffer)
         if out.failure is not None and out.failure.signature not in shrunk:
             shrunk.add(out.failure.signature)
             if store is not None:
@@ -45,3 +45,12 @@ def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozens
             out.failure = t.shrink(out.failure)
         outcomes.append(out)
     return outcomes
+
+
+def measure_shard(config: Config, buffers: Sequence[bytes], seen: frozenset[str]) -> tuple[set[str], dict[str, int]]:
+    """The RTL coverage points beyond `seen` that the programs of `buffers` hit, and the totals."""
+    t, hits, totals = target(config), set(), {}
+    for buffer in buffers:
+        more, totals = t.rtl_coverage(buffer)
+        hits |= more - seen
+    return hits, totals
