@@ -22,6 +22,7 @@ Instruction words loaded into IMEM at run time (LD_ST target=IMEM) are not follo
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,6 +35,7 @@ LANE_FAMILIES = ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST")
 LANE_WIDTHS = (8, 16, 32)  # the defined DTYPE_CFG_FXPn rows
 MAX_DEPTH = 3
 RESULT_CLASSES = ("min", "max", "zero", "negative", "positive")
+_decode = lru_cache(maxsize=1 << 16)(decode)  # campaigns decode the same words again and again
 
 
 def _lane_row(row: Row) -> bool:
@@ -81,7 +83,7 @@ class _Walk:
         if pc >= len(self.words) or (self.stop is not None and pc > self.stop):
             return None
         try:
-            return decode(self.words[pc])
+            return _decode(self.words[pc])
         except IllegalInstruction:
             return None
 
@@ -146,7 +148,7 @@ def program_points(words: Sequence[int], log: Mapping[Unit, Iterable[Record]],
     points = walk.points
     for rec in log.get(Unit.TANDEM, ()):
         if isinstance(rec, VectorRecord) and rec.pc in walk.width_at:
-            m = decode(words[rec.pc]).mnemonic
+            m = _decode(words[rec.pc]).mnemonic
             values = np.unique(np.frombuffer(rec.data, "<i4"))
             points.update(f"ins/{m}/result={result_class(int(v), walk.width_at[rec.pc])}" for v in values)
     if fault is not None:

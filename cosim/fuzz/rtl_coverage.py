@@ -8,7 +8,6 @@ points as toggles (one per bit and direction-agnostic, as Verilator counts them)
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -16,7 +15,6 @@ from pathlib import Path
 
 from isa_spec.image import Image
 
-_POINT = re.compile(r"^C '(.*)' (\d+)$")
 KINDS = {"v_line": "lines", "v_branch": "lines", "v_toggle": "toggles"}
 
 
@@ -25,18 +23,17 @@ def parse(text: str) -> tuple[set[str], dict[str, int]]:
     hit: set[str] = set()
     totals = {"lines": 0, "toggles": 0}
     for line in text.splitlines():
-        m = _POINT.match(line)
-        if not m:
+        if not line.startswith("C '"):
             continue
-        fields = dict(part.split("\x02", 1) for part in m.group(1).split("\x01") if "\x02" in part)
-        kind = KINDS.get(fields.get("page", "").split("/", 1)[0])
+        body, _, n = line[3:].rpartition("' ")
+        fields = dict(part.partition("\x02")[::2] for part in body.split("\x01") if part)
+        kind = KINDS.get(fields.get("page", "").partition("/")[0])
         if kind is None:
             continue
-        key = ":".join((kind, Path(fields.get("f", "")).name, fields.get("l", ""), fields.get("n", ""),
-                        fields.get("o", ""), fields.get("h", "")))  # fmt: skip
         totals[kind] += 1
-        if int(m.group(2)):
-            hit.add(key)
+        if n.strip() != "0":
+            hit.add(":".join((kind, fields.get("f", "").rpartition("/")[2], fields.get("l", ""), fields.get("n", ""),
+                              fields.get("o", ""), fields.get("h", ""))))  # fmt: skip
     return hit, totals
 
 
