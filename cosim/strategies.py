@@ -161,6 +161,19 @@ def dma_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     return WithLoops(build, [(kind, *loop) for kind, loop in zip(kinds, loops)])
 
 
+class OrSmaller:
+    """A unit with smaller alternatives the shrinker may try (e.g. a transfer without its loop)."""
+
+    def __init__(self, unit: Unit, alternatives: Sequence[Unit]):
+        self.unit, self.alternatives = unit, list(alternatives)
+
+    def __call__(self, p: ProgramBuilder) -> None:
+        self.unit(p)
+
+    def smaller(self) -> list[Unit]:
+        return self.alternatives
+
+
 class WithLoops:
     """A unit built from a list of loop configurations; `smaller()` gives it with a loop less
     (shrinking: every subset of the loops is a valid transfer)."""
@@ -234,9 +247,10 @@ def sa_group(draw, arch: ArchConfig) -> tuple[str, list[Unit]]:  # noqa: ANN001
             rows = transfer_loop_ids(direction, Buffer[buf])[0]
             n, size = draw(st.integers(1, 3)), draw(st.integers(1, 4))
             stride = draw(st.integers(0, 8)) * 16
-            units.append(lambda p, d=direction, b=buf, rows=rows, n=n, s=size, st_=stride: (
+            transfer = lambda p, d=direction, b=buf, s=size: p.add("LD_ST", dir=d, buffer=b, size=s)  # noqa: E731
+            units.append(OrSmaller(lambda p, d=direction, b=buf, rows=rows, n=n, st_=stride, t=transfer: (
                 p.add("SA_LOOP_CFG", loop_id=rows, iters=n), p.add32("SET_LOOP_STRIDE", st_, access=d, buffer=b, loop_id=rows),
-                p.add("LD_ST", dir=d, buffer=b, size=s)))  # fmt: skip
+                t(p)), [transfer]))  # fmt: skip
     return "SA", draw(with_rare(st.just(units), imem_unit()))
 
 

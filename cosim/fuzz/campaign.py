@@ -19,14 +19,18 @@ from isa_spec.coverage import holes, instruction_points, spec_points
 
 from . import schedule
 from .rtl_coverage import count
-from .store import CampaignDir, CampaignError, State
-from .target import Config, Outcome
-from .worker import ignore_sigint, measure_shard, run_shard
+from .store import CampaignDir, CampaignError, State, body_instructions
+from .target import Config, Failure, Outcome
+from .worker import ignore_sigint, measure_shard, run_shard, shrink_shard
 
 BATCH = 48  # programs per batch: the unit of scheduling, merging and saving
 # Programs of a batch (the first ones that reached new spec coverage) also run on the RTL
 # coverage build, which is about ten times slower than the plain one.
 RTL_COVERAGE_PER_BATCH = 2
+# A signature whose reproducer has more instructions than SMALL is shrunk again from its
+# later occurrences (the first of each batch), up to RESHRINKS times: a bug that is found
+# often soon has a reproducer of a few instructions.
+SMALL, RESHRINKS = 3, 16
 
 
 @dataclass
@@ -78,7 +82,7 @@ class RayPool:
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise CampaignError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
         self.ray = ray
-        self.tasks = {fn: ray.remote(fn) for fn in (run_shard, measure_shard)}
+        self.tasks = {fn: ray.remote(fn) for fn in (run_shard, measure_shard, shrink_shard)}
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def map(self, fn: Callable, args: list[tuple]) -> list:
@@ -133,13 +137,36 @@ class Campaign:
         folder = str(self.dir.root.resolve())
         args = [(self.config, shard, frozenset(s.failures), folder) for shard in _shards(items, pool.workers)]
         outcomes = sorted((o for part in pool.map(run_shard, args) for o in part), key=lambda o: o.index)
+        again = self._again(outcomes)
         fresh = self._merge(outcomes)
+        if again:
+            self._reshrink(pool, again)
         if self.config.rtl_coverage and "rtl" in self.config.backends and fresh:
             self._measure_rtl(pool, fresh[:RTL_COVERAGE_PER_BATCH])
         s.next_index += count
         s.programs += count
         s.seconds += time.monotonic() - began
         self.dir.save_state(s)
+
+    def _again(self, outcomes: Sequence[Outcome]) -> list[Failure]:
+        """The first failure of the batch of each known signature whose reproducer is not small."""
+        s, out = self.state, {}
+        for o in outcomes:
+            sig = o.failure.signature if o.failure is not None else None
+            if sig in s.failures and sig not in out and s.reshrinks.get(sig, 0) < RESHRINKS:
+                meta = self.dir.failure_meta(sig)
+                if meta is not None and meta["instructions"] > SMALL:
+                    out[sig] = o.failure
+        return list(out.values())
+
+    def _reshrink(self, pool: LocalPool | RayPool, failures: list[Failure]) -> None:
+        s = self.state
+        args = [(self.config, part) for part in _shards(failures, pool.workers)]
+        for small in (f for part in pool.map(shrink_shard, args) for f in part):
+            s.reshrinks[small.signature] = s.reshrinks.get(small.signature, 0) + 1
+            meta = self.dir.failure_meta(small.signature)
+            if small.shrunk and meta is not None and body_instructions(small.words) < meta["instructions"]:
+                self.dir.save_failure(small, self.config, replace=True)
 
     def _merge(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
         """Merge a batch in program order; the programs it added to the corpus."""

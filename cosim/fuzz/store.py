@@ -48,6 +48,7 @@ class State:
     rtl_totals: dict[str, int] = field(default_factory=dict)
     corpus: list[list] = field(default_factory=list)  # [index, weight] of each corpus file
     failures: list[str] = field(default_factory=list)  # signatures, in the order found
+    reshrinks: dict[str, int] = field(default_factory=dict)  # signature -> shrinks of later occurrences
 
     def campaign_config(self) -> Config:
         c = dict(self.config)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .store import CampaignDir
-from .target import Config, Outcome, Target
+from .target import Config, Failure, Outcome, Target
 
 _TARGETS: dict[tuple[int, Config], Target] = {}
 
@@ -54,3 +54,9 @@ def measure_shard(config: Config, buffers: Sequence[bytes], seen: frozenset[str]
         more, totals = t.rtl_coverage(buffer)
         hits |= more - seen
     return hits, totals
+
+
+def shrink_shard(config: Config, failures: Sequence[Failure]) -> list[Failure]:
+    """`failures` shrunk (later occurrences of known signatures, for a smaller reproducer)."""
+    t = target(config)
+    return [t.shrink(f) for f in failures]
