@@ -99,7 +99,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         summary = campaign.run(args.programs, seconds, args.workers, args.ray, on_batch=watcher.update)
     except KeyboardInterrupt:
         interrupted = True
-        summary = campaign.summary()
+        summary = Campaign(folder, resume=True).summary()  # as saved: the batch under way is not
     finally:
         watcher.stop()
     print(format_summary(summary, folder, interrupted))
