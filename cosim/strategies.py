@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from isa_spec import ROWS, ArchConfig, Buffer, disassemble
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image
-from isa_spec.table import ITER_FNS, TILE_LOOPS, transfer_loop_ids
+from isa_spec.layout import IterPart, IterTarget
+from isa_spec.table import TILE_LOOPS, transfer_loop_ids
 
 Unit = Callable[[ProgramBuilder], None]
 DATA_BYTES = 1 << 14  # random initial DRAM, read by loads
@@ -57,29 +58,33 @@ def lane_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  #
     return lambda p: p.add(name, **fields) if name != "NOP" else p.add("NOP")
 
 
-# The ITERATOR_CONFIG rows, a LOW/HIGH pair as one unit (LOW alone only latches).
-ITER_KINDS = tuple(f for f in ITER_FNS if not f.endswith("_HIGH"))
+# The ITERATOR_CONFIG rows (by the table's `iterator` column), a LOW/HIGH pair as one unit
+# (LOW alone only latches): (row, its HIGH row or None).
+ITER_ROWS = [r for r in ROWS if r.iterator is not None and r.defined]
+ITER_KINDS = tuple((r, next((h for h in ITER_ROWS if h.iterator == type(r.iterator)(r.iterator.target, IterPart.HIGH)), None)
+                    if r.iterator.part is IterPart.LOW else None)
+                   for r in ITER_ROWS if r.iterator.part is not IterPart.HIGH)  # fmt: skip
 
 
 @st.composite
 def iterator_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     ns, idx = _space(draw, WORDS), draw(st.integers(0, 3))
-    kind = draw(st.sampled_from(ITER_KINDS))
-    imm = kind.startswith(("SET_IMM", "IMM"))
+    row, high = draw(st.sampled_from(ITER_KINDS))
+    target, part = row.iterator.target, row.iterator.part
+    imm = target is IterTarget.IMM
     where = dict(idx=draw(st.integers(0, min(7, arch.imm_depth - 1)))) if imm else dict(ns=ns, idx=idx)
     if imm:
         value = draw(st.integers(-(2**31), 2**31 - 1))
-    elif kind.startswith("BASE"):
+    elif target is IterTarget.BASE:
         value = draw(st.integers(0, arch.vmem_depth // 2))
     else:
         value = draw(st.integers(-2, 3))
-    if kind.endswith("_LOW"):  # the pair: LOW latches, HIGH commits
-        high = kind.replace("_LOW", "_HIGH")
-        return lambda p: (p.add(kind, value=value & 0xFFFF, **where),
-                          p.add(high, value=(value >> 16) & 0xFFFF, **where))  # fmt: skip
-    if kind.endswith("ZEROFILL"):
+    if high is not None:  # the pair: LOW latches, HIGH commits
+        return lambda p: (p.add(row.mnemonic, value=value & 0xFFFF, **where),
+                          p.add(high.mnemonic, value=(value >> 16) & 0xFFFF, **where))  # fmt: skip
+    if part is IterPart.ZEROFILL:
         value = abs(value)
-    return lambda p: p.add(kind, value=value & 0xFFFF, **where)
+    return lambda p: p.add(row.mnemonic, value=value & 0xFFFF, **where)
 
 
 @st.composite

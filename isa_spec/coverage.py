@@ -31,21 +31,15 @@ from .errors import FaultKind, IllegalInstruction
 from .records import Record, Unit, VectorRecord
 from .table import ROWS, Row
 
-LANE_FAMILIES = ("ALU", "CALCULUS", "COMPARISON", "DTYPE_CAST")
-LANE_WIDTHS = (8, 16, 32)  # the defined DTYPE_CFG_FXPn rows
-MAX_DEPTH = 3
+LANE_WIDTHS = tuple(sorted({r.lane_width for r in ROWS if r.defined and r.lane_width is not None}))
+MAX_DEPTH = 3  # deeper Tandem loop nests count as 3
 RESULT_CLASSES = ("min", "max", "zero", "negative", "positive")
 _decode = lru_cache(maxsize=1 << 16)(decode)  # campaigns decode the same words again and again
 
 
 def _lane_row(row: Row) -> bool:
-    return row.family in LANE_FAMILIES and "dst_ns" in row.field_index
-
-
-def _width_of(row: Row) -> int | None:
-    """The lane width a DTYPE_CFG row sets (from its mnemonic, DTYPE_CFG_FXPn)."""
-    tail = row.mnemonic.rsplit("_FXP", 1)
-    return int(tail[1]) if row.family == "DTYPE_CFG" and len(tail) == 2 and tail[1].isdigit() else None
+    """A lane row that writes lanes (NOP is a lane row with no operands)."""
+    return row.lane and "dst_ns" in row.field_index
 
 
 def spec_points() -> list[str]:
@@ -95,8 +89,8 @@ class _Walk:
         if _lane_row(row):
             self.points.update((f"ins/{m}/width={self.width}", f"ins/{m}/depth={min(depth, MAX_DEPTH)}"))
             self.width_at[pc] = self.width
-        elif (w := _width_of(row)) is not None and pc != self.stop:
-            self.width = w
+        elif row.lane_width is not None and pc != self.stop:
+            self.width = row.lane_width
 
     def program(self) -> None:
         pc = 0
