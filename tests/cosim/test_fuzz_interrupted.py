@@ -57,7 +57,7 @@ def test_sigint_then_sigkill_then_resume_loses_nothing(tmp_path):
     proc = start(folder, "--seed", "11")
     wait_for(lambda: (folder / "state.json").exists() and state(folder)["failures"] and state(folder)["next_index"] >= 192)
     os.kill(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=600)  # a loaded machine: the workers are stopped first
     assert proc.returncode == 1, err  # failures were found
     assert "interrupted: resume with" in out and "Traceback" not in err
     before = failures(folder)
@@ -67,14 +67,14 @@ def test_sigint_then_sigkill_then_resume_loses_nothing(tmp_path):
     proc = start(folder, "--resume")
     wait_for(lambda: state(folder)["next_index"] >= position + 96)
     os.killpg(proc.pid, signal.SIGKILL)  # the campaign and its workers, without warning
-    proc.communicate(timeout=60)
+    proc.communicate(timeout=600)
     check_intact(folder)
     assert before <= failures(folder)
     killed_at = state(folder)["next_index"]
     corpus = [i for i, _ in state(folder)["corpus"]]
 
     proc = start(folder, "--resume", "--programs", "48")
-    out, err = proc.communicate(timeout=300)
+    out, err = proc.communicate(timeout=900)
     assert proc.returncode == 1 and "Traceback" not in err, err
     assert f"from program {killed_at}" in out
     after = state(folder)
