@@ -32,6 +32,7 @@ def test_a_planted_bug_is_found_and_shrunk(monkeypatch):
                                                     phases=[Phase.generate], derandomize=True))  # fmt: skip
     found = shrink_program(found, diverges)
     listing = repr(found)
-    assert "MAX" in listing and len(found.words) <= 12, listing  # a group making unequal values, then MAX
+    # a group making unequal values, then MAX; deletions alone (no value shrinking) may keep a loop nest that makes them
+    assert "MAX" in listing and len(found.words) <= 16, listing
     report = lockstep(found.image(), ["spec", "golden"]).format()
     assert "DIVERGENCE: golden differs from spec in unit tandem" in report and "MAX" in report

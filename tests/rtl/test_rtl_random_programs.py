@@ -37,6 +37,7 @@ def test_a_planted_rtl_bug_is_found_by_random_programs_and_shrunk():
                                                     phases=[Phase.generate], derandomize=True))  # fmt: skip
     found = shrink_program(found, diverges)
     listing = repr(found)
-    assert "MAX" in listing and len(found.words) <= 12, listing
+    # a group making unequal values, then MAX; deletions alone (no value shrinking) may keep a loop nest that makes them
+    assert "MAX" in listing and len(found.words) <= 16, listing
     report = lockstep(found.image(), ["spec", "rtl"], devices={"rtl": device}).format()
     assert "DIVERGENCE: rtl differs from spec in unit tandem" in report and "MAX" in report
