@@ -29,6 +29,7 @@ READERS = ("image", "asm", "onnx")
 SUFFIX = {"image": ".gnx", "asm": ".s", "onnx": ".onnx"}
 REPLAY = {"image": "genesys disasm {path}", "asm": "genesys asm {path} -o /dev/null",
           "onnx": "genesys compile {path} -o /dev/null"}  # fmt: skip
+INTERRUPTED = (72, 130)  # after Ctrl-C: libFuzzer's code (figures printed first), or Python's
 MAX_LEN = {"image": 1 << 16, "asm": 1 << 12, "onnx": 1 << 16}
 
 
@@ -146,10 +147,13 @@ def fuzz_reader(reader: str, folder: Path, runs: int | None, seconds: float | No
         proc = None
     log = proc.stderr if proc is not None else ""
     done = re.search(r"Done (\d+) runs in (\d+) second", log)
-    if proc is not None and proc.returncode not in (0,) and not done:
+    units = re.search(r"stat::number_of_executed_units:\s*(\d+)", log)  # also printed when interrupted
+    seconds_run = re.search(r"stat::average_exec_per_sec:\s*(\d+)", log)
+    if proc is not None and proc.returncode not in (0, *INTERRUPTED) and not (done or units):
         raise GenesysError(f"fuzz {reader}: the fuzzer stopped ({proc.returncode}): {log.strip().splitlines()[-1:]}")
     found = [s for s in _signatures(failures, reader) if s not in before] + [s for s in before]
-    inputs, took = (int(done.group(1)), float(done.group(2))) if done else (0, 0.0)
+    inputs = int(done.group(1)) if done else int(units.group(1)) if units else 0
+    took = float(done.group(2)) if done else inputs / max(1, int(seconds_run.group(1))) if seconds_run else 0.0
     return ReaderResult(reader, inputs, took, sorted(set(found)), str(failures))
 
 
