@@ -18,6 +18,7 @@ from onnx import helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from .errors import CompileError
+from .onnx_compat import initializer
 
 KEEP = ("QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear")
 PASS_THROUGH = ("Dropout", "Identity")
@@ -55,7 +56,7 @@ def _evaluate(model: onnx.ModelProto, node: onnx.NodeProto, values: dict[str, np
 def fold(model: onnx.ModelProto) -> onnx.ModelProto:
     """The model with its constant subgraphs folded and Dropout/Identity removed (see the
     module docstring); `model` must have been shape-inferred for Shape/Size to fold."""
-    values = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    values = {t.name: initializer(t) for t in model.graph.initializer}
     shapes = _static_shapes(model)
     outputs = {o.name for o in model.graph.output}
     read_anywhere = {t for node in model.graph.node for t in node.input} | outputs

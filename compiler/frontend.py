@@ -21,6 +21,7 @@ from . import onnx_compat
 from .errors import CompileError
 from .fdfg import Graph, Layer, Shape
 from .loading import load
+from .onnx_compat import initializer
 from .ops.base import attr as _attr
 from .ops.base import where as _where
 from .ops.conv import Conv
@@ -61,15 +62,6 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
     raise CompileError(f"tensor {name!r} has no inferred shape")
 
 
-def _initializer(t: onnx.TensorProto) -> np.ndarray:
-    """An initializer's values; data the checker lets through but numpy cannot read (an
-    unknown data type, raw bytes that do not fill the dims) is a one-line `CompileError`."""
-    try:
-        return numpy_helper.to_array(t)
-    except (KeyError, ValueError, TypeError) as e:
-        raise CompileError(f"initializer {t.name!r}: unreadable data ({type(e).__name__}: {str(e).partition(chr(10))[0]})") from None
-
-
 class _Builder:
     """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
 
@@ -77,7 +69,7 @@ class _Builder:
                  fuse_layers: Mapping[str, bool]) -> None:  # fmt: skip
         self.model, self.fuse, self.weight_scales, self.fuse_layers = model, fuse, weight_scales, fuse_layers
         self.opset = onnx_compat.opset(model)  # every operator is read at the version it is written in
-        self.inits = {t.name: _initializer(t) for t in model.graph.initializer}
+        self.inits = {t.name: initializer(t) for t in model.graph.initializer}
         self.nodes = list(model.graph.node)
         self.consumers: dict[str, list[int]] = {}
         self.producer: dict[str, int] = {}

@@ -10,8 +10,9 @@ of the model has had the same definition since then.
 
 from __future__ import annotations
 
+import numpy as np
 import onnx
-from onnx import defs
+from onnx import defs, numpy_helper
 
 from .errors import CompileError
 
@@ -51,3 +52,12 @@ def for_onnxruntime(model: onnx.ModelProto) -> onnx.ModelProto:
         if o.domain in ("", "ai.onnx"):
             o.version = ORT_MAX_OPSET
     return out
+
+
+def initializer(t: onnx.TensorProto) -> np.ndarray:
+    """An initializer's values; data the checker lets through but numpy cannot read (an
+    unknown data type, raw bytes that do not fill the dims) is a one-line `CompileError`."""
+    try:
+        return numpy_helper.to_array(t)
+    except (KeyError, ValueError, TypeError) as e:
+        raise CompileError(f"initializer {t.name!r}: unreadable data ({type(e).__name__}: {str(e).partition(chr(10))[0]})") from None

@@ -17,6 +17,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from .errors import CompileError
+from .onnx_compat import initializer
 
 QUANT_OPS = ("QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
              "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat")  # fmt: skip
@@ -48,7 +49,7 @@ def is_prequantized(model: onnx.ModelProto) -> bool:
 class _Rewriter:
     def __init__(self, model: onnx.ModelProto) -> None:
         self.model = model
-        self.inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+        self.inits = {t.name: initializer(t) for t in model.graph.initializer}
         self.scales = Scales()
         self.new_inits: dict[str, np.ndarray] = {}
         self.rename: dict[str, str] = {}  # DequantizeLinear output -> the float tensor it stands for
