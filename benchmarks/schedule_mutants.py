@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from compiler import Options, compile_model  # noqa: E402
-from compiler.models import conv_model, resnet_model  # noqa: E402
+from compiler.models import conv_model, mobilenet_v2, resnet_model  # noqa: E402
 from cosim import schedule_mutants as sm  # noqa: E402
 from isa_spec import load_arch  # noqa: E402
 from networks import branchy_model, clipped_conv  # noqa: E402
@@ -41,9 +41,12 @@ def images(quick: bool) -> dict[str, object]:
         "conv 20x13x11->40 s2 (default)": compile_model(conv_model(c=20, h=13, w=11, oc=40, stride=2, pad=1), DEFAULT),
     }
     if not quick:
-        out["resnet18-mini (tiny)"] = compile_model(resnet_model("resnet18", size=32, width=8, classes=10), TINY)
-        out["resnet18-mini unfused (tiny)"] = compile_model(resnet_model("resnet18", size=32, width=8, classes=10),
-                                                            TINY, options=Options(fuse=False))  # fmt: skip
+        r18, r50 = (resnet_model(kind, size=32, width=8, classes=10) for kind in ("resnet18", "resnet50"))
+        out["resnet18-mini (tiny)"] = compile_model(r18, TINY)
+        out["resnet18-mini unfused (tiny)"] = compile_model(r18, TINY, options=Options(fuse=False))
+        out["resnet50-mini unfused: maxpool, Add, GAP (default)"] = compile_model(r50, DEFAULT, options=Options(fuse=False))
+        out["mobilenetv2-mini: depthwise, Add (default)"] = compile_model(mobilenet_v2(size=32, width=0.25, classes=10),
+                                                                          DEFAULT)  # fmt: skip
     return out
 
 
@@ -56,7 +59,7 @@ def main() -> int:
     args = ap.parse_args()
     start = time.perf_counter()
     total: Counter = Counter()
-    escaped, by_kind = [], defaultdict(Counter)
+    escaped, same_refuted, by_kind = [], [], defaultdict(Counter)
     runs = [(name, image, sm.sample(image, args.per_image, args.seed)) for name, image in images(args.quick).items()]
     if args.placements:
         model = resnet_model("resnet18", size=32, width=8, classes=10)
@@ -78,6 +81,8 @@ def main() -> int:
             elif m.outcome == "same":
                 total["same"] += 1
                 total["same proved"] += bool(m.proved)
+                if not m.proved:
+                    same_refuted.append(f"{name}: {m.kind}: {m.description} (refuted by {', '.join(m.refuted_by)})")
             else:
                 total["fault"] += 1
         print(f"{name}: {len(mutants)} mutants in {time.perf_counter() - t:.0f} s")
@@ -95,6 +100,8 @@ def main() -> int:
           f"{time.perf_counter() - start:.0f} s")  # fmt: skip
     for e in escaped:
         print("ESCAPED", e)
+    for e in same_refuted:
+        print("SAME OUTPUTS, REFUTED", e)
     return 0 if not escaped else 1
 
 

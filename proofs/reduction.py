@@ -186,7 +186,7 @@ def obligations(image: Image, b: SaBlock, rec: Mapping[str, Any], layer: str) ->
                       *[p["w"][k] == q["w"][k] for k in ("oc", "ic", "kh", "kw")])  # fmt: skip
         ob(where, [*p["space"].ranges(), *q["space"].ranges(), p["ok"], q["ok"], p["space"].differs(q["space"]), same],
            lambda m, p=p, q=q: f"twice: {blk.describe(p, m)}; and {blk.describe(q, m)}")
-    out.append(_count(image, blk, layer, pc))
+    out.append(_count(image, blk, layer, pc, forms))
     out += _chain(blk, layer, forms)
     return out
 
@@ -205,7 +205,7 @@ def _paired(forms: dict[str, Any], s: int, pt: int, pl: int) -> bool:
                                              (x["w"], acc["ow"].scale(s) + w["kw"] - pl)))  # fmt: skip
 
 
-def _count(image: Image, blk: _Block, layer: str, pc: int) -> Obligation:
+def _count(image: Image, blk: _Block, layer: str, pc: int, forms: dict[str, Any] | None) -> Obligation:
     """As many multiply-accumulates as (accumulator, stored weight of its channel) pairs."""
     b, arch = blk.b, image.arch
     slots = int(np.prod([lp.iters for lp in b.tiles + b.compute], dtype=np.int64)) * arch.rows * arch.cols
@@ -216,8 +216,25 @@ def _count(image: Image, blk: _Block, layer: str, pc: int) -> Obligation:
     oc = ac[acc_lay["dims"].index("oc")]
     per_oc = np.bincount(wc[0], minlength=int(oc.max()) + 1)
     pairs = int(per_oc[oc].sum())
+    detail = f"the block runs {slots} multiply-accumulates; the accumulators need {pairs}"
+    if slots != pairs and forms is not None:
+        detail += _never_reached(forms, blk)
     return Obligation.decided("reduction", pc, "as many multiply-accumulates as pairs to accumulate", slots == pairs,
-                              f"the block runs {slots} multiply-accumulates; the accumulators need {pairs}", layer)  # fmt: skip
+                              detail, layer)  # fmt: skip
+
+
+def _never_reached(forms: dict[str, Any], blk: _Block) -> str:
+    """Name an accumulator or weight position no multiply-accumulate reaches: a coordinate
+    whose form, over the whole loop box, stays below the extent of its tensor's box."""
+    for key, tensor in (("acc", blk.acc), ("w", blk.w)):
+        extents = tensor.layout.box
+        for d in tensor.layout.dims:
+            lo, hi = forms[key][d].interval(forms["box"])
+            gap = lo - 1 if lo > 0 else hi if hi < extents[d] else None
+            if gap is not None:
+                where = ", ".join(f"{e}={gap if e == d else 0}" for e in tensor.layout.dims)
+                return f"; no multiply-accumulate reaches {tensor.name}[{where}] (its {d} never reaches {gap})"
+    return ""
 
 
 def _chain(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obligation]:
