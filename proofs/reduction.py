@@ -24,11 +24,12 @@ import numpy as np
 import z3
 
 from isa_spec import Buffer
-from isa_spec.image import Image, layout_coords, tensor_digest
+from isa_spec.image import Image, layout_coords
 
 from . import structure
-from .obligation import Obligation
+from .constants import check_constants
 from .linear import Linear
+from .obligation import Obligation
 from .program import SaBlock, Transfer, iters_of
 from .symbolic import W32, Layout, Space, Tensor, const32, show_coords
 from .z3ops import lift
@@ -45,39 +46,6 @@ def acc_tensor(image: Image, rec: Mapping[str, Any]) -> Tensor:
     if acc["space"] == "OBUF":
         return Tensor("accumulators (OBUF)", layout, None, "OBUF")
     return Tensor("accumulators", layout, int(acc["addr"]))
-
-
-def initial_bytes(image: Image, name: str) -> bytes:
-    """A symbol's bytes as the image loads them."""
-    sym = image.symbol(name)
-    mem = bytearray(sym.nbytes)
-    for addr, data in image.dram:
-        lo, hi = max(addr, sym.addr), min(addr + len(data), sym.addr + sym.nbytes)
-        if lo < hi:
-            mem[lo - sym.addr : hi - sym.addr] = data[lo - addr : hi - addr]
-    return bytes(mem)
-
-
-def check_constants(image: Image, rec: Mapping[str, Any], layer: str, pc: int) -> list[Obligation]:
-    """The weights and bias the layer's DRAM holds are the quantised model's: unpacked
-    through their layouts (elements a layout does not store read as zero, as the other
-    groups' weights of a grouped conv are) they hash to the record's, no element is stored
-    twice, and every byte outside them is zero."""
-    out = []
-    for key in ("weight", "bias"):
-        sym = image.symbol(rec[key])
-        raw = np.frombuffer(initial_bytes(image, sym.name), np.dtype(sym.dtype).newbyteorder("<"))
-        coords, inside = layout_coords(sym.layout, sym.shape)
-        flat = np.ravel_multi_index(tuple(c[inside] for c in coords), sym.shape) if inside.any() else np.zeros(0, int)
-        once = not len(flat) or int(np.bincount(flat).max()) == 1
-        zero = not raw[~inside].any()
-        same = tensor_digest(sym.from_storage(raw.tobytes())) == rec[f"{key}_sha256"]  # unstored elements: 0
-        why = ("its layout stores an element twice" if not once else
-               "a position outside the tensor holds a nonzero value" if not zero else
-               "unpacked through its layout, it is not the quantised model's (hash differs)")  # fmt: skip
-        out.append(Obligation.decided("reduction", pc, f"{key} {sym.name!r}: the model's, laid out as recorded",
-                                      once and zero and same, why, layer))  # fmt: skip
-    return out
 
 
 def _fill(t: Transfer, tiles: Mapping[str, z3.BitVecRef], word: z3.BitVecRef, word_bytes: int) -> z3.BitVecRef:
@@ -240,7 +208,7 @@ def _never_reached(forms: dict[str, Any], blk: _Block) -> str:
 def _chain(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obligation]:
     """The accumulation: starts once per tile from the bias (first input-channel tile) or the
     loaded partial sums, continues in place, and the stores leave each accumulator once."""
-    b, arch, pc = blk.b, blk.arch, blk.b.pc
+    b, pc = blk.b, blk.b.pc
     out: list[Obligation] = []
 
     def ob(where: str, violation: list, explain: Any) -> None:
