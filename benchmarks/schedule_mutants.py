@@ -17,7 +17,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT)]  # the packages before tests/, whose compiler/ would shadow them
+sys.path.append(str(ROOT / "tests"))
 
 from compiler import Options, compile_model  # noqa: E402
 from compiler.models import conv_model, mobilenet_v2, resnet_model  # noqa: E402
