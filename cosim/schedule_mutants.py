@@ -1,8 +1,11 @@
 """Schedule mutants: single-field changes to a compiled image, the bugs a scheduler makes.
 
-Each mutant is run on the golden simulator against the original on a few inputs: it
-faults, gives the same outputs, or gives other outputs without a fault (a silent wrong
-schedule, which the prover must refute). The kinds, each drawn from every instruction
+Each mutant is run on the golden simulator against the original on a few inputs, once on
+a fresh machine and once on a machine whose on-chip buffers hold what an earlier program
+left there (seeded garbage): it faults, gives the same outputs, or gives other outputs
+without a fault (a silent wrong schedule, which the prover must refute). A mutant that
+reads buffer words no transfer loaded agrees with the original on a fresh machine, whose
+buffers read zero, and not on a used one. The kinds, each drawn from every instruction
 that has the field:
 
 * `loop`: a loop count one more or one less (SA loops, Tandem loop levels, DMA loops,
@@ -163,10 +166,14 @@ def _tiles(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[s
             yield "tile", f"store at {lo_b} aimed at the region of the store at {lo_a}", new
 
 
-def outputs(image: Image, inputs: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray] | None, bool]:
-    """Golden's outputs for integer inputs, and whether it faulted."""
+def outputs(image: Image, inputs: dict[str, np.ndarray],
+            garbage: int | None = None) -> tuple[dict[str, np.ndarray] | None, bool]:
+    """Golden's outputs for integer inputs, and whether it faulted; with `garbage`, the
+    on-chip buffers start filled with values drawn from that seed."""
     dev = open_device("golden", image.arch)
     dev.load(image)
+    if garbage is not None:
+        _fill_buffers(dev.machine, np.random.default_rng(garbage))  # type: ignore[attr-defined]
     for name, q in inputs.items():
         write_tensor(dev, image, name, q)
     result = dev.run()
@@ -175,17 +182,43 @@ def outputs(image: Image, inputs: dict[str, np.ndarray]) -> tuple[dict[str, np.n
     return {n: read_tensor(dev, image, n) for n in output_names(image)}, False
 
 
-def classify(original: Image, mutant: Image, seeds: Sequence[int] = (0, 1)) -> str:
-    """fault, same (identical outputs on every input tried) or silent."""
+def _fill_buffers(machine: object, rng: np.random.Generator) -> None:
+    """Every on-chip buffer of a golden machine holds random values of its element type."""
+    for name in ("ibuf", "wbuf", "bbuf", "obuf", "imm"):
+        buf = getattr(machine, name)
+        buf[...] = rng.integers(np.iinfo(buf.dtype).min, np.iinfo(buf.dtype).max, buf.shape, buf.dtype, endpoint=True)
+    for buf in machine.vmem.values():  # type: ignore[attr-defined]
+        buf[...] = rng.integers(np.iinfo(buf.dtype).min, np.iinfo(buf.dtype).max, buf.shape, buf.dtype, endpoint=True)
+
+
+class UsedMachineDiffers(Exception):
+    """The original image itself computes other outputs on a machine with used buffers:
+    it reads buffer words it never wrote (a compiler bug, not a mutant's)."""
+
+
+def classify(original: Image, mutant: Image, seeds: Sequence[int] = (0, 1), used: bool = True) -> str:
+    """fault, same (identical outputs on every input tried, on a fresh machine and, with
+    `used`, on one whose buffers hold garbage) or silent."""
     same = True
     for seed in seeds:
         inputs = quantized_inputs(original, sample_inputs(original, seed))
         want, _ = outputs(original, inputs)
-        got, fault = outputs(mutant, inputs)
-        if fault:
-            return "fault"
-        same = same and all(np.array_equal(want[n], got[n]) for n in want)  # type: ignore[index]
+        for garbage in (None, seed) if used else (None,):
+            if garbage is not None:
+                fresh = want
+                want, _ = outputs(original, inputs, garbage)
+                if not _equal(fresh, want):
+                    raise UsedMachineDiffers(f"the original's outputs depend on stale buffer contents (seed {seed})")
+            got, fault = outputs(mutant, inputs, garbage)
+            if fault:
+                return "fault"
+            same = same and _equal(want, got)
     return "same" if same else "silent"
+
+
+def _equal(a: dict[str, np.ndarray] | None, b: dict[str, np.ndarray] | None) -> bool:
+    assert a is not None and b is not None
+    return all(np.array_equal(a[n], b[n]) for n in a)
 
 
 def sample(image: Image, count: int, seed: int = 0,

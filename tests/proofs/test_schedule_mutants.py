@@ -7,7 +7,7 @@ from compiler import compile_model
 from compiler.models import conv_model, resnet_model
 from cosim import schedule_mutants as sm
 from isa_spec import load_arch
-from networks import branchy_model
+from networks import branchy_model, clipped_conv
 from proofs import prove_image
 
 TINY, DEFAULT = load_arch("tiny"), load_arch("default")
@@ -44,3 +44,21 @@ def test_the_generator_draws_every_kind():
     image = IMAGES["pools-concat-gap-tiny"]()
     kinds = {kind for kind, _, _ in sm.generate(image)}
     assert kinds == {"loop", "stride", "base", "swap", "tile", "group"}
+
+
+def test_a_loop_reading_unloaded_words_is_silent_on_a_used_machine():
+    # One compute iteration more than the grouped conv's weights fill: on a fresh machine the
+    # extra WBUF words read zero and the outputs agree; after an earlier program they do not.
+    image = compile_model(clipped_conv(2), TINY)
+    loops = [m for m in sm.sample(image, 400, seed=0) if m.kind == "loop" and "SA_LOOP_CFG" in m.description]
+    on_fresh = {m.description: sm.classify(image, m.image, used=False) for m in loops}
+    on_used = {m.description: sm.classify(image, m.image) for m in loops}
+    hidden = [d for d in on_fresh if on_fresh[d] == "same" and on_used[d] == "silent"]
+    assert hidden, (on_fresh, on_used)
+    assert all(not prove_image(m.image).ok for m in loops if m.description in hidden)
+
+
+def test_the_originals_compute_the_same_on_a_used_machine():
+    for name in ("pools-concat-gap-tiny", "conv-ic-split-tiny"):
+        image = IMAGES[name]()
+        assert sm.classify(image, image) == "same"
