@@ -182,17 +182,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from runtime.host import host_parts, run_model, sample_model_inputs
     from runtime.session import run_image, sample_inputs
 
+    from genesys.progress import Progress, build_rtl_once
+
     image = _image(args.image)
     whole = host_parts(image) is not None and not args.raw  # host parts run too (--raw: the NPU part alone)
     inputs = _parse_inputs(args.input) if args.input else (sample_model_inputs if whole else sample_inputs)(image, args.seed)
+    if args.backend == "rtl":
+        build_rtl_once(image.arch, trace=args.vcd is not None)
     outputs = None
-    if args.vcd is not None:
-        out = _run_with_vcd(args, image, inputs)
-    elif whole:
-        run = run_model(image, args.backend, inputs)
-        out, outputs = run.npu, run.outputs
-    else:
-        out = run_image(image, args.backend, inputs, raw=args.raw)
+    with Progress(f"{args.backend}: running", len(image.words), "instructions") as progress:
+        if args.vcd is not None:
+            out = _run_with_vcd(args, image, inputs, progress.update)
+        elif whole:
+            run = run_model(image, args.backend, inputs)
+            out, outputs = run.npu, run.outputs
+        else:
+            out = run_image(image, args.backend, inputs, raw=args.raw, progress=progress.update)
     if out.result.fault is not None:
         print(f"genesys run: the program faulted: {out.result.fault}", file=sys.stderr)
         return EXIT_CHECK_FAILED
@@ -207,7 +212,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_with_vcd(args: argparse.Namespace, image, inputs):  # noqa: ANN001, ANN202
+def _run_with_vcd(args: argparse.Namespace, image, inputs, progress):  # noqa: ANN001, ANN202
     """`run_image` on the RTL dumping `--vcd-window` to `--vcd`, which appears only once the
     run has ended (also when the program faults: that is when a dump is wanted most)."""
     import os
@@ -223,7 +228,8 @@ def _run_with_vcd(args: argparse.Namespace, image, inputs):  # noqa: ANN001, ANN
     final = Path(args.vcd)
     partial = final.with_name(f".{final.name}.partial")
     try:
-        out = run_image(image, "rtl", inputs, raw=args.raw, vcd=VcdWindow(partial, int(first), int(last)))
+        out = run_image(image, "rtl", inputs, raw=args.raw, progress=progress,
+                        vcd=VcdWindow(partial, int(first), int(last)))
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -234,12 +240,15 @@ def _run_with_vcd(args: argparse.Namespace, image, inputs):  # noqa: ANN001, ANN
 
 def cmd_cosim(args: argparse.Namespace) -> int:
     from cosim import lockstep
+    from genesys.progress import build_rtl_once
     from runtime.session import quantized_inputs, sample_inputs
 
     image = _image(args.image)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if len(backends) < 2:
         raise UsageError("--backends needs at least two backends, e.g. spec,golden")
+    if "rtl" in backends:
+        build_rtl_once(image.arch)
     inputs = quantized_inputs(image, sample_inputs(image, args.seed))
     result = lockstep(image, backends, inputs)
     print(result.format())
@@ -262,9 +271,13 @@ def cmd_prove(args: argparse.Namespace) -> int:
         return EXIT_OK if ok else EXIT_CHECK_FAILED
     from proofs.schedule import parse_checks
 
+    from genesys.progress import Progress
+
     checks = parse_checks(args.check)
     image = _image(args.image)
-    report = prove_image(image, checks, args.layer)
+    layers = 1 if args.layer else len(image.layers)
+    with Progress("prove: recording the program on the spec, then each layer", layers, "layers") as progress:
+        report = prove_image(image, checks, args.layer, progress=progress.update)
     if args.json:
         write_atomic(Path(args.json), report.to_json().encode())
     print(report.format())
@@ -272,12 +285,12 @@ def cmd_prove(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from genesys.report import Progress, build_report, to_html
+    from genesys.progress import Progress
+    from genesys.report import build_report, to_html
 
     image = _image(args.image)
-    progress = Progress(len(image.words))
-    report = build_report(image, args.seed, progress)
-    progress.done()
+    with Progress("golden: running", len(image.words), "instructions") as progress:
+        report = build_report(image, args.seed, progress.update)
     write_atomic(Path(args.output), to_html(report, args.campaign).encode())
     print(f"{report.terminal()}\nwrote {args.output}")
     return EXIT_OK

@@ -45,6 +45,10 @@ def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl", resnet: boo
           f" {time.perf_counter() - t:.2f} s")  # fmt: skip
 
     names = [b.strip() for b in backends.split(",") if b.strip()]
+    if "rtl" in names:
+        from genesys.progress import build_rtl_once
+
+        build_rtl_once(arch)
     t = _step(f"lockstep co-simulation: {' vs '.join(names)}")
     floats = sample_inputs(image, seed=0)
     cosim = lockstep(image, names, quantized_inputs(image, floats))
@@ -85,7 +89,8 @@ def resnet50() -> bool:
     that its top-1 class equals onnxruntime's and the logits' cosine similarity is high."""
     from compiler import compile_model
     from compiler.models import build_model
-    from genesys.report import Progress, build_report
+    from genesys.progress import Progress
+    from genesys.report import build_report
     from runtime.session import sample_inputs
 
     arch = load_arch("default")
@@ -96,9 +101,8 @@ def resnet50() -> bool:
     print(f"       {len(image.layers)} layers, {len(image.words):,} instructions, {time.perf_counter() - t:.1f} s")
     _step("running it on golden (per-layer cycle model)")
     floats = sample_inputs(image, seed=0)
-    progress = Progress(len(image.words))
-    report = build_report(image, inputs=floats, progress=progress)
-    progress.done()
+    with Progress("golden: running", len(image.words), "instructions") as progress:
+        report = build_report(image, inputs=floats, progress=progress.update)
     print("       " + report.terminal().replace("\n", "\n       "))
     _step("golden vs onnxruntime on the float model")
     got = report.outputs["logits"].ravel()

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from isa_spec import ArchConfig, GenesysError
@@ -29,6 +30,8 @@ VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assi
                    *UNROLL_FLAGS]
 CXXFLAGS = ["-O2", "-fPIC", "-std=c++17"]
 MUTANT_CXXFLAGS = ["-O0", "-fPIC", "-std=c++17"]  # planted-bug builds run tiny programs: build fast
+SECONDS_FILE = "build-seconds"  # next to each built library: how long it took
+BUILD_SECONDS = {"tiny": 0, "default": 0, "default-vcd": 0}  # @@MEASURE@@
 
 
 class RtlBuildError(GenesysError):
@@ -73,6 +76,31 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = Fal
     return h.hexdigest()[:16]
 
 
+def _target(arch: ArchConfig, patches: Sequence[Patch], trace: bool, coverage: bool = False) -> Path:
+    return CACHE / f"{variant_name(arch, trace, coverage)}-{build_key(arch, patches, trace, coverage)}" / "libnpu.so"
+
+
+def variant_name(arch: ArchConfig, trace: bool = False, coverage: bool = False) -> str:
+    return arch.name + ("-vcd" if trace else "") + ("-cov" if coverage else "")
+
+
+def is_built(arch: ArchConfig, trace: bool = False) -> bool:
+    """Whether `library(arch, trace=trace)` would return at once."""
+    return _target(arch, (), trace).exists()
+
+
+def expected_build_seconds(arch: ArchConfig, trace: bool = False, coverage: bool = False) -> float:
+    """How long building this variant takes: the last build of it on this machine (the cache
+    keeps each build's time), else the time measured on a 2-core machine (`BUILD_SECONDS`)."""
+    times = sorted(CACHE.glob(f"{variant_name(arch, trace, coverage)}-*/{SECONDS_FILE}"), key=lambda p: p.stat().st_mtime)
+    for path in reversed(times):
+        try:
+            return float(path.read_text())
+        except (OSError, ValueError):
+            continue
+    return BUILD_SECONDS.get(variant_name(arch, trace, coverage), max(BUILD_SECONDS.values()))
+
+
 def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patches: Sequence[Patch] = (),  # noqa: ANN001
             trace: bool = False, coverage: bool = False) -> Path:  # fmt: skip
     """The path of the built shared library for `arch` (with `patches`, a mutant of the RTL
@@ -81,13 +109,15 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
     cached."""
     if shutil.which("verilator") is None or shutil.which("g++") is None:
         raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
-    variant = arch.name + ("-vcd" if trace else "") + ("-cov" if coverage else "")
-    target = CACHE / f"{variant}-{build_key(arch, patches, trace, coverage)}" / "libnpu.so"
+    variant = variant_name(arch, trace, coverage)
+    target = _target(arch, patches, trace, coverage)
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{variant}-", dir=CACHE))
-    log(f"[rtl] building the {variant} NPU with Verilator (cached afterwards) ...")
+    minutes = expected_build_seconds(arch, trace, coverage) / 60
+    log(f"[rtl] building the {variant} NPU with Verilator once (cached afterwards), about {minutes:.0f} minutes ...")
+    start = time.monotonic()
     try:
         (work / "params.svh").write_text(sv_params(arch))
         (work / "genesys_isa.h").write_text(c_header())
@@ -111,6 +141,8 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")
         os.replace(target.parent / "libnpu.so.tmp", target)
+        if not patches:
+            (target.parent / SECONDS_FILE).write_text(f"{time.monotonic() - start:.0f}\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target

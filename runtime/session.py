@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,7 @@ from isa_spec import GenesysError, RunResult
 from isa_spec.image import Image, Symbol
 
 from .backends import open_device
-from .device import read_tensor, write_tensor
+from .device import Device, read_tensor, write_tensor
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -70,15 +70,25 @@ class RunOutput:
 
 
 def run_image(image: Image, backend: str, inputs: Mapping[str, np.ndarray], raw: bool = False,
-              **device_options: Any) -> RunOutput:  # fmt: skip
-    """Load, write inputs, run, read outputs: the one code path for every backend."""
+              progress: Callable[[int, int], None] | None = None, **device_options: Any) -> RunOutput:  # fmt: skip
+    """Load, write inputs, run, read outputs: the one code path for every backend.
+    `progress(done, total)` hears how far the run is, in instructions."""
     dev = open_device(backend, image.arch, **device_options)
     dev.load(image)
     for name, q in quantized_inputs(image, inputs, raw).items():
         write_tensor(dev, image, name, q)
-    result = dev.run()
+    result = _run(dev, len(image.words), progress)
     outs = {}
     for name in output_names(image):
         q = read_tensor(dev, image, name)
         outs[name] = q if raw else dequantize(image.symbol(name), q)
     return RunOutput(outs, result, dev.counters())
+
+
+def _run(dev: Device, total: int, progress: Callable[[int, int], None] | None) -> RunResult:
+    if progress is None:
+        return dev.run()
+    if dev.name == "golden":  # it reports per instruction group, and runs slower when it builds records
+        dev.machine.progress = progress  # type: ignore[attr-defined]
+        return dev.run()
+    return dev.run(on_commit=lambda rec: progress(rec.pc, total))
