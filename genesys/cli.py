@@ -296,6 +296,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from genesys.check import cmd_check
+
+    return cmd_check(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from genesys.demo import demo
 
@@ -312,6 +318,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run an image on one backend, float tensors in and out"),
     "cosim": (cmd_cosim, "run backends in lockstep on their commit logs"),
     "prove": (cmd_prove, "prove with Z3 that a compiled program computes its layers: bounds, cover, reduction, maps, order"),
+    "check": (cmd_check, "run a model's image and compare it with onnxruntime: layer by layer against the quantised "
+                         "twin (exit 1 beyond the int8 bound), end to end against the float model"),
     "fuzz": (fuzz.cmd_fuzz, "fuzzing campaigns: random programs in lockstep, or the input readers (docs/campaigns.md)"),
     "report": (cmd_report, "per-layer cycles, traffic and roofline from the golden cycle model (HTML)"),
 }
@@ -392,6 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--json", metavar="FILE", help="write the verdict and every failure as JSON")
             sp.add_argument("--rtl", action="store_true", help="prove RTL units equal to the spec (Yosys + Z3)")
             sp.add_argument("--unit", help="with --rtl: some of decoder,lane,pe,walkers (default: all of them)")
+        elif name == "check":
+            from genesys.check import add_arguments
+
+            add_arguments(sp)
         elif name == "report":
             sp.add_argument("image")
             sp.add_argument("-o", "--output", required=True, help="the HTML file to write")

@@ -1,0 +1,42 @@
+"""Output files of the command line: checked before the work starts (a file, in a directory
+that exists and can be written), written atomically, and any OS error one line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from isa_spec import GenesysError
+from isa_spec.image import write_atomic
+
+
+class OutputError(GenesysError):
+    """An output path that cannot be written."""
+
+
+def check_output(path: str | Path, flag: str) -> Path:
+    """`path` as an output file of `flag`: it names a file (not a directory) in a directory that
+    exists and that we may write; raises `OutputError` otherwise, before any work is done."""
+    text = str(path)
+    p = Path(text)
+    if text.endswith(os.sep) or p.is_dir():
+        raise OutputError(f"{flag} {text}: is a directory; give a file name")
+    parent = p.parent
+    if not parent.is_dir():
+        raise OutputError(f"{flag} {text}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{flag} {text}: directory {parent} is not writable")
+    if p.exists() and not os.access(p, os.W_OK) and not os.access(parent, os.W_OK):
+        raise OutputError(f"{flag} {text}: not writable")
+    return p
+
+
+def write_output(path: str | Path, data: bytes) -> None:
+    """Write `data` atomically to the output file `path` (whose directory must exist)."""
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise OutputError(f"{path}: directory {p.parent} does not exist")
+    try:
+        write_atomic(p, data)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
