@@ -233,7 +233,7 @@ def _end_to_end(model: onnx.ModelProto, image: Image, backend: str, inputs: list
     return checks
 
 
-def add_arguments(sp) -> None:  # noqa: ANN001  (an argparse parser)
+def add_check(sp) -> None:  # noqa: ANN001  (an argparse parser)
     sp.add_argument("model", help="the ONNX model")
     sp.add_argument("image", nargs="?", help="the image compiled from it (default: compile it now)")
     sp.add_argument("--backend", default="golden", help="spec, golden or rtl (default: golden)")

@@ -4,6 +4,7 @@ with onnxruntime on the float model."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -113,3 +114,15 @@ def resnet50() -> bool:
           f"({'equal' if same else 'DIFFERENT'}); cosine similarity of the logits {cosine:.4f} "
           f"(need >= {RESNET_MIN_COSINE})")  # fmt: skip
     return same and cosine >= RESNET_MIN_COSINE
+
+
+def add_demo(sp) -> None:  # noqa: ANN001  (an argparse parser)
+    from runtime import BACKENDS
+
+    sp.add_argument("--arch", default="tiny", help="arch of the conv part (ResNet-50 uses default)")
+    sp.add_argument("--backends", default=",".join(BACKENDS))
+    sp.add_argument("--resnet", action=argparse.BooleanOptionalAction, default=True, help="the ResNet-50 part (default: on)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return demo(args.arch, args.backends, resnet=args.resnet)

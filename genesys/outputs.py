@@ -4,6 +4,7 @@ that exists and can be written), written atomically, and any OS error one line."
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from isa_spec import GenesysError
@@ -24,10 +25,12 @@ def check_output(path: str | Path, flag: str) -> Path:
     parent = p.parent
     if not parent.is_dir():
         raise OutputError(f"{flag} {text}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{flag} {text}: directory {parent} is not writable")
-    if p.exists() and not os.access(p, os.W_OK) and not os.access(parent, os.W_OK):
-        raise OutputError(f"{flag} {text}: not writable")
+    try:  # the file is written beside its target and renamed: try that now (root passes os.access)
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise OutputError(f"{flag} {text}: cannot write in {parent} ({e.strerror or e})") from None
     return p
 
 

@@ -44,10 +44,10 @@ class UnknownUnit(GenesysError):
     """A unit name `genesys prove --rtl --unit` does not know."""
 
 
-def prove_and_report(unit_list: str | None = None, json_path: str | None = None) -> bool:
+def prove_and_report(unit_list: str | None = None, json_path: str | None = None) -> list[RtlProof]:
     """Prove the units of the comma-separated `unit_list` (default: all), printing each verdict
-    as it comes and the summary (and, with `json_path`, writing every verdict as JSON); True
-    when every obligation is proved."""
+    as it comes and the summary (and, with `json_path`, writing every verdict as JSON); every
+    obligation's result (all `ok` when every one is proved)."""
     units = unit_list.split(",") if unit_list else list(UNITS)
     bad = [u for u in units if u not in UNITS]
     if bad:
@@ -61,7 +61,7 @@ def prove_and_report(unit_list: str | None = None, json_path: str | None = None)
     ok = all(r.ok for r in results)
     if json_path:
         write_atomic(Path(json_path), json.dumps({"ok": ok, "obligations": [r.as_json() for r in results]}).encode())
-    return ok
+    return results
 
 
 __all__ = ["NOT_PROVED", "RtlProof", "UNITS", "prove_and_report", "prove_rtl", "summary"]

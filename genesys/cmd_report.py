@@ -1,0 +1,50 @@
+"""`genesys report`: where the cycles go, per layer, as an HTML page (and JSON)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from genesys.common import EXIT_OK, load_image, write_json
+from genesys.outputs import check_output, write_output
+
+
+def add_report(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("image")
+    sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
+    sp.add_argument("--campaign", metavar="DIR", help="add the coverage of the fuzzing campaign in DIR")
+    sp.add_argument("--json", metavar="FILE", help="write the per-layer figures as JSON")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from genesys.progress import Progress
+    from genesys.report import build_report, to_html
+
+    output = check_output(args.output, "-o")
+    json_path = check_output(args.json, "--json") if args.json else None
+    image = load_image(args.image)
+    with Progress("golden: running", len(image.words), "instructions") as progress:
+        report = build_report(image, args.seed, progress.update)
+    write_output(output, to_html(report, args.campaign).encode())
+    print(report.terminal())
+    print(f"wrote {args.output}")
+    write_json(json_path, report_json(report, args.image))
+    return EXIT_OK
+
+
+def report_json(report, image_path: str) -> dict[str, Any]:  # noqa: ANN001
+    """The report's figures: totals and per layer, from the golden cycle model."""
+
+    def figures(c) -> dict[str, Any]:  # noqa: ANN001
+        return {"cycles": c.cycles, "sa_compute": c.sa_compute, "stall": c.stall, "tandem": c.tandem,
+                "decode": c.decode, "tiles": c.tiles, "dram_bytes": c.dram_bytes,
+                "dram_bytes_by_buffer": {s: c.bytes_loaded.get(s, 0) + c.bytes_stored.get(s, 0)
+                                         for s in sorted({*c.bytes_loaded, *c.bytes_stored})}}  # fmt: skip
+
+    arch = report.image.arch
+    return {"command": "report", "image": image_path, "arch": arch.name, "clock_mhz": arch.timing.clock_mhz,
+            "total": figures(report.total),
+            "layers": [{"name": lr.name, "op": lr.op, "estimated_cycles": lr.meta.get("estimated_cycles"),
+                        "macs": lr.macs, "utilisation": round(lr.utilisation, 6), "macs_per_dram_byte":
+                        round(lr.intensity, 6), **figures(lr.costs)} for lr in report.layers]}  # fmt: skip
