@@ -14,9 +14,10 @@ def add_gen(sp: argparse.ArgumentParser) -> None:
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
+    from genesys import readme
     from isa_spec.gen import generate
 
-    stale = generate(check=args.check)
+    stale = [*generate(check=args.check), *readme.generate(check=args.check)]
     for p in stale:
         print(f"{'stale' if args.check else 'wrote'}: {p}")
     if args.check and stale:
