@@ -2,14 +2,15 @@
 arithmetic.
 
 Layer by layer, the backend runs the program one layer at a time (each layer's instructions
-from the DRAM the layer before left, as `runtime.layers` does), so every layer's int8 output
-is read before a later layer reuses its space; onnxruntime runs the quantised twin of each
-layer (`compiler.qdq`: dequantise, the float operator, quantise) on the int8 inputs the
-backend gave that layer. The int8 bound: every element within `TWIN_LSB` of the twin (the
-NPU floors a fixed-point value where the twin rounds half to even). End to end, the whole
-program's outputs are compared with onnxruntime on the float model: error in output LSB,
-cosine, top-1 agreement. These are figures, not the verdict: int8 errors compound through
-the layers, and the bound is per layer.
+from the DRAM the layer before left, as `runtime.host` runs stages), so every layer's int8
+output is read before a later layer reuses its space; the model's host parts run through
+onnxruntime in between, as `genesys run` runs them. Then onnxruntime runs the quantised twin
+of each layer (`compiler.qdq`: dequantise, the float operator, quantise) on the int8 inputs
+the backend gave that layer. The int8 bound: every element within `TWIN_LSB` of the twin (the
+NPU floors a fixed-point value where the twin rounds half to even). End to end, the model's
+outputs are compared with onnxruntime on the float model: error (in output LSB where the NPU
+writes the output), cosine, top-1 agreement. These are figures, not the verdict: int8 errors
+compound through the layers, and the bound is per layer.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class LayerCheck:
 @dataclass
 class OutputCheck:
     name: str
-    lsb: float  # the output's quantisation step
+    lsb: float | None  # the output's quantisation step (None: the host computes it, in float)
     max_error: float
     mean_error: float
     cosine: float
@@ -87,8 +88,9 @@ class CheckReport:
             lines.append("  end to end against onnxruntime on the float model (figures, not the verdict):")
         for o in self.outputs:
             top1 = f", top-1 agrees on {o.top1_agree}/{o.inputs} input(s)" if o.top1_agree is not None else ""
-            lines.append(f"    {o.name}: max |error| {o.max_error:.4g} = {o.max_error / o.lsb:.1f} output LSB "
-                         f"(mean {o.mean_error / o.lsb:.2f} LSB), cosine {o.cosine:.4f}{top1}")  # fmt: skip
+            size = (f" = {o.max_error / o.lsb:.1f} output LSB (mean {o.mean_error / o.lsb:.2f} LSB)" if o.lsb
+                    else f" (mean {o.mean_error:.4g}; computed on the host)")  # fmt: skip
+            lines.append(f"    {o.name}: max |error| {o.max_error:.4g}{size}, cosine {o.cosine:.4f}{top1}")
         lines += [f"  {p}" for p in self.problems]
         verdict = (f"check PASS: every layer within {TWIN_LSB} LSB of onnxruntime's quantised twin"
                    if self.ok else "check FAIL")  # fmt: skip
@@ -117,9 +119,9 @@ class _Quiet:
 
 def check_image(model: onnx.ModelProto, name: str, image: Image, backend: str,
                 inputs: list[dict[str, np.ndarray]], step: Callable[..., Any] = _Quiet) -> CheckReport:  # fmt: skip
-    """Check `image` (compiled from `model`) on `backend` for float `inputs` (one dict per
-    input set, by ONNX name): layer by layer on the first, end to end on all. `step(label,
-    total, unit)` makes the progress of each phase (`genesys.progress.Progress`)."""
+    """Check `image` (compiled from `model`) on `backend` for `inputs` (one dict of model
+    inputs per input set, by ONNX name): layer by layer on the first, end to end on all.
+    `step(label, total, unit)` makes the progress of each phase (`genesys.progress.Progress`)."""
     from compiler import quantized_layers
 
     start = time.perf_counter()
@@ -128,9 +130,9 @@ def check_image(model: onnx.ModelProto, name: str, image: Image, backend: str,
     report.problems += _scale_mismatches(image, layers)
     if not report.problems:
         with step(f"{backend}: one layer at a time", len(image.layers), "layers") as progress:
-            ours = _layer_by_layer(image, backend, layers, inputs[0], report, progress.update)
+            given = _layer_by_layer(image, backend, layers, inputs[0], report, progress.update)
         with step("onnxruntime: the quantised twin of every layer"):
-            report.layers = _against_twin(image, layers, ours)
+            report.layers = _against_twin(image, layers, given)
     with step(f"{backend} and onnxruntime: the whole model", len(inputs), "inputs") as progress:
         report.outputs = _end_to_end(model, image, backend, inputs, report, progress.update)
     report.seconds = time.perf_counter() - start
@@ -143,42 +145,71 @@ def _scale_mismatches(image: Image, layers: Mapping[str, Any]) -> list[str]:
     if sorted(names) != sorted(layers):
         raise CheckMismatch(f"the image's layers ({', '.join(names[:4])}...) are not the model's as compiled with "
                             f"the defaults ({', '.join(list(layers)[:4])}...): was it compiled from another model, "
-                            f"or with --no-fuse?")  # fmt: skip
+                            f"or with --no-fuse, --fuse or --calibrate?")  # fmt: skip
     found = []
     for q in layers.values():
-        sym, s_out = image.symbols.get(q.layer.y), getattr(q, "s_out", None)
-        if sym is not None and sym.scale is not None and s_out is not None and not np.isclose(sym.scale, s_out, rtol=1e-6):
+        sym = image.symbols.get(q.layer.y)
+        if sym is not None and sym.scale is not None and not np.isclose(sym.scale, q.s_out, rtol=1e-6):
             found.append(f"tensor {q.layer.y!r}: the image's scale {sym.scale:.6g} is not the model's quantisation "
-                         f"({s_out:.6g})")  # fmt: skip
+                         f"({q.s_out:.6g})")  # fmt: skip
     return found
 
 
-def _layer_by_layer(image: Image, backend: str, layers: Mapping[str, Any], floats: Mapping[str, np.ndarray],
-                    report: CheckReport, progress: Callable[[int, int], None]) -> dict[str, np.ndarray]:  # fmt: skip
-    """Each layer on `backend` from the DRAM the one before left: the int8 graph inputs and
-    every layer's output as the backend computed them (up to a fault, which `report` gets)."""
-    from runtime import open_device, read_tensor, write_tensor
-    from runtime.session import quantized_inputs
+def _stages(image: Image) -> list[dict[str, Any]]:
+    """The image's stages (`runtime.host`); one NPU stage of every layer when it has no host part."""
+    from runtime.host import host_parts
+    from runtime.session import input_names, output_names
 
-    ordered = [layers[m["name"]] for m in image.layers]
-    env = quantized_inputs(image, floats)
+    host = host_parts(image)
+    if host is not None:
+        return list(host["stages"])
+    return [{"on_host": False, "inputs": input_names(image), "outputs": output_names(image),
+             "layers": [0, len(image.layers)]}]  # fmt: skip
+
+
+def _layer_by_layer(image: Image, backend: str, layers: Mapping[str, Any], inputs: Mapping[str, np.ndarray],
+                    report: CheckReport, progress: Callable[[int, int], None]) -> dict[str, np.ndarray]:  # fmt: skip
+    """Each layer on `backend` from the DRAM the one before left, the host's stages through
+    onnxruntime between them: the int8 tensors the NPU was given or computed, by name (up to a
+    fault, which `report` gets)."""
+    import base64
+
+    import onnxruntime as ort
+
+    from runtime import open_device, read_tensor, write_tensor
+    from runtime.session import dequantize, quantize
+
+    floats = {n: np.asarray(x) for n, x in inputs.items()}  # the model's tensors as the host sees them
+    ints: dict[str, np.ndarray] = {}  # the NPU's int8 tensors
     dev = open_device(backend, image.arch)
     used = max(s.addr + s.nbytes for s in image.symbols.values())
     dram: list[tuple[int, bytes]] = image.dram
-    for i, (meta, q) in enumerate(zip(image.layers, ordered)):
-        first, stop = meta["pcs"]
-        dev.load(Image(image.arch, image.words[first:stop] + [encode(_END)], dram, image.symbols))
-        if i == 0:
-            for name, value in env.items():
-                write_tensor(dev, image, name, value)
-        result = dev.run()
-        if result.fault is not None:
-            report.problems.append(f"layer {meta['name']}: the program faulted: {result.fault}")
-            break
-        env[q.layer.y] = read_tensor(dev, image, q.layer.y)
-        dram = [(0, dev.read_dram(0, used))]
-        progress(i + 1, len(ordered))
-    return env
+    for stage in _stages(image):
+        if stage["on_host"]:
+            sess = ort.InferenceSession(base64.b64decode(stage["onnx"]), providers=["CPUExecutionProvider"])
+            feeds = {n: floats[n] for n in stage["inputs"]}
+            floats.update(zip(stage["outputs"], sess.run(stage["outputs"], feeds)))
+            continue
+        written = {n: quantize(image.symbol(n), floats[n]) for n in stage["inputs"] if n not in ints}
+        first, stop = stage["layers"]
+        for i in range(first, stop):
+            meta = image.layers[i]
+            begin, end = meta["pcs"]
+            dev.load(Image(image.arch, image.words[begin:end] + [encode(_END)], dram, image.symbols))
+            if i == first:  # the stage's inputs from the host (those from the NPU are in DRAM already)
+                for n, q in written.items():
+                    write_tensor(dev, image, n, q)
+                ints.update(written)
+            result = dev.run()
+            if result.fault is not None:
+                report.problems.append(f"layer {meta['name']}: the program faulted: {result.fault}")
+                return ints
+            y = layers[meta["name"]].layer.y
+            ints[y] = read_tensor(dev, image, y)
+            floats[y] = dequantize(image.symbol(y), ints[y])
+            dram = [(0, dev.read_dram(0, used))]
+            progress(i + 1, len(image.layers))
+    return ints
 
 
 def _against_twin(image: Image, layers: Mapping[str, Any], ours: Mapping[str, np.ndarray]) -> list[LayerCheck]:
@@ -206,83 +237,31 @@ def _against_twin(image: Image, layers: Mapping[str, Any], ours: Mapping[str, np
 
 def _end_to_end(model: onnx.ModelProto, image: Image, backend: str, inputs: list[dict[str, np.ndarray]],
                 report: CheckReport, progress: Callable[[int, int], None]) -> list[OutputCheck]:  # fmt: skip
+    """The model's outputs as `genesys run` gives them against onnxruntime on the float model."""
+    from compiler.onnx_compat import for_onnxruntime
     from genesys.demo import onnx_reference
-    from runtime.session import run_image
+    from runtime.host import run_model
 
+    model = for_onnxruntime(model)
     got: dict[str, list[np.ndarray]] = {}
     want: dict[str, list[np.ndarray]] = {}
     for k, floats in enumerate(inputs):
         progress(k, len(inputs))
-        out = run_image(image, backend, floats)
-        if out.result.fault is not None:
-            report.problems.append(f"the whole program faulted: {out.result.fault}")
+        run = run_model(image, backend, floats)
+        if run.npu.result.fault is not None:
+            report.problems.append(f"the whole program faulted: {run.npu.result.fault}")
             return []
         ref = onnx_reference(model, floats)
-        for name, value in out.outputs.items():
-            got.setdefault(name, []).append(np.asarray(value, np.float64).ravel())
-            want.setdefault(name, []).append(np.asarray(ref[name], np.float64).ravel())
+        for name, value in run.outputs.items():
+            got.setdefault(name, []).append(np.asarray(value, np.float64).reshape(len(value), -1))
+            want.setdefault(name, []).append(np.asarray(ref[name], np.float64).reshape(len(value), -1))
     checks = []
     for name in got:
-        g, w = np.stack(got[name]), np.stack(want[name])
+        g, w = np.concatenate(got[name]), np.concatenate(want[name])
         err = np.abs(g - w)
         cosine = float((g * w).sum() / (np.linalg.norm(g) * np.linalg.norm(w) or 1.0))
-        scores = g.shape[1] > 1 and image.symbol(name).shape[-1] == g.shape[1]  # N x classes
-        top1 = int((g.argmax(axis=1) == w.argmax(axis=1)).sum()) if scores else None
-        checks.append(OutputCheck(name, float(image.symbol(name).scale or 1.0), float(err.max()), float(err.mean()),
-                                  cosine, top1, len(inputs)))  # fmt: skip
+        top1 = int((g.argmax(axis=1) == w.argmax(axis=1)).sum()) if g.shape[1] > 1 else None  # a row of scores
+        sym = image.symbols.get(name)
+        checks.append(OutputCheck(name, sym.scale if sym is not None else None, float(err.max()), float(err.mean()),
+                                  cosine, top1, len(g)))  # fmt: skip
     return checks
-
-
-def add_check(sp) -> None:  # noqa: ANN001  (an argparse parser)
-    sp.add_argument("model", help="the ONNX model")
-    sp.add_argument("image", nargs="?", help="the image compiled from it (default: compile it now)")
-    sp.add_argument("--backend", default="golden", help="spec, golden or rtl (default: golden)")
-    sp.add_argument("--arch", default="tiny", help="the arch to compile for when no image is given (default: tiny)")
-    inputs = sp.add_mutually_exclusive_group()
-    inputs.add_argument("--inputs", type=int, default=1, metavar="N", help="N seeded random inputs (default: 1)")
-    inputs.add_argument("--input", action="append", metavar="NAME=FILE.npy", help="a float input (repeatable)")
-    sp.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
-    sp.add_argument("--json", metavar="FILE", help="write the verdict and every figure as JSON")
-    sp.add_argument("--junit", metavar="FILE", help="write JUnit XML: one test case per layer and per output")
-
-
-def cmd_check(args) -> int:  # noqa: ANN001
-    """`genesys check`: exit 0 when every layer is within the int8 bound, 1 otherwise."""
-    import json
-    from pathlib import Path
-
-    from compiler import compile_model
-    from compiler.frontend import load
-    from genesys.inputs import read_inputs, seeded_inputs
-    from genesys.junit import Case, write_junit
-    from genesys.outputs import check_output, write_output
-    from genesys.progress import Progress, build_rtl_once
-    from isa_spec import load_arch
-    from runtime import BACKENDS
-
-    if args.backend not in BACKENDS:
-        raise GenesysError(f"--backend {args.backend!r}: the backends are {', '.join(BACKENDS)}")
-    if args.inputs < 1:
-        raise GenesysError(f"--inputs {args.inputs}: give at least one input")
-    outputs = {flag: check_output(path, flag) for flag, path in (("--json", args.json), ("--junit", args.junit)) if path}
-    model = load(args.model)
-    if args.image:
-        image = Image.load(args.image)
-    else:
-        arch = load_arch(args.arch)
-        with Progress(f"compiling {Path(args.model).name} for {arch.name}"):
-            image = compile_model(model, arch)
-    inputs = [read_inputs(image, args.input)] if args.input else seeded_inputs(image, args.inputs, args.seed)
-    if args.backend == "rtl":
-        build_rtl_once(image.arch)
-    report = check_image(model, Path(args.model).name, image, args.backend, inputs, Progress)
-    print(report.format())
-    if "--json" in outputs:
-        write_output(outputs["--json"], json.dumps(report.to_json(), indent=1).encode())
-    if "--junit" in outputs:
-        cases = [Case(l.name, f"check.{report.backend}.layers", None if l.ok else
-                      f"{l.beyond} of {l.elements} elements beyond {TWIN_LSB} LSB of the quantised twin (up to {l.max_lsb} LSB)")
-                 for l in report.layers]  # fmt: skip
-        cases += [Case(p.split(":")[0], f"check.{report.backend}", p) for p in report.problems]
-        write_junit(outputs["--junit"], f"genesys check {report.model}", cases, report.seconds)
-    return 0 if report.ok else 1

@@ -13,7 +13,7 @@ from typing import NoReturn, TextIO
 from isa_spec import GenesysError
 from isa_spec.errors import BackendFailure
 
-from genesys import check, cmd_compile, cmd_program, cmd_prove, cmd_report, cmd_run, demo, fuzz
+from genesys import cmd_check, cmd_compile, cmd_program, cmd_prove, cmd_report, cmd_run, demo, fuzz
 from genesys.common import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
@@ -30,7 +30,7 @@ COMMANDS: dict[str, Command] = {
     "cosim": (cmd_run.add_cosim, cmd_run.cmd_cosim, "run backends in lockstep on their commit logs"),
     "prove": (cmd_prove.add_prove, cmd_prove.cmd_prove,
               "prove with Z3 that a compiled program computes its layers, or the spec, or RTL units"),
-    "check": (check.add_check, check.cmd_check,
+    "check": (cmd_check.add_check, cmd_check.cmd_check,
               "compare a model's image with onnxruntime: layer by layer against the quantised twin (exit 1 beyond "
               "the int8 bound), end to end against the float model"),
     "fuzz": (fuzz.add_arguments, fuzz.cmd_fuzz,

@@ -85,25 +85,34 @@ def _program(args: argparse.Namespace):  # noqa: ANN202
 def cmd_run(args: argparse.Namespace) -> int:
     from genesys.inputs import read_inputs
     from genesys.progress import Progress, build_rtl_once
+    from runtime.host import host_parts, run_model, sample_model_inputs
     from runtime.session import quantized_inputs, run_image, sample_inputs
 
     json_path = check_output(args.json, "--json") if args.json else None
     window = _vcd_window(args)
     image = _program(args)
     outdir = _outdir(args.outdir) if image.symbols else None
+    whole = host_parts(image) is not None and not args.raw  # host parts run too (--raw: the NPU part alone)
+    if whole and window is not None:
+        raise UsageError(f"{args.program} runs parts of its model on the host: --vcd dumps the NPU part alone, "
+                         "run it with --raw")  # fmt: skip
     if args.input:
         inputs = read_inputs(image, args.input, args.raw)
+    elif args.raw:
+        inputs = quantized_inputs(image, sample_inputs(image, args.seed))  # what the float samples quantise to
     else:
-        inputs = sample_inputs(image, args.seed)
-        if args.raw:
-            inputs = quantized_inputs(image, inputs)  # the int8 tensors the float samples quantise to
+        inputs = (sample_model_inputs if whole else sample_inputs)(image, args.seed)
     if args.backend == "rtl":
         build_rtl_once(image.arch, trace=window is not None)
+    outputs = None
     with Progress(f"{args.backend}: running", len(image.words), "instructions") as progress:
-        if window is None:
-            out = run_image(image, args.backend, inputs, raw=args.raw, progress=progress.update)
-        else:
+        if window is not None:
             out = _run_with_vcd(args, window, image, inputs, progress.update)
+        elif whole:
+            run = run_model(image, args.backend, inputs)
+            out, outputs = run.npu, run.outputs
+        else:
+            out = run_image(image, args.backend, inputs, raw=args.raw, progress=progress.update)
     result: dict[str, Any] = {"command": "run", "program": args.program, "backend": args.backend,
                               "arch": image.arch.name, "fault": None, "counters": out.counters, "outputs": {}}  # fmt: skip
     if out.result.fault is not None:
@@ -111,8 +120,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_json(json_path, result)
         print(f"genesys run: the program faulted: {out.result.fault}", file=sys.stderr)
         return EXIT_CHECK_FAILED
-    if out.outputs:
-        _write_outputs(outdir, out.outputs, result)
+    if outputs or out.outputs:
+        _write_outputs(outdir, outputs or out.outputs, result)
     print("counters: " + ", ".join(f"{k}={v}" for k, v in out.counters.items()))
     write_json(json_path, result)
     return EXIT_OK

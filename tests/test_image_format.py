@@ -4,7 +4,9 @@ does, and every key a compiled image's header has is named on the page."""
 import re
 from pathlib import Path
 
+import onnx
 import pytest
+from onnx import TensorProto, helper
 
 from compiler import compile_model
 from compiler.models import build_model, resnet_model
@@ -20,10 +22,23 @@ def doc_reader():
     return scope["read_gnx"]
 
 
+def with_softmax(model: onnx.ModelProto) -> onnx.ModelProto:
+    """`model` with a Softmax after its output: an operator the NPU leaves to the host."""
+    out = model.graph.output[0]
+    model.graph.node.append(helper.make_node("Softmax", [out.name], ["probs"], axis=1))
+    probs = helper.make_tensor_value_info("probs", TensorProto.FLOAT, [d.dim_value for d in out.type.tensor_type.shape.dim])
+    model.graph.output.pop()
+    model.graph.output.append(probs)
+    return model
+
+
 @pytest.fixture(scope="module")
 def images():
-    return [compile_model(build_model("conv"), load_arch("tiny")),
-            compile_model(resnet_model("resnet18", size=32, width=8, classes=10), load_arch("tiny"))]  # fmt: skip
+    tiny = load_arch("tiny")
+    host = compile_model(with_softmax(build_model("cnn-mini")), tiny)
+    assert host.model.get("host") is not None
+    return [compile_model(build_model("conv"), tiny), compile_model(resnet_model("resnet18", size=32, width=8, classes=10), tiny),
+            host]  # fmt: skip
 
 
 def test_the_pages_reader_reads_images(images):
@@ -42,6 +57,12 @@ def test_the_pages_reader_reads_images(images):
 def header_keys(header: dict) -> set[str]:
     """Every key of the header a reader meets, with the keys of its nested records."""
     keys = set(header) | set(header["arch"]) | set(header["model"])
+    host = header["model"].get("host", {})
+    keys |= set(host)
+    for stage in host.get("stages", []):
+        keys |= set(stage)
+    for value in host.get("inputs", {}).values():
+        keys |= set(value)
     for section in ("symbols", "layers", "dram"):
         for entry in header[section]:
             keys |= set(entry)

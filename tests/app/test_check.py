@@ -1,11 +1,15 @@
-"""`genesys check`: the verdict against onnxruntime on models of the project's builder, exit 1
-on an image whose weights or scales were altered, and the JSON and JUnit it writes."""
+"""`genesys check`: the verdict against onnxruntime on models of the project's builder and on a
+model-zoo graph from outside it, exit 1 on an image whose weights or scales were altered, and
+the JSON and JUnit it writes."""
 
+import importlib.util
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 from compiler import compile_model
@@ -89,3 +93,32 @@ def test_check_compiles_when_no_image_is_given(tmp_path, capsys):
     np.save(tmp_path / "x.npy", x)
     assert cli.main(["check", str(tmp_path / "conv.onnx"), "--input", f"x={tmp_path / 'x.npy'}", "--backend", "spec"]) == 0
     assert "on spec (tiny)" in capsys.readouterr().out
+
+
+def zoo_model(name: str):
+    """A model-zoo graph the pinned onnx wheel ships, with its weights redrawn as
+    benchmarks/onnx_zoo.py does (its own are all equal)."""
+    spec = importlib.util.spec_from_file_location("onnx_zoo", Path(__file__).parents[2] / "benchmarks" / "onnx_zoo.py")
+    zoo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zoo)
+    return zoo.redrawn(name)
+
+
+def test_a_model_zoo_graph_with_its_host_part(tmp_path, capsys):
+    """SqueezeNet from onnx's own test data: its Softmax runs on the host."""
+    onnx.save(zoo_model("squeezenet"), tmp_path / "squeezenet.onnx")
+    image = compile_model(onnx.load(tmp_path / "squeezenet.onnx"), load_arch("default"))
+    assert image.model.get("host") is not None
+    image.save(tmp_path / "sq.gnx")
+    assert cli.main(["check", str(tmp_path / "squeezenet.onnx"), str(tmp_path / "sq.gnx"), "--json",
+                     str(tmp_path / "c.json")]) == 0  # fmt: skip
+    report = json.loads((tmp_path / "c.json").read_text())
+    assert report["verdict"] == "PASS" and len(report["layers"]) == len(image.layers)
+    (out,) = report["outputs"]
+    assert out["lsb"] is None and out["top1_agree"] == 1 and out["cosine"] > 0.99  # the host's Softmax
+    capsys.readouterr()
+    weight = [s.name for s in image.symbols.values() if s.role == "weight"][5]
+    altered(image, weight, lambda w: -w).save(tmp_path / "bad.gnx")
+    assert cli.main(["check", str(tmp_path / "squeezenet.onnx"), str(tmp_path / "bad.gnx")]) == 1
+    out = capsys.readouterr().out
+    assert "check FAIL" in out and "beyond 1 LSB" in out
