@@ -13,7 +13,7 @@ from typing import Any
 from isa_spec import GenesysError
 
 from genesys.common import EXIT_CHECK_FAILED, EXIT_OK, UsageError, load_image, read_file, write_json
-from genesys.outputs import OutputError, check_output, write_output
+from genesys.outputs import OutputError, check_outdir, check_output, write_output
 from runtime import BACKENDS
 
 DEFAULT_VCD_WINDOW = "0:10000"
@@ -46,16 +46,6 @@ def _vcd_window(args: argparse.Namespace) -> tuple[int, int] | None:
     if not (sep and first.isdigit() and last.isdigit() and int(first) < int(last)):
         raise UsageError(f"--vcd-window expects FIRST:LAST clock cycles with FIRST < LAST (got {text!r})")
     return int(first), int(last)
-
-
-def _outdir(path: str) -> Path:
-    """The output directory: an existing one, or a new one in a directory that exists."""
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise OutputError(f"--outdir {path}: is a file, not a directory")
-    if not p.exists() and not p.parent.is_dir():
-        raise OutputError(f"--outdir {path}: directory {p.parent} does not exist")
-    return p
 
 
 def _program(args: argparse.Namespace):  # noqa: ANN202
@@ -91,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     json_path = check_output(args.json, "--json") if args.json else None
     window = _vcd_window(args)
     image = _program(args)
-    outdir = _outdir(args.outdir) if image.symbols else None
+    outdir = check_outdir(args.outdir, "--outdir") if image.symbols else None
     whole = host_parts(image) is not None and not args.raw  # host parts run too (--raw: the NPU part alone)
     if whole and window is not None:
         raise UsageError(f"{args.program} runs parts of its model on the host: --vcd dumps the NPU part alone, "

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from pathlib import Path
 
 from isa_spec import GenesysError
-from isa_spec.image import write_atomic
+
+from genesys.common import write_json
+from genesys.outputs import check_outdir, check_output
 
 EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 PLAIN_EVERY = 30.0  # seconds between progress lines when stdout is not a terminal
@@ -77,8 +78,11 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         return replay(Path(args.replay))
     _check(args)
     seconds = parse_duration(args.time) if args.time is not None else None
+    json_path = check_output(args.json, "--json") if args.json else None
+    if not args.resume:  # a new campaign's folder: created, but never its missing parents
+        check_outdir(args.corpus, "--corpus")
     if args.target != "isa":
-        return _parsers(args, seconds)
+        return _parsers(args, seconds, json_path)
     from cosim.fuzz import Campaign, Config
 
     folder = Path(args.corpus)
@@ -103,8 +107,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     finally:
         watcher.stop()
     print(format_summary(summary, folder, interrupted))
-    if args.json:
-        write_atomic(Path(args.json), json.dumps(summary.to_json(), indent=1).encode())
+    write_json(json_path, {"command": "fuzz", **summary.to_json()})
     return EXIT_FOUND if summary.failures else EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
@@ -116,13 +119,12 @@ def _same_as_saved(args: argparse.Namespace, campaign) -> None:  # noqa: ANN001
             raise FuzzUsageError(f"{flag}: the campaign in {args.corpus} runs with {saved!r}; resume it without {flag}")
 
 
-def _parsers(args: argparse.Namespace, seconds: float | None) -> int:
+def _parsers(args: argparse.Namespace, seconds: float | None, json_path: Path | None) -> int:
     from cosim.fuzz.parsers import fuzz_reader
 
     result = fuzz_reader(args.target, Path(args.corpus), args.programs, seconds, args.seed or 0)
     print(result.format())
-    if args.json:
-        write_atomic(Path(args.json), json.dumps(result.to_json(), indent=1).encode())
+    write_json(json_path, {"command": "fuzz", **result.to_json()})
     return EXIT_FOUND if result.failures else EXIT_OK
 
 

@@ -25,13 +25,30 @@ def check_output(path: str | Path, flag: str) -> Path:
     parent = p.parent
     if not parent.is_dir():
         raise OutputError(f"{flag} {text}: directory {parent} does not exist")
-    try:  # the file is written beside its target and renamed: try that now (root passes os.access)
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.")
+    _probe(parent, p.name, f"{flag} {text}")
+    return p
+
+
+def check_outdir(path: str | Path, flag: str) -> Path:
+    """`path` as an output directory of `flag`: an existing directory we may write in, or a new
+    one in such a directory (never its missing parents); raises `OutputError` otherwise."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise OutputError(f"{flag} {path}: is a file, not a directory")
+    if not p.exists() and not p.parent.is_dir():
+        raise OutputError(f"{flag} {path}: directory {p.parent} does not exist")
+    _probe(p if p.exists() else p.parent, p.name, f"{flag} {path}")
+    return p
+
+
+def _probe(directory: Path, name: str, what: str) -> None:
+    """Create and remove a file in `directory`, as writing will (root passes os.access)."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise OutputError(f"{flag} {text}: cannot write in {parent} ({e.strerror or e})") from None
-    return p
+        raise OutputError(f"{what}: cannot write in {directory} ({e.strerror or e})") from None
 
 
 def write_output(path: str | Path, data: bytes) -> None:

@@ -47,10 +47,12 @@ COMMANDS = {
     "prove": lambda f, o: ["prove", f / "conv.gnx", "--json", o["--json"], "--junit", o["--junit"]],
     "check": lambda f, o: ["check", f / "conv.onnx", f / "conv.gnx", "--json", o["--json"], "--junit", o["--junit"]],
     "report": lambda f, o: ["report", f / "conv.gnx", "-o", o["-o"], "--json", o["--json"]],
+    "fuzz": lambda f, o: ["fuzz", "--backends", "spec,golden", "--programs", "4", "--corpus", o["--outdir"],
+                          "--json", o["--json"]],
 }  # fmt: skip
 OUTPUT_FLAGS = {"asm": ["-o"], "model": ["-o"], "compile": ["-o", "--json"], "run": ["--json"],
                 "cosim": ["--json", "--junit"], "prove": ["--json", "--junit"], "check": ["--json", "--junit"],
-                "report": ["-o", "--json"]}  # fmt: skip
+                "report": ["-o", "--json"], "fuzz": ["--json"]}  # fmt: skip
 INPUTS = {"asm": "p.s", "disasm": "conv.gnx", "compile": "conv.onnx", "run": "conv.gnx", "cosim": "conv.gnx",
           "prove": "conv.gnx", "check": "conv.gnx", "report": "conv.gnx"}  # fmt: skip
 
@@ -170,6 +172,18 @@ def test_run_outdir(files, tmp_path, capsys):
         one_line_error(capsys, cli.main(["run", str(files / "conv.gnx"), "--outdir", "/proc/genesys-out"]), "--outdir")
     assert cli.main(["run", str(files / "conv.gnx"), "--outdir", str(tmp_path / "new")]) == 0  # a new directory
     assert (tmp_path / "new" / "y.npy").exists()
+
+
+def test_fuzz_folders(tmp_path, capsys):
+    fuzz = ["fuzz", "--backends", "spec,golden", "--programs", "4"]
+    (tmp_path / "file").write_text("")
+    for corpus, needle in [(tmp_path / "file", "is a file"), (tmp_path / "no" / "dir", "does not exist")]:
+        one_line_error(capsys, cli.main([*fuzz, "--corpus", str(corpus)]), "--corpus", needle)
+    for target in ("isa", "onnx"):  # the reader campaigns take the same folder
+        one_line_error(capsys, cli.main([*fuzz, "--target", target, "--corpus", str(tmp_path / "no" / "dir")]), "--corpus")
+    one_line_error(capsys, cli.main([*fuzz, "--resume", "--corpus", str(tmp_path / "none")]), "no campaign to resume")
+    one_line_error(capsys, cli.main(["fuzz", "--replay", str(tmp_path / "none")]), str(tmp_path / "none"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 def test_vcd_flags_are_checked_before_anything_runs(files, tmp_path, capsys):
