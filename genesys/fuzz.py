@@ -36,6 +36,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--workers", type=int, default=1, metavar="N", help="local worker processes (default 1)")
     sp.add_argument("--ray", metavar="ADDRESS", help="run the batches as Ray tasks on this cluster (or auto)")
     sp.add_argument("--json", metavar="FILE", help="write programs, seconds, failures and coverage as JSON")
+    sp.add_argument("--junit", metavar="FILE", help="write JUnit XML: one failing test case per failure found")
     sp.add_argument("--replay", metavar="FAILURE_DIR", help="run a saved failure again and print its report")
 
 
@@ -79,10 +80,11 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     _check(args)
     seconds = parse_duration(args.time) if args.time is not None else None
     json_path = check_output(args.json, "--json") if args.json else None
+    junit_path = check_output(args.junit, "--junit") if args.junit else None
     if not args.resume:  # a new campaign's folder: created, but never its missing parents
         check_outdir(args.corpus, "--corpus")
     if args.target != "isa":
-        return _parsers(args, seconds, json_path)
+        return _parsers(args, seconds, json_path, junit_path)
     from cosim.fuzz import Campaign, Config
 
     folder = Path(args.corpus)
@@ -108,7 +110,19 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         watcher.stop()
     print(format_summary(summary, folder, interrupted))
     write_json(json_path, {"command": "fuzz", **summary.to_json()})
+    replays = {f["signature"]: f"genesys fuzz --replay {f['folder']}" for f in summary.failures}
+    _write_junit(junit_path, f"genesys fuzz --corpus {folder}", summary.programs, summary.seconds, replays)
     return EXIT_FOUND if summary.failures else EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _write_junit(path: Path | None, suite: str, programs: int, seconds: float, failures: dict[str, str]) -> None:
+    """JUnit XML of a campaign: a failing case per failure signature (its message says how to
+    replay it), or one passing case for the programs that agreed."""
+    from genesys.junit import Case, write_junit
+
+    if path is not None:
+        cases = [Case(sig, "fuzz", how) for sig, how in failures.items()] or [Case(f"{programs} programs", "fuzz")]
+        write_junit(path, suite, cases, seconds)
 
 
 def _same_as_saved(args: argparse.Namespace, campaign) -> None:  # noqa: ANN001
@@ -119,12 +133,14 @@ def _same_as_saved(args: argparse.Namespace, campaign) -> None:  # noqa: ANN001
             raise FuzzUsageError(f"{flag}: the campaign in {args.corpus} runs with {saved!r}; resume it without {flag}")
 
 
-def _parsers(args: argparse.Namespace, seconds: float | None, json_path: Path | None) -> int:
+def _parsers(args: argparse.Namespace, seconds: float | None, json_path: Path | None, junit_path: Path | None) -> int:
     from cosim.fuzz.parsers import fuzz_reader
 
     result = fuzz_reader(args.target, Path(args.corpus), args.programs, seconds, args.seed or 0)
     print(result.format())
     write_json(json_path, {"command": "fuzz", **result.to_json()})
+    failures = {s: f"the input is {Path(result.folder) / s}" for s in result.failures}
+    _write_junit(junit_path, f"genesys fuzz --target {args.target}", result.inputs, result.seconds, failures)
     return EXIT_FOUND if result.failures else EXIT_OK
 
 

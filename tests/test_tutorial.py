@@ -89,6 +89,13 @@ def test_the_wrong_image_fails_the_check(walked):
     assert re.search(r"^    conv5 \(Conv\+Add\+Relu\): .* beyond 1 LSB", out, flags=re.M)
 
 
+def test_the_report_shows_the_campaign(walked):
+    work, _ = walked
+    page = (work / "fuzz-report.html").read_text()
+    campaign = json.loads((work / "fuzz.json").read_text())
+    assert "<h2>Fuzzing campaign</h2>" in page and f"{campaign['programs']:,} in " in page
+
+
 @pytest.mark.skipif(not FULL, reason="ResNet-50's own figures: with GENESYS_TUTORIAL_FULL=1 (the bounded form runs)")
 def test_the_resnet50_figures_the_page_quotes(walked):
     work, _ = walked

@@ -48,11 +48,11 @@ COMMANDS = {
     "check": lambda f, o: ["check", f / "conv.onnx", f / "conv.gnx", "--json", o["--json"], "--junit", o["--junit"]],
     "report": lambda f, o: ["report", f / "conv.gnx", "-o", o["-o"], "--json", o["--json"]],
     "fuzz": lambda f, o: ["fuzz", "--backends", "spec,golden", "--programs", "4", "--corpus", o["--outdir"],
-                          "--json", o["--json"]],
+                          "--json", o["--json"], "--junit", o["--junit"]],
 }  # fmt: skip
 OUTPUT_FLAGS = {"asm": ["-o"], "model": ["-o"], "compile": ["-o", "--json"], "run": ["--json"],
                 "cosim": ["--json", "--junit"], "prove": ["--json", "--junit"], "check": ["--json", "--junit"],
-                "report": ["-o", "--json"], "fuzz": ["--json"]}  # fmt: skip
+                "report": ["-o", "--json"], "fuzz": ["--json", "--junit"]}  # fmt: skip
 INPUTS = {"asm": "p.s", "disasm": "conv.gnx", "compile": "conv.onnx", "run": "conv.gnx", "cosim": "conv.gnx",
           "prove": "conv.gnx", "check": "conv.gnx", "report": "conv.gnx"}  # fmt: skip
 

@@ -3,6 +3,7 @@ and saved whole; a clean campaign reports its coverage; the same seed gives the 
 campaign on one process, two processes or resumed in two halves."""
 
 import json
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -34,6 +35,11 @@ def test_a_planted_golden_bug_is_found_shrunk_saved_and_replayed(monkeypatch, tm
     assert (folder / "replay.txt").read_text().strip() == f"genesys fuzz --replay {folder}"
     capsys.readouterr()
     assert replay(folder) == 1 and "FAILS with golden-tandem-MAX-data" in capsys.readouterr().out
+    junit = tmp_path / "fuzz.xml"  # CI reads the failures found so far from JUnit XML
+    assert main(["fuzz", "--resume", "--programs", "1", "--corpus", str(tmp_path), "--junit", str(junit)]) == 1
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert set(cases) == set(sigs) and all(c.find("failure") is not None for c in cases.values())
+    assert cases["golden-tandem-MAX-data"].find("failure").get("message") == f"genesys fuzz --replay {folder}"
     monkeypatch.undo()
     assert replay(folder) == 0
 
@@ -41,11 +47,13 @@ def test_a_planted_golden_bug_is_found_shrunk_saved_and_replayed(monkeypatch, tm
 def test_a_clean_campaign_exits_0_with_its_coverage_in_json(tmp_path, capsys):
     out = tmp_path / "c.json"
     code = main(["fuzz", "--backends", "spec,golden", "--programs", "96", "--corpus", str(tmp_path / "c"),
-                 "--json", str(out)])  # fmt: skip
+                 "--json", str(out), "--junit", str(tmp_path / "c.xml")])  # fmt: skip
     text = capsys.readouterr().out
     assert code == 0, text
     data = json.loads(out.read_text())
     assert data["programs"] == 96 and data["failures"] == 0 and data["seconds"] > 0
+    (case,) = ET.parse(tmp_path / "c.xml").getroot().iter("testcase")
+    assert case.get("name") == "96 programs" and case.find("failure") is None
     cov = data["coverage"]
     assert cov["spec_points_total"] == len(spec_points()) and 0 < cov["spec_points_hit"] < cov["spec_points_total"]
     assert cov["spec_instructions_total"] == len(instruction_points())
