@@ -84,7 +84,8 @@ def main() -> int:
                 total["same"] += 1
                 total["same proved"] += bool(m.proved)
                 if not m.proved:
-                    same_refuted.append(f"{name}: {m.kind}: {m.description} (refuted by {', '.join(m.refuted_by)})")
+                    same_refuted.append(f"{name}: {m.kind}: {m.description} (refuted by {', '.join(m.refuted_by)})"
+                                        f"\n    first: {m.first_failure}")
             else:
                 total["fault"] += 1
         print(f"{name}: {len(mutants)} mutants in {time.perf_counter() - t:.0f} s")

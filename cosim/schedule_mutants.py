@@ -44,6 +44,7 @@ class Mutant:
     image: Image
     outcome: str = ""  # fault | same | silent
     refuted_by: list[str] = field(default_factory=list)  # obligation kinds that failed
+    first_failure: str = ""  # the first failing obligation, as the prover reports it
     proved: bool | None = None
 
 
@@ -247,6 +248,8 @@ def evaluate(original: Image, mutants: Sequence[Mutant], prove: Callable[[Image]
         report = prove(m.image)
         m.proved = report.ok  # type: ignore[attr-defined]
         m.refuted_by = sorted({o.kind for o in report.failures})  # type: ignore[attr-defined]
+        first = next(iter(report.failures), None)  # type: ignore[attr-defined]
+        m.first_failure = f"{first.kind} {first.layer}: {first.where}: {first.detail}" if first is not None else ""
 
 
 def placement_mutants(model: object, arch: object, count: int, seed: int = 0) -> list[Mutant]:
