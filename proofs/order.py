@@ -76,6 +76,7 @@ def obligations(program: Program, every: Sequence[Access], only: str | None = No
         if name == "acc":
             start = min((w.pc for w in writes if w.layer == r.layer and w.tensor.name == "acc"), default=r.pc)  # type: ignore[union-attr]
         interior, whole = _region(program, name, r.layer)
+        before = len(out)
         for w in overlapping(r, writes):
             if w.pc == r.pc:
                 continue
@@ -87,6 +88,9 @@ def obligations(program: Program, every: Sequence[Access], only: str | None = No
             if not own and producer is not None and w.pc < start and whole:
                 continue  # before the producer began, on bytes it writes all of (cover proves it)
             out.append(_pair(r, w, own, producer is None, start, interior))
+        if len(out) == before:  # no write could meet the read: settled by the intervals alone
+            out.append(Obligation.decided("order", r.pc, f"{r.what} of {name!r}: no write but its producer's earlier "
+                                          "ones meets it", True, layer=r.layer))  # fmt: skip
     return out
 
 

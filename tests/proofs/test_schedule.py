@@ -287,7 +287,7 @@ def test_the_summary_names_every_kind_and_the_slowest(tmp_path, capsys):
     out = tmp_path / "r.json"
     assert cli.main(["prove", str(path), "--json", str(out)]) == 0
     text = capsys.readouterr().out
-    for kind in ("bounds", "cover", "reduction", "maps"):
+    for kind in ("bounds", "cover", "reduction", "maps", "order"):
         assert re.search(rf"^  {kind} +\d+/\d+ +proved .* slowest", text, re.M), text
     data = json.loads(out.read_text())
     assert data["verdict"] == "HOLDS" and data["kinds"]["reduction"]["proved"] == data["kinds"]["reduction"]["total"] > 0
