@@ -45,3 +45,18 @@ def branchy_model() -> onnx.ModelProto:
     graph = helper.make_graph(nodes, "branchy", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 9, 8])],
                               [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 5])], inits)  # fmt: skip
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def activation_model(op: str) -> onnx.ModelProto:
+    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own."""
+    w = numpy_helper.from_array(np.random.default_rng(6).standard_normal((4, 3, 1, 1)).astype(np.float32), "w")
+    inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"), numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
+             numpy_helper.from_array(np.array(0.75, np.float32), "k")]  # fmt: skip
+    act = {"Clip": helper.make_node("Clip", ["p", "lo", "hi"], ["a"], name="act"),
+           "LeakyRelu": helper.make_node("LeakyRelu", ["p"], ["a"], name="act", alpha=0.2),
+           "Mul": helper.make_node("Mul", ["k", "p"], ["a"], name="act")}[op]  # fmt: skip
+    nodes = [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]), act,
+             helper.make_node("Conv", ["a", "w"], ["y"], name="conv")]  # fmt: skip
+    graph = helper.make_graph(nodes, "act", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 4, 4])], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=10)

@@ -10,6 +10,7 @@ from onnx import TensorProto, helper, numpy_helper
 from compiler import CompileError, Options, compile_model, quantized_layers
 from compiler.reference import quantized_graph
 from isa_spec import load_arch
+from networks import activation_model
 from runtime.session import dequantize, quantized_inputs, run_image
 
 TINY = load_arch("tiny")
@@ -89,21 +90,6 @@ def test_uint8_model_input():
     (want,) = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, x)
     sym = image.symbol("y")
     assert np.abs(dequantize(sym, got) - want).max() <= 3 * sym.scale
-
-
-def activation_model(op: str) -> onnx.ModelProto:
-    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own."""
-    w = numpy_helper.from_array(np.random.default_rng(6).standard_normal((4, 3, 1, 1)).astype(np.float32), "w")
-    inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"), numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
-             numpy_helper.from_array(np.array(0.75, np.float32), "k")]  # fmt: skip
-    act = {"Clip": helper.make_node("Clip", ["p", "lo", "hi"], ["a"], name="act"),
-           "LeakyRelu": helper.make_node("LeakyRelu", ["p"], ["a"], name="act", alpha=0.2),
-           "Mul": helper.make_node("Mul", ["k", "p"], ["a"], name="act")}[op]  # fmt: skip
-    nodes = [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]), act,
-             helper.make_node("Conv", ["a", "w"], ["y"], name="conv")]  # fmt: skip
-    graph = helper.make_graph(nodes, "act", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 4, 4])], inits)  # fmt: skip
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=10)
 
 
 @pytest.mark.parametrize("op", ["Clip", "LeakyRelu", "Mul"])

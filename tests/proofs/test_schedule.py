@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from compiler import Options, compile_model
-from compiler.models import conv_model, mobilenet_v2, resnet_model
+from compiler.models import cnn_model, conv_model, mobilenet_v2, resnet_model
 from genesys import cli
 from isa_spec import Instruction, decode, encode, load_arch
 from isa_spec.image import Image
-from networks import branchy_model, clipped_conv
+from networks import activation_model, branchy_model, clipped_conv
 from proofs import KINDS, prove_image
 
 TINY, DEFAULT = load_arch("tiny"), load_arch("default")
@@ -35,6 +35,8 @@ CORRECT = {
     "resnet18-mini": lambda: compile_model(R18, TINY),
     "resnet18-mini-unfused": lambda: compile_model(R18, TINY, options=Options(fuse=False)),
     "conv-default": lambda: compile_model(conv_model(c=20, h=13, w=11, oc=40, stride=2, pad=1), DEFAULT),
+    "cnn-mini": lambda: compile_model(cnn_model(), TINY),
+    **{f"{op.lower()}-alone": lambda op=op: compile_model(activation_model(op), TINY) for op in ("Clip", "LeakyRelu", "Mul")},
 }
 
 
@@ -43,7 +45,7 @@ def test_compiled_programs_prove_with_every_obligation_kind(name):
     report = prove_image(CORRECT[name]())
     assert report.ok, report.format()
     kinds = {o.kind for o in report.obligations}
-    assert kinds >= {"bounds", "cover", "maps"}, kinds
+    assert kinds >= {"bounds", "cover", "maps", "order"}, kinds
     if name not in ("branchy",):
         assert "reduction" in kinds
 
