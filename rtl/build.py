@@ -18,8 +18,11 @@ from isa_spec.gen import c_header, sv_params
 
 RTL = Path(__file__).resolve().parent
 ROOT = RTL.parent
-SOURCES = [RTL / "generated" / "genesys_isa.sv",
-           *(RTL / "src" / n for n in ("pe.sv", "systolic_array.sv", "tandem_lane.sv", "odometer.sv", "affine.sv", "npu.sv"))]
+# Packages first, then modules leaves-first; npu.sv is the top.
+UNITS = ("npu_pkg.sv", "pe.sv", "systolic_array.sv", "tandem_lane.sv", "odometer.sv", "affine.sv", "buffers.sv",
+         "sa_config.sv", "sa_engine.sv", "sa_dma.sv", "imem_loader.sv", "tandem_engine.sv", "tandem_perm.sv",
+         "tandem_dma.sv", "sequencer.sv", "npu.sv")
+SOURCES = [RTL / "generated" / "genesys_isa.sv", *(RTL / "src" / n for n in UNITS)]
 HARNESS = RTL / "harness" / "npu_harness.cpp"
 COVERAGE_HARNESS = RTL / "harness" / "coverage.cpp"  # the coverage variant's extra entry point
 COVERAGE_FLAGS = ["--coverage-line", "--coverage-toggle"]

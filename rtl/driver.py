@@ -19,7 +19,7 @@ from isa_spec.errors import BackendFailure, FaultKind
 from .build import Patch, library
 
 TR_DMA, TR_TILE, TR_VWRITE, TR_FLUSH, TR_FAULT = 1, 2, 3, 4, 5
-TRACE_SPACE_IMEM = 4  # npu.sv: an SA DMA trace into instruction memory
+TRACE_SPACE_IMEM = 4  # npu_pkg.sv: an SA DMA trace into instruction memory
 _HEADER = struct.Struct("<5I2I4I")
 FAULT_KINDS = list(FaultKind)
 RUNNING, HALTED, FAULTED = 0, 1, 2

@@ -5,7 +5,9 @@ field compared with a raw number) must not reappear in the product code outside 
 Function codes are written row by row everywhere, the table included: never by position.
 
 Tests are not scanned: they may restate a fact on purpose, as an independent expectation.
-The RTL sources are the RTL's to clean (their decode moves onto the generated package).
+The hand-written RTL (`rtl/src/*.sv`) decodes through the generated package (`genesys_isa`:
+per-layout structs, FN_/OP_ codes, field enumerations, the table's columns as row masks and
+functions): a slice of an instruction word or an opcode or function number there is an offender.
 """
 
 import re
@@ -30,9 +32,22 @@ OFFENDERS = {
 }
 
 
+SV_OFFENDERS = {
+    "a raw field slice of an instruction word": r"\b(ir|tail|word|insn|instr)\s*\[\s*\d+\s*(:\s*\d+\s*)?\]",
+    "an opcode or function number": (r"(==|!=|<=|>=|<|>)\s*4'[dhb]\w+|4'[dhb]\w+\s*(==|!=|<=|>=|<|>)"
+                                     r"|\b(fn|op|opcode|sub)\s*(==|!=|<=|>=|<|>)\s*\d"),
+}
+
+
 def offenders(root: Path = ROOT) -> list[str]:
     """`path:line: what` for every match outside the table."""
     found = []
+    for path in sorted((root / "rtl" / "src").glob("*.sv")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            for what, pattern in SV_OFFENDERS.items():
+                if re.search(pattern, line.split("//")[0]):
+                    found.append(f"{path.relative_to(root).as_posix()}:{n}: {what} (use genesys_isa's structs, "
+                                 f"codes and columns): {line.strip()}")
     for room in ROOMS:
         for path in sorted((root / room).rglob("*.py")):
             rel = path.relative_to(root).as_posix()
@@ -62,12 +77,18 @@ def test_each_known_offender_is_caught(tmp_path):
         "golden/i.py": "WIDTH_BYTES = {0: 1, 1: 2, 2: 4}",
         "isa_spec/j.py": "ROWS = [row(name, fn) for fn, name in enumerate(NAMES)]",
         "proofs/k.py": 'if "IMM" in name:',
+        "rtl/src/l.sv": "lane_family = ir[31:28] <= 4'd3;",
+        "rtl/src/m.sv": "if (ir[31:28] >= 4'd9 && depth == 0) fault(FAULT_MALFORMED_GROUP, 1'b1, pc);",
+        "rtl/src/n.sv": "if (fn == 4'd1 || fn == 4'd5 || fn == 4'd8) begin  // *_LOW: latch",
+        "rtl/src/o.sv": "else if (!tail_fetched || tail[27] != head_simd)",
+        "rtl/src/p.sv": "if (sub == 5) state <= S_DMA_START;",
     }
     for rel, line in planted.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(line + "\n")
     (tmp_path / "isa_spec" / "table.py").write_text('READS_DST = {"MACC"}\n')  # the table may say it
     found = offenders(tmp_path)
-    assert sorted(f.split(":")[0] for f in found) == sorted(planted), found
+    assert sorted({f.split(":")[0] for f in found}) == sorted(planted), found
+    assert sum(f.startswith("rtl/src/m.sv") for f in found) == 2  # the slice and the number
     (tmp_path / "isa_spec" / "table.py").write_text("ALU_ROWS = [row(name, fn) for fn, name in enumerate(ALU_FNS)]\n")
     assert any(f.startswith("isa_spec/table.py:1: codes numbered by position") for f in offenders(tmp_path))

@@ -112,9 +112,9 @@ package genesys_isa;
   localparam logic [31:0] PERM_SET_LOOP_STRIDE_MATCH = 32'h82000000;  localparam logic [31:0] PERM_SET_LOOP_STRIDE_MASK = 32'hffc00000;
   localparam logic [31:0] PERM_START_MATCH = 32'h83000000;  localparam logic [31:0] PERM_START_MASK = 32'hff1f1fff;
 
-  // Field positions (msb, lsb) by name, as laid out in the table.
+  // Field positions (msb, lsb) by name, as laid out in the table; OFFSET: the value is raw + offset.
   localparam int F_SA_LOOP_LOOP_ID_MSB = 21;  localparam int F_SA_LOOP_LOOP_ID_LSB = 16;
-  localparam int F_SA_LOOP_ITERS_MSB = 15;  localparam int F_SA_LOOP_ITERS_LSB = 0;
+  localparam int F_SA_LOOP_ITERS_MSB = 15;  localparam int F_SA_LOOP_ITERS_LSB = 0;  localparam int F_SA_LOOP_ITERS_OFFSET = 1;
   localparam int F_SA_LOOP_DIM_MSB = 1;  localparam int F_SA_LOOP_DIM_LSB = 0;
   localparam int F_SYNC_INST_UNIT_MSB = 27;  localparam int F_SYNC_INST_UNIT_LSB = 27;
   localparam int F_SYNC_INST_EDGE_MSB = 26;  localparam int F_SYNC_INST_EDGE_LSB = 26;
@@ -164,7 +164,7 @@ package genesys_isa;
   localparam int F_LD_ST_NS_MSB = 22;  localparam int F_LD_ST_NS_LSB = 21;
   localparam int F_LD_ST_VALUE_MSB = 15;  localparam int F_LD_ST_VALUE_LSB = 0;
   localparam int F_LD_ST_LOOP_MSB = 20;  localparam int F_LD_ST_LOOP_LSB = 16;
-  localparam int F_LD_ST_ITERS_MSB = 15;  localparam int F_LD_ST_ITERS_LSB = 0;
+  localparam int F_LD_ST_ITERS_MSB = 15;  localparam int F_LD_ST_ITERS_LSB = 0;  localparam int F_LD_ST_ITERS_OFFSET = 1;
   localparam int F_LD_ST_WIDTH_MSB = 20;  localparam int F_LD_ST_WIDTH_LSB = 16;
   localparam int F_LD_ST_SIZE_MSB = 15;  localparam int F_LD_ST_SIZE_LSB = 0;
   localparam int F_ITERATOR_CONFIG_NS_MSB = 23;  localparam int F_ITERATOR_CONFIG_NS_LSB = 21;
@@ -200,6 +200,26 @@ package genesys_isa;
   localparam logic [2:0] NS_VMEM1 = 3'd2;
   localparam logic [2:0] NS_VMEM2 = 3'd3;
   localparam logic [2:0] NS_IMM = 3'd4;
+  localparam logic [1:0] DIM_IC = 2'd0;
+  localparam logic [1:0] DIM_KW = 2'd1;
+  localparam logic [1:0] DIM_KH = 2'd2;
+  localparam logic [0:0] UNIT_SA = 1'd0;
+  localparam logic [0:0] UNIT_SIMD = 1'd1;
+  localparam logic [0:0] EDGE_START = 1'd0;
+  localparam logic [0:0] EDGE_END = 1'd1;
+  localparam logic [0:0] KIND_EXEC = 1'd0;
+  localparam logic [0:0] KIND_BUF = 1'd1;
+  localparam logic [0:0] HALF_LOW = 1'd0;
+  localparam logic [0:0] HALF_HIGH = 1'd1;
+  localparam logic [0:0] TARGET_BUFFER = 1'd0;
+  localparam logic [0:0] TARGET_IMEM = 1'd1;
+  localparam logic [0:0] DIR_LD = 1'd0;
+  localparam logic [0:0] DIR_ST = 1'd1;
+  localparam logic [4:0] WIDTH_B8 = 5'd0;
+  localparam logic [4:0] WIDTH_B16 = 5'd1;
+  localparam logic [4:0] WIDTH_B32 = 5'd2;
+  localparam logic [0:0] RW_RD = 1'd0;
+  localparam logic [0:0] RW_WR = 1'd1;
 
   // Tandem function codes (the format's fn field), by mnemonic.
   localparam logic [3:0] FN_ADD = 4'd0;
@@ -335,10 +355,12 @@ package genesys_isa;
   // PERM_START
   typedef struct packed { logic [3:0] op; logic [3:0] fn; logic [2:0] dst_ns; logic [4:0] rsvd_20_16; logic [2:0] src1_ns; logic [12:0] rsvd_12_0; } perm_start_t;
 
-  // Systolic-array loop-id spaces.
+  // Systolic-array loop-id spaces; transfer loops come in slots of XFER_LOOPS_PER_SLOT ids,
+  // slot {dir, buffer} from XFER_LD_WBUF_FIRST on.
   localparam int TILE_LOOP_FIRST = 0;  localparam int TILE_LOOP_LAST = 7;
   localparam int COMPUTE_LOOP_FIRST = 8;  localparam int COMPUTE_LOOP_LAST = 15;
   localparam int IMEM_LOADS_PER_GROUP = 16;
+  localparam int XFER_LOOPS_PER_SLOT = 6;
   localparam int XFER_LD_WBUF_FIRST = 16;  localparam int XFER_LD_WBUF_LAST = 21;
   localparam int XFER_LD_IBUF_FIRST = 22;  localparam int XFER_LD_IBUF_LAST = 27;
   localparam int XFER_LD_OBUF_FIRST = 28;  localparam int XFER_LD_OBUF_LAST = 33;
@@ -376,6 +398,14 @@ package genesys_isa;
   localparam logic [5:0] CSR_SA_DMA_WORDS_HI = 6'd14;
   localparam logic [5:0] CSR_TANDEM_DMA_WORDS_LO = 6'd15;
   localparam logic [5:0] CSR_TANDEM_DMA_WORDS_HI = 6'd16;
+  // Performance counters, in CSR order (CSR_CYCLES_LO + 2 x index).
+  localparam int NCOUNTERS = 6;
+  localparam int CNT_CYCLES = 0;
+  localparam int CNT_TILES = 1;
+  localparam int CNT_SA_STEPS = 2;
+  localparam int CNT_TANDEM_WRITES = 3;
+  localparam int CNT_SA_DMA_WORDS = 4;
+  localparam int CNT_TANDEM_DMA_WORDS = 5;
 
   // Fault kinds (isa_spec.errors.FaultKind, in declaration order).
   localparam logic [3:0] FAULT_ILLEGAL_INSTRUCTION = 4'd0;
@@ -568,6 +598,72 @@ package genesys_isa;
   localparam logic [255:0] ROW_ONE_SOURCE = 256'h000000000000000000000000000000000000000001000000000fff03fe890000;
   // Bit r: row r also reads its old dst.
   localparam logic [255:0] ROW_READS_DST = 256'h0000000000000000000000000000000000000000000000000000000000060400;
+  // Bit r: row r is a lane row (dst = f(src1, src2, old dst) lane by lane, or NOP).
+  localparam logic [255:0] ROW_LANE = 256'h000000000000000000000000000000000000000000000000000fffffffffff80;
+  // Bit r: row r may appear inside a Tandem loop body.
+  localparam logic [255:0] ROW_IN_LOOP_BODY = 256'h000000000000000000000000000000000000000000100000000fffffffffff80;
+  // Bit r: row r belongs to the systolic array's decoder.
+  localparam logic [255:0] ROW_SA_UNIT = 256'h000000000000000000000000000000000000000000000000000000000000007f;
+  // Bit op: the systolic array's decoder owns opcode op (a fault on the word goes to its log).
+  localparam logic [15:0] OPCODE_SA_UNIT = 16'hfe00;
+  // The lane width a DTYPE_CFG row sets (0 for other rows).
+  function automatic logic [5:0] row_lane_width(input row_t r);
+    row_lane_width = 6'd0;
+    case (r)
+      ROW_DTYPE_CFG_FXP32: row_lane_width = 6'd32;
+      ROW_DTYPE_CFG_FXP16: row_lane_width = 6'd16;
+      ROW_DTYPE_CFG_FXP8: row_lane_width = 6'd8;
+      default: ;
+    endcase
+  endfunction
+  typedef enum logic [1:0] { ITER_BASE, ITER_STRIDE, ITER_IMM } iter_target_t;
+  // The iterator target of an ITERATOR_CONFIG row.
+  function automatic iter_target_t row_iter_target(input row_t r);
+    row_iter_target = ITER_BASE;
+    case (r)
+      ROW_BASE_SIGN_EXT: row_iter_target = ITER_BASE;
+      ROW_BASE_LOW: row_iter_target = ITER_BASE;
+      ROW_BASE_HIGH: row_iter_target = ITER_BASE;
+      ROW_BASE_ZEROFILL: row_iter_target = ITER_BASE;
+      ROW_STRIDE_SIGN_EXT: row_iter_target = ITER_STRIDE;
+      ROW_STRIDE_LOW: row_iter_target = ITER_STRIDE;
+      ROW_STRIDE_HIGH: row_iter_target = ITER_STRIDE;
+      ROW_STRIDE_ZEROFILL: row_iter_target = ITER_STRIDE;
+      ROW_SET_IMM_LOW: row_iter_target = ITER_IMM;
+      ROW_SET_IMM_HIGH: row_iter_target = ITER_IMM;
+      ROW_IMM_SIGN_EXT: row_iter_target = ITER_IMM;
+      default: ;
+    endcase
+  endfunction
+  typedef enum logic [1:0] { ITER_SIGN_EXT, ITER_ZEROFILL, ITER_LOW, ITER_HIGH } iter_part_t;
+  // The iterator part of an ITERATOR_CONFIG row.
+  function automatic iter_part_t row_iter_part(input row_t r);
+    row_iter_part = ITER_SIGN_EXT;
+    case (r)
+      ROW_BASE_SIGN_EXT: row_iter_part = ITER_SIGN_EXT;
+      ROW_BASE_LOW: row_iter_part = ITER_LOW;
+      ROW_BASE_HIGH: row_iter_part = ITER_HIGH;
+      ROW_BASE_ZEROFILL: row_iter_part = ITER_ZEROFILL;
+      ROW_STRIDE_SIGN_EXT: row_iter_part = ITER_SIGN_EXT;
+      ROW_STRIDE_LOW: row_iter_part = ITER_LOW;
+      ROW_STRIDE_HIGH: row_iter_part = ITER_HIGH;
+      ROW_STRIDE_ZEROFILL: row_iter_part = ITER_ZEROFILL;
+      ROW_SET_IMM_LOW: row_iter_part = ITER_LOW;
+      ROW_SET_IMM_HIGH: row_iter_part = ITER_HIGH;
+      ROW_IMM_SIGN_EXT: row_iter_part = ITER_SIGN_EXT;
+      default: ;
+    endcase
+  endfunction
+  // Bytes of one DRAM element of a DMA width code (0 for codes that name none).
+  function automatic logic [2:0] dma_width_bytes(input logic [4:0] w);
+    dma_width_bytes = 3'd0;
+    case (w)
+      WIDTH_B8: dma_width_bytes = 3'd1;
+      WIDTH_B16: dma_width_bytes = 3'd2;
+      WIDTH_B32: dma_width_bytes = 3'd4;
+      default: ;
+    endcase
+  endfunction
 
 endpackage
 /* verilator lint_on UNUSEDPARAM */

@@ -17,7 +17,7 @@ namespace {
 #include "genesys_isa.h"  // generated at build time: CSR_*, BUF_*, NS_* (isa_spec/gen.py c_header)
 
 enum : uint32_t { TR_DMA = 1, TR_TILE = 2, TR_VWRITE = 3, TR_FLUSH = 4, TR_FAULT = 5 };
-const uint32_t TRACE_SPACE_IMEM = 4;  // npu.sv: an SA DMA trace into instruction memory
+const uint32_t TRACE_SPACE_IMEM = 4;  // npu_pkg.sv: an SA DMA trace into instruction memory
 enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };  // npu.sv dbg_sel
 
 struct Npu {
