@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isa_spec import CommitLog, DmaRecord, GenesysError, Record, TileRecord, Unit, VectorRecord, decode, format_instruction
+from isa_spec.checkpoint import MachineState
 from isa_spec.errors import IllegalInstruction
 from isa_spec.image import Image
 from runtime import Device, StopRun, open_device, write_tensor
@@ -163,10 +164,12 @@ class CosimResult:
 
 
 def lockstep(image: Image, backends: Sequence[str], inputs: Mapping[str, np.ndarray] | None = None,
-             devices: Mapping[str, Device] | None = None) -> CosimResult:  # fmt: skip
+             devices: Mapping[str, Device] | None = None, start: MachineState | None = None) -> CosimResult:  # fmt: skip
     """Run `backends` on `image` (with integer `inputs` by symbol name) and compare them.
 
-    `devices` may supply ready devices by name (tests use it to plant bugs).
+    `devices` may supply ready devices by name (tests use it to plant bugs). With `start`
+    (a checkpoint's state), every backend runs from that state instead, and the whole
+    architectural state each one ends in is compared too.
     """
     result = CosimResult(list(backends))
     ref_name, others = backends[0], backends[1:]
@@ -174,6 +177,8 @@ def lockstep(image: Image, backends: Sequence[str], inputs: Mapping[str, np.ndar
     def prepared(name: str) -> Device:
         dev = (devices or {}).get(name) or open_device(name, image.arch)
         dev.load(image)
+        if start is not None:
+            dev.restore_state(start)
         for sym_name, value in (inputs or {}).items():
             write_tensor(dev, image, sym_name, value)
         return dev
@@ -209,4 +214,8 @@ def lockstep(image: Image, backends: Sequence[str], inputs: Mapping[str, np.ndar
                 i = next(k for k in range(len(a)) if a[k] != b[k])
                 result.problems.append(
                     f"OUTPUT MISMATCH: {name} vs {ref_name} in tensor {sym.name!r} at byte {i}: {b[i]} != {a[i]}")
+        if start is not None:
+            where = ref_dev.save_state(0).first_difference(dev.save_state(0))
+            if where is not None:
+                result.problems.append(f"STATE MISMATCH at the end: {ref_name} vs {name} in {where}")
     return result

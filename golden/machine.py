@@ -66,9 +66,10 @@ class GoldenMachine:
         except IllegalInstruction as e:
             raise Stop(FaultKind.ILLEGAL_INSTRUCTION, pc, e.reason) from None
 
-    def run(self) -> RunResult:
+    def run(self, start: int = 0) -> RunResult:
+        """Run from word `start` (0 after reset; a checkpoint's pc) until `BLOCK_END last=1` or a fault."""
         try:
-            self._program()
+            self._program(start)
             fault = None
         except Stop as stop:
             self.tandem.flush()
@@ -78,8 +79,8 @@ class GoldenMachine:
             fault = ExecutionFault(stop.kind, stop.pc, word, stop.detail)
         return RunResult(self.log, fault, self.fetched)
 
-    def _program(self) -> None:
-        pc = 0
+    def _program(self, start: int) -> None:
+        pc = start
         while not self.halted:
             ins = self.fetch(pc)
             if ins.mnemonic not in ("SYNC_INST", "BLOCK_END"):

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from isa_spec import Record, RunResult
+from isa_spec.checkpoint import MachineState
 from isa_spec.image import Image
 
 OnCommit = Callable[[Record], None]
@@ -41,6 +42,13 @@ class Device(Protocol):
 
     def counters(self) -> dict[str, int]:
         """Performance counters of the last run (e.g. instructions, cycles)."""
+
+    def save_state(self, pc: int) -> MachineState:
+        """A copy of the whole architectural state between groups, to run on from `pc`."""
+
+    def restore_state(self, state: MachineState) -> None:
+        """Put `state` in the machine (after `load` of the image it came from); the next
+        `run` starts at `state.pc`. A backend that cannot raises `GenesysError`, saying why."""
 
 
 def write_tensor(dev: Device, image: Image, name: str, value: np.ndarray) -> None:

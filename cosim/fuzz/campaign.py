@@ -9,7 +9,6 @@ whatever runs them (one process, N processes, a Ray cluster).
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -17,11 +16,12 @@ from pathlib import Path
 
 from isa_spec.coverage import holes, instruction_points, spec_points
 
+from ..pool import LocalPool, RayPool
 from . import schedule
 from .rtl_coverage import count
 from .store import CampaignDir, CampaignError, State, body_instructions
 from .target import Config, Failure, Outcome
-from .worker import ignore_sigint, measure_shard, run_shard, shrink_shard
+from .worker import measure_shard, run_shard, shrink_shard
 
 BATCH = 48  # programs per batch: the unit of scheduling, merging and saving
 # Programs of a batch (the first ones that reached new spec coverage) also run on the RTL
@@ -49,47 +49,6 @@ class Summary:
         return {"programs": self.programs, "seconds": round(self.seconds, 1), "failures": len(self.failures),
                 "coverage": self.coverage, "failure_list": self.failures, "spec_holes": self.holes,
                 "instruction_holes": self.instruction_holes, "corpus": self.corpus}  # fmt: skip
-
-
-class LocalPool:
-    """`workers` local processes (or this process when 1)."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.pool = multiprocessing.get_context("fork").Pool(workers, ignore_sigint) if workers > 1 else None
-
-    def map(self, fn: Callable, args: list[tuple]) -> list:
-        if self.pool is None:
-            return [fn(*a) for a in args]
-        return self.pool.starmap_async(fn, args).get()
-
-    def close(self, now: bool = False) -> None:
-        if self.pool is not None:
-            self.pool.terminate() if now else self.pool.close()
-            self.pool.join()
-
-
-class RayPool:
-    """Ray tasks on the cluster at `address` ("auto": the one this machine belongs to), or
-    on the Ray instance this process already started."""
-
-    def __init__(self, address: str | None):
-        import ray
-
-        if not ray.is_initialized():
-            try:
-                ray.init(address=address, log_to_driver=False)
-            except (ConnectionError, RuntimeError, ValueError) as e:
-                raise CampaignError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
-        self.ray = ray
-        self.tasks = {fn: ray.remote(fn) for fn in (run_shard, measure_shard, shrink_shard)}
-        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-
-    def map(self, fn: Callable, args: list[tuple]) -> list:
-        return self.ray.get([self.tasks[fn].remote(*a) for a in args])
-
-    def close(self, now: bool = False) -> None:  # the cluster is not ours to stop
-        pass
 
 
 def _shards(items: list, n: int) -> list[list]:

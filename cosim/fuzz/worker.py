@@ -4,7 +4,6 @@ save each new failure at once, then shrink it."""
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,11 +20,6 @@ def target(config: Config) -> Target:
     if key not in _TARGETS:
         _TARGETS[key] = Target(config)
     return _TARGETS[key]
-
-
-def ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the campaign, which stops them itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozenset[str],

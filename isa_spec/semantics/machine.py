@@ -107,10 +107,10 @@ class Machine:
     def _execute(self, ins: Instruction) -> int | None:
         return self.handlers[ins.mnemonic](self, ins)
 
-    def run(self) -> RunResult:
-        """Run from word 0 until `BLOCK_END last=1` or a fault."""
+    def run(self, start: int = 0) -> RunResult:
+        """Run from word `start` (0 after reset; a checkpoint's pc) until `BLOCK_END last=1` or a fault."""
         try:
-            pc = 0
+            pc = start
             while not self.halted:
                 ins = self._step(pc)
                 require(self.ctx, ins.mnemonic in ("SYNC_INST", "BLOCK_END"), FaultKind.MALFORMED_GROUP,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from golden import GoldenMachine
+from golden.alu import LaneFormat as GoldenLaneFormat
 from golden.cycles import Costs
 from isa_spec import ArchConfig, RunResult
+from isa_spec.checkpoint import MachineState
 from isa_spec.image import Image
+from isa_spec.lanes import LaneFormat
 
 from ..device import OnCommit
 
@@ -31,11 +34,32 @@ class GoldenDevice:
         self.arch = arch
         self.machine = self.machine_type(arch, [])
         self._counters: dict[str, int] = {}
+        self._start = 0
 
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
         self.machine = self.machine_type(self.arch, image.words)
+        self._start = 0
         image.write_into(self.machine.dram)
+
+    def _memories(self) -> dict[str, np.ndarray]:
+        m = self.machine
+        return {"ibuf": m.ibuf, "wbuf": m.wbuf, "bbuf": m.bbuf, "obuf": m.obuf, "vmem1": m.vmem[2], "vmem2": m.vmem[3],
+                "imm": m.imm, "iter_base": m.tandem.base, "iter_stride": m.tandem.stride}  # fmt: skip
+
+    def save_state(self, pc: int) -> MachineState:
+        m = self.machine
+        mems = {k: v.copy() for k, v in self._memories().items()}
+        fmt = LaneFormat(m.tandem.fmt.width, tuple(m.tandem.fmt.frac))  # type: ignore[arg-type]
+        return MachineState(pc, np.array(m.program, np.uint32), m.dram.copy(), mems, m.tandem.latch, fmt)
+
+    def restore_state(self, state: MachineState) -> None:
+        self.machine = m = self.machine_type(self.arch, state.imem.tolist())
+        m.dram[:] = state.dram
+        for name, mem in self._memories().items():
+            mem[...] = state.memories[name]
+        m.tandem.fmt = GoldenLaneFormat(state.lane_format.width, state.lane_format.frac)
+        m.tandem.latch, self._start = state.iter_low, state.pc
 
     def write_dram(self, addr: int, data: bytes) -> None:
         self.machine.dram[addr : addr + len(data)] = np.frombuffer(data, np.uint8)
@@ -45,7 +69,7 @@ class GoldenDevice:
 
     def run(self, on_commit: OnCommit | None = None) -> RunResult:
         self.machine.on_commit = on_commit
-        result = self.machine.run()
+        result = self.machine.run(self._start)
         self._counters = {"instructions": result.instructions} | performance_counters(self.machine.cycles.total())
         return result
 

@@ -6,7 +6,8 @@ import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from isa_spec import ArchConfig, ExecutionFault, RunResult
+from isa_spec import ArchConfig, ExecutionFault, GenesysError, RunResult
+from isa_spec.checkpoint import MachineState
 from isa_spec.errors import FaultKind
 from isa_spec.image import Image
 from isa_spec.records import empty_log
@@ -15,6 +16,10 @@ from ..device import OnCommit
 
 if TYPE_CHECKING:
     from rtl.driver import VcdWindow
+
+
+CANNOT_CHECKPOINT = ("cannot save or restore a checkpoint: the RTL driver (rtl/driver.py) loads IMEM and DRAM "
+                     "only, with no access to the on-chip buffers, the iterator tables or the pc")
 
 
 class RtlDevice:
@@ -69,3 +74,9 @@ class RtlDevice:
 
     def counters(self) -> dict[str, int]:
         return dict(self._counters)
+
+    def save_state(self, pc: int) -> MachineState:
+        raise GenesysError(f"rtl: {CANNOT_CHECKPOINT}")
+
+    def restore_state(self, state: MachineState) -> None:
+        raise GenesysError(f"rtl: {CANNOT_CHECKPOINT}")
