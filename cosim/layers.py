@@ -10,6 +10,7 @@ depends only on the image, the inputs and the layer, never on which worker ran i
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from isa_spec import GenesysError, Instruction, encode
-from isa_spec.checkpoint import Checkpoint, ImageCheckpoints, image_digest
-from isa_spec.image import Image
+from isa_spec.checkpoint import Checkpoint, CheckpointError, ImageCheckpoints, image_digest
+from isa_spec.image import Image, tensor_digest
 from runtime import open_device, write_tensor
 
 from .lockstep import lockstep
@@ -62,6 +63,7 @@ class LayerRun:
     verdicts: list[LayerVerdict] = field(default_factory=list)
     unreached: list[str] = field(default_factory=list)  # layers golden never started (it faulted before)
     checkpoint_seconds: float = 0.0
+    reused: bool = False  # the checkpoints were there already
     seconds: float = 0.0
     workers: int = 1
 
@@ -75,9 +77,10 @@ class LayerRun:
         bad = [v.layer for v in self.verdicts if not v.ok] + self.unreached
         total = len(self.verdicts) + len(self.unreached)
         records = sum(sum(v.records.values()) for v in self.verdicts)
-        head = f"cosim AGREE on all {total} layers" if self.ok else f"cosim DIVERGE on {len(bad)} of {total} layers ({', '.join(bad)})"
+        head = f"cosim AGREE on {total}/{total} layers" if self.ok else f"cosim DIVERGE on {len(bad)} of {total} layers ({', '.join(bad)})"
         lines.append(f"{head}: {' vs '.join(self.backends)} from checkpoints, {records} records compared; "
-                     f"checkpoints {self.checkpoint_seconds:.1f} s, {self.seconds:.1f} s in all on {self.workers} worker(s)")  # fmt: skip
+                     + ("checkpoints reused, " if self.reused else f"checkpoints {self.checkpoint_seconds:.1f} s, ")
+                     + f"{self.seconds:.1f} s in all on {self.workers} worker(s)")  # fmt: skip
         return "\n".join(lines)
 
 
@@ -100,6 +103,23 @@ def checkpoint_path(folder: Path, image: Image, index: int) -> Path:
     return folder / f"{index:03d}-{image.layers[index]['name']}.gck"
 
 
+def inputs_digest(inputs: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of a run's integer inputs by name: what a checkpoint says it started from."""
+    text = ",".join(f"{name}={tensor_digest(np.asarray(inputs[name]))}" for name in sorted(inputs))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_checkpoint(store: ImageCheckpoints, path: Path, index: int, inputs: str) -> None:
+    """Raise `CheckpointError` unless `path` is a sound checkpoint of layer `index` of the
+    store's image, from a run with inputs of digest `inputs`."""
+    ckpt, meta = store.load(path), store.image.layers[index]
+    if (ckpt.layer, ckpt.index, ckpt.state.pc) != (meta["name"], index, meta["pcs"][0]):
+        raise CheckpointError(f"{path}: holds layer {ckpt.layer!r} ({ckpt.index}) at pc {ckpt.state.pc}, expected "
+                              f"layer {meta['name']!r} ({index}) at pc {meta['pcs'][0]}")  # fmt: skip
+    if ckpt.inputs != inputs:
+        raise CheckpointError(f"{path}: made from other inputs than this run's (another --seed?)")
+
+
 def write_checkpoints(image: Image, inputs: Mapping[str, np.ndarray], folder: Path, indices: Sequence[int],
                       store: ImageCheckpoints | None = None) -> dict[int, float]:  # fmt: skip
     """Run golden once on `image` with integer `inputs`, saving in `folder` a checkpoint at
@@ -118,7 +138,8 @@ def write_checkpoints(image: Image, inputs: Mapping[str, np.ndarray], folder: Pa
             began[pc] = time.perf_counter()
         if pc in starts:
             i = starts[pc]
-            store.save(checkpoint_path(folder, image, i), Checkpoint(image.layers[i]["name"], i, dev.save_state(pc)))
+            state = dev.save_state(pc)
+            store.save(checkpoint_path(folder, image, i), Checkpoint(image.layers[i]["name"], i, state, inputs_digest(inputs)))
 
     at_boundary(0)
     dev.machine.progress = at_boundary  # golden calls it after every group, with the pc after it
@@ -143,12 +164,9 @@ def check_layer(image_path: str, checkpoint: str, backends: Sequence[str]) -> La
     (the work of one worker task)."""
     store = _checkpoints_of(image_path)
     image = store.image
-    ckpt = store.load(checkpoint)
+    ckpt = store.load(checkpoint)  # run_layers has checked it is this layer's
     stop = image.layers[ckpt.index]["pcs"][1]
     state = ckpt.state
-    if ckpt.layer != image.layers[ckpt.index]["name"] or state.pc != image.layers[ckpt.index]["pcs"][0]:
-        raise GenesysError(f"{checkpoint}: says layer {ckpt.layer!r} at pc {state.pc}, the image has "
-                           f"{image.layers[ckpt.index]['name']!r} at pc {image.layers[ckpt.index]['pcs'][0]}")  # fmt: skip
     imem = np.concatenate([state.imem[:stop], np.array([_HALT], np.uint32)])  # the layer's end halts
     t = time.perf_counter()
     result = lockstep(image, backends, start=replace(state, imem=imem))
@@ -159,19 +177,25 @@ def run_layers(image_path: Path, backends: Sequence[str], names: str, inputs: Ma
                folder: Path, workers: int = 1, ray: str | None = None, use_ray: bool = False,
                on_layer: Callable[[LayerVerdict, int, int], None] | None = None) -> LayerRun:  # fmt: skip
     """Checkpoint the layers `names` of the image at `image_path` (in `folder`) with golden,
-    then check each from its checkpoint on `backends`, sharded over `workers` local
-    processes or Ray (`ray` address, or `use_ray`: the instance this process started).
-    `on_layer(verdict, done, total)` sees each verdict as it arrives."""
+    unless `folder` holds a checkpoint of each already, then check each from its checkpoint
+    on `backends`, sharded over `workers` local processes or Ray (`ray` address, or
+    `use_ray`: the instance this process started). `on_layer(verdict, done, total)` sees
+    each verdict as it arrives. A checkpoint that is corrupt or not this run's raises
+    `CheckpointError` before any layer runs."""
     t0 = time.perf_counter()
     image = Image.load(image_path)
     indices = select_layers(image, names)
     run = LayerRun(list(backends))
     store = ImageCheckpoints(image, image_digest(image))
-    weights = write_checkpoints(image, inputs, folder, indices, store)
+    run.reused = all(checkpoint_path(folder, image, i).exists() for i in indices)
+    weights = {} if run.reused else write_checkpoints(image, inputs, folder, indices, store)
     run.checkpoint_seconds = time.perf_counter() - t0
     ready = [i for i in indices if checkpoint_path(folder, image, i).exists()]
+    for i in ready:
+        check_checkpoint(store, checkpoint_path(folder, image, i), i, inputs_digest(inputs))
     run.unreached = [image.layers[i]["name"] for i in indices if i not in ready]
-    ready.sort(key=lambda i: -weights.get(i, 0.0))  # longest first: the last layers to finish are short
+    # Longest first (golden's time, else the layer's multiply-accumulates), so the last to finish are short.
+    ready.sort(key=lambda i: -weights.get(i, image.layers[i].get("macs", 0)))
     pool = RayPool(ray) if (ray or use_ray) else LocalPool(workers)
     run.workers = pool.workers
     args = [(str(Path(image_path).resolve()), str(checkpoint_path(folder, image, i).resolve()), tuple(backends))

@@ -82,11 +82,13 @@ class MachineState:
 
 @dataclass
 class Checkpoint:
-    """The state before layer `index` (named `layer`) of an image runs."""
+    """The state before layer `index` (named `layer`) of an image runs, from a run that
+    started with the inputs of SHA-256 `inputs`."""
 
     layer: str
     index: int
     state: MachineState
+    inputs: str = ""
 
 
 def changed_pages(a: np.ndarray, b: np.ndarray) -> list[int]:
@@ -128,7 +130,7 @@ class ImageCheckpoints:
             pages.append({"addr": addr, "offset": len(payload)})
             payload += s.dram[addr : addr + PAGE].tobytes()
         header = {"format": "gck", "version": VERSION, "isa": isa_fingerprint(), "arch": arch.to_dict(),
-                  "image": self.digest, "layer": ckpt.layer, "index": ckpt.index, "pc": s.pc,
+                  "image": self.digest, "inputs": ckpt.inputs, "layer": ckpt.layer, "index": ckpt.index, "pc": s.pc,
                   "iter_low": s.iter_low, "lane_width": s.lane_format.width, "lane_frac": list(s.lane_format.frac),
                   "sections": sections, "dram_pages": pages}  # fmt: skip
         head = json.dumps(header, sort_keys=True).encode()
@@ -196,7 +198,7 @@ class ImageCheckpoints:
         if len(frac) != 3 or not all(0 <= f < width for f in frac):
             raise CheckpointError(f"{where}: lane format {width} bits, fraction bits {list(frac)} is not one DTYPE_CFG sets")
         state = MachineState(pc, imem, dram, arrays, int(header["iter_low"]), LaneFormat(width, frac))  # type: ignore[arg-type]
-        return Checkpoint(str(header["layer"]), int(header["index"]), state)
+        return Checkpoint(str(header["layer"]), int(header["index"]), state, str(header["inputs"]))
 
     def save(self, path: str | Path, ckpt: Checkpoint) -> None:
         """Write atomically: a reader never sees a partial file."""
