@@ -21,6 +21,7 @@ import json
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from .errors import GenesysError
 from .image import Image, isa_fingerprint, write_atomic
 from .lanes import LaneFormat
 from .state import State
+from .table import Namespace
 
 MAGIC = b"GCK\0"
 VERSION = 1
@@ -57,8 +59,10 @@ class MachineState:
     def blank(arch: ArchConfig) -> dict[str, np.ndarray]:
         """Zeroed memories of `arch`, in the shapes and types of the spec's `State`."""
         s = State(arch)
-        mems = {"ibuf": s.ibuf, "wbuf": s.wbuf, "bbuf": s.bbuf, "obuf": s.obuf, "vmem1": s.vmem[2], "vmem2": s.vmem[3],
-                "imm": s.imm, "iter_base": np.array(s.iter_base, np.int64), "iter_stride": np.array(s.iter_stride, np.int64)}  # fmt: skip
+        mems: dict[str, np.ndarray] = {
+            "ibuf": s.ibuf, "wbuf": s.wbuf, "bbuf": s.bbuf, "obuf": s.obuf, "vmem1": s.vmem[Namespace.VMEM1],
+            "vmem2": s.vmem[Namespace.VMEM2], "imm": s.imm,
+            "iter_base": np.array(s.iter_base, np.int64), "iter_stride": np.array(s.iter_stride, np.int64)}  # fmt: skip
         return mems
 
     def first_difference(self, other: MachineState) -> str | None:
@@ -69,7 +73,7 @@ class MachineState:
                 (n.upper(), self.memories[n], other.memories[n]) for n in MEMORIES]:  # fmt: skip
             if a.shape != b.shape:
                 return f"{name}: shape {a.shape} vs {b.shape}"
-            diff = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1)) if a.size else []
+            diff = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1)) if a.size else np.zeros(0, np.int64)
             if len(diff):
                 i = int(diff[0])
                 return f"{name} {'byte 0x%x' % i if name == 'DRAM' else f'word {i}'}: {a[i].tolist()} vs {b[i].tolist()}"
@@ -158,7 +162,7 @@ class ImageCheckpoints:
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:
             raise CheckpointError(f"{where}: malformed header ({type(e).__name__}: {e})") from None
 
-    def _decode(self, header: dict, payload: bytes, where: str) -> Checkpoint:
+    def _decode(self, header: dict[str, Any], payload: bytes, where: str) -> Checkpoint:
         arch = self.image.arch
         if header["isa"] != isa_fingerprint():
             raise CheckpointError(f"{where}: made with another ISA table ({header['isa']})")
@@ -197,7 +201,7 @@ class ImageCheckpoints:
         width, frac = int(header["lane_width"]), tuple(int(f) for f in header["lane_frac"])
         if len(frac) != 3 or not all(0 <= f < width for f in frac):
             raise CheckpointError(f"{where}: lane format {width} bits, fraction bits {list(frac)} is not one DTYPE_CFG sets")
-        state = MachineState(pc, imem, dram, arrays, int(header["iter_low"]), LaneFormat(width, frac))  # type: ignore[arg-type]
+        state = MachineState(pc, imem, dram, arrays, int(header["iter_low"]), LaneFormat(width, (frac[0], frac[1], frac[2])))
         return Checkpoint(str(header["layer"]), int(header["index"]), state, str(header["inputs"]))
 
     def save(self, path: str | Path, ckpt: Checkpoint) -> None:

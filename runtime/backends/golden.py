@@ -7,7 +7,7 @@ import numpy as np
 from golden import GoldenMachine
 from golden.alu import LaneFormat as GoldenLaneFormat
 from golden.cycles import Costs
-from isa_spec import ArchConfig, RunResult
+from isa_spec import ArchConfig, Namespace, RunResult
 from isa_spec.checkpoint import MachineState
 from isa_spec.image import Image
 from isa_spec.lanes import LaneFormat
@@ -44,7 +44,8 @@ class GoldenDevice:
 
     def _memories(self) -> dict[str, np.ndarray]:
         m = self.machine
-        return {"ibuf": m.ibuf, "wbuf": m.wbuf, "bbuf": m.bbuf, "obuf": m.obuf, "vmem1": m.vmem[2], "vmem2": m.vmem[3],
+        return {"ibuf": m.ibuf, "wbuf": m.wbuf, "bbuf": m.bbuf, "obuf": m.obuf,
+                "vmem1": m.vmem[Namespace.VMEM1], "vmem2": m.vmem[Namespace.VMEM2],
                 "imm": m.imm, "iter_base": m.tandem.base, "iter_stride": m.tandem.stride}  # fmt: skip
 
     def save_state(self, pc: int) -> MachineState:

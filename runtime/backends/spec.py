@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from isa_spec import ArchConfig, Machine, RunResult
+from isa_spec import ArchConfig, Machine, Namespace, RunResult
 from isa_spec.checkpoint import MachineState
 from isa_spec.image import Image
 
@@ -28,7 +28,8 @@ class SpecDevice:
 
     def _memories(self) -> dict[str, np.ndarray]:
         s = self.machine.state
-        return {"ibuf": s.ibuf, "wbuf": s.wbuf, "bbuf": s.bbuf, "obuf": s.obuf, "vmem1": s.vmem[2], "vmem2": s.vmem[3],
+        return {"ibuf": s.ibuf, "wbuf": s.wbuf, "bbuf": s.bbuf, "obuf": s.obuf,
+                "vmem1": s.vmem[Namespace.VMEM1], "vmem2": s.vmem[Namespace.VMEM2],
                 "imm": s.imm}  # fmt: skip
 
     def save_state(self, pc: int) -> MachineState:
