@@ -61,7 +61,9 @@ class LayerRun:
 
     backends: list[str]
     verdicts: list[LayerVerdict] = field(default_factory=list)
-    unreached: list[str] = field(default_factory=list)  # layers golden never started (it faulted before)
+    # Layers the program never reaches (golden's run ended before them): not run, as in a
+    # whole-network run, so no verdict of theirs; layer -> why.
+    unreached: dict[str, str] = field(default_factory=dict)
     checkpoint_seconds: float = 0.0
     reused: bool = False  # the checkpoints were there already
     seconds: float = 0.0
@@ -69,15 +71,17 @@ class LayerRun:
 
     @property
     def ok(self) -> bool:
-        return not self.unreached and all(v.ok for v in self.verdicts)
+        return all(v.ok for v in self.verdicts)
 
     def format(self) -> str:
         lines = [v.line() for v in self.verdicts]
-        lines += [f"layer {name}: not checked: golden faulted before it started" for name in self.unreached]
-        bad = [v.layer for v in self.verdicts if not v.ok] + self.unreached
-        total = len(self.verdicts) + len(self.unreached)
+        lines += [f"layer {name}: not reached: {why}" for name, why in self.unreached.items()]
+        bad = [v.layer for v in self.verdicts if not v.ok]
+        total = len(self.verdicts)
         records = sum(sum(v.records.values()) for v in self.verdicts)
         head = f"cosim AGREE on {total}/{total} layers" if self.ok else f"cosim DIVERGE on {len(bad)} of {total} layers ({', '.join(bad)})"
+        if self.unreached:
+            head += f" ({len(self.unreached)} not reached: {', '.join(self.unreached)})"
         lines.append(f"{head}: {' vs '.join(self.backends)} from checkpoints, {records} records compared; "
                      + ("checkpoints reused, " if self.reused else f"checkpoints {self.checkpoint_seconds:.1f} s, ")
                      + f"{self.seconds:.1f} s in all on {self.workers} worker(s)")  # fmt: skip
@@ -121,12 +125,14 @@ def check_checkpoint(store: ImageCheckpoints, path: Path, index: int, inputs: st
 
 
 def write_checkpoints(image: Image, inputs: Mapping[str, np.ndarray], folder: Path, indices: Sequence[int],
-                      store: ImageCheckpoints | None = None) -> dict[int, float]:  # fmt: skip
+                      store: ImageCheckpoints | None = None) -> tuple[dict[int, float], str | None]:  # fmt: skip
     """Run golden once on `image` with integer `inputs`, saving in `folder` a checkpoint at
-    the start of each layer of `indices`; return golden's seconds per layer saved."""
+    the start of each layer of `indices`; return golden's seconds per layer saved, and its
+    fault if it faulted."""
     store = store or ImageCheckpoints(image)
     starts = {image.layers[i]["pcs"][0]: i for i in indices}
     bounds = {m["pcs"][0] for m in image.layers} | {image.layers[-1]["pcs"][1]}
+    digest = inputs_digest(inputs)
     dev = open_device("golden", image.arch)
     dev.load(image)
     for name, value in inputs.items():
@@ -134,18 +140,18 @@ def write_checkpoints(image: Image, inputs: Mapping[str, np.ndarray], folder: Pa
     began: dict[int, float] = {}
 
     def at_boundary(pc: int, _words: int = 0) -> None:
-        if pc in bounds:
-            began[pc] = time.perf_counter()
         if pc in starts:
             i = starts[pc]
-            state = dev.save_state(pc)
-            store.save(checkpoint_path(folder, image, i), Checkpoint(image.layers[i]["name"], i, state, inputs_digest(inputs)))
+            store.save(checkpoint_path(folder, image, i), Checkpoint(image.layers[i]["name"], i, dev.save_state(pc), digest))
+        if pc in bounds:
+            began[pc] = time.perf_counter()
 
     at_boundary(0)
     dev.machine.progress = at_boundary  # golden calls it after every group, with the pc after it
-    dev.run()
-    return {i: began[m["pcs"][1]] - began[m["pcs"][0]] for i, m in enumerate(image.layers)
-            if i in starts.values() and m["pcs"][0] in began and m["pcs"][1] in began}  # fmt: skip
+    fault = dev.run().fault
+    seconds = {i: began[m["pcs"][1]] - began[m["pcs"][0]] for i, m in enumerate(image.layers)
+               if i in starts.values() and m["pcs"][0] in began and m["pcs"][1] in began}  # fmt: skip
+    return seconds, None if fault is None else str(fault)
 
 
 _IMAGES: dict[tuple[int, str], ImageCheckpoints] = {}
@@ -188,12 +194,13 @@ def run_layers(image_path: Path, backends: Sequence[str], names: str, inputs: Ma
     run = LayerRun(list(backends))
     store = ImageCheckpoints(image, image_digest(image))
     run.reused = all(checkpoint_path(folder, image, i).exists() for i in indices)
-    weights = {} if run.reused else write_checkpoints(image, inputs, folder, indices, store)
+    weights, fault = ({}, None) if run.reused else write_checkpoints(image, inputs, folder, indices, store)
     run.checkpoint_seconds = time.perf_counter() - t0
     ready = [i for i in indices if checkpoint_path(folder, image, i).exists()]
     for i in ready:
         check_checkpoint(store, checkpoint_path(folder, image, i), i, inputs_digest(inputs))
-    run.unreached = [image.layers[i]["name"] for i in indices if i not in ready]
+    why = f"the program stops before it ({fault})" if fault else "golden's run ended without reaching it"
+    run.unreached = {image.layers[i]["name"]: why for i in indices if i not in ready}
     # Longest first (golden's time, else the layer's multiply-accumulates), so the last to finish are short.
     ready.sort(key=lambda i: -weights.get(i, image.layers[i].get("macs", 0)))
     pool = RayPool(ray) if (ray or use_ray) else LocalPool(workers)

@@ -134,3 +134,20 @@ def test_ray_and_local_processes_give_the_same_verdicts(gnx, tmp_path, monkeypat
         ray.shutdown()
     assert on_ray.workers == 2
     assert not local.ok and [v.verdict() for v in on_ray.verdicts] == [v.verdict() for v in local.verdicts]
+
+
+def test_layers_after_a_fault_are_not_reached_and_say_why(gnx, tmp_path):
+    """A program that faults at the start of `gap`: gap agrees (both backends fault the same
+    way, as in a whole run); fc, which no run reaches, gets no verdict but the reason."""
+    from isa_spec import Instruction, encode
+    from isa_spec.image import Image
+
+    image, inputs = _inputs(gnx)
+    words = list(image.words)
+    words[image.layers[-2]["pcs"][0]] = encode(Instruction.make("SYNC_INST", unit="SA", edge="END", kind="EXEC", group=0, count=0))
+    bad = tmp_path / "bad.gnx"
+    Image(image.arch, words, image.dram, image.symbols, image.layers, image.model).save(bad)
+    run = run_layers(bad, ["spec", "golden"], "gap,fc", inputs, tmp_path / "ck")
+    assert run.ok and [v.layer for v in run.verdicts] == ["gap"] and list(run.unreached) == ["fc"]
+    assert "layer fc: not reached: the program stops before it (fault malformed-group" in run.format()
+    assert "cosim AGREE on 1/1 layers (1 not reached: fc)" in run.format()
