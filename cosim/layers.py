@@ -125,10 +125,10 @@ def check_checkpoint(store: ImageCheckpoints, path: Path, index: int, inputs: st
 
 
 def write_checkpoints(image: Image, inputs: Mapping[str, np.ndarray], folder: Path, indices: Sequence[int],
-                      store: ImageCheckpoints | None = None) -> tuple[dict[int, float], str | None]:  # fmt: skip
+                      store: ImageCheckpoints | None = None) -> tuple[dict[int, int], str | None]:  # fmt: skip
     """Run golden once on `image` with integer `inputs`, saving in `folder` a checkpoint at
-    the start of each layer of `indices`; return golden's seconds per layer saved, and its
-    fault if it faulted."""
+    the start of each layer of `indices`; return golden's record count per layer saved (the
+    best measure of how long the spec takes on it), and golden's fault if it faulted."""
     store = store or ImageCheckpoints(image)
     starts = {image.layers[i]["pcs"][0]: i for i in indices}
     bounds = {m["pcs"][0] for m in image.layers} | {image.layers[-1]["pcs"][1]}
@@ -137,21 +137,21 @@ def write_checkpoints(image: Image, inputs: Mapping[str, np.ndarray], folder: Pa
     dev.load(image)
     for name, value in inputs.items():
         write_tensor(dev, image, name, value)
-    began: dict[int, float] = {}
+    records: dict[int, int] = {}
 
     def at_boundary(pc: int, _words: int = 0) -> None:
+        if pc in bounds:
+            records[pc] = sum(len(log) for log in dev.machine.log.values())
         if pc in starts:
             i = starts[pc]
             store.save(checkpoint_path(folder, image, i), Checkpoint(image.layers[i]["name"], i, dev.save_state(pc), digest))
-        if pc in bounds:
-            began[pc] = time.perf_counter()
 
     at_boundary(0)
     dev.machine.progress = at_boundary  # golden calls it after every group, with the pc after it
     fault = dev.run().fault
-    seconds = {i: began[m["pcs"][1]] - began[m["pcs"][0]] for i, m in enumerate(image.layers)
-               if i in starts.values() and m["pcs"][0] in began and m["pcs"][1] in began}  # fmt: skip
-    return seconds, None if fault is None else str(fault)
+    counts = {i: records[m["pcs"][1]] - records[m["pcs"][0]] for i, m in enumerate(image.layers)
+              if i in starts.values() and m["pcs"][0] in records and m["pcs"][1] in records}  # fmt: skip
+    return counts, None if fault is None else str(fault)
 
 
 _IMAGES: dict[tuple[int, str], ImageCheckpoints] = {}
@@ -201,7 +201,7 @@ def run_layers(image_path: Path, backends: Sequence[str], names: str, inputs: Ma
         check_checkpoint(store, checkpoint_path(folder, image, i), i, inputs_digest(inputs))
     why = f"the program stops before it ({fault})" if fault else "golden's run ended without reaching it"
     run.unreached = {image.layers[i]["name"]: why for i in indices if i not in ready}
-    # Longest first (golden's time, else the layer's multiply-accumulates), so the last to finish are short.
+    # Longest first (golden's records, else the layer's multiply-accumulates), so the last to finish are short.
     ready.sort(key=lambda i: -weights.get(i, image.layers[i].get("macs", 0)))
     pool = RayPool(ray) if (ray or use_ray) else LocalPool(workers)
     run.workers = pool.workers
