@@ -13,7 +13,7 @@ from typing import NoReturn, TextIO
 from isa_spec import GenesysError
 from isa_spec.errors import BackendFailure
 
-from genesys import cmd_check, cmd_compile, cmd_program, cmd_prove, cmd_report, cmd_run, cosim, demo, fuzz
+from genesys import cmd_check, cmd_compile, cmd_cosim, cmd_program, cmd_prove, cmd_report, cmd_run, demo, fuzz
 from genesys.common import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
@@ -27,7 +27,7 @@ COMMANDS: dict[str, Command] = {
     "model": (cmd_program.add_model, cmd_program.cmd_model, "write a built-in ONNX model"),
     "compile": (cmd_compile.add_compile, cmd_compile.cmd_compile, "compile an ONNX model into a program image (.gnx)"),
     "run": (cmd_run.add_run, cmd_run.cmd_run, "run an image (float tensors in and out) or a raw program on one backend"),
-    "cosim": (cosim.add_arguments, cosim.cmd_cosim,
+    "cosim": (cmd_cosim.add_cosim, cmd_cosim.cmd_cosim,
               "run backends in lockstep on their commit logs, whole or layer by layer from checkpoints"),
     "prove": (cmd_prove.add_prove, cmd_prove.cmd_prove,
               "prove with Z3 that a compiled program computes its layers, or the spec, or RTL units"),
