@@ -12,7 +12,7 @@ from typing import Any
 
 from isa_spec import GenesysError
 
-from genesys.common import EXIT_CHECK_FAILED, EXIT_OK, UsageError, load_image, read_file, write_json
+from genesys.common import EXIT_CHECK_FAILED, EXIT_OK, UsageError, read_file, write_json
 from genesys.outputs import OutputError, check_outdir, check_output, write_output
 from runtime import BACKENDS
 
