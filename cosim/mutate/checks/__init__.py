@@ -1,0 +1,1 @@
+"""One checker per mutation target (see `cosim.mutate.targets`)."""
