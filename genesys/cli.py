@@ -13,7 +13,7 @@ from typing import NoReturn, TextIO
 from isa_spec import GenesysError
 from isa_spec.errors import BackendFailure
 
-from genesys import cmd_check, cmd_compile, cmd_cosim, cmd_program, cmd_prove, cmd_report, cmd_run, demo, fuzz
+from genesys import cmd_check, cmd_compile, cmd_cosim, cmd_program, cmd_prove, cmd_report, cmd_run, demo, fuzz, mutate
 from genesys.common import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
@@ -38,6 +38,8 @@ COMMANDS: dict[str, Command] = {
              "fuzzing campaigns: random programs in lockstep, or the input readers (docs/campaigns.md)"),
     "report": (cmd_report.add_report, cmd_report.cmd_report,
                "per-layer cycles, traffic and roofline from the golden cycle model (HTML)"),
+    "mutate": (mutate.add_arguments, mutate.cmd_mutate,
+               "the kill rate of a checker on generated mutants of its code (docs/campaigns.md)"),
 }  # fmt: skip
 
 

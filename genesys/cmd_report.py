@@ -1,32 +1,44 @@
-"""`genesys report`: where the cycles go, per layer, as an HTML page (and JSON)."""
+"""`genesys report`: where the cycles go, per layer, as an HTML page (and JSON), with a fuzzing
+campaign's coverage and mutation runs' kill rates added; or mutation runs alone."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from genesys.common import EXIT_OK, load_image, write_json
+from genesys.common import EXIT_OK, UsageError, load_image, write_json
 from genesys.outputs import check_output, write_output
 
 
 def add_report(sp: argparse.ArgumentParser) -> None:
-    sp.add_argument("image")
+    sp.add_argument("image", nargs="?")
     sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
     sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
     sp.add_argument("--campaign", metavar="DIR", help="add the coverage of the fuzzing campaign in DIR")
     sp.add_argument("--json", metavar="FILE", help="write the per-layer figures as JSON")
+    sp.add_argument("--mutation", action="append", metavar="FILE.json",
+                    help="add a mutation run written by `genesys mutate --json` (repeatable)")  # fmt: skip
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from genesys import mutation_html
     from genesys.progress import Progress
     from genesys.report import build_report, to_html
 
+    if args.image is None and (not args.mutation or args.campaign or args.json):
+        raise UsageError("report takes an IMAGE (with --campaign DIR, --json FILE and --mutation FILE.json if "
+                         "wanted), or --mutation FILE.json alone")  # fmt: skip
     output = check_output(args.output, "-o")
     json_path = check_output(args.json, "--json") if args.json else None
+    runs = [mutation_html.load(path) for path in args.mutation or []]
+    if args.image is None:
+        write_output(output, mutation_html.page(runs).encode())
+        print(f"wrote {args.output}")
+        return EXIT_OK
     image = load_image(args.image)
     with Progress("golden: running", len(image.words), "instructions") as progress:
         report = build_report(image, args.seed, progress.update)
-    write_output(output, to_html(report, args.campaign).encode())
+    write_output(output, mutation_html.with_runs(to_html(report, args.campaign), runs).encode())
     print(report.terminal())
     print(f"wrote {args.output}")
     write_json(json_path, report_json(report, args.image))

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from isa_spec.image import write_atomic
 
 from . import equivalent, isolation
 from .python_mutants import Mutant, mutants
@@ -73,11 +72,14 @@ class Summary:
             out[r.file][r.status] += 1
         return dict(sorted(out.items()))
 
+    def to_dict(self) -> dict:
+        """What `--json` writes."""
+        return {"target": self.target, "kill_rate": self.kill_rate, "seed": self.seed, "seconds": round(self.seconds, 1),
+                "mutants_in_target": self.drawn, "resumed": self.resumed, "checker": TARGETS[self.target].what,
+                "counts": self.counts(), "files": self.by_file(), "mutants": [asdict(r) for r in self.results]}  # fmt: skip
+
     def to_json(self) -> str:
-        return json.dumps({"target": self.target, "kill_rate": self.kill_rate, "seed": self.seed,
-                           "seconds": round(self.seconds, 1), "mutants_in_target": self.drawn,
-                           "resumed": self.resumed, "checker": TARGETS[self.target].what, "counts": self.counts(),
-                           "files": self.by_file(), "mutants": [asdict(r) for r in self.results]}, indent=1)  # fmt: skip
+        return json.dumps(self.to_dict(), indent=1)
 
 
 def draw(target: Target, seed: int) -> list[tuple[Mutant, str]]:

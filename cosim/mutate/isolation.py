@@ -16,6 +16,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import time
 import traceback
@@ -104,6 +105,7 @@ class Outcome:
 
 
 def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes) -> None:
+    os.setpgrp()  # a group of its own: stopping it stops the processes the checker starts too
     start = time.perf_counter()
     sys.stdout = sys.stderr = io.StringIO()  # a mutant may print; the campaign's terminal is not its
     warnings.simplefilter("ignore")
@@ -145,28 +147,35 @@ class Running:
         try:
             status, killed_by, _ = self.conn.recv()
         except (EOFError, OSError):
-            self.process.join(5)
-            code = self.process.exitcode
-            return Outcome("killed", f"crash: the process died (exit code {code})", seconds)
-        self.process.join(5)
+            _kill_group(self.process)
+            return Outcome("killed", f"crash: the process died (exit code {self.process.exitcode})", seconds)
+        _kill_group(self.process)  # and whatever it left running
         return Outcome(status, killed_by, seconds)
 
     def stop(self) -> None:
-        self.process.kill()
-        self.process.join(5)
+        _kill_group(self.process)
         self.conn.close()
+
+
+def _kill_group(process: Any) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.join(5)
 
 
 def start(key: Any, sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float) -> Running:
     """Fork a child running checker `ref` with `sources` in place of their files."""
     receive, send = _FORK.Pipe(duplex=False)
-    proc = _FORK.Process(target=_child, args=(send, dict(sources), ref, fixture), daemon=True)
+    proc = _FORK.Process(target=_child, args=(send, dict(sources), ref, fixture))
     proc.start()
     send.close()
     return Running(key, proc, receive, time.monotonic(), timeout)
 
 
 def _fixture_child(conn: Connection, ref: str) -> None:
+    os.setpgrp()
     sys.stdout = sys.stderr = io.StringIO()
     try:
         install({})
@@ -181,7 +190,7 @@ def fixture(ref: str, timeout: float) -> bytes:
     """`ref()` computed in a child on the unmutated sources, pickled (the child keeps the
     parent free of the state that computing it leaves, such as threads)."""
     receive, send = _FORK.Pipe(duplex=False)
-    proc = _FORK.Process(target=_fixture_child, args=(send, ref), daemon=True)
+    proc = _FORK.Process(target=_fixture_child, args=(send, ref))
     proc.start()
     send.close()
     try:
@@ -191,8 +200,7 @@ def fixture(ref: str, timeout: float) -> bytes:
     except EOFError:
         raise RuntimeError(f"{ref}: the process died") from None
     finally:
-        proc.kill()
-        proc.join(5)
+        _kill_group(proc)
     if status != "ok":
         raise RuntimeError(f"{ref} failed:\n{data}")
     return data

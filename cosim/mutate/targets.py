@@ -35,7 +35,8 @@ TARGETS = {
     t.name: t
     for t in (
         Target("spec", ("isa_spec/bv.py", "isa_spec/lanes.py", "isa_spec/state.py", "isa_spec/semantics/*.py"),
-               "cosim.mutate.checks.spec", "the conformance programs, each against its independent oracle"),
+               "cosim.mutate.checks.spec", "the conformance programs against their independent oracles, the lane "
+               "functions on Z3 against Python ints, the prover's reading of compiled images", prepared=True),
         Target("golden", ("golden/*.py",), "cosim.mutate.checks.golden",
                "golden against the spec in lockstep: the differential corpus, every conformance program, random "
                "programs; the cycle model against its closed forms", prepared=True),

@@ -31,19 +31,24 @@ def images() -> dict[str, Any]:
     }
 
 
-def prepare(silent_per_image: int = SILENT_PER_IMAGE) -> dict[str, list]:
-    """Per image: the image, and (description, mutant image) of its silent wrong schedules."""
+def prepare(silent_per_image: int = SILENT_PER_IMAGE, only: tuple[str, ...] = ()) -> dict[str, list]:
+    """Per image (`only` these, if named): the image, and (description, mutant image) of its
+    silent wrong schedules."""
     from compiler.models import resnet_model
     from cosim import schedule_mutants as sm
     from isa_spec import load_arch
 
     out: dict[str, list] = {}
     for name, image in images().items():
+        if only and name not in only:
+            continue
         silent = []
         for m in sm.sample(image, 4 * silent_per_image, seed=7):
             if len(silent) < silent_per_image and sm.classify(image, m.image) == "silent":
                 silent.append((f"{m.kind}: {m.description}", m.image))
         out[name] = [image, silent]
+    if only:
+        return out
     model = resnet_model("resnet18", size=32, width=4, classes=10)
     placed = [(f"placement: {m.description}", m.image) for m in sm.placement_mutants(model, load_arch("tiny"), 2, seed=3)]
     from compiler import compile_model

@@ -1,10 +1,37 @@
-"""spec: every conformance program (tests/isa/conformance.py) gives the result its
-independent oracle derives (fractions, struct, numpy), or the fault it expects."""
+"""spec: the executable specification against what does not come from it.
+
+* every conformance program (tests/isa/conformance.py) gives the result its independent
+  oracle derives (fractions, struct, numpy), or the fault it expects;
+* every lane function run on Z3 bit-vectors (how proofs read it) equals the same function
+  on Python integers, on edge operands at extreme fraction-bit settings;
+* the prover's reading of the spec (its observer mode) proves correct compiled images and
+  refutes silent wrong schedules drawn from them (the prover's own code is not mutated
+  here, so a failure is the spec's).
+"""
 
 from __future__ import annotations
 
+import itertools
 
-def check(fixture: None) -> str | None:
+EDGES = (0, 1, -1, 2, 127, -128, 32767, -32768, (1 << 31) - 1, -(1 << 31), 1 << 30, -(1 << 30) - 1)
+IMAGES = ("conv 5x9x9->7 s2 p1", "grouped conv, 2 OC tiles", "pad, mul, leaky relu, avgpool, concat, GAP, matmul")
+
+
+def prepare() -> dict[str, list]:
+    from . import prover
+
+    return prover.prepare(silent_per_image=4, only=IMAGES)
+
+
+def check(fixture: dict[str, list]) -> str | None:
+    from . import prover
+    from .common import first
+
+    return first([("conformance", _conformance), ("Z3 reading of the lane functions", _lifting),
+                  ("the prover's reading", lambda: prover.check(fixture))])  # fmt: skip
+
+
+def _conformance() -> str | None:
     from conformance import all_cases, run_case
 
     from isa_spec.semantics import Machine
@@ -13,5 +40,30 @@ def check(fixture: None) -> str | None:
         for case in cases:
             problems = run_case(case, Machine)
             if problems:
-                return f"conformance {mnemonic} ({case.label}): {problems[0]}"
+                return f"{mnemonic} ({case.label}): {problems[0]}"
+    return None
+
+
+def _lifting() -> str | None:
+    import z3
+
+    from isa_spec.bv import CONCRETE
+    from isa_spec.lanes import CONCRETE_ONLY, LANE_FUNCTIONS, LaneFormat
+    from isa_spec.table import BY_MNEMONIC
+    from proofs.z3ops import Z3
+
+    values = [(a, b, a if k % 3 else b) for k, (a, b) in enumerate(itertools.product(EDGES, EDGES))]
+    operands = z3.BitVecs("a b d", 32)
+    for mnemonic in sorted(set(LANE_FUNCTIONS) - CONCRETE_ONLY):
+        fn = LANE_FUNCTIONS[mnemonic]
+        for width in (32, 8):
+            for ints in ((width, width, width), (1, width, 1), (width // 2, 1, width)):
+                f = LaneFormat.from_int_bits(width, ints)
+                term = Z3.sext(fn(Z3, f, *operands), 32)
+                for a, b, d in values if not BY_MNEMONIC[mnemonic].one_source else [(a, 0, a) for a in EDGES]:
+                    want = CONCRETE.sext(fn(CONCRETE, f, a, b, d), 32)
+                    at = [(v, z3.BitVecVal(x, 32)) for v, x in zip(operands, (a, b, d))]
+                    got = z3.simplify(z3.substitute(term, *at)).as_signed_long()
+                    if want != got:
+                        return f"{mnemonic} {f} a={a} b={b} d={d}: Python ints {want}, Z3 {got}"
     return None
