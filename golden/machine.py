@@ -56,11 +56,16 @@ class GoldenMachine:
             self.on_commit(rec)
 
     def fetch(self, pc: int) -> Instruction:
+        """The instruction at `pc`, to execute it (counted as the spec counts: every attempt)."""
+        self.fetched += 1
+        return self.peek(pc)
+
+    def peek(self, pc: int) -> Instruction:
+        """The instruction at `pc`, decoded but not counted as executed."""
         self.pc = pc
         if pc >= min(len(self.program), self.arch.imem_depth):
             raise Stop(FaultKind.PC_OUT_OF_RANGE, pc, "past the end of the program")
         self.word = self.program[pc]
-        self.fetched += 1
         try:
             return decode(self.word)
         except IllegalInstruction as e:
@@ -91,7 +96,7 @@ class GoldenMachine:
     def group(self, start: int, head: Instruction) -> int:
         """Run the group a SYNC_INST START opens; return the pc after its SYNC END."""
         end = start + head["count"] + 1
-        tail = self.fetch(end) if end < len(self.program) else None
+        tail = self.peek(end) if end < len(self.program) else None
         if head.name_of("kind") != "EXEC":
             raise Stop(FaultKind.MALFORMED_GROUP, start, "SYNC_INST START BUF")
         if tail is None or tail.mnemonic != "SYNC_INST" or tail.name_of("edge") != "END" or (
@@ -230,10 +235,10 @@ class GoldenMachine:
             self.fetched += starts
             for _ in range(starts):
                 self.cycles.tandem_loop(loop_pc)
+        self.fetched += points * len(insns)
         for k in range(len(insns)):
             self.cycles.tandem_ops(first + k, points)
         for p, ins in work:
-            self.fetched += points
             t.lanes(ins, p, levels, grid)
         return True
 

@@ -98,28 +98,37 @@ FORMATS = {  # name -> (DTYPE_CFG mnemonic or None, lane width, integer bits (ds
 FORMAT_SENSITIVE = {"ADD", "SUB", "MUL", "MACC", "DIV", "LSHIFT", "ABS", "LEAKY_RELU", "SQRT", "FLOOR", "CEIL"}
 
 
-def lane_case(mnemonic: str, fmt_name: str, seed: int) -> Case:
+# Each operand through its own iterator entry with its own base, so that an entry looked up
+# in the wrong namespace or slot reads other words: (namespace, entry, first word).
+SRC1, SRC2, DST = ("VMEM1", 3, 1), ("VMEM1", 1, WORDS + 2), ("VMEM2", 2, 3)
+
+
+def lane_case(mnemonic: str, fmt_name: str, seed: int, data: tuple[np.ndarray, np.ndarray] | None = None,
+              formats: dict = FORMATS) -> Case:  # fmt: skip
+    """`mnemonic` over WORDS words of random (or `data`: src1, src2) operands in a format."""
     row = next(r for r in ROWS if r.mnemonic == mnemonic)
-    cfg, width, ints = FORMATS[fmt_name]
+    cfg, width, ints = formats[fmt_name]
     a, b, d = lane_data(mnemonic, np.random.default_rng(seed))
+    if data is not None:
+        a, b = data
     p = ProgramBuilder()
     with p.group("SIMD", 0):
-        _load(p, "VMEM1", A, 0, WORDS)
-        _load(p, "VMEM1", B, WORDS, WORDS)
-        _load(p, "VMEM2", D, 0, WORDS)
+        for (ns, _, first), addr in ((SRC1, A), (SRC2, B), (DST, D)):
+            _load(p, ns, addr, first, WORDS)
         if cfg:
             p.add(cfg, dst_int=ints[0], src1_int=ints[1], src2_int=ints[2])
-        p.add("BASE_ZEROFILL", ns="VMEM1", idx=1, value=WORDS)
-        for ns, idx in (("VMEM1", 0), ("VMEM1", 1), ("VMEM2", 0)):
+        for ns, idx, first in (SRC1, SRC2, DST):
+            p.add("BASE_ZEROFILL", ns=ns, idx=idx, value=first)
             p.add("STRIDE_ZEROFILL", ns=ns, idx=idx, value=1)
         p.add("SET_ITER", level=0, iters=WORDS)
-        p.add("SET_INDEX", dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="VMEM1", src2_idx=1)
+        p.add("SET_INDEX", dst_ns=DST[0], dst_idx=DST[1], src1_ns=SRC1[0], src1_idx=SRC1[1], src2_ns=SRC2[0],
+              src2_idx=SRC2[1])  # fmt: skip
         p.add("SET_INST", level=0, body=1)
-        ops = dict(dst_ns="VMEM2", src1_ns="VMEM1")
+        ops = dict(dst_ns=DST[0], dst_idx=DST[1], src1_ns=SRC1[0], src1_idx=SRC1[1])
         if "src2_ns" in row.field_index:
-            ops.update(src2_ns="VMEM1", src2_idx=1)
+            ops.update(src2_ns=SRC2[0], src2_idx=SRC2[1])
         p.add(mnemonic, **ops) if mnemonic != "NOP" else p.add("NOP")
-        _store(p, "VMEM2", OUT, 0, WORDS)
+        _store(p, DST[0], OUT, DST[2], WORDS)
     p.end()
     if mnemonic == "NOP":
         expected = d
@@ -129,15 +138,25 @@ def lane_case(mnemonic: str, fmt_name: str, seed: int) -> Case:
         expected = np.array([oracle((width, ints), int(x), int(y), int(z)) for x, y, z in zip(a, bb, d)], np.int64)
     image = _image(p, {A: a.astype(np.int32), B: b.astype(np.int32), D: d.astype(np.int32)},
                    {"out": (OUT, expected.astype(np.int32))})  # fmt: skip
-    return Case(mnemonic, f"{fmt_name} seed {seed}", image, {"out": expected.astype(np.int32)})
+    label = f"{fmt_name} seed {seed}" + (" at saturation thresholds" if data is not None else "")
+    return Case(mnemonic, label, image, {"out": expected.astype(np.int32)})
 
 
 def lane_cases() -> Iterator[Case]:
+    """Every lane row in two formats (the format-sensitive ones in every format, the extreme
+    fraction settings too), and at the operands where its result reaches a saturation bound."""
+    from conformance_edges import EXTREME_FORMATS, thresholds
+
+    formats = FORMATS | EXTREME_FORMATS
     for row in ROWS:
         if row.lane and row.defined:
-            fmts = FORMATS if row.mnemonic in FORMAT_SENSITIVE else ("int32", "fxp16")
+            fmts = list(formats) if row.mnemonic in FORMAT_SENSITIVE else ["int32", "fxp16"]
             for k, fmt in enumerate(fmts):
-                yield lane_case(row.mnemonic, fmt, seed=k)
+                yield lane_case(row.mnemonic, fmt, seed=k, formats=formats)
+            if row.mnemonic != "NOP":
+                for k, fmt in enumerate(["int32", "fxp8"] if row.mnemonic in FORMAT_SENSITIVE else ["int32"]):
+                    data = thresholds(LANE_ORACLES[row.mnemonic], formats[fmt][1:], WORDS * LANES)
+                    yield lane_case(row.mnemonic, fmt, seed=k, data=data, formats=formats)
 
 
 def dtype_cfg_cases() -> Iterator[Case]:
@@ -462,8 +481,10 @@ def fault_cases() -> Iterator[Case]:
 def all_cases() -> dict[str, list[Case]]:
     """Every conformance case, by mnemonic."""
     out: dict[str, list[Case]] = {r.mnemonic: [] for r in ROWS}
+    from conformance_edges import edge_cases
+
     for gen in (lane_cases, dtype_cfg_cases, undefined_cases, iterator_cases, loop_cases, dma_cases, perm_cases,
-                sa_cases, fault_cases):  # fmt: skip
+                sa_cases, fault_cases, edge_cases):  # fmt: skip
         for case in gen():
             out[case.mnemonic].append(case)
     nop = lane_case("NOP", "int32", 0)

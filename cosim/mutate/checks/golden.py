@@ -1,6 +1,12 @@
-"""golden: the simulator against the spec in lockstep, record for record and on every output
-tensor (the differential corpus, every conformance program, seeded random programs and conv
-layers), and its cycle model against the closed forms of tests/golden/test_cycle_model.py.
+"""golden: the simulator against the spec, and its cycle model against documented costs.
+
+* lockstep with the spec, record for record, every output tensor and the count of
+  instructions run: the differential corpus, every conformance program (and the faults only
+  another arch reaches), conv layers and seeded random programs;
+* the log golden returns equals the records it committed;
+* its instruction registry refuses an unknown or a second handler;
+* its cycle model against the closed forms (tests/golden/test_cycle_model.py) and, per
+  instruction, against an oracle of the documented costs (tests/golden/test_cycle_oracle.py).
 
 The spec's side of every run is recorded once by `prepare`; a mutant of golden cannot change it.
 """
@@ -12,11 +18,13 @@ from typing import Any
 RANDOM_PROGRAMS = 200
 CONV_LAYERS = (dict(c=3, h=5, w=7, oc=9, k=3, stride=2, pad=1), dict(c=9, h=6, w=4, oc=2, k=2, stride=1, pad=0),
                dict(c=17, h=3, w=3, oc=5, k=1, stride=3, pad=0, relu=False), dict(c=1, h=9, w=9, oc=1, k=3, stride=1, pad=2))  # fmt: skip
+TESTS = ["tests/golden/test_cycle_model.py", "tests/golden/test_cycle_oracle.py"]
 
 
 def programs() -> list[tuple[str, Any, Any]]:
     """(name, image, inputs) of every program the check runs."""
     from conformance import all_cases
+    from conformance_edges import other_arch_cases
     from corpus import corpus
 
     from compiler import compile_model
@@ -27,7 +35,8 @@ def programs() -> list[tuple[str, Any, Any]]:
     from .common import random_programs
 
     out = [(name, case.image, case.inputs) for name, case in corpus().items()]
-    out += [(f"conformance {c.mnemonic} ({c.label})", c.image, None) for cs in all_cases().values() for c in cs]
+    cases = [c for cs in all_cases().values() for c in cs] + other_arch_cases()
+    out += [(f"conformance {c.mnemonic} ({c.label})", c.image, None) for c in cases]
     for k, kw in enumerate(CONV_LAYERS):
         image = compile_model(conv_model(**kw, seed=k), load_arch("tiny"))
         out.append((f"conv layer {kw}", image, quantized_inputs(image, sample_inputs(image, k))))
@@ -42,12 +51,48 @@ def prepare() -> list[tuple[str, Any, Any, Any]]:
 
 
 def check(fixture: list[tuple[str, Any, Any, Any]]) -> str | None:
+    from .common import first, run_tests
+
+    return first([("lockstep", lambda: _lockstep(fixture)), ("returned log", lambda: _returned_logs(fixture[:12])),
+                  ("registry", _registry), ("cycle model", lambda: run_tests(TESTS))])  # fmt: skip
+
+
+def _lockstep(fixture: list) -> str | None:
     from cosim import lockstep
 
-    from .common import ReplayDevice, run_tests
+    from .common import ReplayDevice
 
     for name, image, inputs, rec in fixture:
         result = lockstep(image, ["spec", "golden"], inputs, devices={"spec": ReplayDevice(rec)})
         if not result.ok:
-            return f"lockstep on {name}: {' | '.join(result.format().splitlines()[:2])}"
-    return run_tests(["tests/golden/test_cycle_model.py"])
+            return f"{name}: {' | '.join(result.format().splitlines()[:2])}"
+        if result.counters["golden"].get("instructions") != rec.instructions:
+            return f"{name}: golden ran {result.counters['golden'].get('instructions')} instructions, the spec {rec.instructions}"
+    return None
+
+
+def _returned_logs(fixture: list) -> str | None:
+    from runtime import open_device, write_tensor
+
+    for name, image, inputs, rec in fixture:
+        dev = open_device("golden", image.arch)
+        dev.load(image)
+        for sym, value in (inputs or {}).items():
+            write_tensor(dev, image, sym, value)
+        committed: list = []
+        result = dev.run(committed.append)
+        if {u: list(v) for u, v in result.log.items()} != {u: [r for r in committed if r.unit == u] for u in result.log}:
+            return f"{name}: the log golden returns is not what it committed"
+    return None
+
+
+def _registry() -> str | None:
+    from golden.dispatch import handles
+
+    for mnemonic in ("ADD", "NO_SUCH_ROW"):
+        try:
+            handles(mnemonic)(lambda m, ins, pc: None)
+        except ValueError:
+            continue
+        return f"registering a handler for {mnemonic} again (or for no row) was accepted"
+    return None

@@ -1,12 +1,14 @@
 """spec: the executable specification against what does not come from it.
 
 * every conformance program (tests/isa/conformance.py) gives the result its independent
-  oracle derives (fractions, struct, numpy), or the fault it expects;
+  oracle derives (fractions, struct, numpy), or the fault it expects, after running as many
+  instructions as golden (an implementation that shares no code with it) counts;
 * every lane function run on Z3 bit-vectors (how proofs read it) equals the same function
   on Python integers, on edge operands at extreme fraction-bit settings;
 * the prover's reading of the spec (its observer mode) proves correct compiled images and
   refutes silent wrong schedules drawn from them (the prover's own code is not mutated
-  here, so a failure is the spec's).
+  here, so a failure is the spec's);
+* its instruction registry refuses an unknown or a second handler.
 """
 
 from __future__ import annotations
@@ -17,30 +19,64 @@ EDGES = (0, 1, -1, 2, 127, -128, 32767, -32768, (1 << 31) - 1, -(1 << 31), 1 << 
 IMAGES = ("conv 5x9x9->7 s2 p1", "grouped conv, 2 OC tiles", "pad, mul, leaky relu, avgpool, concat, GAP, matmul")
 
 
-def prepare() -> dict[str, list]:
+def prepare() -> dict:
+    """The conformance programs with their expected results, and the prover's images with
+    their silent wrong schedules (none of which the spec's code makes)."""
+    from conformance import all_cases
+    from conformance_edges import other_arch_cases
+
+    from runtime import open_device
+
     from . import prover
 
-    return prover.prepare(silent_per_image=4, only=IMAGES)
+    cases = [c for cs in all_cases().values() for c in cs] + other_arch_cases()
+    counts = []
+    for case in cases:
+        dev = open_device("golden", case.image.arch)
+        dev.load(case.image)
+        counts.append(dev.run().instructions)
+    return {"cases": list(zip(cases, counts)), "schedules": prover.prepare(silent_per_image=4, only=IMAGES)}
 
 
-def check(fixture: dict[str, list]) -> str | None:
+def check(fixture: dict) -> str | None:
     from . import prover
     from .common import first
 
-    return first([("conformance", _conformance), ("Z3 reading of the lane functions", _lifting),
-                  ("the prover's reading", lambda: prover.check(fixture))])  # fmt: skip
+    return first([("conformance", lambda: _conformance(fixture["cases"])), ("Z3 reading of the lane functions", _lifting),
+                  ("the prover's reading", lambda: prover.check(fixture["schedules"])), ("registry", _registry)])  # fmt: skip
 
 
-def _conformance() -> str | None:
-    from conformance import all_cases, run_case
+def _conformance(cases: list) -> str | None:
+    from conformance import run_case
 
     from isa_spec.semantics import Machine
 
-    for mnemonic, cases in all_cases().items():
-        for case in cases:
-            problems = run_case(case, Machine)
-            if problems:
-                return f"{mnemonic} ({case.label}): {problems[0]}"
+    for case, count in cases:
+        ran = []
+
+        class Counted(Machine):
+            def run(self):  # noqa: ANN202
+                result = super().run()
+                ran.append(result.instructions)
+                return result
+
+        problems = run_case(case, Counted)
+        if problems:
+            return f"{case.mnemonic} ({case.label}): {problems[0]}"
+        if ran != [count]:
+            return f"{case.mnemonic} ({case.label}): ran {ran} instructions, golden {count}"
+    return None
+
+
+def _registry() -> str | None:
+    from isa_spec.semantics import handles
+
+    for mnemonic in ("ADD", "NO_SUCH_ROW"):
+        try:
+            handles(mnemonic)(lambda m, ins: None)
+        except ValueError:
+            continue
+        return f"registering a handler for {mnemonic} again (or for no row) was accepted"
     return None
 
 

@@ -1,0 +1,378 @@
+"""Conformance programs at the edges, with expected results derived independently of the spec:
+
+* every range check at its boundary: a transfer, DMA, operand or permutation that ends on the
+  last word (or byte) of its memory runs, one word (byte) more faults;
+* a permutation whose reads and writes overlap (each point reads what earlier points wrote);
+* two instruction-memory loads queued by one SA group, each bringing in a group of code;
+* Tandem DMA loop configuration does not outlive its group;
+* lane operands at saturation thresholds (`thresholds`) and at extreme fraction-bit settings
+  (`EXTREME_FORMATS`), used by `conformance.lane_cases`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from conformance import ARCH, A, B, LANES, OUT, Case, _image, _load, _store
+from isa_spec import ArchConfig, Buffer, FaultKind
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image
+from isa_spec.table import IMEM_LOADS_PER_GROUP, transfer_loop_ids
+
+I32 = np.iinfo(np.int32)
+CODE = 0x10000  # DRAM address of code an IMEM load brings in, past every data region
+DEPTH = {"IBUF": ARCH.ibuf_depth, "WBUF": ARCH.wbuf_depth, "BBUF": ARCH.bbuf_depth, "OBUF": ARCH.obuf_depth}
+# name -> (DTYPE_CFG mnemonic, lane width, integer bits (dst, src1, src2)): all-fraction results of
+# all-integer operands shift products left by the whole width, and the reverse right by twice it.
+EXTREME_FORMATS = {
+    "fxp32 fraction dst": ("DTYPE_CFG_FXP32", 32, (1, 32, 32)),
+    "fxp32 fraction srcs": ("DTYPE_CFG_FXP32", 32, (32, 1, 1)),
+    "fxp16 fraction dst": ("DTYPE_CFG_FXP16", 16, (1, 16, 16)),
+    "fxp8 fraction srcs": ("DTYPE_CFG_FXP8", 8, (8, 1, 1)),
+}
+
+
+def thresholds(oracle: Callable, fmt: tuple, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """src1/src2 pairs where the oracle's result crosses into a saturation bound (the lane
+    width's, or a narrower cast's), each with its neighbours: for several src2 values, a
+    bisection over src1 for the point where `result == bound` turns true."""
+    width = fmt[0]
+    bounds = {b for w in (width, 16, 8, 4) if w <= width for b in ((1 << (w - 1)) - 1, -(1 << (w - 1)))}
+    a_out, b_out = [], []
+    for b in (1, 3, -2, 1 << 16, -(1 << 16) - 3, (1 << 30) + 5, 31):
+        f = lambda a: oracle(fmt, a, b, 0)  # noqa: E731
+        for bound in sorted(bounds):
+            lo, hi = int(I32.min), int(I32.max)
+            if (f(lo) == bound) == (f(hi) == bound):
+                continue
+            while hi - lo > 1:  # invariant: the predicate differs at lo and hi
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if (f(mid) == bound) == (f(lo) == bound) else (lo, mid)
+            for a in (lo - 1, lo, hi, hi + 1):
+                if I32.min <= a <= I32.max:
+                    a_out.append(a)
+                    b_out.append(b)
+    rng = np.random.default_rng(len(a_out))
+    a_pad = rng.integers(I32.min, I32.max, count, dtype=np.int64, endpoint=True)
+    b_pad = rng.integers(-300, 300, count)
+    a_all, b_all = np.array(a_out[:count], np.int64), np.array(b_out[:count], np.int64)
+    return np.concatenate([a_all, a_pad[len(a_all) :]]), np.concatenate([b_all, b_pad[len(b_all) :]])
+
+
+# ---- boundaries of every range check ------------------------------------------------------------
+def _sa_transfer(direction: str, buf: str, size: int, dram: int) -> ProgramBuilder:
+    """An SA group of one compute step (every address 0) and one transfer of `size` words; an
+    OBUF load in two tiles of a reduction (the first tile starts from the bias, not OBUF)."""
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        if (direction, buf) == ("LD", "OBUF"):
+            p.add("SA_LOOP_CFG", loop_id=0, iters=2)
+            p.add("SA_REDUCTION_LOOP", loop_id=0, dim="IC")
+        p.add("SA_LOOP_CFG", loop_id=8, iters=1)
+        p.add32("SET_BASE_ADDR", dram, buffer=buf)
+        p.add("LD_ST", dir=direction, buffer=buf, size=size)
+    p.end()
+    return p
+
+
+def bound_cases() -> Iterator[Case]:
+    for buf, depth in DEPTH.items():
+        for direction in ("LD", "ST") if buf == "OBUF" else ("LD",):
+            for size, fault in ((depth, None), (depth + 1, FaultKind.ADDRESS_OUT_OF_RANGE)):
+                p = _sa_transfer(direction, buf, size, A)
+                yield Case("LD_ST", f"{direction} {buf} of {size} words (depth {depth})", _image(p, {}, {}), fault=fault)
+    end = ARCH.dram_bytes - 2 * LANES * 4
+    a = np.random.default_rng(4).integers(I32.min, I32.max, 2 * LANES, dtype=np.int64).astype(np.int32)
+    for fault, base in ((None, end), (FaultKind.ADDRESS_OUT_OF_RANGE, end + 4)):
+        p = ProgramBuilder()
+        with p.group("SIMD", 0):
+            _load(p, "VMEM2", A, 0, 2)
+            _store(p, "VMEM2", base, 0, 2)
+        p.end()
+        outputs = {"out": (end, a)} if fault is None else {}
+        yield Case("ST_START", f"store ending {base + 8 * LANES - ARCH.dram_bytes} bytes past the DRAM end",
+                   _image(p, {A: a}, outputs), {"out": a} if fault is None else {}, fault)  # fmt: skip
+    for ns in ("VMEM1", "VMEM2"):
+        for fault, first in ((None, ARCH.vmem_depth - 2), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.vmem_depth - 1)):
+            p = ProgramBuilder()
+            with p.group("SIMD", 0):
+                _load(p, ns, A, first, 2)
+                _store(p, ns, OUT, first, 2)
+            p.end()
+            yield Case("ST_CONFIG_TILE_ADDR", f"{ns} words {first}, {first + 1} (depth {ARCH.vmem_depth})",
+                       _image(p, {A: a}, {"out": (OUT, a)} if fault is None else {}), {"out": a} if fault is None else {},
+                       fault)  # fmt: skip
+    yield from _operand_bounds()
+    yield from _perm_bounds()
+    yield from _imem_bounds()
+
+
+def _operand_bounds() -> Iterator[Case]:
+    """A lane instruction whose destination is the last VMEM word, then one past it."""
+    a = np.random.default_rng(6).integers(-1000, 1000, LANES).astype(np.int32)
+    for fault, word in ((None, ARCH.vmem_depth - 1), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.vmem_depth)):
+        p = ProgramBuilder()
+        with p.group("SIMD", 0):
+            _load(p, "VMEM1", A, 0, 1)
+            p.add("BASE_ZEROFILL", ns="VMEM2", idx=4, value=word)
+            p.add("MOVE", dst_ns="VMEM2", dst_idx=4, src1_ns="VMEM1")
+            if fault is None:
+                _store(p, "VMEM2", OUT, word, 1)
+        p.end()
+        outputs = {"out": (OUT, a)} if fault is None else {}
+        yield Case("BASE_ZEROFILL", f"destination word {word} (depth {ARCH.vmem_depth})", _image(p, {A: a}, outputs),
+                   {"out": a} if fault is None else {}, fault)  # fmt: skip
+
+
+def _perm(p: ProgramBuilder, rd: int, wr: int, n: int, rd_stride: int, wr_stride: int, src: str, dst: str) -> None:
+    p.add("PERM_SET_BASE_ADDR", rw="RD", value=rd)
+    p.add("PERM_SET_BASE_ADDR", rw="WR", value=wr)
+    p.add("PERM_SET_LOOP_ITER", idx=2, iters=n)
+    p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=2, value=rd_stride & 0xFFFF)
+    p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=2, value=wr_stride & 0xFFFF)
+    p.add("PERM_START", dst_ns=dst, src1_ns=src)
+
+
+def _perm_bounds() -> Iterator[Case]:
+    """A permutation reading, then writing, the last VMEM word; then one past it."""
+    depth = ARCH.vmem_depth
+    a = np.random.default_rng(7).integers(-1000, 1000, 2 * LANES).astype(np.int32)
+    for rw in ("RD", "WR"):
+        for fault, last in ((None, depth - 1), (FaultKind.ADDRESS_OUT_OF_RANGE, depth)):
+            p = ProgramBuilder()
+            with p.group("SIMD", 0):
+                _load(p, "VMEM1", A, depth - 2, 2) if rw == "RD" else _load(p, "VMEM1", A, 0, 2)
+                rd, wr = (last - 1, 0) if rw == "RD" else (0, last - 1)
+                _perm(p, rd, wr, 2, 1, 1, "VMEM1", "VMEM2")
+                if fault is None:
+                    _store(p, "VMEM2", OUT, wr, 2)
+            p.end()
+            outputs = {"out": (OUT, a)} if fault is None else {}
+            yield Case("PERM_START", f"{rw} ends at word {last} (depth {depth})", _image(p, {A: a}, outputs),
+                       {"out": a} if fault is None else {}, fault)  # fmt: skip
+
+
+def _imem_tail(words: int) -> tuple[ProgramBuilder, np.ndarray]:
+    a = np.random.default_rng(8).integers(-(2**20), 2**20, (words, LANES)).astype(np.int32)
+    tail = ProgramBuilder()
+    with tail.group("SIMD", 1):
+        _load(tail, "VMEM1", A, 0, words)
+        _store(tail, "VMEM1", OUT, 0, words)
+    tail.end()
+    return tail, a
+
+
+def _imem_bounds() -> Iterator[Case]:
+    """An IMEM load that fills instruction memory to its last word, then one word more."""
+    tail, a = _imem_tail(2)
+    code = np.array(tail.words, np.uint32)
+    for fault, extra in ((None, 0), (FaultKind.ADDRESS_OUT_OF_RANGE, 1)):
+        p = ProgramBuilder()
+        with p.group("SA", 0):
+            p.add32("SET_BASE_ADDR", CODE, target="IMEM")
+            p.add("LD_ST", dir="LD", target="IMEM", size=0)  # sized below, once the group's length is known
+        first = len(p.instructions)  # the word after the group's SYNC END
+        size = ARCH.imem_depth - first + extra
+        p.instructions[-2] = type(p.instructions[-2]).make("LD_ST", dir="LD", target="IMEM", size=size)
+        p.end()
+        padded = np.zeros(size, np.uint32)
+        padded[: len(code)] = code
+        expected = a.reshape(-1)
+        image = _image(p, {A: a.reshape(-1), CODE: padded}, {"out": (OUT, expected)} if fault is None else {})
+        yield Case("LD_ST", f"IMEM load of {size} words from word {first} (depth {ARCH.imem_depth})", image,
+                   {"out": expected} if fault is None else {}, fault)  # fmt: skip
+
+
+# ---- program structure and state ------------------------------------------------------------------
+def overlap_cases() -> Iterator[Case]:
+    """In-place permutations whose reads and writes overlap: every point reads the word as the
+    earlier points left it (a forward shift by one smears the first word; backward does not)."""
+    n = 6
+    a = np.random.default_rng(9).integers(I32.min, I32.max, (n + 1, LANES), dtype=np.int64).astype(np.int32)
+    for label, rd, wr, stride in (("forward", 0, 1, 1), ("backward", 1, 0, 1), ("reversed onto itself", n - 1, 0, -1)):
+        mem = a.copy()
+        for i in range(n):  # the oracle: the points one by one, in loop order
+            mem[wr + i] = mem[rd + stride * i]
+        p = ProgramBuilder()
+        with p.group("SIMD", 0):
+            _load(p, "VMEM1", A, 0, n + 1)
+            _perm(p, rd, wr, n, stride, 1, "VMEM1", "VMEM1")
+            _store(p, "VMEM1", OUT, 0, n + 1)
+        p.end()
+        expected = mem.reshape(-1)
+        yield Case("PERM_START", f"in place, overlapping, {label}", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}),
+                   {"out": expected})  # fmt: skip
+
+
+def imem_two_loads_case() -> Case:
+    """One SA group queues two IMEM loads; together they bring in two SIMD groups, each storing
+    its own part of the input."""
+    assert IMEM_LOADS_PER_GROUP >= 2
+    a = np.random.default_rng(10).integers(-(2**20), 2**20, (4, LANES)).astype(np.int32)
+    tail = ProgramBuilder()
+    with tail.group("SIMD", 1):
+        _load(tail, "VMEM1", A, 0, 2)
+        _store(tail, "VMEM1", OUT, 0, 2)
+    split = len(tail.instructions)
+    with tail.group("SIMD", 2):
+        _load(tail, "VMEM2", A + 2 * 4 * LANES, 0, 2)
+        _store(tail, "VMEM2", OUT + 2 * 4 * LANES, 0, 2)
+    tail.end()
+    code = np.array(tail.words, np.uint32)
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add32("SET_BASE_ADDR", B, target="IMEM")
+        p.add("LD_ST", dir="LD", target="IMEM", size=split)
+        p.add("LD_ST", dir="LD", target="IMEM", size=len(code) - split)
+    p.end()  # overwritten by the loads
+    expected = a.reshape(-1)
+    return Case("LD_ST", "two IMEM loads in one group", _image(p, {A: expected, B: code}, {"out": (OUT, expected)}),
+                {"out": expected})  # fmt: skip
+
+
+def dma_reset_case() -> Case:
+    """A group configures a gathering load loop; the next group's load, with no loop of its
+    own, moves contiguous words (DMA configuration lives for one group)."""
+    a = np.random.default_rng(11).integers(I32.min, I32.max, (16, LANES), dtype=np.int64).astype(np.int32)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add32("LD_CONFIG_BASE_ADDR", A, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=3)
+        p.add32("LD_CONFIG_TILE_LOOP_STRIDE", 3 * 4 * LANES, ns="VMEM1", loop=2)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+    with p.group("SIMD", 1):
+        _load(p, "VMEM1", A, 0, 4)
+        _store(p, "VMEM1", OUT, 0, 4)
+    p.end()
+    expected = a[:4].reshape(-1)
+    return Case("LD_START", "loop configuration does not outlive its group",
+                _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
+
+
+
+
+# ---- every fault the spec raises ----------------------------------------------------------------
+# A non-square array with a shallow IMM file: the faults no preset arch can reach.
+ODD_ARCH = dataclasses.replace(ARCH, name="tiny-4x8-imm16", cols=8, imm_depth=16)
+
+
+def _fault(mnemonic: str, label: str, build: Callable[[ProgramBuilder], None], kind: FaultKind,
+           arch: ArchConfig = ARCH, end: bool = True) -> Case:  # fmt: skip
+    p = ProgramBuilder()
+    build(p)
+    if end:
+        p.end()
+    return Case(mnemonic, label, Image(arch, p.words), fault=kind)
+
+
+def _group(unit: str, *body: tuple, kinds: tuple[str, str] = ("EXEC", "EXEC")) -> Callable[[ProgramBuilder], None]:
+    """A build of one group of `body` instructions ((mnemonic, fields) each)."""
+
+    def build(p: ProgramBuilder) -> None:
+        with p.group(unit, 0, kinds):
+            for mnemonic, fields in body:
+                p.add(mnemonic, **fields)
+
+    return build
+
+
+def _retagged_end(p: ProgramBuilder) -> None:
+    _group("SIMD", ("NOP", {}))(p)
+    end = p.instructions[-1]
+    p.instructions[-1] = type(end).make("SYNC_INST", unit="SIMD", edge="END", group=5, count=end["count"])
+
+
+def _loop(*body: tuple, level: int = 0, iters: int = 2) -> Callable[[ProgramBuilder], None]:
+    """A SIMD group: SET_ITER and SET_INDEX of `level`, then `body`."""
+    head = (("SET_ITER", {"level": level, "iters": iters}),
+            ("SET_INDEX", {"dst_ns": "VMEM1", "src1_ns": "VMEM1", "src2_ns": "IMM"}))  # fmt: skip
+    return _group("SIMD", *head, *body)
+
+
+def fault_catalog() -> Iterator[Case]:
+    """A program for every way the spec can fault (tests/isa/test_fault_coverage.py checks
+    that every `require` of the semantics is made to fail by one of the conformance programs)."""
+    bad, wrong_group, out_of_range = FaultKind.BAD_CONFIG, FaultKind.MALFORMED_GROUP, FaultKind.ADDRESS_OUT_OF_RANGE
+    sa = lambda *body, kinds=("EXEC", "EXEC"): _group("SA", ("SA_LOOP_CFG", {"loop_id": 8, "iters": 1}), *body, kinds=kinds)  # noqa: E731
+    nop = ("NOP", {})
+    yield _fault("BLOCK_END", "no final BLOCK_END: the program runs off its end", _group("SIMD", nop),
+                 FaultKind.PC_OUT_OF_RANGE, end=False)  # fmt: skip
+    yield _fault("SYNC_INST", "an instruction outside any group", lambda p: p.add("NOP"), wrong_group)
+    yield _fault("SYNC_INST", "a group START of kind BUF", _group("SIMD", nop, kinds=("BUF", "EXEC")), wrong_group)
+    yield _fault("SYNC_INST", "an END of another group", _retagged_end, wrong_group)
+    yield _fault("SYNC_INST", "an END with no START", lambda p: p.add("SYNC_INST", unit="SIMD", edge="END"), wrong_group)
+    yield _fault("SYNC_INST", "a Tandem instruction in an SA group", sa(nop), wrong_group)
+    yield _fault("SYNC_INST", "an SA group ending with END BUF", sa(kinds=("EXEC", "BUF")), wrong_group)
+    yield _fault("SYNC_INST", "an SA instruction in a SIMD group", _group("SIMD", ("SA_LOOP_CFG", {"loop_id": 8, "iters": 1})),
+                 wrong_group)  # fmt: skip
+    yield _fault("SET_INST", "a DMA start in a loop body",
+                 _loop(("SET_INST", {"level": 0, "body": 1}), ("LD_START", {"ns": "VMEM1", "width": "B32", "size": 1})), bad)  # fmt: skip
+    inner = ("SET_ITER", {"level": 1, "iters": 2})
+    yield _fault("SET_INST", "a nested loop body running past its enclosing loop",
+                 _loop(inner, ("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 1, "body": 2}), nop, nop), bad)  # fmt: skip
+    yield _fault("SET_INST", "a loop level already active",
+                 _loop(("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 0, "body": 1}), nop), bad)  # fmt: skip
+    yield _fault("SET_INST", "a nested level without SET_ITER",
+                 _loop(("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 3, "body": 1}), nop), bad)  # fmt: skip
+    yield _fault("SET_INST", "an empty nested loop body", _loop(inner, ("SET_INST", {"level": 0, "body": 1}),
+                                                               ("SET_INST", {"level": 1, "body": 0})), bad)  # fmt: skip
+    yield _fault("SET_INST", "an empty loop body", _loop(("SET_INST", {"level": 0, "body": 0})), bad)
+    yield _fault("SA_LOOP_CFG", "a loop declared twice", sa(("SA_LOOP_CFG", {"loop_id": 8, "iters": 2})), bad)
+    yield _fault("SA_REDUCTION_LOOP", "a tag on an undeclared loop", sa(("SA_REDUCTION_LOOP", {"loop_id": 9, "dim": "IC"})), bad)
+    transfer = transfer_loop_ids("LD", Buffer.IBUF)[0]
+    yield _fault("SA_REDUCTION_LOOP", "a tag on a transfer loop", sa(("SA_LOOP_CFG", {"loop_id": transfer, "iters": 1}),
+                 ("SA_REDUCTION_LOOP", {"loop_id": transfer, "dim": "IC"})), bad)  # fmt: skip
+    ld = ("LD_ST", {"dir": "LD", "buffer": "IBUF", "size": 1})
+    yield _fault("LD_ST", "a transfer configured twice", sa(ld, ld), bad)
+    yield _fault("LD_ST", "IBUF stored", sa(("LD_ST", {"dir": "ST", "buffer": "IBUF", "size": 1})), bad)
+    yield _fault("SET_BASE_ADDR", "IMEM target with a buffer",
+                 sa(("SET_BASE_ADDR", {"half": "LOW", "target": "IMEM", "buffer": "BBUF", "value": 0})), bad)  # fmt: skip
+    yield _fault("LD_ST", "IMEM load with a buffer", sa(("LD_ST", {"dir": "LD", "target": "IMEM", "buffer": "BBUF", "size": 1})), bad)
+    yield _fault("LD_ST", "a transfer past the DRAM end", lambda p: _sa_past_dram(p, "IBUF"), out_of_range)
+    yield _fault("LD_ST", "an IMEM load past the DRAM end", lambda p: _sa_past_dram(p, "IMEM"), out_of_range)
+    yield _fault("LD_ST", "one IMEM load more than a group queues",
+                 sa(*[("LD_ST", {"dir": "LD", "target": "IMEM", "size": 1})] * (IMEM_LOADS_PER_GROUP + 1)), bad)  # fmt: skip
+    yield _fault("SET_LOOP_STRIDE", "a compute step past OBUF",
+                 lambda p: _sa_steps(p, ARCH.obuf_depth + 1), out_of_range)  # fmt: skip
+    ibuf_op = ("ADD", {"dst_ns": "VMEM1", "src1_ns": "IBUF", "src2_ns": "VMEM1"})
+    yield _fault("ADD", "the IBUF namespace on a non-square array", _group("SIMD", ibuf_op), bad, ODD_ARCH)
+    yield _fault("ADD", "an IMM operand beyond the IMM file", _group("SIMD", ("ADD", {"dst_ns": "VMEM1", "src1_ns": "VMEM1",
+                 "src2_ns": "IMM", "src2_idx": 20})), out_of_range, ODD_ARCH)  # fmt: skip
+    yield _fault("IMM_SIGN_EXT", "an IMM write beyond the IMM file", _group("SIMD", ("IMM_SIGN_EXT", {"idx": 20, "value": 1})),
+                 out_of_range, ODD_ARCH)  # fmt: skip
+
+
+def _sa_past_dram(p: ProgramBuilder, what: str) -> None:
+    with p.group("SA", 0):
+        p.add("SA_LOOP_CFG", loop_id=8, iters=1)
+        if what == "IMEM":
+            p.add32("SET_BASE_ADDR", ARCH.dram_bytes - 4, target="IMEM")
+            p.add("LD_ST", dir="LD", target="IMEM", size=2)
+        else:
+            p.add32("SET_BASE_ADDR", ARCH.dram_bytes - ARCH.word_bytes(what) + 1, buffer=what)
+            p.add("LD_ST", dir="LD", buffer=what, size=1)
+
+
+def _sa_steps(p: ProgramBuilder, steps: int) -> None:
+    with p.group("SA", 0):
+        p.add("SA_LOOP_CFG", loop_id=8, iters=steps)
+        p.add32("SET_LOOP_STRIDE", 1, access="WR", buffer="OBUF", loop_id=8)
+
+
+def edge_cases() -> Iterator[Case]:
+    """The programs above on the tiny arch (`fault_catalog` has some on another arch)."""
+    yield from bound_cases()
+    yield from overlap_cases()
+    yield imem_two_loads_case()
+    yield dma_reset_case()
+    yield from (c for c in fault_catalog() if c.image.arch == ARCH)
+
+
+def other_arch_cases() -> list[Case]:
+    """The faults only an arch other than the presets can reach (not in `all_cases`, whose
+    programs also run on the RTL, built for the presets)."""
+    ODD_ARCH.validate("ODD_ARCH")
+    return [c for c in fault_catalog() if c.image.arch != ARCH]
