@@ -4,8 +4,9 @@ The operator set (the classic one of mutmut, cosmic-ray and PIT, kept small): ar
 shift and bitwise operators replaced, comparisons moved across their boundary (`<` to
 `<=`, `==` to `!=`), `and`/`or` swapped, unary operators dropped, integer constants +-1
 and 0/1 swapped, booleans flipped, conditions negated, statements with a side effect
-deleted, adjacent call arguments swapped. Docstrings, strings, annotations, imports and
-asserts are left alone.
+deleted, adjacent call arguments swapped, and calls that are operators replaced (the lane
+vocabulary's `o.add` by `o.sub`, `o.ge` by `o.gt`, `np.maximum` by `np.minimum`, `min` by
+`max`, ...). Docstrings, strings, annotations, imports and asserts are left alone.
 
 Each edit replaces the source text of one node (or one operator token) only, so every
 other line of the file keeps its text and its number, and the diff is one line.
@@ -26,6 +27,12 @@ BINOP = {ast.Add: ("+", "-"), ast.Sub: ("-", "+"), ast.Mult: ("*", "+"), ast.Div
          ast.FloorDiv: ("//", "*"), ast.Mod: ("%", "//"), ast.Pow: ("**", "*"), ast.LShift: ("<<", ">>"),
          ast.RShift: (">>", "<<"), ast.BitAnd: ("&", "|"), ast.BitOr: ("|", "&"), ast.BitXor: ("^", "&"),
          ast.MatMult: ("@", "*")}  # fmt: skip
+# Calls that are operators: the lane-operation vocabulary (`o.add`, ...), numpy and built-ins.
+CALLS = {"add": "sub", "sub": "add", "mul": "add", "shl": "ashr", "ashr": "shl", "bit_and": "bit_or", "bit_or": "bit_and",
+         "eq": "ne", "ne": "eq", "lt": "le", "le": "lt", "gt": "ge", "ge": "gt", "maximum": "minimum",
+         "minimum": "maximum", "floor": "ceil", "ceil": "floor", "left_shift": "right_shift",
+         "right_shift": "left_shift", "min": "max", "max": "min", "any": "all", "all": "any"}  # fmt: skip
+CALL_RECEIVERS = {"o", "ops", "np", "math"}  # whose methods of those names are operators
 SYMMETRIC = {"min", "max", "np.minimum", "np.maximum", "np.array_equal", "math.gcd"}  # swapping their arguments is no bug
 COMPARE = {ast.Lt: ("<", "<="), ast.LtE: ("<=", "<"), ast.Gt: (">", ">="), ast.GtE: (">=", ">"),
            ast.Eq: ("==", "!="), ast.NotEq: ("!=", "=="), ast.Is: ("is", "is not"), ast.IsNot: ("is not", "is"),
@@ -50,7 +57,7 @@ class Mutant:
 
     file: str  # path relative to the project root
     line: int
-    operator: str  # binop, compare, boolop, unary, constant, negate, delete, swap-args
+    operator: str  # binop, compare, boolop, unary, constant, negate, delete, swap-args, call
     scope: str  # qualified name of the enclosing function or class ("<module>" at top level)
     before: str  # the source text the edit replaces
     after: str
@@ -268,7 +275,14 @@ class _Finder(ast.NodeVisitor):
             self._integer(node, node.value)
 
     def visit_Call(self, node: ast.Call) -> None:
-        symmetric = self.src.text(node.func) in SYMMETRIC
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in ("min", "max", "any", "all"):
+            self.add(func, "call", CALLS[func.id], before=func.id)
+        elif isinstance(func, ast.Attribute) and func.attr in CALLS and self.src.text(func.value) in CALL_RECEIVERS:
+            end = (func.end_lineno, func.end_col_offset)
+            self.add(func, "call", CALLS[func.attr], [Edit(end[0], end[1] - len(func.attr), *end, CALLS[func.attr])],
+                     before=func.attr)  # type: ignore[arg-type]  # fmt: skip
+        symmetric = self.src.text(func) in SYMMETRIC
         for a, b in zip(node.args, node.args[1:] if not symmetric else []):
             ta, tb = self.src.text(a), self.src.text(b)
             if not isinstance(a, ast.Starred) and not isinstance(b, ast.Starred) and ta != tb:
