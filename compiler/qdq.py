@@ -30,6 +30,7 @@ class Twin:
         self.nodes: list[onnx.NodeProto] = []
         self.inits: list[onnx.TensorProto] = [numpy_helper.from_array(np.array(0, np.int8), "zero")]
         self.inputs: dict[str, tuple[int, ...]] = {}
+        self.dequantised: set[str] = set()
 
     def const(self, name: str, value: Any) -> str:  # noqa: ANN401  (a number or an array)
         """A float32 constant."""
@@ -42,10 +43,14 @@ class Twin:
         return out
 
     def dq(self, tensor: str, shape: tuple[int, ...], scale: float, tag: str) -> str:
-        """The int8 graph input `in:<tensor>` dequantised at `scale`."""
+        """The int8 graph input `in:<tensor>` dequantised at `scale` (once per layer: a layer may
+        read a tensor twice, as a conv whose residual is its own input)."""
         self.inputs[tensor] = shape
         out = f"{tag}:dq:{tensor}"
-        return self.node("DequantizeLinear", [f"in:{tensor}", self.const(f"{out}:s", scale), "zero"], out)
+        if out not in self.dequantised:
+            self.dequantised.add(out)
+            self.node("DequantizeLinear", [f"in:{tensor}", self.const(f"{out}:s", scale), "zero"], out)
+        return out
 
     def round_trip(self, y: str, scale: float, name: str) -> str:
         """`y` rounded to int8 at `scale` and dequantised again."""

@@ -17,13 +17,14 @@ casts, written with numpy's float16).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .bv import LaneOps, sext
+from .bv import CONCRETE, LaneOps, sext
 
 LANE_BITS = 32  # every lane register holds a 32-bit two's-complement value
 
@@ -199,6 +200,20 @@ LANE_FUNCTIONS: dict[str, LaneFunction] = {
     "BF16_TO_FP32": lambda o, f, a, b, d: bf16_to_fp32(o, a),
 }  # fmt: skip
 CONCRETE_ONLY = frozenset({"FP32_TO_FP16", "FP16_TO_FP32"})
+_PROBES = ((3, 5, 7), (-7, 3, -2), (1 << 20, -(1 << 12), 9), (12345, 54321, -1), (-(1 << 25), 1 << 9, 1 << 30))
+
+
+@functools.cache
+def reads_fraction_bits(mnemonic: str) -> bool:
+    """Whether a lane function's result depends on the fraction bits of the lane format (the
+    others read its width only): found by running it under two fraction-bit settings.
+
+    >>> reads_fraction_bits("MUL"), reads_fraction_bits("ADD")
+    (True, False)
+    """
+    fn = LANE_FUNCTIONS[mnemonic]
+    plain, scaled = LaneFormat(LANE_BITS), LaneFormat(LANE_BITS, (5, 3, 7))
+    return any(fn(CONCRETE, plain, *p) != fn(CONCRETE, scaled, *p) for p in _PROBES)
 
 
 def lane_value(o: LaneOps, mnemonic: str, f: LaneFormat, a: Any, b: Any, d: Any) -> Any:

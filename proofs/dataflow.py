@@ -25,6 +25,8 @@ from typing import Any
 
 import z3
 
+from isa_spec.lanes import LaneFormat, reads_fraction_bits
+
 from .linear import Linear
 from .structure import coords_of, element_of
 from .program import DEFAULT_FORMAT, Dma, Lanes, Loop, Operand, Perm, Program, SaBlock, iters_of
@@ -360,7 +362,8 @@ class Trace:
             paths = [Path(p.guards + q.guards, p.leaves + q.leaves, p.chain + "\0" + q.chain, p.key + "\0" + q.key)
                      for p in paths for q in sub]  # fmt: skip
         op = e.ins.mnemonic
-        exact = op + ("" if e.fmt == DEFAULT_FORMAT else f"[{e.fmt.width}-bit lanes, fraction bits {e.fmt.frac}]")
+        fmt = e.fmt if reads_fraction_bits(op) else LaneFormat(e.fmt.width)  # what the row's result depends on
+        exact = op + ("" if fmt == DEFAULT_FORMAT else f"[{fmt.width}-bit lanes, fraction bits {fmt.frac}]")
         for p in paths:
             parts, keys = iter(p.chain.split("\0")[1:]), iter(p.key.split("\0")[1:])
             p.chain = f"{op}({', '.join(a[0] if a else next(parts) for a in args)})"

@@ -60,3 +60,50 @@ def activation_model(op: str) -> onnx.ModelProto:
     graph = helper.make_graph(nodes, "act", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 4, 4])], inits)  # fmt: skip
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=10)
+
+
+def _model(nodes: list, inits: list, x_shape: list[int], y: str, y_shape: list[int], name: str) -> onnx.ModelProto:
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info(y, TensorProto.FLOAT, y_shape)], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def activations_anywhere() -> onnx.ModelProto:
+    """Conv (5 -> 7 channels, not a multiple of the lanes), MaxPool, then LeakyRelu, a Clip
+    whose lower bound sets the scale (so its upper one clamps inside the int8 range) and a
+    Mul by a scalar, each a layer of its own; a Flatten of 7 x 4 x 4 into a Gemm without bias."""
+    rng = np.random.default_rng(13)
+    c = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) / 3).astype(np.float32), name)  # noqa: E731
+    f = lambda name, v: numpy_helper.from_array(np.array(v, np.float32), name)  # noqa: E731
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("MaxPool", ["c1"], ["p1"], name="pool", kernel_shape=[2, 2], strides=[1, 1]),
+        helper.make_node("LeakyRelu", ["p1"], ["l1"], name="leaky", alpha=0.2),
+        helper.make_node("Clip", ["l1", "lo", "hi"], ["k1"], name="clip"),
+        helper.make_node("Mul", ["k1", "half"], ["m1"], name="mul"),
+        helper.make_node("Flatten", ["m1"], ["f1"], name="flat", axis=1),
+        helper.make_node("Gemm", ["f1", "fc"], ["y"], name="fc", transB=1),
+    ]  # fmt: skip
+    inits = [c("w1", 7, 5, 3, 3), c("b1", 7), f("lo", -1.0), f("hi", 0.25), f("half", 0.5), c("fc", 6, 7 * 4 * 4)]
+    return _model(nodes, inits, [1, 5, 5, 5], "y", [1, 6], "activations")
+
+
+def wide_feature_maps() -> onnx.ModelProto:
+    """Feature maps many times larger than a tiny VMEM, with 5 channels: a residual Add,
+    MaxPool, AveragePool and GlobalAveragePool each work through it in chunks, then a Gemm
+    with bias."""
+    rng = np.random.default_rng(17)
+    c = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) / 3).astype(np.float32), name)  # noqa: E731
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv1", kernel_shape=[1, 1]),
+        helper.make_node("Add", ["c1", "x"], ["a1"], name="add"),
+        helper.make_node("Relu", ["a1"], ["r1"], name="relu"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], name="max", kernel_shape=[2, 2], strides=[1, 1]),
+        helper.make_node("AveragePool", ["p1"], ["p2"], name="avg", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                         count_include_pad=1),
+        helper.make_node("GlobalAveragePool", ["p2"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flat", axis=1),
+        helper.make_node("Gemm", ["f", "fc", "fb"], ["y"], name="fc", transB=1),
+    ]  # fmt: skip
+    inits = [c("w1", 5, 5, 1, 1), c("fc", 3, 5), c("fb", 3)]
+    return _model(nodes, inits, [1, 5, 41, 37], "y", [1, 3], "wide")

@@ -90,7 +90,8 @@ def draw(target: Target, seed: int) -> list[tuple[Mutant, str]]:
     for rel in target.paths():
         source = (ROOT / rel).read_text()
         for m in mutants(rel, source):
-            by_operator[m.operator].append((m, source))
+            if target.mutates(m.scope):
+                by_operator[m.operator].append((m, source))
     rng = random.Random(seed)
     queues = []
     for op in sorted(by_operator):

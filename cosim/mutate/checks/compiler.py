@@ -3,14 +3,15 @@
 For every case (layer kinds, groups over several output-channel tiles, the user's tiling,
 loop orders and buffers, fused or not, two archs, pre-quantised models):
 
-* every layer's int8 output on golden equals the numpy reference (compiler/reference.py)
-  on the compiler's quantised layers, bit for bit;
+* every layer's int8 output on golden equals the numpy reference (each layer kind's
+  `reference`, compiler/reference.py) on the compiler's quantised layers, bit for bit;
 * onnxruntime running those layers as a QDQ model (compiler/qdq.py) is within 1 LSB of
   them, and the graph output is within the float model's error bound (one conv) or close to
   it (a network), both with onnxruntime: this catches quantisation that is wrong and
   self-consistent;
 * each layer's estimated cycles equal golden's cycle model (its decode cycles aside) within
-  5%, so a schedule the user asked for is the one emitted;
+  5% and 16 cycles, so a schedule the user asked for is the one emitted;
+* every case runs on the NPU alone (nothing goes to the host);
 * the schedule proofs hold (`proofs.prove_image`).
 
 `prepare` builds the ONNX models (compiler/models.py, tests/networks.py and onnxruntime's
@@ -22,12 +23,13 @@ from __future__ import annotations
 from typing import Any
 
 ORDER_IC_INNER = ["N", "OC", "OH", "OW", "KH", "KW", "IC"]
-ESTIMATE_SLACK = 0.05
+ESTIMATE_SLACK = 0.05  # of the larger figure, plus ESTIMATE_CYCLES: what rounding leaves between the two models
+ESTIMATE_CYCLES = 16
 
 
 def cases() -> list[tuple[str, Any, str, dict]]:
     """(name, model, arch, Options fields)."""
-    from networks import branchy_model, clipped_conv
+    from networks import activations_anywhere, branchy_model, clipped_conv, wide_feature_maps
 
     from compiler.models import cnn_model, conv_model, resnet_model
 
@@ -44,6 +46,8 @@ def cases() -> list[tuple[str, Any, str, dict]]:
         ("4 groups over 2 OC tiles, OW 2", clipped_conv(4), "tiny", {"tiling": {"conv": {"OC": 2, "OW": 2}}}),
         ("depthwise conv", clipped_conv(8), "tiny", {}),
         ("pad, mul, leaky relu, avgpool, concat, GAP, matmul", branchy_model(), "tiny", {}),
+        ("maxpool, then leaky relu, clip and mul layers, flatten into gemm", activations_anywhere(), "tiny", {}),
+        ("feature maps wider than VMEM: add, pools, GAP, gemm", wide_feature_maps(), "tiny", {}),
         ("cnn unfused", cnn_model(size=16), "tiny", {"fuse": False}),
         ("conv 20x13x11->40 s2 (default)", wide, "default", {"loop_order": {"conv0": ["OC", "N", "OW", "OH", "KW", "KH", "IC"]}}),
         ("resnet18-mini", resnet_model("resnet18", size=32, width=4, classes=10), "tiny", {}),
@@ -122,6 +126,8 @@ def _case(model_bytes: bytes, arch_name: str, options: dict, floats: dict) -> st
     model = onnx.load_from_string(model_bytes)
     opts = Options(**options, reuse_dram=False)
     image = compile_model(model, load_arch(arch_name), options=opts)
+    if "host" in image.model:
+        return f"layers the NPU runs went to the host: {image.model['host'].get('nodes', '?')}"
     layers = quantized_layers(model, fuse=opts.fuse)
     xq = quantize(image.symbol("x"), floats["x"])
     dev = open_device("golden", image.arch)
@@ -154,7 +160,7 @@ def _estimates(image: Any, model: Any) -> str | None:
     for meta in image.layers:
         costs = model.total(range(*meta["pcs"]))
         measured, est = costs.cycles - costs.decode, meta["estimated_cycles"]
-        if abs(measured - est) > ESTIMATE_SLACK * max(measured, est):
+        if abs(measured - est) > ESTIMATE_SLACK * max(measured, est) + ESTIMATE_CYCLES:
             return f"layer {meta['name']}: estimated {est} cycles, golden's model {measured} (decode aside)"
     return None
 
@@ -184,7 +190,7 @@ def _float(image: Any, model: Any, layers: list, dev: Any, floats: dict) -> str 
     import numpy as np
 
     from compiler import prequantized
-    from compiler.quantize import QConv
+    from compiler.ops.conv import QConv
     from compiler.reference import error_bound
     from runtime import read_tensor
     from runtime.session import dequantize
