@@ -25,7 +25,7 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--budget", default="10m", help="stop drawing mutants after this long: 90, 90s, 10m, 2h (default 10m)")
     sp.add_argument("--mutants", type=int, metavar="N", help="at most N mutants (the first N of the seeded order)")
     sp.add_argument("--seed", type=int, default=0, help="the order mutants are drawn in (default 0)")
-    sp.add_argument("--workers", type=int, default=2, metavar="N", help="mutants checked at once (default 2)")
+    sp.add_argument("--workers", type=int, metavar="N", help="mutants checked at once (default 2)")
     sp.add_argument("--ray", metavar="ADDRESS", help="check the mutants as Ray tasks on this cluster (or auto)")
     sp.add_argument("--state", default="genesys-mutate", metavar="DIR",
                     help="where results are kept as they come; a rerun resumes from them (default genesys-mutate)")
@@ -50,15 +50,18 @@ def _line(done: int, res) -> str:  # noqa: ANN001
 
 def cmd_mutate(args: argparse.Namespace) -> int:
     """Entry point of `genesys mutate` (exit 0 kill rate met, 1 not met, 2 bad usage)."""
-    from cosim.mutate import CheckerBroken, campaign, summary_text
+    from cosim.mutate import CampaignError, campaign, summary_text
 
     budget = parse_duration(args.budget)
-    if args.workers < 1 or (args.mutants is not None and args.mutants < 1) or not 0 <= args.min_kill <= 1:
+    if args.ray and args.workers is not None:
+        raise MutateUsageError("--ray and --workers exclude each other: Ray runs as many mutants as the cluster has CPUs")
+    workers = 2 if args.workers is None else args.workers
+    if workers < 1 or (args.mutants is not None and args.mutants < 1) or not 0 <= args.min_kill <= 1:
         raise MutateUsageError("--workers and --mutants take a positive count, --min-kill a rate between 0 and 1")
     try:
-        summary = campaign(args.target, budget, args.seed, args.workers, args.ray, Path(args.state), args.mutants,
+        summary = campaign(args.target, budget, args.seed, workers, args.ray, Path(args.state), args.mutants,
                            progress=lambda s, r: print(_line(len(s.results), r), flush=True))  # fmt: skip
-    except CheckerBroken as e:
+    except CampaignError as e:
         raise MutateUsageError(str(e)) from None
     print(summary_text(summary))
     if args.json:

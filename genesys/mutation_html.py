@@ -30,7 +30,7 @@ def load(path: str) -> dict:
 
 def _rate(counts: dict) -> str:
     judged = counts.get("killed", 0) + counts.get("survived", 0) + counts.get("timeout", 0)
-    return f"{100 * counts.get('killed', 0) / judged:.1f}%" if judged else "-"
+    return f"{100 * (counts.get('killed', 0) + counts.get('timeout', 0)) / judged:.1f}%" if judged else "-"
 
 
 def section(run: dict) -> str:
@@ -51,7 +51,7 @@ def section(run: dict) -> str:
     rate = "-" if run["kill_rate"] is None else f"{100 * run['kill_rate']:.1f}%"
     return f"""<h2>Mutation run: {html.escape(run['target'])}, kill rate {rate}</h2>
 <p>{len(run['mutants'])} mutants checked (seed {run.get('seed', '?')}, {run.get('seconds', '?')} s); checker:
-{html.escape(run.get('checker', ''))}. The kill rate is killed / (killed + survived + timeout).</p>
+{html.escape(run.get('checker', ''))}. The kill rate is (killed + timeout) / (killed + survived + timeout).</p>
 <table><tr>{head}</tr>{rows}{total}</table>
 <h3>Survivors</h3>{survivors or "<p>none</p>"}
 {f"<h3>Equivalent (reviewed)</h3><ul>{equivalent}</ul>" if equivalent else ""}"""

@@ -3,9 +3,11 @@ in a child process (local workers or Ray) until the budget is spent, and keep ev
 result in a journal so that the same command resumes where it stopped.
 
 Statuses: killed (a check failed, or the mutant crashed the code under check), survived,
-timeout (the checker did not finish), no-build (RTL: the mutant did not build or lint),
-equivalent (survived, and reviewed as behaving like the original: `equivalent.toml`).
-The kill rate is killed / (killed + survived + timeout): a timeout counts against.
+timeout (the checker did not finish in 5 times its time on the original, plus 30 s),
+no-build (RTL: the mutant did not build or lint), equivalent (survived, and reviewed as
+behaving like the original: `equivalent.toml`). The kill rate is (killed + timeout) /
+(killed + survived + timeout): a checker that does not finish has not passed, as PIT and
+Stryker count it; timeouts are reported on their own so a reader can discount them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ from .python_mutants import Mutant, mutants
 from .targets import ROOT, TARGETS, Target, project_files
 
 STATUSES = ("killed", "survived", "timeout", "no-build", "equivalent")
+
+
+def kill_rate(counts: dict[str, int]) -> float | None:
+    """(killed + timeout) / (killed + survived + timeout), or None without such mutants."""
+    judged = counts["killed"] + counts["survived"] + counts["timeout"]
+    return (counts["killed"] + counts["timeout"]) / judged if judged else None
 
 
 @dataclass
@@ -61,10 +69,8 @@ class Summary:
 
     @property
     def kill_rate(self) -> float | None:
-        """Killed over the non-equivalent mutants that ran (None when none did)."""
-        c = self.counts()
-        judged = c["killed"] + c["survived"] + c["timeout"]
-        return c["killed"] / judged if judged else None
+        """Detected (killed or timed out) over the non-equivalent mutants that ran (None when none did)."""
+        return kill_rate(self.counts())
 
     def by_file(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s in STATUSES})
@@ -145,7 +151,11 @@ class Journal:
             f.write(json.dumps(rec) + "\n")
 
 
-class CheckerBroken(Exception):
+class CampaignError(Exception):
+    """A campaign that cannot run (a one-line reason)."""
+
+
+class CheckerBroken(CampaignError):
     """The checker fails on the unmutated sources: its verdicts would mean nothing."""
 
 
@@ -248,6 +258,9 @@ class _LocalPool:
 
 
 def _ray_pool(address: str):  # noqa: ANN202
-    from .ray_pool import RayPool
+    from .ray_pool import RayError, RayPool
 
-    return RayPool(address)
+    try:
+        return RayPool(address)
+    except RayError as e:
+        raise CampaignError(str(e)) from None

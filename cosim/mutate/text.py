@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .campaign import STATUSES, Summary
+from .campaign import STATUSES, Summary, kill_rate
 from .targets import TARGETS
 
 
@@ -18,8 +18,8 @@ def summary_text(s: Summary) -> str:
     c = s.counts()
     lines += ["-" * len(head), f"{'total':<34}" + "".join(f"{c[st]:>11}" for st in STATUSES) + f"{_rate(c):>11}"]
     judged = c["killed"] + c["survived"] + c["timeout"]
-    lines.append(f"kill rate {c['killed']}/{judged} = {_rate(c)} (killed / (killed + survived + timeout); "
-                 "equivalent and no-build mutants are not counted)")  # fmt: skip
+    lines.append(f"kill rate {c['killed'] + c['timeout']}/{judged} = {_rate(c)} ((killed + timeout) / (killed + survived "
+                 "+ timeout); equivalent and no-build mutants are not counted)")  # fmt: skip
     for r in s.results:
         if r.status in ("survived", "timeout"):
             lines += ["", f"{r.status.upper()} {r.id} {r.file}:{r.line} ({r.operator}, {r.seconds:.1f} s)", r.diff.rstrip()]
@@ -30,5 +30,5 @@ def summary_text(s: Summary) -> str:
 
 
 def _rate(c: dict[str, int]) -> str:
-    judged = c["killed"] + c["survived"] + c["timeout"]
-    return f"{100 * c['killed'] / judged:.1f}%" if judged else "-"
+    rate = kill_rate(c)
+    return "-" if rate is None else f"{100 * rate:.1f}%"

@@ -15,6 +15,7 @@ import numpy as np
 from isa_spec import ROWS, FaultKind, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
+from conformance_log import lane_log, log_problems
 from oracles import LANE_ORACLES
 from programs import (BIAS, sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
                       tandem_accumulate_expected)  # fmt: skip
@@ -33,6 +34,7 @@ class Case:
     image: Image
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     fault: FaultKind | None = None
+    tandem: list | None = None  # the whole Tandem log expected, when the case derives it
 
 
 def _image(p: ProgramBuilder, inputs: dict[int, np.ndarray], outputs: dict[str, tuple[int, np.ndarray]]) -> Image:
@@ -111,10 +113,11 @@ def lane_case(mnemonic: str, fmt_name: str, seed: int, data: tuple[np.ndarray, n
     a, b, d = lane_data(mnemonic, np.random.default_rng(seed))
     if data is not None:
         a, b = data
-    p = ProgramBuilder()
+    p, pcs = ProgramBuilder(), {}
     with p.group("SIMD", 0):
-        for (ns, _, first), addr in ((SRC1, A), (SRC2, B), (DST, D)):
+        for k, ((ns, _, first), addr) in enumerate(((SRC1, A), (SRC2, B), (DST, D))):
             _load(p, ns, addr, first, WORDS)
+            pcs[f"load{k}"] = len(p.instructions) - 1
         if cfg:
             p.add(cfg, dst_int=ints[0], src1_int=ints[1], src2_int=ints[2])
         for ns, idx, first in (SRC1, SRC2, DST):
@@ -127,8 +130,10 @@ def lane_case(mnemonic: str, fmt_name: str, seed: int, data: tuple[np.ndarray, n
         ops = dict(dst_ns=DST[0], dst_idx=DST[1], src1_ns=SRC1[0], src1_idx=SRC1[1])
         if "src2_ns" in row.field_index:
             ops.update(src2_ns=SRC2[0], src2_idx=SRC2[1])
+        pcs["lane"] = len(p.instructions)
         p.add(mnemonic, **ops) if mnemonic != "NOP" else p.add("NOP")
         _store(p, DST[0], OUT, DST[2], WORDS)
+        pcs["store"] = len(p.instructions) - 1
     p.end()
     if mnemonic == "NOP":
         expected = d
@@ -139,7 +144,11 @@ def lane_case(mnemonic: str, fmt_name: str, seed: int, data: tuple[np.ndarray, n
     image = _image(p, {A: a.astype(np.int32), B: b.astype(np.int32), D: d.astype(np.int32)},
                    {"out": (OUT, expected.astype(np.int32))})  # fmt: skip
     label = f"{fmt_name} seed {seed}" + (" at saturation thresholds" if data is not None else "")
-    return Case(mnemonic, label, image, {"out": expected.astype(np.int32)})
+    operands = [(ns, addr, first, v) for (ns, _, first), addr, v in ((SRC1, A, a), (SRC2, B, b), (DST, D, d))]
+    log = lane_log(pcs, operands, (DST[0], DST[2]), expected, OUT, LANES)
+    if mnemonic == "NOP":
+        log = log[:3] + log[4:]  # no writes
+    return Case(mnemonic, label, image, {"out": expected.astype(np.int32)}, tandem=log)
 
 
 def lane_cases() -> Iterator[Case]:
@@ -212,12 +221,17 @@ def imm_case(mnemonic: str, config: Callable[[ProgramBuilder], None], value: int
     p = ProgramBuilder()
     with p.group("SIMD", 0):
         _load(p, "VMEM1", A, 0, 1)
+        pcs = {"load0": len(p.instructions) - 1}
         config(p)
+        pcs["lane"] = len(p.instructions)
         p.add("ADD", dst_ns="VMEM2", src1_ns="VMEM1", src2_ns="IMM", src2_idx=5)
         _store(p, "VMEM2", OUT, 0, 1)
+        pcs["store"] = len(p.instructions) - 1
     p.end()
     expected = np.clip(a[0].astype(np.int64) + value, I32.min, I32.max).astype(np.int32)
-    return Case(mnemonic, f"IMM = {value}", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})
+    log = lane_log(pcs, [("VMEM1", A, 0, a[0])], ("VMEM2", 0), expected, OUT, LANES)
+    return Case(mnemonic, f"IMM = {value}", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected},
+                tandem=log)  # fmt: skip
 
 
 def iterator_cases() -> Iterator[Case]:
@@ -495,9 +509,12 @@ def all_cases() -> dict[str, list[Case]]:
 def run_case(case: Case, machine_cls) -> list[str]:  # noqa: ANN001
     """Mismatches between what `machine_cls` does with the case and what the case expects."""
     m = machine_cls(case.image.arch, case.image.words)
-    m.state.dram[:] = case.image.initial_dram()
+    initial = case.image.initial_dram()
+    m.state.dram[:] = initial
+    committed: list = []
+    m.on_commit = committed.append
     result = m.run()
-    problems = []
+    problems = log_problems(m.program, initial, m.state.dram, result, committed, case.image.arch.lanes, case.tandem)
     got_fault = result.fault.kind if result.fault is not None else None
     if got_fault != case.fault:
         problems.append(f"fault: expected {case.fault}, got {result.fault}")

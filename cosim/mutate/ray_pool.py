@@ -1,0 +1,60 @@
+"""Mutants checked as Ray tasks: each task forks its own child for the mutant (as the local
+workers do), so a mutant never outlives its task and a Ray worker stays clean. As many
+tasks run at once as the cluster has CPUs; the budget and the timeout hold as locally."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from . import isolation
+
+
+class RayError(Exception):
+    """No Ray cluster at that address."""
+
+
+def _check(sources: dict[str, str], ref: str, fixture: Any, timeout: float) -> isolation.Outcome:
+    return isolation.run(sources, ref, fixture, timeout)
+
+
+class RayPool:
+    """Ray tasks on the cluster at `address` ("auto": the one this machine belongs to), or
+    on the Ray instance this process already started (as `genesys fuzz --ray` connects)."""
+
+    def __init__(self, address: str | None):
+        import ray
+
+        if not ray.is_initialized():
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise RayError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
+        self.ray = ray
+        self.task = ray.remote(_check)
+        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def run(self, jobs: list, checker: str, fixture: bytes, timeout: float,
+            deadline: float) -> Iterator[tuple[Any, isolation.Outcome]]:  # fmt: skip
+        """Like the local pool: (job, outcome) as they finish, until the jobs or the budget end."""
+        ray = self.ray
+        shared = ray.put(fixture)  # once, not once per task
+        todo, running = list(jobs), {}
+        try:
+            while todo or running:
+                while todo and len(running) < self.workers and time.monotonic() < deadline:
+                    job = todo.pop(0)
+                    ref = self.task.remote({job.mutant.file: job.mutant.apply(job.source)}, f"{checker}:check", shared,
+                                           timeout)  # fmt: skip
+                    running[ref] = job
+                if not running:
+                    return
+                ready, _ = ray.wait(list(running), num_returns=1, timeout=max(0.0, deadline - time.monotonic()))
+                if time.monotonic() >= deadline:
+                    return
+                for ref in ready:
+                    yield running.pop(ref), ray.get(ref)
+        finally:
+            for ref in running:  # out of budget: the unfinished ones run again on resume
+                ray.cancel(ref, force=True)
