@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import product
 from typing import Any, Protocol
 
-INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
-
 
 class Ops(Protocol):
     """The operations address formulas may use."""
@@ -177,11 +175,6 @@ def sat(value: int, bits: int) -> int:
     """Saturate to the signed range of `bits` bits."""
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     return lo if value < lo else hi if value > hi else value
-
-
-def asr(value: int, shift: int) -> int:
-    """Arithmetic shift right (floor division by 2**shift)."""
-    return value >> shift
 
 
 def join16(high: int, low: int) -> int:

@@ -349,8 +349,8 @@ def _sa_past_dram(p: ProgramBuilder, what: str) -> None:
     with p.group("SA", 0):
         p.add("SA_LOOP_CFG", loop_id=8, iters=1)
         if what == "IMEM":
-            p.add32("SET_BASE_ADDR", ARCH.dram_bytes - 4, target="IMEM")
-            p.add("LD_ST", dir="LD", target="IMEM", size=2)
+            p.add32("SET_BASE_ADDR", ARCH.dram_bytes - 12, target="IMEM")  # three words left, four asked
+            p.add("LD_ST", dir="LD", target="IMEM", size=4)
         else:
             p.add32("SET_BASE_ADDR", ARCH.dram_bytes - ARCH.word_bytes(what) + 1, buffer=what)
             p.add("LD_ST", dir="LD", buffer=what, size=1)

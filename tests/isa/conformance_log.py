@@ -6,7 +6,8 @@ a Tandem DMA record to a DMA START of the same direction and namespace, a vector
 lane instruction or PERM_START writing that namespace, SA records to an SA group's END);
 replaying the DMA records in commit order over the initial DRAM, every load reads what DRAM
 then holds and the stores leave exactly the final DRAM; a fault is one record, the last of
-its unit, of the fault's kind and at its pc. A program that expects a Tandem log (`expected`:
+its unit, of the fault's kind and at its pc; an SA group's stores come right after the tile
+whose results they store, and it moves only what the ISA lets it move. A program that expects a Tandem log (`expected`:
 derived by the case from its inputs and oracle) gets exactly that log.
 """
 
@@ -16,9 +17,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from isa_spec import DmaRecord, FaultKind, FaultRecord, IllegalInstruction, Namespace, TileRecord, Unit, VectorRecord
+from isa_spec import Buffer, DmaRecord, FaultKind, FaultRecord, IllegalInstruction, Namespace, TileRecord, Unit, VectorRecord
 from isa_spec import decode
 from isa_spec.table import decoder_unit
+
+# (direction, space) of the transfers an SA group commits: its buffers' loads, OBUF's store, IMEM loads
+SA_TRANSFERS = {("LD", b.name) for b in Buffer} | {("LD", "IMEM"), ("ST", Buffer.OBUF.name)}
 
 
 def log_problems(program: Sequence[int], initial: np.ndarray, final: np.ndarray, result, committed: list,
@@ -33,6 +37,11 @@ def log_problems(program: Sequence[int], initial: np.ndarray, final: np.ndarray,
         wrong = _belongs(program, r, lanes)
         if wrong:
             problems.append(f"{type(r).__name__} at {r.pc}: {wrong}")
+            break
+    sa = by_unit[Unit.SA]
+    for k, r in enumerate(sa):
+        if isinstance(r, DmaRecord) and r.direction == "ST" and not (k and _tile_or_store(sa[k - 1])):
+            problems.append(f"an SA store at {r.pc} not right after a tile's results (or another store)")
             break
     problems += _replay(initial, final, committed)
     faults = [r for r in committed if isinstance(r, FaultRecord)]
@@ -51,6 +60,10 @@ def log_problems(program: Sequence[int], initial: np.ndarray, final: np.ndarray,
     return problems
 
 
+def _tile_or_store(r) -> bool:  # noqa: ANN001
+    return isinstance(r, TileRecord) or (isinstance(r, DmaRecord) and r.direction == "ST")
+
+
 def _belongs(program: Sequence[int], r, lanes: int) -> str:  # noqa: ANN001
     """Why record `r` cannot come from the instruction at its pc ('' if it can)."""
     if isinstance(r, FaultRecord):
@@ -63,7 +76,7 @@ def _belongs(program: Sequence[int], r, lanes: int) -> str:  # noqa: ANN001
     if isinstance(r, (TileRecord, DmaRecord)) and r.unit == Unit.SA:
         if ins.mnemonic != "SYNC_INST" or ins.name_of("edge") != "END" or ins.name_of("unit") != "SA":
             return f"an SA record of {ins.mnemonic}, not of an SA group's END"
-        if isinstance(r, DmaRecord) and r.direction == "ST" and r.space != "OBUF":
+        if isinstance(r, DmaRecord) and (r.direction, r.space) not in SA_TRANSFERS:
             return f"an SA {r.direction} of {r.space}"
         return ""
     if isinstance(r, DmaRecord):

@@ -51,6 +51,20 @@ def dma_cases() -> Iterator[Case]:
         _store(p, "VMEM1", OUT, 0, 4)
 
     yield dma_case("LD_CONFIG_TILE_LOOP_ITER", "gather every third word", gather, a32, words[[1, 4, 7, 10]].reshape(-1))
+
+    def no_stride(p):  # tile loop 2: 4 iterations and no stride configured (stride 0): word 1 four times
+        p.add32("LD_CONFIG_BASE_ADDR", A + 4 * LANES, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=4)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+        _store(p, "VMEM1", OUT, 0, 4)
+
+    def no_base(p):  # no base address configured in this group: DRAM address 0, where A is
+        p.add("LD_START", ns="VMEM1", width="B32", size=2)
+        _store(p, "VMEM1", OUT, 0, 2)
+
+    assert A == 0
+    yield dma_case("LD_CONFIG_TILE_LOOP_ITER", "a loop with no stride repeats its word", no_stride, a32, words[[1] * 4].reshape(-1))
+    yield dma_case("LD_START", "no base address: DRAM address 0", no_base, a32, words[:2].reshape(-1))
     yield dma_case("LD_CONFIG_TILE_LOOP_STRIDE", "gather every third word", gather, a32, words[[1, 4, 7, 10]].reshape(-1))
 
     def base_and_tile(direction: str):  # noqa: ANN202

@@ -8,7 +8,8 @@
 * the prover's reading of the spec (its observer mode) proves correct compiled images and
   refutes silent wrong schedules drawn from them (the prover's own code is not mutated
   here, so a failure is the spec's);
-* its instruction registry refuses an unknown or a second handler.
+* its instruction registry refuses an unknown or a second handler;
+* its helpers no program reaches alone match their oracles (tests/isa/test_spec_helpers.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import itertools
 
 EDGES = (0, 1, -1, 2, 127, -128, 32767, -32768, (1 << 31) - 1, -(1 << 31), 1 << 30, -(1 << 30) - 1)
+TESTS = ["tests/isa/test_spec_helpers.py"]
 IMAGES = ("conv 5x9x9->7 s2 p1", "grouped conv, 2 OC tiles", "pad, mul, leaky relu, avgpool, concat, GAP, matmul")
 
 
@@ -40,10 +42,11 @@ def prepare() -> dict:
 
 def check(fixture: dict) -> str | None:
     from . import prover
-    from .common import first
+    from .common import first, run_tests
 
     return first([("conformance", lambda: _conformance(fixture["cases"])), ("Z3 reading of the lane functions", _lifting),
-                  ("the prover's reading", lambda: prover.check(fixture["schedules"])), ("registry", _registry)])  # fmt: skip
+                  ("the prover's reading", lambda: prover.check(fixture["schedules"])), ("registry", _registry),
+                  ("helpers", lambda: run_tests(TESTS))])  # fmt: skip
 
 
 def _conformance(cases: list) -> str | None:
@@ -93,7 +96,7 @@ def _lifting() -> str | None:
     for mnemonic in sorted(set(LANE_FUNCTIONS) - CONCRETE_ONLY):
         fn = LANE_FUNCTIONS[mnemonic]
         for width in (32, 8):
-            for ints in ((width, width, width), (1, width, 1), (width // 2, 1, width)):
+            for ints in ((width, width, width), (1, width, 1), (width // 2, 1, width), (1, width, width)):
                 f = LaneFormat.from_int_bits(width, ints)
                 term = Z3.sext(fn(Z3, f, *operands), 32)
                 for a, b, d in values if not BY_MNEMONIC[mnemonic].one_source else [(a, 0, a) for a in EDGES]:
