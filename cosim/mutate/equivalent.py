@@ -2,8 +2,9 @@
 the code can receive, each with the reason (`equivalent.toml`, next to this module).
 
 An entry names an AST location, not a line number: the file, the enclosing function
-(`scope`), the text of the line, and the edit (`before` -> `after`). An entry that matches
-no generated mutant is stale (a test checks that every entry matches exactly one).
+(`scope`), the text of the line, and the edit (`before` -> `after`); when that edit occurs
+more than once on the line, the entry covers each (its reason must hold for each). An entry
+that matches no generated mutant is stale (a test checks that every entry matches one).
 """
 
 from __future__ import annotations
