@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from isa_spec import GenesysError
-from isa_spec.image import write_atomic
+
+from genesys.common import write_json
+from genesys.outputs import check_outdir, check_output, write_output
 
 EXIT_OK, EXIT_WEAK, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -58,18 +60,20 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     workers = 2 if args.workers is None else args.workers
     if workers < 1 or (args.mutants is not None and args.mutants < 1) or not 0 <= args.min_kill <= 1:
         raise MutateUsageError("--workers and --mutants take a positive count, --min-kill a rate between 0 and 1")
+    json_path = check_output(args.json, "--json") if args.json else None
+    html_path = check_output(args.html, "--html") if args.html else None
+    check_outdir(args.state, "--state")  # created if new, but never its missing parents
     try:
         summary = campaign(args.target, budget, args.seed, workers, args.ray, Path(args.state), args.mutants,
                            progress=lambda s, r: print(_line(len(s.results), r), flush=True))  # fmt: skip
     except CampaignError as e:
         raise MutateUsageError(str(e)) from None
     print(summary_text(summary))
-    if args.json:
-        write_atomic(Path(args.json), summary.to_json().encode())
-    if args.html:
+    write_json(json_path, {"command": "mutate", **summary.to_dict()})
+    if html_path is not None:
         from genesys.mutation_html import page
 
-        write_atomic(Path(args.html), page([summary.to_dict()]).encode())
+        write_output(html_path, page([summary.to_dict()]).encode())
     rate = summary.kill_rate
     if rate is None:
         print("genesys mutate: no mutant was checked within the budget", file=sys.stderr)

@@ -49,10 +49,12 @@ COMMANDS = {
     "report": lambda f, o: ["report", f / "conv.gnx", "-o", o["-o"], "--json", o["--json"]],
     "fuzz": lambda f, o: ["fuzz", "--backends", "spec,golden", "--programs", "4", "--corpus", o["--outdir"],
                           "--json", o["--json"], "--junit", o["--junit"]],
+    "mutate": lambda f, o: ["mutate", "--target", "cosim", "--mutants", "1", "--min-kill", "0", "--state", o["--outdir"],
+                            "--json", o["--json"], "--html", o["--html"]],
 }  # fmt: skip
 OUTPUT_FLAGS = {"asm": ["-o"], "model": ["-o"], "compile": ["-o", "--json"], "run": ["--json"],
                 "cosim": ["--json", "--junit"], "prove": ["--json", "--junit"], "check": ["--json", "--junit"],
-                "report": ["-o", "--json"], "fuzz": ["--json", "--junit"]}  # fmt: skip
+                "report": ["-o", "--json"], "fuzz": ["--json", "--junit"], "mutate": ["--json", "--html"]}  # fmt: skip
 INPUTS = {"asm": "p.s", "disasm": "conv.gnx", "compile": "conv.onnx", "run": "conv.gnx", "cosim": "conv.gnx",
           "prove": "conv.gnx", "check": "conv.gnx", "report": "conv.gnx"}  # fmt: skip
 
@@ -62,7 +64,8 @@ def argv(command, files, outputs):
 
 
 def good_outputs(tmp: Path) -> dict[str, Path]:
-    return {"-o": tmp / "out.bin", "--json": tmp / "r.json", "--junit": tmp / "r.xml", "--outdir": tmp / "outdir"}
+    return {"-o": tmp / "out.bin", "--json": tmp / "r.json", "--junit": tmp / "r.xml", "--html": tmp / "r.html",
+            "--outdir": tmp / "outdir"}
 
 
 def one_line_error(capsys, code, *needles):
@@ -183,6 +186,23 @@ def test_fuzz_folders(tmp_path, capsys):
         one_line_error(capsys, cli.main([*fuzz, "--target", target, "--corpus", str(tmp_path / "no" / "dir")]), "--corpus")
     one_line_error(capsys, cli.main([*fuzz, "--resume", "--corpus", str(tmp_path / "none")]), "no campaign to resume")
     one_line_error(capsys, cli.main(["fuzz", "--replay", str(tmp_path / "none")]), str(tmp_path / "none"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_mutate_usage_and_state_folder(tmp_path, capsys):
+    mutate = ["mutate", "--target", "cosim", "--mutants", "1", "--json", str(tmp_path / "r.json")]
+    one_line_error(capsys, cli.main(["mutate", "--mutants", "1"]), "--target")
+    one_line_error(capsys, cli.main([*mutate, "--budget", "10x"]), "--budget '10x'")
+    one_line_error(capsys, cli.main([*mutate, "--workers", "2", "--ray", "auto"]), "exclude each other")
+    (tmp_path / "file").write_text("")
+    for state, needle in [(tmp_path / "file", "is a file"), (tmp_path / "no" / "dir", "does not exist")]:
+        one_line_error(capsys, cli.main([*mutate, "--state", str(state)]), "--state", needle)
+    # report --mutation alone needs no image; without either, or with what an image gives, it is a usage error
+    one_line_error(capsys, cli.main(["report", "-o", str(tmp_path / "r.html")]), "report takes an IMAGE")
+    one_line_error(capsys, cli.main(["report", "--mutation", str(tmp_path / "file"), "--campaign", str(tmp_path),
+                                     "-o", str(tmp_path / "r.html")]), "report takes an IMAGE")  # fmt: skip
+    one_line_error(capsys, cli.main(["report", "--mutation", str(tmp_path / "file"), "-o", str(tmp_path / "r.html")]),
+                   "not a mutation run")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
