@@ -258,9 +258,10 @@ class _LocalPool:
 
 
 def _ray_pool(address: str):  # noqa: ANN202
-    from .ray_pool import RayError, RayPool
+    from ..pool import ClusterError
+    from .ray_pool import RayPool
 
     try:
         return RayPool(address)
-    except RayError as e:
+    except ClusterError as e:
         raise CampaignError(str(e)) from None

@@ -8,11 +8,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .. import pool
 from . import isolation
-
-
-class RayError(Exception):
-    """No Ray cluster at that address."""
 
 
 def _check(sources: dict[str, str], ref: str, fixture: Any, timeout: float) -> isolation.Outcome:
@@ -24,16 +21,10 @@ class RayPool:
     on the Ray instance this process already started (as `genesys fuzz --ray` connects)."""
 
     def __init__(self, address: str | None):
-        import ray
-
-        if not ray.is_initialized():
-            try:
-                ray.init(address=address, log_to_driver=False)
-            except (ConnectionError, RuntimeError, ValueError) as e:
-                raise RayError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
-        self.ray = ray
-        self.task = ray.remote(_check)
-        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        cluster = pool.RayPool(address)  # connects as every campaign does (ClusterError if it cannot)
+        self.ray = cluster.ray
+        self.task = self.ray.remote(_check)
+        self.workers = cluster.workers
 
     def run(self, jobs: list, checker: str, fixture: bytes, timeout: float,
             deadline: float) -> Iterator[tuple[Any, isolation.Outcome]]:  # fmt: skip
