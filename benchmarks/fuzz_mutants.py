@@ -15,7 +15,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +41,7 @@ def hunt(name: str, budget: float, window: float, workers: int, folder: Path) ->
     RtlDevice(load_arch("tiny"), patches=[(file, old, new)])  # build (or load) the mutant first: not timed
     config = Config("tiny", ("golden", "rtl"), ((file, old, new),), rtl_coverage=False)
     campaign = Campaign(folder, config, seed=0)
-    start, found = time.monotonic(), []
+    found = []
 
     def watch(summary, elapsed):  # noqa: ANN001, ANN202
         if summary.failures and not found:

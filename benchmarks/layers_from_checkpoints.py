@@ -49,7 +49,8 @@ def main() -> None:
     t = time.perf_counter()
     image = compile_model(MODELS[args.model](args.size), load_arch("default"))
     print(f"{args.model} {args.size}x{args.size} on default: {len(image.layers)} layers, {len(image.words)} "
-          f"instructions, compiled in {time.perf_counter() - t:.1f} s; load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+          f"instructions, compiled in {time.perf_counter() - t:.1f} s; load average {os.getloadavg()[0]:.1f}",
+          flush=True)  # fmt: skip
     names = args.layers
     if names.startswith("first:"):
         names = ",".join(m["name"] for m in image.layers[: int(names[6:])])

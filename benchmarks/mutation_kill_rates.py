@@ -44,7 +44,8 @@ def main() -> int:
         if args.json_dir:
             Path(args.json_dir).mkdir(parents=True, exist_ok=True)
             (Path(args.json_dir) / f"{name}.json").write_text(s.to_json())
-    head = f"{'target':<10}{'drawn':>7}" + "".join(f"{st:>12}" for st in STATUSES) + f"{'kill rate':>11}{'seconds':>9}{'load':>12}"
+    head = (f"{'target':<10}{'drawn':>7}" + "".join(f"{st:>12}" for st in STATUSES)
+            + f"{'kill rate':>11}{'seconds':>9}{'load':>12}")  # fmt: skip
     print(f"\nbudget {args.budget} per target, {args.workers} workers, seed {args.seed}, {os.cpu_count()} CPUs\n{head}")
     for name, s, seconds, before, after in rows:
         c = s.counts()

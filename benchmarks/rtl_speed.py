@@ -12,8 +12,8 @@ from compiler import compile_model
 from compiler.models import conv_model
 from cosim import lockstep
 from isa_spec import load_arch
-from runtime.session import quantized_inputs, sample_inputs
 from runtime import open_device, write_tensor
+from runtime.session import quantized_inputs, sample_inputs
 
 LAYERS = {"tiny": dict(c=8, h=20, w=20, oc=16), "default": dict(c=32, h=28, w=28, oc=64)}
 

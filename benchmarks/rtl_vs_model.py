@@ -14,10 +14,10 @@ from collections import defaultdict
 
 from compiler import compile_model
 from compiler.models import resnet_model
+from genesys.report import build_report
 from isa_spec import load_arch
 from runtime import open_device
 from runtime.layers import layer_image
-from genesys.report import build_report
 from runtime.session import quantized_inputs, sample_inputs
 
 MODELS = {"tiny": lambda: resnet_model("resnet18", size=32, width=8, classes=10),

@@ -27,8 +27,8 @@ from onnx import TensorProto, helper
 from onnxruntime.quantization.calibrate import CalibrationDataReader, CalibrationMethod, create_calibrator
 
 from .errors import CompileError
-from .onnx_compat import for_onnxruntime
 from .fdfg import Graph
+from .onnx_compat import for_onnxruntime
 from .ops.base import QLayer
 from .ops.registry import kind_of, quantize_layer
 from .quantize import INT8_MAX

@@ -44,7 +44,8 @@ def _evaluate(model: onnx.ModelProto, node: onnx.NodeProto, values: dict[str, np
     used = [t for t in node.input if t]
     graph = helper.make_graph([node], "fold", [helper.make_tensor_value_info(t, onnx.TensorProto.UNDEFINED, None)
                                                for t in dict.fromkeys(used)],
-                              [helper.make_tensor_value_info(t, onnx.TensorProto.UNDEFINED, None) for t in node.output if t])  # fmt: skip
+                              [helper.make_tensor_value_info(t, onnx.TensorProto.UNDEFINED, None)
+                               for t in node.output if t])  # fmt: skip
     one = helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
     try:
         return list(ReferenceEvaluator(one).run(None, {t: values[t] for t in dict.fromkeys(used)}))

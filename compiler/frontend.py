@@ -15,15 +15,14 @@ from collections.abc import Mapping
 
 import numpy as np
 import onnx
-from onnx import TensorProto, numpy_helper
+from onnx import TensorProto
 
 from . import onnx_compat
 from .errors import CompileError
 from .fdfg import Graph, Layer, Shape
 from .loading import load
 from .onnx_compat import initializer
-from .ops.base import attr as _attr
-from .ops.base import where as _where
+from .ops.base import attr as _attr, where as _where
 from .ops.conv import Conv
 from .ops.registry import ONNX_KINDS
 
@@ -131,7 +130,7 @@ class _Builder:
 
     # ---- the walk ------------------------------------------------------------------------
     def run(self) -> None:
-        for i, node in enumerate(self.nodes):
+        for node in self.nodes:
             if node.op_type not in SUPPORTED:
                 raise NodeRefused(unsupported(node), node.output[0])
         for i, node in enumerate(self.nodes):

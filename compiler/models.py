@@ -97,7 +97,8 @@ class _Net:
         self.nodes.append(helper.make_node("Gemm", ["flat", fc_w, fc_b], ["logits"], name="fc", transB=1))
         graph = helper.make_graph(self.nodes, name,
                                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n, 3, input_size, input_size])],
-                                  [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [n, classes])], self.inits)  # fmt: skip
+                                  [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [n, classes])],
+                                  self.inits)  # fmt: skip
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="genesys",
                                   ir_version=IR_VERSION)
         onnx.checker.check_model(model)
@@ -173,7 +174,8 @@ def mobilenet_v2(n: int = 1, size: int = 224, width: float = 1.0, classes: int =
     """MobileNetV2 (Sandler et al. 2018): inverted residual blocks with depthwise 3x3 convs and
     ReLU6, deterministic weights; `width` scales every channel count."""
     if size < 32 or width <= 0 or classes < 1 or n < 1:
-        raise CompileError(f"mobilenetv2: need size >= 32 and positive width, classes, batch (got {size}, {width}, {classes}, {n})")
+        raise CompileError(f"mobilenetv2: need size >= 32 and positive width, classes, batch "
+                           f"(got {size}, {width}, {classes}, {n})")  # fmt: skip
     ch = lambda c: max(8, int(c * width + 4) // 8 * 8)  # noqa: E731  (channels stay multiples of 8)
     net = _Net(seed)
     c = ch(32)

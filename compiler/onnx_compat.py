@@ -60,4 +60,5 @@ def initializer(t: onnx.TensorProto) -> np.ndarray:
     try:
         return numpy_helper.to_array(t)
     except (KeyError, ValueError, TypeError) as e:
-        raise CompileError(f"initializer {t.name!r}: unreadable data ({type(e).__name__}: {str(e).partition(chr(10))[0]})") from None
+        raise CompileError(f"initializer {t.name!r}: unreadable data "
+                           f"({type(e).__name__}: {str(e).partition(chr(10))[0]})") from None

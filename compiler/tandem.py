@@ -14,7 +14,6 @@ level L binds entry L + 1, whose strides are the level's strides for dst, src1 a
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -149,7 +148,7 @@ class Tandem:
         for mnemonic, fields in body:
             self.p.add(mnemonic, **fields)
         points = 1
-        for level, (iters, _) in enumerate(levels):
+        for iters, _ in levels:
             self.estimate += points * self.arch.timing.tandem_loop
             points *= iters
         self.estimate += points * len(body) * self.arch.timing.tandem_op

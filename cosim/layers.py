@@ -79,7 +79,8 @@ class LayerRun:
         bad = [v.layer for v in self.verdicts if not v.ok]
         total = len(self.verdicts)
         records = sum(sum(v.records.values()) for v in self.verdicts)
-        head = f"cosim AGREE on {total}/{total} layers" if self.ok else f"cosim DIVERGE on {len(bad)} of {total} layers ({', '.join(bad)})"
+        head = (f"cosim AGREE on {total}/{total} layers" if self.ok
+                else f"cosim DIVERGE on {len(bad)} of {total} layers ({', '.join(bad)})")  # fmt: skip
         if self.unreached:
             head += f" ({len(self.unreached)} not reached: {', '.join(self.unreached)})"
         lines.append(f"{head}: {' vs '.join(self.backends)} from checkpoints, {records} records compared; "

@@ -109,7 +109,8 @@ def generate(image: Image) -> Iterator[tuple[str, str, list[int]]]:
             for d in (-1, 1):
                 w = _set(ins, **{name: ins[name] + d})
                 if w is not None and ins[name] + d >= 1:
-                    yield "loop", f"{ins.mnemonic} at {pc}: {name} {ins[name]} -> {ins[name] + d}", words[:pc] + [w] + words[pc + 1 :]
+                    yield ("loop", f"{ins.mnemonic} at {pc}: {name} {ins[name]} -> {ins[name] + d}",
+                           words[:pc] + [w] + words[pc + 1 :])  # fmt: skip
         single = row.iterator is not None and row.iterator.part in (IterPart.SIGN_EXT, IterPart.ZEROFILL)
         kind = "stride" if single and row.iterator.target == IterTarget.STRIDE else \
             "base" if single and row.iterator.target == IterTarget.BASE or row.dma and row.dma.sub == "CONFIG_TILE_ADDR" \
@@ -272,7 +273,7 @@ def placement_mutants(model: object, arch: object, count: int, seed: int = 0) ->
     for victim_of, live in pairs[:count]:
         at = original.symbol(live).addr
 
-        def placed(self: Allocator, nbytes: int, what: str, reuse: bool = False, t: str = victim_of) -> int:
+        def placed(self: Allocator, nbytes: int, what: str, reuse: bool = False, t: str = victim_of, at: int = at) -> int:
             addr = take(self, nbytes, what, reuse)
             return at if what == f"tensor {t!r}" else addr
 

@@ -78,8 +78,8 @@ class CheckReport:
         lines = [f"check {self.model} on {self.backend} ({self.arch}):",
                  f"  layer by layer against onnxruntime's quantised twin, each layer fed the backend's own int8 "
                  f"inputs: {len(self.layers)} layers, {exact} bit-exact, "
-                 f"{sum(l.ok for l in self.layers) - exact} within {TWIN_LSB} LSB, "
-                 f"{sum(not l.ok for l in self.layers)} beyond"]  # fmt: skip
+                 f"{sum(layer.ok for layer in self.layers) - exact} within {TWIN_LSB} LSB, "
+                 f"{sum(not layer.ok for layer in self.layers)} beyond"]  # fmt: skip
         for layer in self.layers:
             if not layer.ok:
                 lines.append(f"    {layer.name} ({layer.op}): {layer.beyond:,} of {layer.elements:,} elements beyond "
@@ -100,7 +100,7 @@ class CheckReport:
     def to_json(self) -> dict[str, Any]:
         return {"command": "check", "verdict": "PASS" if self.ok else "FAIL", "ok": self.ok, "model": self.model,
                 "backend": self.backend, "arch": self.arch, "bound_lsb": TWIN_LSB, "seconds": round(self.seconds, 3),
-                "layers": [vars(l) | {"ok": l.ok} for l in self.layers], "outputs": [vars(o) for o in self.outputs],
+                "layers": [vars(layer) | {"ok": layer.ok} for layer in self.layers], "outputs": [vars(o) for o in self.outputs],
                 "problems": self.problems}  # fmt: skip
 
 

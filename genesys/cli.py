@@ -10,11 +10,10 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TextIO
 
-from isa_spec import GenesysError
-from isa_spec.errors import BackendFailure
-
 from genesys import cmd_check, cmd_compile, cmd_cosim, cmd_program, cmd_prove, cmd_report, cmd_run, demo, fuzz, mutate
 from genesys.common import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from isa_spec import GenesysError
+from isa_spec.errors import BackendFailure
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int], str]
 COMMANDS: dict[str, Command] = {
@@ -52,8 +51,7 @@ class _Parser(argparse.ArgumentParser):
 
 def version() -> str:
     """The package version and the ISA table's fingerprint (what images are checked against)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
+    from importlib.metadata import PackageNotFoundError, version as package_version
 
     from isa_spec.image import VERSION, isa_fingerprint
 

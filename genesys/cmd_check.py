@@ -54,9 +54,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(report.format())
     write_json(json_path, report.to_json())
     if junit_path is not None:
-        cases = [Case(l.name, f"check.{report.backend}.layers", None if l.ok else
-                      f"{l.beyond} of {l.elements} elements beyond {TWIN_LSB} LSB of the quantised twin (up to {l.max_lsb} LSB)")
-                 for l in report.layers]  # fmt: skip
+        cases = [Case(layer.name, f"check.{report.backend}.layers", None if layer.ok else
+                      f"{layer.beyond} of {layer.elements} elements beyond {TWIN_LSB} LSB of the quantised twin "
+                      f"(up to {layer.max_lsb} LSB)")
+                 for layer in report.layers]  # fmt: skip
         cases += [Case(p.split(":")[0], f"check.{report.backend}", p) for p in report.problems]
         write_junit(junit_path, f"genesys check {report.model}", cases, report.seconds)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED

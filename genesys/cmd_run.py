@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from isa_spec import GenesysError
-
 from genesys.common import EXIT_CHECK_FAILED, EXIT_OK, UsageError, read_file, write_json
 from genesys.outputs import OutputError, check_outdir, check_output, write_output
+from isa_spec import GenesysError
 from runtime import BACKENDS
 
 DEFAULT_VCD_WINDOW = "0:10000"

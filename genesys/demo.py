@@ -42,7 +42,7 @@ def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl", resnet: boo
     t = _step(f"building the built-in conv model and compiling it for {arch.name} ({arch.rows}x{arch.cols})")
     model = build_model("conv")
     image = compile_model(model, arch)
-    print(f"       {len(image.words)} instructions, {sum(int(l.get('tiles', 1)) for l in image.layers)} tile(s),"
+    print(f"       {len(image.words)} instructions, {sum(int(layer.get('tiles', 1)) for layer in image.layers)} tile(s),"
           f" {time.perf_counter() - t:.2f} s")  # fmt: skip
 
     names = [b.strip() for b in backends.split(",") if b.strip()]
@@ -77,7 +77,8 @@ def demo(arch_name: str = "tiny", backends: str = "spec,golden,rtl", resnet: boo
     ok = cosim.ok and report.ok and ok_acc and ok_resnet
     print(f"[demo] {'PASS' if ok else 'FAIL'}: backends {'agree' if cosim.ok else 'DIVERGE'}, "
           f"proof {'holds' if report.ok else 'FAILS'}, accuracy {'within bound' if ok_acc else 'BEYOND bound'}"
-          + (f", ResNet-50 {'agrees with onnxruntime' if ok_resnet else 'DISAGREES with onnxruntime'}" if resnet else ""))  # fmt: skip
+          + (f", ResNet-50 {'agrees with onnxruntime' if ok_resnet else 'DISAGREES with onnxruntime'}"
+             if resnet else ""))  # fmt: skip
     sys.stdout.flush()
     return 0 if ok else 1
 

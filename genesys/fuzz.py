@@ -8,10 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from isa_spec import GenesysError
-
 from genesys.common import write_json
 from genesys.outputs import check_outdir, check_output
+from isa_spec import GenesysError
 
 EXIT_OK, EXIT_FOUND, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 PLAIN_EVERY = 30.0  # seconds between progress lines when stdout is not a terminal
@@ -197,7 +196,8 @@ def format_summary(summary, folder: Path, interrupted: bool) -> str:  # noqa: AN
         more = len(summary.holes) - HOLES_SHOWN
         lines.append("  holes: " + ", ".join(summary.holes[:HOLES_SHOWN]) + (f", ... {more} more (--json)" if more > 0 else ""))
     for f in summary.failures:
-        size = f"{f['instructions']} instructions" + ("" if f["shrunk"] else ", not shrunk") if f["instructions"] is not None else "?"
+        size = (f"{f['instructions']} instructions" + ("" if f["shrunk"] else ", not shrunk")
+                if f["instructions"] is not None else "?")  # fmt: skip
         lines.append(f"  FAILURE {f['signature']} ({size}): genesys fuzz --replay {f['folder']}")
     if interrupted:
         lines.append(f"interrupted: resume with `genesys fuzz --corpus {folder} --resume`")

@@ -7,10 +7,9 @@ import re
 import sys
 from pathlib import Path
 
-from isa_spec import GenesysError
-
 from genesys.common import write_json
 from genesys.outputs import check_outdir, check_output, write_output
+from isa_spec import GenesysError
 
 EXIT_OK, EXIT_WEAK, EXIT_BAD_INPUT = 0, 1, 2
 

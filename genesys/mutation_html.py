@@ -45,9 +45,11 @@ def section(run: dict) -> str:
                    for f, c in sorted(files.items()))  # fmt: skip
     total = f"<tr><th>total</th>{''.join(f'<th>{counts[s]}</th>' for s in STATUSES)}<th>{_rate(counts)}</th></tr>"
     survivors = "".join(f"<h4>{html.escape(m['status'])} {html.escape(m['file'])}:{m['line']} ({m['seconds']} s)</h4>"
-                        f"<pre>{html.escape(m['diff'])}</pre>" for m in run["mutants"] if m["status"] in ("survived", "timeout"))  # fmt: skip
+                        f"<pre>{html.escape(m['diff'])}</pre>"
+                        for m in run["mutants"] if m["status"] in ("survived", "timeout"))  # fmt: skip
     equivalent = "".join(f"<li>{html.escape(m['file'])}:{m['line']}: {html.escape(m.get('reason', ''))}<pre>"
-                         f"{html.escape(m['diff'])}</pre></li>" for m in run["mutants"] if m["status"] == "equivalent")  # fmt: skip
+                         f"{html.escape(m['diff'])}</pre></li>"
+                         for m in run["mutants"] if m["status"] == "equivalent")  # fmt: skip
     rate = "-" if run["kill_rate"] is None else f"{100 * run['kill_rate']:.1f}%"
     return f"""<h2>Mutation run: {html.escape(run['target'])}, kill rate {rate}</h2>
 <p>{len(run['mutants'])} mutants checked (seed {run.get('seed', '?')}, {run.get('seconds', '?')} s); checker:

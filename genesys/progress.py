@@ -40,8 +40,15 @@ class Progress:
 
     def _start_live(self, expected: float | None) -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Live, SpinnerColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)  # fmt: skip
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress as Live,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         about = f" (about {_duration(expected)})" if expected is not None else ""
         columns = [SpinnerColumn(), TextColumn(f"{self.label}{about}")]

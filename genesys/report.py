@@ -13,10 +13,8 @@ from genesys import charts
 from genesys.campaign_html import campaign_section
 from golden.cycles import Costs
 from isa_spec.image import Image
-
 from runtime import open_device, read_tensor, write_tensor
 from runtime.session import dequantize, output_names, quantized_inputs, sample_inputs
-
 
 
 @dataclass

@@ -76,7 +76,7 @@ class MachineState:
             diff = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1)) if a.size else np.zeros(0, np.int64)
             if len(diff):
                 i = int(diff[0])
-                return f"{name} {'byte 0x%x' % i if name == 'DRAM' else f'word {i}'}: {a[i].tolist()} vs {b[i].tolist()}"
+                return f"{name} {f'byte 0x{i:x}' if name == 'DRAM' else f'word {i}'}: {a[i].tolist()} vs {b[i].tolist()}"
         if self.iter_low != other.iter_low:
             return f"iterator LOW latch: {self.iter_low} vs {other.iter_low}"
         if self.lane_format != other.lane_format:

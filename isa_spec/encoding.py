@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .errors import EncodeError, IllegalInstruction
 from .table import BY_MNEMONIC, OPCODE_NAMES, ROWS, Field, Row, Unit

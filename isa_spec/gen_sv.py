@@ -11,9 +11,27 @@ from collections.abc import Callable
 
 from . import csr
 from .errors import FaultKind
-from .table import (COMPUTE_LOOPS, DMA_SUBOPS, DMA_WIDTH_BYTES, FAMILIES, FORMATS, IMEM_LOADS_PER_GROUP, OPCODE_NAMES,
-                    ROWS, TILE_LOOPS, TRANSFER_LOOPS_PER_SLOT, Access, Buffer, IterPart, IterTarget, Namespace,
-                    Row, Unit, decoder_unit, transfer_loop_ids)  # fmt: skip
+from .table import (
+    COMPUTE_LOOPS,
+    DMA_SUBOPS,
+    DMA_WIDTH_BYTES,
+    FAMILIES,
+    FORMATS,
+    IMEM_LOADS_PER_GROUP,
+    OPCODE_NAMES,
+    ROWS,
+    TILE_LOOPS,
+    TRANSFER_LOOPS_PER_SLOT,
+    Access,
+    Buffer,
+    IterPart,
+    IterTarget,
+    Namespace,
+    Row,
+    Unit,
+    decoder_unit,
+    transfer_loop_ids,
+)
 
 # Fields whose values are written out elsewhere in the package (BUF_*, ACC_*, NS_*), by name.
 CODED_FIELDS = {"buffer": Buffer, "access": Access, "ns": Namespace, "dst_ns": Namespace, "src1_ns": Namespace,
@@ -59,8 +77,10 @@ def sv_package(banner: str) -> str:
     lines.append("")
     lines.append("  // Systolic-array loop-id spaces; transfer loops come in slots of XFER_LOOPS_PER_SLOT ids,")
     lines.append("  // slot {dir, buffer} from XFER_LD_WBUF_FIRST on.")
-    lines.append(f"  localparam int TILE_LOOP_FIRST = {TILE_LOOPS.start};  localparam int TILE_LOOP_LAST = {TILE_LOOPS.stop - 1};")
-    lines.append(f"  localparam int COMPUTE_LOOP_FIRST = {COMPUTE_LOOPS.start};  localparam int COMPUTE_LOOP_LAST = {COMPUTE_LOOPS.stop - 1};")
+    lines.append(f"  localparam int TILE_LOOP_FIRST = {TILE_LOOPS.start};  "
+                 f"localparam int TILE_LOOP_LAST = {TILE_LOOPS.stop - 1};")
+    lines.append(f"  localparam int COMPUTE_LOOP_FIRST = {COMPUTE_LOOPS.start};  "
+                 f"localparam int COMPUTE_LOOP_LAST = {COMPUTE_LOOPS.stop - 1};")
     lines.append(f"  localparam int IMEM_LOADS_PER_GROUP = {IMEM_LOADS_PER_GROUP};")
     lines.append(f"  localparam int XFER_LOOPS_PER_SLOT = {TRANSFER_LOOPS_PER_SLOT};")
     first = transfer_loop_ids("LD", Buffer.WBUF).start
@@ -68,7 +88,8 @@ def sv_package(banner: str) -> str:
         for b in Buffer:
             rng = transfer_loop_ids(d, b)
             assert rng.start == first + TRANSFER_LOOPS_PER_SLOT * ((d == "ST") << 2 | b.value), (d, b)
-            lines.append(f"  localparam int XFER_{d}_{b.name}_FIRST = {rng.start};  localparam int XFER_{d}_{b.name}_LAST = {rng.stop - 1};")
+            lines.append(f"  localparam int XFER_{d}_{b.name}_FIRST = {rng.start};  "
+                         f"localparam int XFER_{d}_{b.name}_LAST = {rng.stop - 1};")
     lines.append("")
     lines.append("  // Tandem DMA sub-operations: an LD_ST word's fn is a dma_fn_t {st, sub}.")
     for code, sub, _, _ in DMA_SUBOPS:

@@ -121,7 +121,8 @@ def layout_coords(layout: dict[str, Any], shape: tuple[int, ...]) -> tuple[list[
         total = np.zeros(extents, np.int64)
         for k, (e, c) in enumerate(layout["digits"]):
             if c.get(d, 0):  # digit k varies along axis k: broadcast its contribution
-                total += (np.arange(int(e), dtype=np.int64) * int(c[d])).reshape([-1 if j == k else 1 for j in range(len(extents))])
+                along_k = [-1 if j == k else 1 for j in range(len(extents))]
+                total += (np.arange(int(e), dtype=np.int64) * int(c[d])).reshape(along_k)
         coords.append(total.reshape(-1))
     inside = np.ones(math.prod(extents), bool)
     for c, n in zip(coords, shape):

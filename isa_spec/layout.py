@@ -4,10 +4,10 @@ facts; this module only says what a fact looks like)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
 
 WORD_BITS = 32
 OPCODE = (31, 28)  # bits of every word's opcode

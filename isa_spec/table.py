@@ -12,12 +12,29 @@ unique in their family and fit their field, and every row agrees with its family
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
-from .layout import (FN, OPCODE, WORD_BITS, DmaOp, Family, Field, Fixed, IteratorOp, IterPart, IterTarget, Row,
-                     TableError, Unit, reserved, validate_columns, validate_layout)  # fmt: skip
+from .layout import (
+    FN,
+    OPCODE,
+    WORD_BITS,
+    DmaOp,
+    Family,
+    Field,
+    Fixed,
+    IteratorOp,
+    IterPart,
+    IterTarget,
+    Row,
+    TableError,
+    Unit,
+    reserved,
+    validate_columns,
+    validate_layout,
+)
 
 __all__ = ["WORD_BITS", "Buffer", "Access", "Namespace", "Unit", "Family", "Field", "Fixed", "Row", "DmaOp",
            "IteratorOp", "IterPart", "IterTarget", "TableError", "FAMILIES", "FAMILY", "OPCODE_NAMES", "ROWS",

@@ -15,8 +15,8 @@ import z3
 
 from .access import Access, overlapping
 from .linear import Linear
-from .structure import coords_split, element_of
 from .obligation import Obligation
+from .structure import coords_split, element_of
 from .symbolic import Tensor, show_coords
 
 

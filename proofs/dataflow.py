@@ -28,8 +28,8 @@ import z3
 from isa_spec.lanes import LaneFormat, reads_fraction_bits
 
 from .linear import Linear
-from .structure import coords_of, element_of
 from .program import DEFAULT_FORMAT, Dma, Lanes, Loop, Operand, Perm, Program, SaBlock, iters_of
+from .structure import coords_of, element_of
 from .symbolic import W32, Space, Tensor, const32, refute
 from .z3ops import lift
 
@@ -260,8 +260,9 @@ class Trace:
             acc = self.acc_obuf
             forms = None if form is None else coords_of(acc.layout, form.scale(self.arch.cols) + self.lane_form, self.box,
                                                         refine=True)  # fmt: skip
+            element = u * const32(self.arch.cols) + self.lane
 
-            def make(index: z3.BitVecRef = u * const32(self.arch.cols) + self.lane) -> tuple[dict, z3.BoolRef]:
+            def make(index: z3.BitVecRef = element) -> tuple[dict, z3.BoolRef]:
                 return acc.layout.decode(index), z3.ULT(index, const32(acc.layout.elements))
 
             leaf = Leaf(acc, make, origin=f"SA block {unit.pc}", forms=forms)

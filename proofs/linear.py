@@ -85,7 +85,7 @@ class Linear:
                 continue
             i = next(i for i, r in enumerate(radices) if c % r == 0)
             forms[i] = forms[i] + Linear.var(v).scale(c // radices[i])
-        for i, (f, e) in enumerate(zip(forms, extents)):
+        for f, e in zip(forms, extents):
             lo, hi = f.interval(box)
             if lo < 0 or hi > e:
                 if refine:

@@ -18,10 +18,10 @@ import z3
 
 from .bounds import symbol_at
 from .dataflow import Leaf, Path, Trace, Unsupported, units
+from .linear import Linear, Refine
 from .obligation import Obligation
 from .program import Dma, Program
 from .reduction import acc_tensor
-from .linear import Linear, Refine
 from .structure import coords_of, element_of
 from .symbolic import W32, Space, Tensor, const32, show_coords
 from .z3ops import lift
@@ -75,7 +75,7 @@ def _uniform(traced: list[tuple[Dma, Space, dict, Path]], y: Tensor, layer: str)
             if path.key == usual:
                 continue
 
-            def explain(m: z3.ModelRef, space: Space = space, yc: dict = yc, path: Path = path) -> str:
+            def explain(m: z3.ModelRef, space: Space = space, yc: dict = yc, path: Path = path, shown: str = shown) -> str:
                 how = path.chain if path.chain != shown else f"{path.key} (another lane format)"
                 return f"at {space.describe(m)}: {show_coords(y, yc, m)} is computed as {how}; the other elements as {shown}"
 

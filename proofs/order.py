@@ -24,9 +24,9 @@ import z3
 
 from .access import Access, overlapping
 from .obligation import Obligation
+from .program import Program
 from .reduction import acc_tensor
 from .symbolic import Tensor
-from .program import Program
 
 
 def _producers(program: Program) -> dict[str, tuple[str, int]]:

@@ -19,8 +19,17 @@ from isa_spec import BY_MNEMONIC, Buffer, Instruction, Namespace, decode
 from isa_spec.errors import ExecutionFault
 from isa_spec.image import Image
 from isa_spec.lanes import LaneFormat
-from isa_spec.semantics import (Machine, dma_loops, perm_address, perm_loops, sa_buffer_address, sa_dram_address,
-                                sa_transfer_loops, tandem_dma_address, tandem_operand_address)  # fmt: skip
+from isa_spec.semantics import (
+    Machine,
+    dma_loops,
+    perm_address,
+    perm_loops,
+    sa_buffer_address,
+    sa_dram_address,
+    sa_transfer_loops,
+    tandem_dma_address,
+    tandem_operand_address,
+)
 from isa_spec.state import State
 from isa_spec.table import COMPUTE_LOOPS, DMA_WIDTH_BYTES, TILE_LOOPS
 

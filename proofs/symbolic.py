@@ -24,7 +24,7 @@ from .z3ops import WIDTH, lift
 W32 = 32
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def const32(v: int) -> z3.BitVecRef:
     return z3.BitVecVal(v, W32)
 

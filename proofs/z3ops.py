@@ -24,7 +24,7 @@ from isa_spec.bv import CONCRETE
 WIDTH = 64
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def const(value: int) -> z3.BitVecRef:
     return z3.BitVecVal(value, WIDTH)
 

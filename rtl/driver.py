@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from isa_spec import ArchConfig, Buffer, DmaRecord, FaultRecord, Namespace, Record, TileRecord, Unit, VectorRecord
-from isa_spec.csr import ADDRESS as CSR_ADDRESS
-from isa_spec.csr import COUNTERS
+from isa_spec.csr import ADDRESS as CSR_ADDRESS, COUNTERS
 from isa_spec.errors import BackendFailure, FaultKind
 
 from .build import Patch, library

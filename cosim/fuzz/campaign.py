@@ -19,7 +19,7 @@ from isa_spec.coverage import holes, instruction_points, spec_points
 from ..pool import LocalPool, RayPool
 from . import schedule
 from .rtl_coverage import count
-from .store import CampaignDir, CampaignError, State, body_instructions
+from .store import CampaignDir, State, body_instructions
 from .target import Config, Failure, Outcome
 from .worker import measure_shard, run_shard, shrink_shard
 

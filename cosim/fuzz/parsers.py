@@ -11,7 +11,6 @@ child process (`CHILD READER DIR RUNS SECONDS SEED`).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -128,7 +127,8 @@ class ReaderResult:
     def format(self) -> str:
         lines = [f"fuzz {self.reader}: {self.inputs} inputs in {self.seconds:.0f} s"]
         lines += [f"  FAILURE {s}: {Path(self.folder) / s}" for s in self.failures]
-        verdict = f"FOUND {len(self.failures)} failure(s)" if self.failures else "clean: every input gave a result or a one-line error"
+        verdict = (f"FOUND {len(self.failures)} failure(s)" if self.failures
+                   else "clean: every input gave a result or a one-line error")  # fmt: skip
         return "\n".join(lines + [f"fuzz {self.reader} {verdict}"])
 
     def to_json(self) -> dict:

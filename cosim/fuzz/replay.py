@@ -18,8 +18,9 @@ def replay(folder: Path) -> int:
         words, seed = tuple(meta["program"]), int(meta["dram_seed"])
     except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
         raise CampaignError(f"{folder}: not a saved failure ({type(e).__name__}: {e})") from None
-    from ..strategies import RandomProgram
     from isa_spec import load_arch
+
+    from ..strategies import RandomProgram
 
     program = RandomProgram(load_arch(config.arch), words, seed)
     print(repr(program))

@@ -6,5 +6,5 @@ from .python_mutants import Mutant, mutants
 from .targets import TARGETS, Target
 from .text import summary_text
 
-__all__ = ["STATUSES", "CampaignError", "CheckerBroken", "Result", "Summary", "campaign", "Mutant", "mutants", "TARGETS", "Target",
-           "summary_text"]
+__all__ = ["STATUSES", "CampaignError", "CheckerBroken", "Result", "Summary", "campaign", "Mutant", "mutants", "TARGETS",
+           "Target", "summary_text"]

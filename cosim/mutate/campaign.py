@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-
 from . import equivalent, isolation
 from .python_mutants import Mutant, mutants
 from .targets import ROOT, TARGETS, Target, project_files

@@ -33,7 +33,8 @@ CALLS = {"add": "sub", "sub": "add", "mul": "add", "shl": "ashr", "ashr": "shl",
          "minimum": "maximum", "floor": "ceil", "ceil": "floor", "left_shift": "right_shift",
          "right_shift": "left_shift", "min": "max", "max": "min", "any": "all", "all": "any"}  # fmt: skip
 CALL_RECEIVERS = {"o", "ops", "np", "math"}  # whose methods of those names are operators
-SYMMETRIC = {"min", "max", "np.minimum", "np.maximum", "np.array_equal", "math.gcd", "o.eq", "o.ne"}  # swapping their arguments is no bug
+# swapping their arguments is no bug
+SYMMETRIC = {"min", "max", "np.minimum", "np.maximum", "np.array_equal", "math.gcd", "o.eq", "o.ne"}
 COMPARE = {ast.Lt: ("<", "<="), ast.LtE: ("<=", "<"), ast.Gt: (">", ">="), ast.GtE: (">=", ">"),
            ast.Eq: ("==", "!="), ast.NotEq: ("!=", "=="), ast.Is: ("is", "is not"), ast.IsNot: ("is not", "is"),
            ast.In: ("in", "not in"), ast.NotIn: ("not in", "in")}  # fmt: skip

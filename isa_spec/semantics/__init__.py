@@ -19,8 +19,19 @@ functions are in `isa_spec/lanes.py`) and `machine.py` (program structure).
 from .dispatch import HANDLERS, Context, Executor, Handler, Writes, handles, require
 from .machine import Machine, Observer, RunResult, run_program
 from .sa import imem_load, run_sa_block, sa_buffer_address, sa_compute_tile, sa_dram_address, sa_transfer, sa_transfer_loops
-from .tandem import (dma_loops, exec_dma_start, exec_dtype_cfg, exec_PERM_START, iterator_write, perm_address,
-                     perm_loops, tandem_dma_address, tandem_operand_address, tandem_space, write_lanes)  # fmt: skip
+from .tandem import (
+    dma_loops,
+    exec_dma_start,
+    exec_dtype_cfg,
+    exec_PERM_START,
+    iterator_write,
+    perm_address,
+    perm_loops,
+    tandem_dma_address,
+    tandem_operand_address,
+    tandem_space,
+    write_lanes,
+)
 
 __all__ = [
     "HANDLERS", "Context", "Executor", "Handler", "Writes", "handles", "require",

@@ -118,7 +118,8 @@ def sa_compute_tile(s: State, ctx: Context, loops: Sequence[SaLoop], first_outer
     for c in odometer([lp.iters for lp in loops]):
         idx = {lp.loop_id: i for lp, i in zip(loops, c)}
         addr = {(a, b): sa_buffer_address(cfg, a, b, idx) for a, b in
-                (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF), ("WR", Buffer.OBUF))}  # fmt: skip
+                (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF),
+                 ("WR", Buffer.OBUF))}  # fmt: skip
         for (a, b), v in addr.items():
             depth = len(s.sa_buffer(b))
             require(ctx, 0 <= v < depth, FaultKind.ADDRESS_OUT_OF_RANGE,

@@ -16,10 +16,10 @@ import z3
 
 from isa_spec.table import ROWS, Row
 from rtl import bench
+from rtl.yosys import smt2
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from rtl.yosys import smt2
 
 ILLEGAL = 255
 

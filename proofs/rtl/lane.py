@@ -25,10 +25,10 @@ from isa_spec.lanes import CONCRETE_ONLY, LANE_FUNCTIONS, LaneFormat, lane_value
 from isa_spec.table import ROWS
 from proofs.z3ops import Z3
 from rtl import bench
+from rtl.yosys import smt2
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from rtl.yosys import smt2
 
 WIDTHS = (32, 16, 8)
 TIMEOUT_MS = 60_000  # per obligation: the others finish in about a second

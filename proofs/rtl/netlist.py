@@ -17,7 +17,8 @@ class Netlist:
         self.top = top
         self.widths = {m.group(1): int(m.group(2))
                        for m in re.finditer(r"; yosys-smt2-(?:input|output|wire|register) (\S+) (\d+)", smt2)}  # fmt: skip
-        sorts = dict(re.findall(rf"\(define-fun \|{re.escape(top)}_n (\S+)\| \(\(state \|{re.escape(top)}_s\|\)\) (Bool|\(_ BitVec \d+\))", smt2))
+        sorts = dict(re.findall(rf"\(define-fun \|{re.escape(top)}_n (\S+)\| "
+                                rf"\(\(state \|{re.escape(top)}_s\|\)\) (Bool|\(_ BitVec \d+\))", smt2))  # fmt: skip
         lines = [f"(declare-fun |s{k}| () |{top}_s|)" for k in range(states)]
         lines += [f"(assert (|{top}_h| |s{k}|))" for k in range(states)]
         if clocked:

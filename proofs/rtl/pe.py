@@ -12,10 +12,10 @@ from collections.abc import Mapping
 import z3
 
 from rtl import bench
+from rtl.yosys import smt2
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from rtl.yosys import smt2
 
 STEPS = 3  # the first cycle swaps; the next two may or may not
 INPUTS = ("act_in", "swap_in", "shadow", "psum_in")

@@ -40,7 +40,8 @@ class RtlProof:
 
     def as_json(self) -> dict[str, Any]:
         return {"unit": self.unit, "name": self.name, "verdict": self.verdict, "detail": self.detail,
-                "counterexample": self.counterexample, "confirmed": self.confirmed, "seconds": round(self.seconds, 2)}  # fmt: skip
+                "counterexample": self.counterexample, "confirmed": self.confirmed,
+                "seconds": round(self.seconds, 2)}  # fmt: skip
 
 
 def solver(constraints: list, timeout_ms: int = TIMEOUT_MS) -> z3.Solver:

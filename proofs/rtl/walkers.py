@@ -28,10 +28,10 @@ import z3
 from isa_spec.bv import affine, walk
 from proofs.z3ops import Z3
 from rtl import bench
+from rtl.yosys import smt2
 
 from .netlist import Netlist
 from .result import RtlProof, check, unknown_reason, value
-from rtl.yosys import smt2
 
 DEPTHS = (6, 8, 64)  # the loop counts the NPU instantiates the walker halves with
 IW = 17  # index and iteration-count bits (16-bit counts, encoded N-1, plus one)

@@ -22,7 +22,8 @@ def performance_counters(c: Costs) -> dict[str, int]:
     for space in sorted(set(c.bytes_loaded) | set(c.bytes_stored)):
         key = space.lower()
         out |= {f"{key}_load_bytes": c.bytes_loaded.get(space, 0), f"{key}_load_cycles": c.load_cycles.get(space, 0),
-                f"{key}_store_bytes": c.bytes_stored.get(space, 0), f"{key}_store_cycles": c.store_cycles.get(space, 0)}  # fmt: skip
+                f"{key}_store_bytes": c.bytes_stored.get(space, 0),
+                f"{key}_store_cycles": c.store_cycles.get(space, 0)}  # fmt: skip
     return out
 
 

@@ -6,9 +6,9 @@ import pytest
 from onnx import TensorProto, helper
 
 from compiler.models import IR_VERSION, OPSET
+from genesys import cli
 from isa_spec import Instruction, encode
 from programs import tandem_requant
-from genesys import cli
 
 
 def run_cli(capsys, *argv):

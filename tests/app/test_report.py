@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 from compiler import compile_model
 from compiler.models import conv_model
-from isa_spec import load_arch
 from genesys import cli
 from genesys.report import build_report, to_html
+from isa_spec import load_arch
 from runtime.session import run_image, sample_inputs
 
 

@@ -13,14 +13,13 @@ from onnx import TensorProto, helper, numpy_helper
 
 from compiler import CompileError, Options, compile_model, quantized_layers
 from compiler.models import IR_VERSION, OPSET, cnn_model, mobilenet_v2, resnet_model
-from networks import branchy_model, clipped_conv
 from compiler.qdq import layerwise_qdq
 from compiler.reference import quantized_graph
 from cosim.lockstep import lockstep
 from isa_spec import load_arch
 from isa_spec.image import Image
-from runtime import open_device
-from runtime import read_tensor, write_tensor
+from networks import branchy_model, clipped_conv
+from runtime import open_device, read_tensor, write_tensor
 from runtime.session import quantize
 
 TINY, DEFAULT = load_arch("tiny"), load_arch("default")
@@ -123,8 +122,10 @@ def test_schedule_overrides_change_the_program_and_estimate_but_not_the_result(o
 
 
 def test_bad_overrides_are_one_line_errors():
-    with pytest.raises(CompileError, match=r"layer 'conv2': tiling .* does not fit: IBUF needs \d+ words, has 512 \(over by \d+\)"):
-        compile_model(resnet_model("resnet18", size=64, width=32, classes=10), TINY, tiling={"conv2": {"OH": 1, "OW": 1, "OC": 1}})
+    too_big = r"layer 'conv2': tiling .* does not fit: IBUF needs \d+ words, has 512 \(over by \d+\)"
+    with pytest.raises(CompileError, match=too_big):
+        compile_model(resnet_model("resnet18", size=64, width=32, classes=10), TINY,
+                      tiling={"conv2": {"OH": 1, "OW": 1, "OC": 1}})
     with pytest.raises(CompileError, match="not a permutation"):
         compile_model(R18, TINY, options=Options(loop_order={"conv2": ["OC", "N"]}))
     with pytest.raises(CompileError, match="VMEM1, VMEM2 or OBUF"):

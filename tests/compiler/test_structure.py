@@ -15,7 +15,7 @@ def test_no_module_over_400_lines():
 
 def test_no_type_tests_on_layers():
     kinds = ("Conv", "Add", "Relu", "MaxPool", "AvgPool", "Concat", "GlobalAvgPool")
-    pattern = re.compile(r"isinstance\([^)]*\bQ?(%s)\b" % "|".join(kinds))
+    pattern = re.compile(rf"isinstance\([^)]*\bQ?({'|'.join(kinds)})\b")
     found = [f"{p.relative_to(COMPILER)}:{i}" for p in MODULES for i, line in enumerate(p.read_text().splitlines(), 1)
              if pattern.search(line)]  # fmt: skip
     assert not found

@@ -9,7 +9,8 @@ import pytest
 from cosim.fuzz import Campaign, Config
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore::FutureWarning"), pytest.mark.filterwarnings("ignore::ResourceWarning")]  # fmt: skip
+              pytest.mark.filterwarnings("ignore::FutureWarning"),
+              pytest.mark.filterwarnings("ignore::ResourceWarning")]  # fmt: skip
 SPEC_GOLDEN = Config("tiny", ("spec", "golden"), rtl_coverage=False)
 
 

@@ -85,7 +85,8 @@ def test_cli_verdicts_and_exit_codes(gnx, tmp_path, capsys, monkeypatch):
     args = ["cosim", str(gnx), "--from-checkpoints", "--layers", "conv3,fc", "--checkpoints", str(kept)]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    assert "layer conv3: AGREE" in out and "layer fc: AGREE" in out and sorted(p.name for p in kept.iterdir()) == ["003-conv3.gck", "022-fc.gck"]
+    assert "layer conv3: AGREE" in out and "layer fc: AGREE" in out
+    assert sorted(p.name for p in kept.iterdir()) == ["003-conv3.gck", "022-fc.gck"]
     assert cli.main(args) == 0 and "checkpoints reused" in capsys.readouterr().out
     bad = {
         "made from other inputs": args + ["--seed", "4"],
@@ -144,7 +145,8 @@ def test_layers_after_a_fault_are_not_reached_and_say_why(gnx, tmp_path):
 
     image, inputs = _inputs(gnx)
     words = list(image.words)
-    words[image.layers[-2]["pcs"][0]] = encode(Instruction.make("SYNC_INST", unit="SA", edge="END", kind="EXEC", group=0, count=0))
+    sync_end = Instruction.make("SYNC_INST", unit="SA", edge="END", kind="EXEC", group=0, count=0)
+    words[image.layers[-2]["pcs"][0]] = encode(sync_end)
     bad = tmp_path / "bad.gnx"
     Image(image.arch, words, image.dram, image.symbols, image.layers, image.model).save(bad)
     run = run_layers(bad, ["spec", "golden"], "gap,fc", inputs, tmp_path / "ck")

@@ -5,14 +5,12 @@ import contextlib
 import pytest
 
 from cosim import lockstep
-from isa_spec import GenesysError, Unit, decode
-from isa_spec import lanes as spec_lanes
-from isa_spec.semantics import machine as spec_machine
-from isa_spec.semantics import sa as spec_sa
-from programs import fault_programs, sa_matmul, tandem_requant
 from genesys import cli
-from runtime.backends.spec import SpecDevice
+from isa_spec import GenesysError, Unit, decode, lanes as spec_lanes
+from isa_spec.semantics import machine as spec_machine, sa as spec_sa
+from programs import fault_programs, sa_matmul, tandem_requant
 from runtime import BACKENDS
+from runtime.backends.spec import SpecDevice
 
 
 class MutantDevice(SpecDevice):

@@ -28,7 +28,8 @@ def f(a, b):
 
 # every mutant of SOURCE, (line, operator, before, after), found by reading it
 EXPECTED = {
-    (7, "compare", "<", "<="), (7, "boolop", "and", "or"), (7, "unary", "not a", "(a)"),  # parenthesised: safe wherever the operand is
+    (7, "compare", "<", "<="), (7, "boolop", "and", "or"),
+    (7, "unary", "not a", "(a)"),  # parenthesised: safe wherever the operand is
     (7, "negate", "a < b and not a", "not (a < b and not a)"),
     (8, "binop", "+", "-"), (8, "constant", "1", "0"), (8, "constant", "1", "2"),
     (9, "delete", "g(a, b)", "pass"), (9, "swap-args", "a, b", "b, a"),

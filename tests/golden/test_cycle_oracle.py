@@ -83,7 +83,8 @@ def expected_cycles(image: Image) -> dict[int, int] | None:
 def _one_bare_step(image: Image, start: int, end: int) -> bool:
     body = [decode(w) for w in image.words[start + 1 : end]]
     loops = [i for i in body if i.mnemonic == "SA_LOOP_CFG"]
-    return [i["iters"] for i in loops] in ([], [1]) and not any(i.mnemonic == "LD_ST" and i.name_of("target") != "IMEM" for i in body)
+    return [i["iters"] for i in loops] in ([], [1]) and not any(
+        i.mnemonic == "LD_ST" and i.name_of("target") != "IMEM" for i in body)
 
 
 def golden_cycles(image: Image) -> dict[int, int]:

@@ -1,8 +1,7 @@
 """Golden equals the spec record for record: on the corpus, on random conv layers, on faults."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from compiler import compile_model
 from compiler.models import conv_model

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from conformance_log import lane_log, log_problems
 from isa_spec import ROWS, FaultKind, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
-from conformance_log import lane_log, log_problems
 from oracles import LANE_ORACLES
 from programs import tandem_accumulate, tandem_accumulate_expected
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from conformance import ARCH, A, B, LANES, OUT, Case, _image, _load, _store
+from conformance import ARCH, LANES, OUT, A, B, Case, _image, _load, _store
 from isa_spec import ArchConfig, Buffer, FaultKind
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image
@@ -43,7 +43,7 @@ def thresholds(oracle: Callable, fmt: tuple, count: int) -> tuple[np.ndarray, np
     bounds = {b for w in (width, 16, 8, 4) if w <= width for b in ((1 << (w - 1)) - 1, -(1 << (w - 1)))}
     a_out, b_out = [], []
     for b in (1, 3, -2, 1 << 16, -(1 << 16) - 3, (1 << 30) + 5, 31):
-        f = lambda a: oracle(fmt, a, b, 0)  # noqa: E731
+        f = lambda a, b=b: oracle(fmt, a, b, 0)  # noqa: E731
         for bound in sorted(bounds):
             lo, hi = int(I32.min), int(I32.max)
             if (f(lo) == bound) == (f(hi) == bound):
@@ -309,10 +309,12 @@ def fault_catalog() -> Iterator[Case]:
     yield _fault("SYNC_INST", "an SA instruction in a SIMD group", _group("SIMD", ("SA_LOOP_CFG", {"loop_id": 8, "iters": 1})),
                  wrong_group)  # fmt: skip
     yield _fault("SET_INST", "a DMA start in a loop body",
-                 _loop(("SET_INST", {"level": 0, "body": 1}), ("LD_START", {"ns": "VMEM1", "width": "B32", "size": 1})), bad)  # fmt: skip
+                 _loop(("SET_INST", {"level": 0, "body": 1}), ("LD_START", {"ns": "VMEM1", "width": "B32", "size": 1})),
+                 bad)  # fmt: skip
     inner = ("SET_ITER", {"level": 1, "iters": 2})
     yield _fault("SET_INST", "a nested loop body running past its enclosing loop",
-                 _loop(inner, ("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 1, "body": 2}), nop, nop), bad)  # fmt: skip
+                 _loop(inner, ("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 1, "body": 2}), nop, nop),
+                 bad)  # fmt: skip
     yield _fault("SET_INST", "a loop level already active",
                  _loop(("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 0, "body": 1}), nop), bad)  # fmt: skip
     yield _fault("SET_INST", "a nested level without SET_ITER",
@@ -330,7 +332,8 @@ def fault_catalog() -> Iterator[Case]:
     yield _fault("LD_ST", "IBUF stored", sa(("LD_ST", {"dir": "ST", "buffer": "IBUF", "size": 1})), bad)
     yield _fault("SET_BASE_ADDR", "IMEM target with a buffer",
                  sa(("SET_BASE_ADDR", {"half": "LOW", "target": "IMEM", "buffer": "BBUF", "value": 0})), bad)  # fmt: skip
-    yield _fault("LD_ST", "IMEM load with a buffer", sa(("LD_ST", {"dir": "LD", "target": "IMEM", "buffer": "BBUF", "size": 1})), bad)
+    yield _fault("LD_ST", "IMEM load with a buffer",
+                 sa(("LD_ST", {"dir": "LD", "target": "IMEM", "buffer": "BBUF", "size": 1})), bad)  # fmt: skip
     yield _fault("LD_ST", "a transfer past the DRAM end", lambda p: _sa_past_dram(p, "IBUF"), out_of_range)
     yield _fault("LD_ST", "an IMEM load past the DRAM end", lambda p: _sa_past_dram(p, "IMEM"), out_of_range)
     yield _fault("LD_ST", "one IMEM load more than a group queues",

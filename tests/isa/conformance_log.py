@@ -17,8 +17,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from isa_spec import Buffer, DmaRecord, FaultKind, FaultRecord, IllegalInstruction, Namespace, TileRecord, Unit, VectorRecord
-from isa_spec import decode
+from isa_spec import (
+    Buffer,
+    DmaRecord,
+    FaultKind,
+    FaultRecord,
+    IllegalInstruction,
+    Namespace,
+    TileRecord,
+    Unit,
+    VectorRecord,
+    decode,
+)
 from isa_spec.table import decoder_unit
 
 # (direction, space) of the transfers an SA group commits: its buffers' loads, OBUF's store, IMEM loads

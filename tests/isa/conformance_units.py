@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from conformance import ARCH, I32, LANES, OUT, A, B, Case, _a_words, _image, _load, _store
 from isa_spec import FaultKind
 from isa_spec.builder import ProgramBuilder
-from conformance import ARCH, A, B, I32, LANES, OUT, Case, _a_words, _image, _load, _store
 from programs import BIAS, sa_matmul, sa_matmul_expected, sa_matmul_split_reduction
 
 
@@ -63,7 +63,8 @@ def dma_cases() -> Iterator[Case]:
         _store(p, "VMEM1", OUT, 0, 2)
 
     assert A == 0
-    yield dma_case("LD_CONFIG_TILE_LOOP_ITER", "a loop with no stride repeats its word", no_stride, a32, words[[1] * 4].reshape(-1))
+    yield dma_case("LD_CONFIG_TILE_LOOP_ITER", "a loop with no stride repeats its word", no_stride, a32,
+                   words[[1] * 4].reshape(-1))  # fmt: skip
     yield dma_case("LD_START", "no base address: DRAM address 0", no_base, a32, words[:2].reshape(-1))
     yield dma_case("LD_CONFIG_TILE_LOOP_STRIDE", "gather every third word", gather, a32, words[[1, 4, 7, 10]].reshape(-1))
 

@@ -3,8 +3,7 @@ by lane, for every row, lane width and integer-bit setting (the conformance prog
 the same through whole programs, on fewer values)."""
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from isa_spec.bv import CONCRETE
 from isa_spec.lanes import LANE_FUNCTIONS, LaneFormat, lane_value

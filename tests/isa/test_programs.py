@@ -4,9 +4,17 @@ import numpy as np
 
 from isa_spec import Unit
 from isa_spec.semantics import Machine
-from programs import (sa_matmul, sa_matmul_expected, sa_matmul_split_reduction, tandem_accumulate,
-                      tandem_accumulate_expected, tandem_ibuf, tandem_ibuf_expected, tandem_requant,
-                      tandem_requant_expected)  # fmt: skip
+from programs import (
+    sa_matmul,
+    sa_matmul_expected,
+    sa_matmul_split_reduction,
+    tandem_accumulate,
+    tandem_accumulate_expected,
+    tandem_ibuf,
+    tandem_ibuf_expected,
+    tandem_requant,
+    tandem_requant_expected,
+)
 
 
 def run(image):
@@ -39,7 +47,9 @@ def test_split_reduction_reloads_partial_sums():
         np.testing.assert_array_equal(got, sa_matmul_expected(image))
         kinds = [type(r).__name__ for r in result.log[Unit.SA]]
         # per tile: IBUF rows, WBUF, BBUF, (OBUF reload after the first), the tile, the OBUF store
-        per_tile = lambda t: ["DmaRecord"] * pixels + ["DmaRecord"] * (2 if t == 0 else 3) + ["TileRecord", "DmaRecord"]
+        def per_tile(t, pixels=pixels):
+            return ["DmaRecord"] * pixels + ["DmaRecord"] * (2 if t == 0 else 3) + ["TileRecord", "DmaRecord"]
+
         assert kinds == [k for t in range(blocks) for k in per_tile(t)]
 
 

@@ -5,11 +5,19 @@ import random
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from isa_spec import (ROWS, EncodeError, GenesysError, IllegalInstruction, Instruction, assemble, decode, disassemble,
-                      encode)  # fmt: skip
+from isa_spec import (
+    ROWS,
+    EncodeError,
+    GenesysError,
+    IllegalInstruction,
+    Instruction,
+    assemble,
+    decode,
+    disassemble,
+    encode,
+)
 from isa_spec.builder import ProgramBuilder
 from isa_spec.gen import generate
 from isa_spec.layout import validate_columns, validate_layout

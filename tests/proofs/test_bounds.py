@@ -4,12 +4,12 @@ import pytest
 
 from compiler import compile_model
 from compiler.models import conv_model, resnet_model
+from genesys import cli
 from isa_spec import Instruction, decode, encode, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 from programs import sa_matmul, tandem_requant
 from proofs import obligation, prove_image
-from genesys import cli
 
 TINY = load_arch("tiny")
 

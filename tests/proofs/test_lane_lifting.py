@@ -6,12 +6,11 @@ import itertools
 
 import pytest
 import z3
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from isa_spec.bv import CONCRETE
-from isa_spec.table import BY_MNEMONIC
 from isa_spec.lanes import CONCRETE_ONLY, LANE_FUNCTIONS, LaneFormat, LaneFunction, lane_value
+from isa_spec.table import BY_MNEMONIC
 from proofs.z3ops import Z3, Z3Ops
 
 GENERIC = sorted(set(LANE_FUNCTIONS) - CONCRETE_ONLY)

@@ -2,8 +2,7 @@
 
 import dataclasses
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from isa_spec.bv import CONCRETE, affine, odometer, walk
 from isa_spec.table import ROWS

@@ -9,8 +9,8 @@ from corpus import corpus
 from cosim import lockstep
 from isa_spec import DmaRecord, FaultKind, Unit, VectorRecord, load_arch
 from isa_spec.csr import STATUS_FAULTED, STATUS_HALTED
-from runtime.backends.rtl import RtlDevice
 from runtime import open_device, write_tensor
+from runtime.backends.rtl import RtlDevice
 from runtime.session import quantized_inputs, sample_inputs
 
 pytestmark = pytest.mark.rtl

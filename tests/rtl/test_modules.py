@@ -15,12 +15,10 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from isa_spec import IllegalInstruction, decode
-from isa_spec.bv import sext, walk
-from isa_spec.bv import CONCRETE
+from isa_spec.bv import CONCRETE, sext, walk
 from isa_spec.lanes import LANE_FUNCTIONS, LaneFormat, lane_value
 from isa_spec.table import BY_MNEMONIC, ROWS
 from rtl.build import CACHE, RTL, SOURCES

@@ -7,8 +7,7 @@ import hashlib
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from isa_spec.bv import sext, walk
 from rtl.build import CACHE, RTL

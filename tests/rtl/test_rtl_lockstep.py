@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 
 from compiler import Options, compile_model, quantized_layers
-from compiler.reference import quantized_graph
-from isa_spec import DmaRecord, Unit, decode, encode
-from isa_spec.table import DMA_WIDTH_BYTES
-from isa_spec.encoding import Instruction
-from isa_spec.image import Image
 from compiler.models import conv_model, mobilenet_v2, resnet_model
+from compiler.reference import quantized_graph
 from corpus import corpus
 from cosim import lockstep
-from isa_spec import load_arch
+from isa_spec import DmaRecord, Unit, decode, encode, load_arch
+from isa_spec.encoding import Instruction
 from isa_spec.gen import sv_params
+from isa_spec.image import Image
+from isa_spec.table import DMA_WIDTH_BYTES
 from programs import tandem_requant
 from rtl.build import SOURCES, UNROLL_FLAGS
 from runtime import open_device, read_tensor, write_tensor

@@ -2,7 +2,6 @@
 NPU part, and matches onnxruntime on the whole float model."""
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 import pytest
 from onnx import helper

@@ -29,9 +29,8 @@ ESTIMATE_CYCLES = 16
 
 def cases() -> list[tuple[str, Any, str, dict]]:
     """(name, model, arch, Options fields)."""
-    from networks import activations_anywhere, branchy_model, clipped_conv, wide_feature_maps
-
     from compiler.models import cnn_model, conv_model, resnet_model
+    from networks import activations_anywhere, branchy_model, clipped_conv, wide_feature_maps
 
     conv = conv_model(c=5, h=9, w=9, oc=7, stride=2, pad=1)
     wide = conv_model(c=20, h=13, w=11, oc=40, stride=2, pad=1)
@@ -40,7 +39,8 @@ def cases() -> list[tuple[str, Any, str, dict]]:
         ("conv, IC innermost", conv, "tiny", {"loop_order": {"conv0": ORDER_IC_INNER}}),
         ("conv, tiles OH 2 OW 2 OC 2, order OW,OH,N,OC,IC,KH,KW", conv, "tiny",
          {"tiling": {"conv0": {"OH": 2, "OW": 2, "OC": 2}}, "loop_order": {"conv0": ["OW", "OH", "N", "OC", "IC", "KH", "KW"]}}),
-        ("conv, IC split, VMEM2", conv_model(c=8, h=7, w=7, oc=8), "tiny", {"tiling": {"conv0": {"IC": 2}}, "buffer": {"conv0": "VMEM2"}}),
+        ("conv, IC split, VMEM2", conv_model(c=8, h=7, w=7, oc=8), "tiny",
+         {"tiling": {"conv0": {"IC": 2}}, "buffer": {"conv0": "VMEM2"}}),
         ("conv k1, no relu", conv_model(c=3, h=7, w=5, oc=5, k=1, pad=0, relu=False), "tiny", {}),
         ("grouped conv over 2 OC tiles", clipped_conv(2), "tiny", {"tiling": {"conv": {"OC": 2}}}),
         ("4 groups over 2 OC tiles, OW 2", clipped_conv(4), "tiny", {"tiling": {"conv": {"OC": 2, "OW": 2}}}),
@@ -92,7 +92,8 @@ def _prequantized() -> list[tuple[str, Any, str, dict]]:
     out = []
     logging.getLogger().setLevel(logging.ERROR)
     for name, model, fmt in (("QDQ cnn (onnxruntime's quantiser)", cnn_model(size=16), QuantFormat.QDQ),
-                             ("QLinearConv (onnxruntime's quantiser)", conv_model(c=4, h=8, w=8, oc=8), QuantFormat.QOperator)):  # fmt: skip
+                             ("QLinearConv (onnxruntime's quantiser)", conv_model(c=4, h=8, w=8, oc=8),
+                              QuantFormat.QOperator)):  # fmt: skip
         with tempfile.TemporaryDirectory() as tmp:
             src, dst = Path(tmp) / "f.onnx", Path(tmp) / "q.onnx"
             onnx.save(model, src)
@@ -213,5 +214,6 @@ def _float(image: Any, model: Any, layers: list, dev: Any, floats: dict) -> str 
     if len(layers) == 1 and isinstance(q, QConv) and q.add is None and q.layer.clip is None and q.layer.leaky is None:
         inside = np.abs(want) < 127 * q.s_out
         excess = (np.abs(got - want) - error_bound(q, floats["x"]).reshape(got.shape))[inside]
-        return f"{name}: {excess.max():.3g} beyond the error bound of the float model" if excess.size and excess.max() > 0 else None
+        beyond = excess.size and excess.max() > 0
+        return f"{name}: {excess.max():.3g} beyond the error bound of the float model" if beyond else None
     return None if cosine > 0.99 else f"{name}: cosine {cosine:.4f} with the float model"

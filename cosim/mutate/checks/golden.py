@@ -17,18 +17,18 @@ from typing import Any
 
 RANDOM_PROGRAMS = 200
 CONV_LAYERS = (dict(c=3, h=5, w=7, oc=9, k=3, stride=2, pad=1), dict(c=9, h=6, w=4, oc=2, k=2, stride=1, pad=0),
-               dict(c=17, h=3, w=3, oc=5, k=1, stride=3, pad=0, relu=False), dict(c=1, h=9, w=9, oc=1, k=3, stride=1, pad=2))  # fmt: skip
+               dict(c=17, h=3, w=3, oc=5, k=1, stride=3, pad=0, relu=False),
+               dict(c=1, h=9, w=9, oc=1, k=3, stride=1, pad=2))  # fmt: skip
 TESTS = ["tests/golden/test_dispatch.py", "tests/golden/test_cycle_model.py", "tests/golden/test_cycle_oracle.py"]
 
 
 def programs() -> list[tuple[str, Any, Any]]:
     """(name, image, inputs) of every program the check runs."""
+    from compiler import compile_model
+    from compiler.models import conv_model
     from conformance import all_cases
     from conformance_edges import other_arch_cases
     from corpus import corpus
-
-    from compiler import compile_model
-    from compiler.models import conv_model
     from isa_spec import load_arch
     from runtime.session import quantized_inputs, sample_inputs
 
@@ -74,7 +74,7 @@ def _lockstep(fixture: list) -> str | None:
 def _returned_logs(fixture: list) -> str | None:
     from runtime import open_device, write_tensor
 
-    for name, image, inputs, rec in fixture:
+    for name, image, inputs, _ in fixture:
         dev = open_device("golden", image.arch)
         dev.load(image)
         for sym, value in (inputs or {}).items():

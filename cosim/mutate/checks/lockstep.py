@@ -25,11 +25,10 @@ NAME = "planted"
 
 def prepare() -> list[tuple[str, Any, Any, Any]]:
     """(name, image, inputs, the spec's recorded run) of the programs planted on."""
-    from programs import fault_programs, sa_matmul, sa_matmul_split_reduction, tandem_accumulate, tandem_requant
-
     from compiler import compile_model
     from compiler.models import conv_model
     from isa_spec import load_arch
+    from programs import fault_programs, sa_matmul, sa_matmul_split_reduction, tandem_accumulate, tandem_requant
     from runtime.session import quantized_inputs, sample_inputs
 
     from .common import record
@@ -145,7 +144,8 @@ def _data_plants(records: list, k: int, lanes: int) -> Iterator[tuple[str, Plant
             detail = f"byte {i} (DRAM 0x{rec.dram_addr + i:x}): expected {rec.data[i]}, got {data[i]}"
             yield f"{kind} {k}: data byte {i} flipped", _replace(k, dataclasses.replace(rec, data=bytes(data))), k, detail
         short = dataclasses.replace(rec, data=rec.data[:-1])
-        yield f"{kind} {k}: one byte short", _replace(k, short), k, f"length: expected {len(rec.data)} bytes, got {len(rec.data) - 1}"
+        yield (f"{kind} {k}: one byte short", _replace(k, short), k,
+               f"length: expected {len(rec.data)} bytes, got {len(rec.data) - 1}")  # fmt: skip
         return
     values = np.frombuffer(rec.data, "<i4")
     for i in sorted({0, len(values) // 2, len(values) - 1}):
@@ -256,7 +256,8 @@ def check(fixture: list) -> str | None:
                 result = _run(image, inputs, rec, PlantedDevice(rec, unit, plant, output_flip=flip))
                 # the planted unit's records come first: a record that differs stops the run there
                 agreed = at if actual is not None else len(planted) + total - len(records)
-                wrong = _verdict(result, image, unit, at, detail, expected, actual, {"spec": total, NAME: total if at < 0 else agreed})
+                wrong = _verdict(result, image, unit, at, detail, expected, actual,
+                                 {"spec": total, NAME: total if at < 0 else agreed})  # fmt: skip
                 if wrong:
                     return f"{name}, {unit.value} {desc}: {wrong}"
             verdict = _hang(image, inputs, rec, unit, records)

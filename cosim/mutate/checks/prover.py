@@ -14,11 +14,10 @@ SILENT_PER_IMAGE = 8
 
 
 def images() -> dict[str, Any]:
-    from networks import branchy_model, clipped_conv
-
     from compiler import compile_model
     from compiler.models import conv_model
     from isa_spec import load_arch
+    from networks import branchy_model, clipped_conv
 
     tiny, default = load_arch("tiny"), load_arch("default")
     return {

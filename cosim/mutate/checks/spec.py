@@ -26,7 +26,6 @@ def prepare() -> dict:
     their silent wrong schedules (none of which the spec's code makes)."""
     from conformance import all_cases
     from conformance_edges import other_arch_cases
-
     from runtime import open_device
 
     from . import prover
@@ -51,14 +50,13 @@ def check(fixture: dict) -> str | None:
 
 def _conformance(cases: list) -> str | None:
     from conformance import run_case
-
     from isa_spec.semantics import Machine
 
     for case, count in cases:
         ran = []
 
         class Counted(Machine):
-            def run(self):  # noqa: ANN202
+            def run(self, ran=ran):  # noqa: ANN202
                 result = super().run()
                 ran.append(result.instructions)
                 return result
