@@ -2,6 +2,7 @@
 no failure lost, the corpus intact, the seed position kept. The campaign runs in a child
 process with a planted golden bug (MAX computes MIN), so that it has failures to lose."""
 
+import contextlib
 import json
 import os
 import signal
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-CHILD = """import sys
+CHILD = """import signal
+import sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as on a terminal, even if inherited ignored
 import golden.alu
 golden.alu.LANE_OPS["MAX"] = golden.alu.LANE_OPS["MIN"]
 from genesys.cli import main
@@ -22,10 +25,24 @@ sys.exit(main(sys.argv[1:]))
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(folder: Path, *extra: str) -> subprocess.Popen:
-    args = ["fuzz", "--backends", "spec,golden", "--corpus", str(folder), "--workers", "2", *extra]
-    return subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+@pytest.fixture
+def start():
+    """Starts campaigns in sessions of their own; whatever still runs when the test ends
+    (passed or not) is killed with its workers, so a failed test leaves no campaign behind."""
+    started: list[subprocess.Popen] = []
+
+    def start(folder: Path, *extra: str) -> subprocess.Popen:
+        args = ["fuzz", "--backends", "spec,golden", "--corpus", str(folder), "--workers", "2", *extra]
+        proc = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        with contextlib.suppress(ProcessLookupError):  # the group is gone: nothing left behind
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 def state(folder: Path) -> dict:
@@ -52,7 +69,7 @@ def check_intact(folder: Path) -> None:
         assert {"program.gnx", "program.s", "report.txt", "replay.txt", "meta.json"} <= files, (sig, files)
 
 
-def test_sigint_then_sigkill_then_resume_loses_nothing(tmp_path):
+def test_sigint_then_sigkill_then_resume_loses_nothing(tmp_path, start):
     folder = tmp_path / "campaign"
     proc = start(folder, "--seed", "11")
     wait_for(lambda: (folder / "state.json").exists() and state(folder)["failures"] and state(folder)["next_index"] >= 192)
