@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import os
@@ -34,6 +35,7 @@ VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assi
 CXXFLAGS = ["-O2", "-fPIC", "-std=c++17"]
 MUTANT_CXXFLAGS = ["-O0", "-fPIC", "-std=c++17"]  # planted-bug builds run tiny programs: build fast
 SECONDS_FILE = "build-seconds"  # next to each built library: how long it took
+BUILDING = ".building"  # in a work directory, locked by the process building there
 # Wall time of a first build on the project's 2-core machine, measured with other jobs running
 # (load average 8-21): what `expected_build_seconds` says before this machine has built one.
 BUILD_SECONDS = {"tiny": 290, "tiny-vcd": 130, "default": 500, "default-vcd": 900, "large": 900}
@@ -120,6 +122,8 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{variant}-", dir=CACHE))
+    building = (work / BUILDING).open("w")
+    fcntl.flock(building, fcntl.LOCK_EX)  # held until the work directory is gone: see in_progress
     minutes = expected_build_seconds(arch, trace, coverage) / 60
     log(f"[rtl] building the {variant} NPU with Verilator once (cached afterwards), about {minutes:.0f} minutes ...")
     start = time.monotonic()
@@ -150,7 +154,21 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
             (target.parent / SECONDS_FILE).write_text(f"{time.monotonic() - start:.0f}\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        building.close()
     return target
+
+
+def in_progress(work: Path) -> bool:
+    """Whether a live process is building in `work` (a work directory of the cache): a
+    directory left by a build that died is not, and may be removed."""
+    try:
+        with (work / BUILDING).open() as f:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # no lock file: a build that died before taking it, or no build at all
+        return False
+    return False
 
 
 def run(cmd: list[str], cwd: Path) -> None:

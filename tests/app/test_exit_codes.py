@@ -226,6 +226,7 @@ def test_a_vcd_window_past_the_end_of_the_run(files, tmp_path, capsys):
     from rtl.build import library
 
     library(load_arch("tiny"), trace=True)  # built beforehand: a first build's progress lines are not the error
+    capsys.readouterr()  # and what that build printed is not the command's
     gnx = str(files / "conv.gnx")
     code = cli.main(["run", gnx, "--backend", "rtl", "--vcd", str(tmp_path / "w.vcd"), "--vcd-window", "900000:900010",
                      "--outdir", str(tmp_path)])  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 
 from isa_spec import load_arch
 from programs import sa_matmul
-from rtl.build import CACHE, library
+from rtl.build import BUILDING, CACHE, in_progress, library
 from rtl.driver import RtlHang, RtlModel
 
 pytestmark = pytest.mark.rtl
@@ -44,4 +44,15 @@ def test_watchdog_reports_a_run_that_stops_committing():
 def test_a_cached_build_is_reused_and_leaves_no_work_dirs():
     tiny = load_arch("tiny")
     assert library(tiny) == library(tiny)
-    assert not [p for p in CACHE.iterdir() if not (p / "libnpu.so").exists()], "stale build directories"
+    stale = [p for p in CACHE.iterdir() if not (p / "libnpu.so").exists() and not in_progress(p)]
+    assert not stale, "stale build directories (another test's build in progress is not stale)"
+
+
+def test_a_work_directory_is_in_progress_only_while_its_builder_holds_the_lock(tmp_path):
+    import fcntl
+
+    assert not in_progress(tmp_path)  # no lock file: left by a build that died early
+    with (tmp_path / BUILDING).open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        assert in_progress(tmp_path)
+    assert not in_progress(tmp_path)  # the builder is gone
