@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .arch import ArchConfig
+from .container import Container
 from .errors import GenesysError
 from .image import Image, isa_fingerprint, write_atomic
 from .lanes import LaneFormat
@@ -35,13 +35,14 @@ from .table import Namespace
 MAGIC = b"GCK\0"
 VERSION = 1
 PAGE = 4096  # DRAM is compared with the image's and stored in pages of this many bytes
-_PREFIX = struct.Struct("<4sIQ")
-_DIGEST = 32
 MEMORIES = ("ibuf", "wbuf", "bbuf", "obuf", "vmem1", "vmem2", "imm", "iter_base", "iter_stride")
 
 
 class CheckpointError(GenesysError):
     """A checkpoint that is corrupt, truncated, or belongs to another image or machine."""
+
+
+GCK = Container(MAGIC, VERSION, ".gck", "checkpoint", CheckpointError)
 
 
 @dataclass
@@ -137,26 +138,12 @@ class ImageCheckpoints:
                   "image": self.digest, "inputs": ckpt.inputs, "layer": ckpt.layer, "index": ckpt.index, "pc": s.pc,
                   "iter_low": s.iter_low, "lane_width": s.lane_format.width, "lane_frac": list(s.lane_format.frac),
                   "sections": sections, "dram_pages": pages}  # fmt: skip
-        head = json.dumps(header, sort_keys=True).encode()
-        body = _PREFIX.pack(MAGIC, VERSION, len(head)) + head + bytes(payload)
-        return body + hashlib.sha256(body).digest()
+        return GCK.pack(header, bytes(payload))
 
     def from_bytes(self, blob: bytes, where: str = "<checkpoint>") -> Checkpoint:
-        if len(blob) < _PREFIX.size + _DIGEST:
-            raise CheckpointError(f"{where}: truncated ({len(blob)} bytes), not a .gck checkpoint")
-        magic, version, hlen = _PREFIX.unpack_from(blob)
-        if magic != MAGIC:
-            raise CheckpointError(f"{where}: not a .gck checkpoint (bad magic {magic!r})")
-        if version != VERSION:
-            raise CheckpointError(f"{where}: checkpoint version {version}, this tool reads version {VERSION}")
-        body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
-        if hashlib.sha256(body).digest() != digest:
-            raise CheckpointError(f"{where}: checksum mismatch (truncated or corrupt checkpoint)")
+        header, payload = GCK.unpack(blob, where)
         try:
-            header = json.loads(body[_PREFIX.size : _PREFIX.size + hlen])
-            if not isinstance(header, dict):
-                raise CheckpointError(f"{where}: malformed header (not a JSON object)")
-            return self._decode(header, body[_PREFIX.size + hlen :], where)
+            return self._decode(header, payload, where)
         except CheckpointError:
             raise
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as e:

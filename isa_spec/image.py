@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import os
-import struct
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,14 +20,14 @@ from typing import Any
 import numpy as np
 
 from .arch import ArchConfig
+from .container import Container
 from .encoding import decode
 from .errors import ConfigError, IllegalInstruction, ImageError
 from .table import ROWS
 
 MAGIC = b"GNX\0"
 VERSION = 1
-_PREFIX = struct.Struct("<4sIQ")
-_DIGEST = 32
+GNX = Container(MAGIC, VERSION, ".gnx", "image", ImageError)
 
 
 def isa_fingerprint() -> str:
@@ -196,27 +195,12 @@ class Image:
             "symbols": [asdict(s) for s in self.symbols.values()],
             "layers": self.layers, "model": self.model,
         }  # fmt: skip
-        head = json.dumps(header, sort_keys=True).encode()
-        body = _PREFIX.pack(MAGIC, VERSION, len(head)) + head + bytes(payload)
-        return body + hashlib.sha256(body).digest()
+        return GNX.pack(header, bytes(payload))
 
     @classmethod
     def from_bytes(cls, blob: bytes, where: str = "<image>") -> Image:
-        if len(blob) < _PREFIX.size + _DIGEST:
-            raise ImageError(f"{where}: truncated ({len(blob)} bytes), not a .gnx image")
-        magic, version, hlen = _PREFIX.unpack_from(blob)
-        if magic != MAGIC:
-            raise ImageError(f"{where}: not a .gnx image (bad magic {magic!r})")
-        if version != VERSION:
-            raise ImageError(f"{where}: image version {version}, this tool reads version {VERSION}")
-        body, digest = blob[:-_DIGEST], blob[-_DIGEST:]
-        if hashlib.sha256(body).digest() != digest:
-            raise ImageError(f"{where}: checksum mismatch (truncated or corrupt image)")
+        header, payload = GNX.unpack(blob, where)
         try:
-            header = json.loads(body[_PREFIX.size : _PREFIX.size + hlen])
-            if not isinstance(header, dict):
-                raise ImageError(f"{where}: malformed header (not a JSON object)")
-            payload = body[_PREFIX.size + hlen :]
             if header.get("isa") != isa_fingerprint():
                 raise ImageError(f"{where}: compiled for another ISA table ({header.get('isa')}); recompile it")
             arch = ArchConfig.from_dict(header["arch"], f"{where}: arch")

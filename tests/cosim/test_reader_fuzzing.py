@@ -10,7 +10,7 @@ import numpy as np
 import onnx
 import pytest
 
-import isa_spec.image
+import isa_spec.container
 from compiler.errors import CompileError
 from compiler.frontend import load, to_graph
 from compiler.models import conv_model
@@ -37,7 +37,7 @@ def test_a_header_that_is_json_but_not_an_object_is_a_one_line_error():
 
 def test_the_checker_flags_the_header_bug_when_it_is_planted_back(monkeypatch, tmp_path):
     # Before the fix, the reader called .get on whatever the JSON was: plant that back.
-    monkeypatch.setattr(isa_spec.image, "isinstance", lambda obj, cls: True, raising=False)
+    monkeypatch.setattr(isa_spec.container, "isinstance", lambda obj, cls: True, raising=False)
     signature = check_input("image", image_with_header(b"[1, 2]"), tmp_path)
     assert signature is not None and "AttributeError" in signature
     saved = tmp_path / signature
