@@ -196,8 +196,5 @@ class ImageCheckpoints:
         write_atomic(Path(path), self.to_bytes(ckpt))
 
     def load(self, path: str | Path) -> Checkpoint:
-        try:
-            blob = Path(path).read_bytes()
-        except OSError as e:
-            raise CheckpointError(f"{path}: cannot read ({e.strerror})") from None
+        blob = GCK.read(path)
         return self.from_bytes(blob, str(path))

@@ -8,6 +8,7 @@ import hashlib
 import json
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import GenesysError
@@ -25,6 +26,13 @@ class Container:
     extension: str  # ".gnx"
     noun: str  # "image"
     error: type[GenesysError]
+
+    def read(self, path: str | Path) -> bytes:
+        """The file's bytes; an unreadable file is a one-line `error`."""
+        try:
+            return Path(path).read_bytes()
+        except OSError as e:
+            raise self.error(f"{path}: cannot read ({e.strerror})") from None
 
     def pack(self, header: dict[str, Any], payload: bytes) -> bytes:
         """The file's bytes: prefix, header (sorted keys), payload, digest."""

@@ -239,10 +239,7 @@ class Image:
 
     @classmethod
     def load(cls, path: str | Path) -> Image:
-        try:
-            blob = Path(path).read_bytes()
-        except OSError as e:
-            raise ImageError(f"{path}: cannot read ({e.strerror})") from None
+        blob = GNX.read(path)
         return cls.from_bytes(blob, str(path))
 
 
