@@ -28,12 +28,15 @@ HARNESS = RTL / "harness" / "npu_harness.cpp"
 COVERAGE_HARNESS = RTL / "harness" / "coverage.cpp"  # the coverage variant's extra entry point
 COVERAGE_FLAGS = ["--coverage-line", "--coverage-toggle"]
 CACHE = Path(os.environ.get("GENESYS_RTL_CACHE", ROOT / "build" / "rtl"))
+RUNTIME_CACHE = CACHE.parent / "rtl-runtime"  # Verilator's runtime, compiled once per flags: see runtime_objects
 # Byte loops over the widest words (large: 32x32) must unroll for delayed assignments to arrays.
 UNROLL_FLAGS = ["--unroll-count", "4096", "--unroll-stmts", "1000000"]
 VERILATOR_FLAGS = ["--cc", "-O3", "--top-module", "npu", "-Wno-fatal", "--x-assign", "0", "--x-initial", "0",
                    *UNROLL_FLAGS]
 CXXFLAGS = ["-O2", "-fPIC", "-std=c++17"]
-MUTANT_CXXFLAGS = ["-O0", "-fPIC", "-std=c++17"]  # planted-bug builds run tiny programs: build fast
+# Planted-bug builds run tiny programs, and the coverage build's toggle counting makes its C++
+# several times larger (it runs only the programs that reached new coverage): build those fast.
+QUICK_CXXFLAGS = ["-O0", "-fPIC", "-std=c++17"]
 SECONDS_FILE = "build-seconds"  # next to each built library: how long it took
 BUILDING = ".building"  # in a work directory, locked by the process building there
 # Wall time of a first build on the project's 2-core machine, measured with other jobs running
@@ -78,9 +81,13 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = Fal
     h.update(HARNESS.read_bytes())
     h.update(c_header().encode())
     h.update(sv_params(arch).encode())
-    h.update(" ".join(VERILATOR_FLAGS + (MUTANT_CXXFLAGS if patches else CXXFLAGS)).encode())
+    h.update(" ".join(VERILATOR_FLAGS + cxx_flags(patches, coverage)).encode())
     h.update(verilator_version().encode())
     return h.hexdigest()[:16]
+
+
+def cxx_flags(patches: Sequence[Patch], coverage: bool) -> list[str]:
+    return QUICK_CXXFLAGS if patches or coverage else CXXFLAGS
 
 
 def _target(arch: ArchConfig, patches: Sequence[Patch], trace: bool, coverage: bool = False) -> Path:
@@ -137,15 +144,15 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
                 (work / path.name).write_text(text)
                 sources.append(work / path.name)
         obj = work / "obj"
-        cxxflags = (MUTANT_CXXFLAGS if patches else CXXFLAGS) + (["-DGENESYS_VCD"] if trace else [])
+        cxxflags = cxx_flags(patches, coverage) + (["-DGENESYS_VCD"] if trace else [])
         cxxflags += ["-DVM_COVERAGE=1"] if coverage else []
         run(["verilator", *VERILATOR_FLAGS, *(["--trace"] if trace else []), *(COVERAGE_FLAGS if coverage else []),
              f"-I{work}", *map(str, sources),
              "--Mdir", str(obj), "-CFLAGS", " ".join(cxxflags), "--build", "-j", "2"], work)  # fmt: skip
         inc = verilator_root() / "include"
-        runtime = [str(inc / n) for n in ("verilated.cpp", "verilated_threads.cpp", *(["verilated_vcd_c.cpp"] if trace else []))]
-        runtime += [str(COVERAGE_HARNESS), str(inc / "verilated_cov.cpp")] if coverage else []
-        run(["g++", "-shared", *cxxflags, f"-I{work}", f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", str(HARNESS), *runtime,
+        harness = [str(HARNESS), *([str(COVERAGE_HARNESS)] if coverage else [])]
+        runtime = map(str, runtime_objects(cxxflags, trace, coverage))
+        run(["g++", "-shared", *cxxflags, f"-I{work}", f"-I{obj}", f"-I{inc}", f"-I{inc / 'vltstd'}", *harness, *runtime,
              str(obj / "Vnpu__ALL.a"), "-pthread", "-latomic", "-o", str(work / "libnpu.so")], work)  # fmt: skip
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(work / "libnpu.so", target.parent / "libnpu.so.tmp")
@@ -156,6 +163,26 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
         shutil.rmtree(work, ignore_errors=True)
         building.close()
     return target
+
+
+def runtime_objects(cxxflags: Sequence[str], trace: bool, coverage: bool) -> list[Path]:
+    """Verilator's runtime library (and the VCD writer or coverage database a variant adds),
+    compiled once per set of flags and Verilator version and kept next to the cache: every
+    build links these objects instead of compiling the same files again (several seconds each)."""
+    inc = verilator_root() / "include"
+    names = ["verilated.cpp", "verilated_threads.cpp", *(["verilated_vcd_c.cpp"] if trace else []),
+             *(["verilated_cov.cpp"] if coverage else [])]  # fmt: skip
+    folder = RUNTIME_CACHE / hashlib.sha256((verilator_version() + " ".join(cxxflags)).encode()).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    objects = []
+    for name in names:
+        obj = folder / name.replace(".cpp", ".o")
+        if not obj.exists():  # builds racing here compile the same object and each replaces it whole
+            part = folder / f".{obj.name}.{os.getpid()}"
+            run(["g++", "-c", *cxxflags, f"-I{inc}", f"-I{inc / 'vltstd'}", str(inc / name), "-o", str(part)], folder)
+            os.replace(part, obj)
+        objects.append(obj)
+    return objects
 
 
 def in_progress(work: Path) -> bool:
