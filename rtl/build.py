@@ -28,6 +28,7 @@ HARNESS = RTL / "harness" / "npu_harness.cpp"
 COVERAGE_HARNESS = RTL / "harness" / "coverage.cpp"  # the coverage variant's extra entry point
 COVERAGE_FLAGS = ["--coverage-line", "--coverage-toggle"]
 CACHE = Path(os.environ.get("GENESYS_RTL_CACHE", ROOT / "build" / "rtl"))
+BUILD_LOCKS = CACHE.parent / "rtl-locks"  # one lock file per build key: one process builds, the others wait
 RUNTIME_CACHE = CACHE.parent / "rtl-runtime"  # Verilator's runtime, compiled once per flags: see runtime_objects
 # Byte loops over the widest words (large: 32x32) must unroll for delayed assignments to arrays.
 UNROLL_FLAGS = ["--unroll-count", "4096", "--unroll-stmts", "1000000"]
@@ -123,10 +124,23 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
     cached."""
     if shutil.which("verilator") is None or shutil.which("g++") is None:
         raise RtlBuildError("the rtl backend needs Verilator and g++ (run `make install`)")
-    variant = variant_name(arch, trace, coverage)
     target = _target(arch, patches, trace, coverage)
     if target.exists():
         return target
+    BUILD_LOCKS.mkdir(parents=True, exist_ok=True)
+    with (BUILD_LOCKS / target.parent.name).open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # the same build is under way in another process: wait for it and use it
+            log(f"[rtl] waiting for another process building the {variant_name(arch, trace, coverage)} NPU ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            _build(arch, patches, trace, coverage, target, log)
+    return target
+
+
+def _build(arch: ArchConfig, patches: Sequence[Patch], trace: bool, coverage: bool, target: Path, log) -> None:  # noqa: ANN001
+    variant = variant_name(arch, trace, coverage)
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{variant}-", dir=CACHE))
     building = (work / BUILDING).open("w")
@@ -162,7 +176,6 @@ def library(arch: ArchConfig, log=lambda msg: print(msg, file=sys.stderr), patch
     finally:
         shutil.rmtree(work, ignore_errors=True)
         building.close()
-    return target
 
 
 def runtime_objects(cxxflags: Sequence[str], trace: bool, coverage: bool) -> list[Path]:

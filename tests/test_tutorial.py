@@ -19,7 +19,8 @@ ROOT = Path(__file__).parent.parent
 PAGE = (ROOT / "docs" / "tutorial.md").read_text()
 FULL = os.environ.get("GENESYS_TUTORIAL_FULL") == "1"
 
-pytestmark = pytest.mark.rtl
+# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
+pytestmark = [pytest.mark.rtl, pytest.mark.xdist_group("tutorial")]
 
 
 def script(full: bool) -> str:

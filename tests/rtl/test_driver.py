@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -56,3 +57,31 @@ def test_a_work_directory_is_in_progress_only_while_its_builder_holds_the_lock(t
         fcntl.flock(f, fcntl.LOCK_EX)
         assert in_progress(tmp_path)
     assert not in_progress(tmp_path)  # the builder is gone
+
+
+def test_two_processes_wanting_one_build_build_it_once(tmp_path, monkeypatch):
+    import threading
+
+    import rtl.build
+
+    monkeypatch.setattr(rtl.build, "BUILD_LOCKS", tmp_path / "locks")
+    monkeypatch.setattr(rtl.build, "_target", lambda *args: tmp_path / "tiny-0123" / "libnpu.so")
+    builds, logs = [], []
+
+    def slow_build(*args):  # noqa: ANN002
+        builds.append(args)
+        time.sleep(0.5)  # long enough for the other caller to find the lock taken
+        target = args[4]
+        target.parent.mkdir()
+        target.write_text("built")
+
+    monkeypatch.setattr(rtl.build, "_build", slow_build)
+    tiny = load_arch("tiny")
+    results = []
+    callers = [threading.Thread(target=lambda: results.append(library(tiny, log=logs.append))) for _ in range(2)]
+    for t in callers:  # flock locks per open file, so two threads contend as two processes do
+        t.start()
+    for t in callers:
+        t.join()
+    assert len(builds) == 1 and results == [tmp_path / "tiny-0123" / "libnpu.so"] * 2
+    assert logs == ["[rtl] waiting for another process building the tiny NPU ..."]

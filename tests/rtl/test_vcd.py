@@ -6,7 +6,8 @@ import pytest
 
 from genesys import cli
 
-pytestmark = pytest.mark.rtl
+# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
+pytestmark = [pytest.mark.rtl, pytest.mark.xdist_group("vcd")]
 
 
 def read_vcd(path):
