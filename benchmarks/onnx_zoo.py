@@ -5,7 +5,8 @@ with onnxruntime on the float model, and (`--lockstep`) golden vs RTL on the NPU
 The "light" graphs build every weight with ConstantOfShape, so all their outputs are equal
 and top-1 would mean nothing; this script therefore redraws every floating-point initialiser
 after constant folding (seeded: conv/Gemm weights N(0, 2 / fan-in), biases and BN shifts
-N(0, 0.1), BN scales and variances in [0.5, 1.5]), keeping the graph. Both onnxruntime and
+N(0, 0.1), BN scales in [0.5, 1.5], BN means and variances those of what reaches each BN on
+seeded inputs), keeping the graph. Both onnxruntime and
 the NPU run that model on seeded N(0, 1) inputs.
 
     python benchmarks/onnx_zoo.py [--models resnet50,squeezenet] [--inputs 10]
@@ -60,12 +61,48 @@ def redrawn(name: str, seed: int = 0) -> onnx.ModelProto:
         else:
             new = rng.standard_normal(value.shape) * 0.1
         init.CopyFrom(numpy_helper.from_array(new.astype(np.float32), init.name))
+    return with_matched_batchnorm(model)
+
+
+def with_matched_batchnorm(model: onnx.ModelProto, samples: int = 2) -> onnx.ModelProto:
+    """`model` with each BatchNormalization's mean and variance set to the statistics of what
+    reaches it on seeded N(0, 1) inputs, in graph order, as a trained network's are. Random
+    running statistics do not normalise: ResNet-50's logits then reach +-64,000, the Softmax
+    saturates to ties, and top-1 and cosine compare rounding of ties, not the NPU."""
+    bns = [n for n in model.graph.node if n.op_type == "BatchNormalization"]
+    if not bns:
+        return model
+    stats = {name for n in bns for name in n.input[3:5]}
+    values = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer if i.name in stats}
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)  # the statistics become inputs, fed anew on every run; each BN's input an output
+    kept = [i for i in probe.graph.initializer if i.name not in stats]
+    del probe.graph.initializer[:]
+    probe.graph.initializer.extend(kept)
+    listed = {i.name for i in probe.graph.input}  # older IR versions list initialisers as inputs too
+    probe.graph.input.extend(onnx.helper.make_tensor_value_info(k, onnx.TensorProto.FLOAT, v.shape)
+                             for k, v in values.items() if k not in listed)  # fmt: skip
+    probe.graph.output.extend(onnx.helper.make_tensor_value_info(n.input[0], onnx.TensorProto.FLOAT, None) for n in bns)
+    sess = ort.InferenceSession(for_onnxruntime(probe).SerializeToString(), providers=["CPUExecutionProvider"])
+    images = [{i.name: np.random.default_rng(1000 + k).standard_normal(i.shape).astype(np.float32)
+               for i in sess.get_inputs() if i.name not in values} for k in range(samples)]  # fmt: skip
+    for n in bns:
+        x = np.concatenate([sess.run([n.input[0]], {**feeds, **values})[0] for feeds in images])
+        axes = tuple(a for a in range(x.ndim) if a != 1)
+        values[n.input[3]], values[n.input[4]] = x.mean(axis=axes), x.var(axis=axes) + 1e-3
+    for init in model.graph.initializer:
+        if init.name in values:
+            init.CopyFrom(numpy_helper.from_array(values[init.name].astype(np.float32), init.name))
     return model
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-30))
+
+
+def centred(a: np.ndarray) -> np.ndarray:
+    return a.ravel() - a.mean()
 
 
 def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
@@ -80,9 +117,10 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
     host = image.model.get("host") or {}
     npu_macs = sum(m.get("macs", 0) for m in image.layers)
     host_macs = host.get("macs", 0)
-    host_nodes = sum(len(host[p]["nodes"]) for p in ("prefix", "suffix") if host.get(p))
+    host_nodes = sum(len(stage["nodes"]) for stage in host.get("stages", []) if stage["on_host"])
     sess = ort.InferenceSession(for_onnxruntime(model).SerializeToString(), providers=["CPUExecutionProvider"])
-    top1, cosines = 0, []
+    top1, cosines, logits = 0, [], []
+    ends_in_softmax = any(n.op_type == "Softmax" and n.output[0] == model.graph.output[0].name for n in model.graph.node)
     t = time.perf_counter()
     for seed in range(args.inputs):
         feeds = {i.name: np.random.default_rng(seed).standard_normal(i.shape).astype(np.float32) for i in sess.get_inputs()}
@@ -92,9 +130,12 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
         got = [run.outputs[o.name] for o in sess.get_outputs()]
         top1 += int(np.argmax(got[0]) == np.argmax(want[0]))
         cosines.append(cosine(got[0], want[0]))
+        if ends_in_softmax:  # log-probabilities, centred, are the logits centred: the Softmax's input
+            logits.append(cosine(*(centred(np.log(np.maximum(p, 1e-30))) for p in (got[0], want[0]))))
     print(f"{name:<14} compile {took:5.1f} s, {len(image.layers):>3} NPU layers, {host_nodes:>3} host nodes, "
           f"{npu_macs / max(npu_macs + host_macs, 1):6.1%} of {npu_macs + host_macs:,} MACs on the NPU; "
-          f"top-1 {top1}/{args.inputs}, cosine min {min(cosines):.4f}  ({time.perf_counter() - t:.0f} s)", flush=True)
+          f"top-1 {top1}/{args.inputs}, cosine min {min(cosines):.4f}"
+          + (f" (logits: min {min(logits):.4f})" if logits else "") + f"  ({time.perf_counter() - t:.0f} s)", flush=True)
     if name in args.lockstep:
         inputs = quantized_inputs(image, sample_inputs(image))
         kinds: dict[tuple, dict] = {}
