@@ -13,10 +13,10 @@ from isa_spec import load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image
 from programs import OUT, sa_matmul, tandem_ibuf, tandem_requant
-from runtime.backends.golden import GoldenDevice
-from runtime.backends.rtl import RtlDevice
 from rtl.build import BUILDING, CACHE, in_progress, library
 from rtl.driver import RtlHang, RtlModel
+from runtime.backends.golden import GoldenDevice
+from runtime.backends.rtl import RtlDevice
 
 pytestmark = pytest.mark.rtl
 
