@@ -15,7 +15,7 @@ edge or a program without its final BLOCK_END.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import strategies as st
@@ -26,7 +26,8 @@ from isa_spec.image import Image
 from isa_spec.layout import IterPart, IterTarget
 from isa_spec.table import TILE_LOOPS, transfer_loop_ids
 
-Unit = Callable[[ProgramBuilder], None]
+from .units import DmaUnit, IterUnit, LoopUnit, OrSmaller, Unit, WithLoops
+
 DATA_BYTES = 1 << 14  # random initial DRAM, read by loads
 SCRATCH = 1 << 15  # stores land from here on
 
@@ -91,12 +92,9 @@ def iterator_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
         value = draw(_int(0, arch.vmem_depth // 2))
     else:
         value = draw(_int(-2, 3))
-    if high is not None:  # the pair: LOW latches, HIGH commits
-        return lambda p: (p.add(row.mnemonic, value=value & 0xFFFF, **where),
-                          p.add(high.mnemonic, value=(value >> 16) & 0xFFFF, **where))  # fmt: skip
     if part is IterPart.ZEROFILL:
         value = abs(value)
-    return lambda p: p.add(row.mnemonic, value=value & 0xFFFF, **where)
+    return IterUnit(row.mnemonic, high and high.mnemonic, tuple(where.items()), value)
 
 
 @functools.cache
@@ -128,34 +126,6 @@ def _loop_body(arch: ArchConfig, ops: Sequence[str]) -> st.SearchStrategy:
     return st.lists(lane_unit(arch, ops), min_size=1, max_size=3)
 
 
-class LoopUnit:
-    """One to three nested loop levels, each with SET_ITER and SET_INDEX, then lane bodies;
-    `smaller()` gives smaller valid units (shrinking): one body instruction without the
-    loop, or the loop with a level or a body instruction less."""
-
-    def __init__(self, nest: Sequence[tuple[int, int, list, Sequence[Unit]]]):
-        self.nest = tuple(nest)  # (level, iterations, SET_INDEX operands, body units) outermost first
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        for lv, n, (d, a, b), _ in self.nest:
-            p.add("SET_ITER", level=lv, iters=n)
-            p.add("SET_INDEX", dst_ns=d[0], dst_idx=d[1], src1_ns=a[0], src1_idx=a[1], src2_ns=b[0], src2_idx=b[1])
-        # each level's body: its own lane units, then (when nested) the next level's loop
-        sizes = [len(body) for *_, body in self.nest]
-        for k, (lv, _, _, body) in enumerate(self.nest):
-            p.add("SET_INST", level=lv, body=sum(sizes[k:]) + len(self.nest) - 1 - k)
-            for unit in body:
-                unit(p)
-
-    def smaller(self) -> list[Unit]:
-        out: list[Unit] = [unit for *_, body in self.nest for unit in body]  # one body instruction, no loop
-        out += [LoopUnit(self.nest[:k] + self.nest[k + 1 :]) for k in range(len(self.nest))] if len(self.nest) > 1 else []
-        for k, (lv, n, binds, body) in enumerate(self.nest):
-            out += [LoopUnit(self.nest[:k] + ((lv, n, binds, body[:j] + body[j + 1 :]),) + self.nest[k + 1 :])
-                    for j in range(len(body)) if len(body) > 1]  # fmt: skip
-        return out
-
-
 @functools.cache
 @st.composite
 def loop_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
@@ -177,47 +147,11 @@ def dma_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     size = draw(_int(1, 4))
     word = draw(_int(0, arch.vmem_depth - 16))
     region = 0 if direction == "LD" else SCRATCH
-    base = region + draw(_int(0, DATA_BYTES // 2))
+    offset = draw(_int(0, DATA_BYTES // 2))
     loops = [(draw(_int(0, 3)), draw(_int(1, 3)), draw(_int(0, 64)) * 4)
              for _ in range(draw(_int(0, 2)))]  # (loop, iterations, byte stride)  # fmt: skip
     kinds = ["BASE" if draw(_BOOL) and k == 0 else "TILE" for k in range(len(loops))]
-
-    def build(p: ProgramBuilder, loops: Sequence[tuple[str, int, int, int]]) -> None:
-        p.add32(f"{direction}_CONFIG_BASE_ADDR", base, ns=ns)
-        p.add(f"{direction}_CONFIG_TILE_ADDR", ns=ns, value=word)
-        for kind, loop, n, stride in loops:
-            p.add(f"{direction}_CONFIG_{kind}_LOOP_ITER", ns=ns, loop=loop, iters=n)
-            p.add32(f"{direction}_CONFIG_{kind}_LOOP_STRIDE", stride, ns=ns, loop=loop)
-        p.add(f"{direction}_START", ns=ns, width=width, size=size)
-
-    return WithLoops(build, [(kind, *loop) for kind, loop in zip(kinds, loops)])
-
-
-class OrSmaller:
-    """A unit with smaller alternatives the shrinker may try (e.g. a transfer without its loop)."""
-
-    def __init__(self, unit: Unit, alternatives: Sequence[Unit]):
-        self.unit, self.alternatives = unit, list(alternatives)
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        self.unit(p)
-
-    def smaller(self) -> list[Unit]:
-        return self.alternatives
-
-
-class WithLoops:
-    """A unit built from a list of loop configurations; `smaller()` gives it with a loop less
-    (shrinking: every subset of the loops is a valid transfer)."""
-
-    def __init__(self, build: Callable[[ProgramBuilder, Sequence], None], loops: Sequence):
-        self.build, self.loops = build, tuple(loops)
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        self.build(p, self.loops)
-
-    def smaller(self) -> list[Unit]:
-        return [WithLoops(self.build, self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
+    return DmaUnit(direction, ns, width, size, word, region, offset, tuple((kind, *loop) for kind, loop in zip(kinds, loops)))
 
 
 @functools.cache
