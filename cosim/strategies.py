@@ -26,7 +26,7 @@ from isa_spec.image import Image
 from isa_spec.layout import IterPart, IterTarget
 from isa_spec.table import TILE_LOOPS, transfer_loop_ids
 
-from .units import DmaUnit, IterUnit, LoopUnit, OrSmaller, Unit, WithLoops
+from .units import DmaUnit, IterUnit, LoopUnit, OrSmaller, PermUnit, Unit
 
 DATA_BYTES = 1 << 14  # random initial DRAM, read by loads
 SCRATCH = 1 << 15  # stores land from here on
@@ -161,17 +161,7 @@ def perm_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     rd, wr = draw(_int(16, 64)), draw(_int(16, 64))
     loops = [(draw(_int(0, 31)), draw(_int(0, 4)), draw(_int(-3, 3)), draw(_int(-3, 3)))
              for _ in range(draw(_int(0, 2)))]  # (idx, iterations, RD stride, WR stride)  # fmt: skip
-
-    def build(p: ProgramBuilder, loops: Sequence[tuple[int, int, int, int]]) -> None:
-        p.add("PERM_SET_BASE_ADDR", rw="RD", value=rd)
-        p.add("PERM_SET_BASE_ADDR", rw="WR", value=wr)
-        for idx, n, rs, ws in loops:
-            p.add("PERM_SET_LOOP_ITER", idx=idx, iters=n)
-            p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=idx, value=rs & 0xFFFF)
-            p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=idx, value=ws & 0xFFFF)
-        p.add("PERM_START", dst_ns=dst, src1_ns=src)
-
-    return WithLoops(build, loops)
+    return PermUnit(src, dst, rd, wr, tuple(loops))
 
 
 @functools.cache

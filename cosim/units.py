@@ -73,20 +73,6 @@ class OrSmaller:
         return self.alternatives
 
 
-class WithLoops:
-    """A unit built from a list of loop configurations; `smaller()` gives it with a loop less
-    (shrinking: every subset of the loops is a valid transfer)."""
-
-    def __init__(self, build: Callable[[ProgramBuilder, Sequence], None], loops: Sequence):
-        self.build, self.loops = build, tuple(loops)
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        self.build(p, self.loops)
-
-    def smaller(self) -> list[Unit]:
-        return [WithLoops(self.build, self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
-
-
 # The one-instruction form of each iterator target (its value sign-extended from 16 bits).
 _SIGN_EXT = {r.iterator.target: r for r in ROWS if r.iterator is not None and r.iterator.part is IterPart.SIGN_EXT}
 
@@ -150,4 +136,45 @@ class DmaUnit:
         out += [replace(self, size=1)] if self.size > 1 else []
         out += [replace(self, word=0)] if self.word and self.tile_set else []
         out += [replace(self, offset=0)] if self.offset and self.base_set else []
+        return out
+
+
+@dataclass(frozen=True)
+class PermUnit:
+    """A permutation: its RD and WR base addresses, its loops, then its START; `smaller()`:
+    without a loop, a base address or a loop's stride instruction (the value configured
+    before, 0 after reset); a base address or stride 0; a loop iterated once or twice."""
+
+    src: str
+    dst: str
+    rd: int
+    wr: int
+    loops: tuple[tuple[int, int, int | None, int | None], ...]  # (idx, iterations, RD stride, WR stride)
+    rd_set: bool = True
+    wr_set: bool = True
+
+    def __call__(self, p: ProgramBuilder) -> None:
+        for rw, value, given in (("RD", self.rd, self.rd_set), ("WR", self.wr, self.wr_set)):
+            if given:
+                p.add("PERM_SET_BASE_ADDR", rw=rw, value=value)
+        for idx, n, rs, ws in self.loops:
+            p.add("PERM_SET_LOOP_ITER", idx=idx, iters=n)
+            for rw, stride in (("RD", rs), ("WR", ws)):
+                if stride is not None:
+                    p.add("PERM_SET_LOOP_STRIDE", rw=rw, idx=idx, value=stride & 0xFFFF)
+        p.add("PERM_START", dst_ns=self.dst, src1_ns=self.src)
+
+    def smaller(self) -> list[Unit]:
+        out: list[Unit] = [replace(self, loops=self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
+        out += [replace(self, rd_set=False)] if self.rd_set else []
+        out += [replace(self, wr_set=False)] if self.wr_set else []
+        out += [replace(self, rd=0)] if self.rd and self.rd_set else []
+        out += [replace(self, wr=0)] if self.wr and self.wr_set else []
+        for k, (idx, n, rs, ws) in enumerate(self.loops):
+            simpler = [(idx, m, rs, ws) for m in (1, 2) if m < n]
+            simpler += [(idx, n, None, ws)] if rs is not None else []
+            simpler += [(idx, n, rs, None)] if ws is not None else []
+            simpler += [(idx, n, 0, ws)] if rs else []
+            simpler += [(idx, n, rs, 0)] if ws else []
+            out += [replace(self, loops=self.loops[:k] + (loop,) + self.loops[k + 1 :]) for loop in simpler]
         return out
