@@ -104,8 +104,8 @@ class IterUnit:
 class DmaUnit:
     """A Tandem DMA transfer: its base address (a pair), tile address and loops, then its
     START; `smaller()`: without a loop, without its base or tile address instruction (the
-    one configured before, 0 after reset), one word, tile address 0, the base at the start
-    of its region."""
+    one configured before, 0 after reset) or its START (the configuration stays for a later
+    one); one word, tile address 0, the base at the start of its region."""
 
     direction: str
     ns: str
@@ -117,6 +117,7 @@ class DmaUnit:
     loops: tuple[tuple[str, int, int, int], ...]  # (BASE or TILE, loop, iterations, byte stride)
     base_set: bool = True
     tile_set: bool = True
+    started: bool = True
 
     def __call__(self, p: ProgramBuilder) -> None:
         d, ns = self.direction, self.ns
@@ -127,12 +128,14 @@ class DmaUnit:
         for kind, loop, n, stride in self.loops:
             p.add(f"{d}_CONFIG_{kind}_LOOP_ITER", ns=ns, loop=loop, iters=n)
             p.add32(f"{d}_CONFIG_{kind}_LOOP_STRIDE", stride, ns=ns, loop=loop)
-        p.add(f"{d}_START", ns=ns, width=self.width, size=self.size)
+        if self.started:
+            p.add(f"{d}_START", ns=ns, width=self.width, size=self.size)
 
     def smaller(self) -> list[Unit]:
         out: list[Unit] = [replace(self, loops=self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
         out += [replace(self, base_set=False)] if self.base_set else []
         out += [replace(self, tile_set=False)] if self.tile_set else []
+        out += [replace(self, started=False)] if self.started else []
         out += [replace(self, size=1)] if self.size > 1 else []
         out += [replace(self, word=0)] if self.word and self.tile_set else []
         out += [replace(self, offset=0)] if self.offset and self.base_set else []
@@ -143,7 +146,8 @@ class DmaUnit:
 class PermUnit:
     """A permutation: its RD and WR base addresses, its loops, then its START; `smaller()`:
     without a loop, a base address or a loop's stride instruction (the value configured
-    before, 0 after reset); a base address or stride 0; a loop iterated once or twice."""
+    before, 0 after reset), or its START (the configuration stays for a later one); a base
+    address or stride 0; a loop iterated once or twice."""
 
     src: str
     dst: str
@@ -152,6 +156,7 @@ class PermUnit:
     loops: tuple[tuple[int, int, int | None, int | None], ...]  # (idx, iterations, RD stride, WR stride)
     rd_set: bool = True
     wr_set: bool = True
+    started: bool = True
 
     def __call__(self, p: ProgramBuilder) -> None:
         for rw, value, given in (("RD", self.rd, self.rd_set), ("WR", self.wr, self.wr_set)):
@@ -162,12 +167,14 @@ class PermUnit:
             for rw, stride in (("RD", rs), ("WR", ws)):
                 if stride is not None:
                     p.add("PERM_SET_LOOP_STRIDE", rw=rw, idx=idx, value=stride & 0xFFFF)
-        p.add("PERM_START", dst_ns=self.dst, src1_ns=self.src)
+        if self.started:
+            p.add("PERM_START", dst_ns=self.dst, src1_ns=self.src)
 
     def smaller(self) -> list[Unit]:
         out: list[Unit] = [replace(self, loops=self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
         out += [replace(self, rd_set=False)] if self.rd_set else []
         out += [replace(self, wr_set=False)] if self.wr_set else []
+        out += [replace(self, started=False)] if self.started else []
         out += [replace(self, rd=0)] if self.rd and self.rd_set else []
         out += [replace(self, wr=0)] if self.wr and self.wr_set else []
         for k, (idx, n, rs, ws) in enumerate(self.loops):
