@@ -1,7 +1,9 @@
 """The units random programs are built from (cosim/strategies.py) that have smaller or simpler
 forms, for shrinking (cosim/fuzz/shrink.py): `smaller()` gives valid units that are shorter, or
 as long with a value moved toward its simplest (an iteration count to 1, an address, size
-or immediate to 0), never the other way, so that shrinking ends."""
+or immediate to 0), never the other way, so that shrinking ends; `simplest()` gives the unit
+with all its values at their simplest at once (values that only fail together, such as
+where a transfer writes and where an operand reads)."""
 
 from __future__ import annotations
 
@@ -59,6 +61,9 @@ class LoopUnit:
                 out.append(LoopUnit(self.nest[:k] + ((lv, 1, binds, body),) + self.nest[k + 1 :]))
         return out
 
+    def simplest(self) -> Unit:
+        return LoopUnit([(lv, min(n, 1), binds, body) for lv, n, binds, body in self.nest])
+
 
 class OrSmaller:
     """A unit with smaller alternatives the shrinker may try (e.g. a transfer without its loop)."""
@@ -98,6 +103,9 @@ class IterUnit:
             target = next(r.iterator.target for r in ROWS if r.mnemonic == self.mnemonic)
             return [IterUnit(_SIGN_EXT[target].mnemonic, None, self.where, self.value)]
         return [replace(self, value=0)] if self.value & 0xFFFF else []
+
+    def simplest(self) -> Unit:
+        return replace(self, value=0)
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,9 @@ class DmaUnit:
         out += [replace(self, word=0)] if self.word and self.tile_set else []
         out += [replace(self, offset=0)] if self.offset and self.base_set else []
         return out
+
+    def simplest(self) -> Unit:
+        return replace(self, size=1, word=0, offset=0)
 
 
 @dataclass(frozen=True)
@@ -185,3 +196,6 @@ class PermUnit:
             simpler += [(idx, n, rs, 0)] if ws else []
             out += [replace(self, loops=self.loops[:k] + (loop,) + self.loops[k + 1 :]) for loop in simpler]
         return out
+
+    def simplest(self) -> Unit:
+        return replace(self, rd=0, wr=0)

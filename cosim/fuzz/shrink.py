@@ -3,7 +3,8 @@ of units) and replacing units by their smaller or simpler forms (cosim/units.py:
 its body, a level or body instruction less, one iteration; an instruction pair by one
 instruction; a transfer without a loop or an address instruction, of one word, at address
 0), greedily, until no change keeps it failing: every change keeps the program valid and
-makes it shorter, or as long and simpler, so shrinking ends."""
+makes it shorter, or as long and simpler, so shrinking ends. Every round also tries all
+units at their simplest values at once."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def shrink_program(program: RandomProgram, fails: Callable[[RandomProgram], bool
         for g in reversed(range(len(best.groups))):
             if len(best.groups) > 1 and g < len(best.groups):
                 progress |= attempt(best.groups[:g] + best.groups[g + 1 :])
+        progress |= attempt(tuple((kind, tuple(getattr(u, "simplest", lambda u=u: u)() for u in units), edges)
+                                  for kind, units, edges in best.groups))  # fmt: skip
         for g in range(len(best.groups)):
             progress |= _shrink_units(lambda: best, g, attempt)
             progress |= _shrink_inside(lambda: best, g, attempt)
