@@ -131,8 +131,8 @@ class Target:
         return self.rtl_cov.measure(images)
 
     def shrink(self, failure: Failure) -> Failure:
-        """The smallest program that deletions of groups, units and loop parts reach from
-        `failure`'s and that fails with the same signature (`shrink.py`)."""
+        """The smallest program that deletions and simplifications of groups, units and loops
+        reach from `failure`'s and that fails with the same signature (`shrink.py`)."""
         self.last = None
         try:
             self.fuzz.hypothesis.fuzz_one_input(failure.buffer)
