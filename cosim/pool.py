@@ -64,6 +64,7 @@ class RayPool:
                 raise ClusterError(f"--ray {address}: cannot connect to a Ray cluster ({e})") from None
         self.ray = ray
         self.tasks: dict[Callable, object] = {}
+        self.pending: list = []  # the tasks of the map under way
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def _task(self, fn: Callable):  # noqa: ANN202
@@ -72,13 +73,21 @@ class RayPool:
         return self.tasks[fn]
 
     def map(self, fn: Callable, args: list[tuple]) -> list:
-        return self.ray.get([self._task(fn).remote(*a) for a in args])
+        self.pending = [self._task(fn).remote(*a) for a in args]
+        out = self.ray.get(self.pending)
+        self.pending = []
+        return out
 
     def as_completed(self, fn: Callable, args: list[tuple]) -> Iterator:
-        pending = [self._task(fn).remote(*a) for a in args]
-        while pending:
-            done, pending = self.ray.wait(pending, num_returns=1)
+        self.pending = [self._task(fn).remote(*a) for a in args]
+        while self.pending:
+            done, self.pending = self.ray.wait(self.pending, num_returns=1)
             yield self.ray.get(done[0])
 
-    def close(self, now: bool = False) -> None:  # the cluster is not ours to stop
-        pass
+    def close(self, now: bool = False) -> None:
+        """The cluster is not ours to stop; `now` (Ctrl-C) stops the tasks still running,
+        which would otherwise go on (and write into a campaign folder) after this process."""
+        if now:
+            for task in self.pending:
+                self.ray.cancel(task, force=True)
+        self.pending = []

@@ -14,7 +14,8 @@ edge or a program without its final BLOCK_END.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import strategies as st
@@ -25,7 +26,8 @@ from isa_spec.image import Image
 from isa_spec.layout import IterPart, IterTarget
 from isa_spec.table import TILE_LOOPS, transfer_loop_ids
 
-Unit = Callable[[ProgramBuilder], None]
+from .units import DmaUnit, IterUnit, LoopUnit, OrSmaller, PermUnit, Unit
+
 DATA_BYTES = 1 << 14  # random initial DRAM, read by loads
 SCRATCH = 1 << 15  # stores land from here on
 
@@ -35,21 +37,30 @@ VMEM = ("VMEM1", "VMEM2")
 WORDS = ("OBUF", "IBUF", "VMEM1", "VMEM2")  # namespaces with words; OBUF is read only
 WRITABLE = ("IBUF", "VMEM1", "VMEM2")
 
+# Strategies are made once and reused: hypothesis validates each new strategy object on its
+# first draw, which cost more than the drawing when they were made anew for every program.
+_int = functools.cache(st.integers)
+_pick = functools.cache(st.sampled_from)  # of a tuple
+_BOOL = st.booleans()
+_TILE_ORDERS = st.permutations(list(TILE_LOOPS))
+_COMPUTE_ORDERS = st.permutations(range(8, 16))
+
 
 def _space(draw, spaces: Sequence[str]) -> str:  # noqa: ANN001
     """Mostly a VMEM, now and then another of `spaces`."""
-    return draw(st.sampled_from(VMEM)) if draw(st.integers(0, 3)) else draw(st.sampled_from(spaces))
+    return draw(_pick(VMEM)) if draw(_int(0, 3)) else draw(_pick(tuple(spaces)))
 
 
 def _operand(draw, arch: ArchConfig, dst: bool = False) -> tuple[str, int]:  # noqa: ANN001
-    if not dst and draw(st.integers(0, 4)) == 0:
-        return "IMM", draw(st.integers(0, min(7, arch.imm_depth - 1)))
-    return _space(draw, WRITABLE if dst else WORDS), draw(st.integers(0, 3))
+    if not dst and draw(_int(0, 4)) == 0:
+        return "IMM", draw(_int(0, min(7, arch.imm_depth - 1)))
+    return _space(draw, WRITABLE if dst else WORDS), draw(_int(0, 3))
 
 
+@functools.cache
 @st.composite
 def lane_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
-    name = draw(st.sampled_from(list(ops)))
+    name = draw(_pick(tuple(ops)))
     row = next(r for r in ROWS if r.mnemonic == name)
     (dns, didx), (ans, aidx), (bns, bidx) = _operand(draw, arch, True), _operand(draw, arch), _operand(draw, arch)
     fields = dict(dst_ns=dns, dst_idx=didx, src1_ns=ans, src1_idx=aidx)
@@ -64,154 +75,96 @@ ITER_ROWS = [r for r in ROWS if r.iterator is not None and r.defined]
 ITER_KINDS = tuple((r, next((h for h in ITER_ROWS if h.iterator == type(r.iterator)(r.iterator.target, IterPart.HIGH)), None)
                     if r.iterator.part is IterPart.LOW else None)
                    for r in ITER_ROWS if r.iterator.part is not IterPart.HIGH)  # fmt: skip
+_ITER_KIND = st.sampled_from(ITER_KINDS)
 
 
+@functools.cache
 @st.composite
 def iterator_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
-    ns, idx = _space(draw, WORDS), draw(st.integers(0, 3))
-    row, high = draw(st.sampled_from(ITER_KINDS))
+    ns, idx = _space(draw, WORDS), draw(_int(0, 3))
+    row, high = draw(_ITER_KIND)
     target, part = row.iterator.target, row.iterator.part
     imm = target is IterTarget.IMM
-    where = dict(idx=draw(st.integers(0, min(7, arch.imm_depth - 1)))) if imm else dict(ns=ns, idx=idx)
+    where = dict(idx=draw(_int(0, min(7, arch.imm_depth - 1)))) if imm else dict(ns=ns, idx=idx)
     if imm:
-        value = draw(st.integers(-(2**31), 2**31 - 1))
+        value = draw(_int(-(2**31), 2**31 - 1))
     elif target is IterTarget.BASE:
-        value = draw(st.integers(0, arch.vmem_depth // 2))
+        value = draw(_int(0, arch.vmem_depth // 2))
     else:
-        value = draw(st.integers(-2, 3))
-    if high is not None:  # the pair: LOW latches, HIGH commits
-        return lambda p: (p.add(row.mnemonic, value=value & 0xFFFF, **where),
-                          p.add(high.mnemonic, value=(value >> 16) & 0xFFFF, **where))  # fmt: skip
+        value = draw(_int(-2, 3))
     if part is IterPart.ZEROFILL:
         value = abs(value)
-    return lambda p: p.add(row.mnemonic, value=value & 0xFFFF, **where)
+    return IterUnit(row.mnemonic, high and high.mnemonic, tuple(where.items()), value)
 
 
+@functools.cache
 @st.composite
 def raw_unit(draw) -> Unit:  # noqa: ANN001
     """Any 32-bit word: mostly an illegal instruction, now and then an odd legal one."""
-    word = draw(st.integers(0, 2**32 - 1))
+    word = draw(_int(0, 2**32 - 1))
     return lambda p: p.add_word(word)
 
 
+@functools.cache
 @st.composite
 def dtype_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
-    name, width = draw(st.sampled_from(LANE_FORMATS))
-    bits = [draw(st.integers(1, width)) for _ in range(3)]
+    name, width = draw(_pick(LANE_FORMATS))
+    bits = [draw(_int(1, width)) for _ in range(3)]
     return lambda p: p.add(name, dst_int=bits[0], src1_int=bits[1], src2_int=bits[2])
 
 
+@functools.cache
 @st.composite
 def loop_level(draw, arch: ArchConfig, ops: Sequence[str]):  # noqa: ANN001, ANN201
     """(level, iterations, SET_INDEX operands, lane units of its body) of one loop level."""
     binds = [_operand(draw, arch, True), _operand(draw, arch), _operand(draw, arch)]
-    return draw(st.integers(0, 7)), draw(st.integers(0, 6)), binds, draw(st.lists(lane_unit(arch, ops), min_size=1, max_size=3))
+    return draw(_int(0, 7)), draw(_int(0, 6)), binds, draw(_loop_body(arch, ops))
 
 
-class LoopUnit:
-    """One to three nested loop levels, each with SET_ITER and SET_INDEX, then lane bodies;
-    `smaller()` gives smaller valid units (shrinking): one body instruction without the
-    loop, or the loop with a level or a body instruction less."""
-
-    def __init__(self, nest: Sequence[tuple[int, int, list, Sequence[Unit]]]):
-        self.nest = tuple(nest)  # (level, iterations, SET_INDEX operands, body units) outermost first
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        for lv, n, (d, a, b), _ in self.nest:
-            p.add("SET_ITER", level=lv, iters=n)
-            p.add("SET_INDEX", dst_ns=d[0], dst_idx=d[1], src1_ns=a[0], src1_idx=a[1], src2_ns=b[0], src2_idx=b[1])
-        # each level's body: its own lane units, then (when nested) the next level's loop
-        sizes = [len(body) for *_, body in self.nest]
-        for k, (lv, _, _, body) in enumerate(self.nest):
-            p.add("SET_INST", level=lv, body=sum(sizes[k:]) + len(self.nest) - 1 - k)
-            for unit in body:
-                unit(p)
-
-    def smaller(self) -> list[Unit]:
-        out: list[Unit] = [unit for *_, body in self.nest for unit in body]  # one body instruction, no loop
-        out += [LoopUnit(self.nest[:k] + self.nest[k + 1 :]) for k in range(len(self.nest))] if len(self.nest) > 1 else []
-        for k, (lv, n, binds, body) in enumerate(self.nest):
-            out += [LoopUnit(self.nest[:k] + ((lv, n, binds, body[:j] + body[j + 1 :]),) + self.nest[k + 1 :])
-                    for j in range(len(body)) if len(body) > 1]  # fmt: skip
-        return out
+@functools.cache
+def _loop_body(arch: ArchConfig, ops: Sequence[str]) -> st.SearchStrategy:
+    return st.lists(lane_unit(arch, ops), min_size=1, max_size=3)
 
 
+@functools.cache
 @st.composite
 def loop_unit(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS) -> Unit:  # noqa: ANN001
     """One to three nested loop levels (`LoopUnit`)."""
-    nest = draw(st.lists(loop_level(arch, ops), min_size=1, max_size=3, unique_by=lambda lv: lv[0]))
+    nest = draw(_loop_nest(arch, ops))
     return LoopUnit([(lv, n, binds, tuple(body)) for lv, n, binds, body in nest])
 
 
+@functools.cache
+def _loop_nest(arch: ArchConfig, ops: Sequence[str]) -> st.SearchStrategy:
+    return st.lists(loop_level(arch, ops), min_size=1, max_size=3, unique_by=lambda lv: lv[0])
+
+
+@functools.cache
 @st.composite
 def dma_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
-    direction, ns = draw(st.sampled_from(["LD", "ST"])), draw(st.sampled_from(VMEM))
-    width = draw(st.sampled_from(["B8", "B16", "B32"]))
-    size = draw(st.integers(1, 4))
-    word = draw(st.integers(0, arch.vmem_depth - 16))
+    direction, ns = draw(_pick(("LD", "ST"))), draw(_pick(VMEM))
+    width = draw(_pick(("B8", "B16", "B32")))
+    size = draw(_int(1, 4))
+    word = draw(_int(0, arch.vmem_depth - 16))
     region = 0 if direction == "LD" else SCRATCH
-    base = region + draw(st.integers(0, DATA_BYTES // 2))
-    loops = [(draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(0, 64)) * 4)
-             for _ in range(draw(st.integers(0, 2)))]  # (loop, iterations, byte stride)  # fmt: skip
-    kinds = ["BASE" if draw(st.booleans()) and k == 0 else "TILE" for k in range(len(loops))]
-
-    def build(p: ProgramBuilder, loops: Sequence[tuple[str, int, int, int]]) -> None:
-        p.add32(f"{direction}_CONFIG_BASE_ADDR", base, ns=ns)
-        p.add(f"{direction}_CONFIG_TILE_ADDR", ns=ns, value=word)
-        for kind, loop, n, stride in loops:
-            p.add(f"{direction}_CONFIG_{kind}_LOOP_ITER", ns=ns, loop=loop, iters=n)
-            p.add32(f"{direction}_CONFIG_{kind}_LOOP_STRIDE", stride, ns=ns, loop=loop)
-        p.add(f"{direction}_START", ns=ns, width=width, size=size)
-
-    return WithLoops(build, [(kind, *loop) for kind, loop in zip(kinds, loops)])
+    offset = draw(_int(0, DATA_BYTES // 2))
+    loops = [(draw(_int(0, 3)), draw(_int(1, 3)), draw(_int(0, 64)) * 4)
+             for _ in range(draw(_int(0, 2)))]  # (loop, iterations, byte stride)  # fmt: skip
+    kinds = ["BASE" if draw(_BOOL) and k == 0 else "TILE" for k in range(len(loops))]
+    return DmaUnit(direction, ns, width, size, word, region, offset, tuple((kind, *loop) for kind, loop in zip(kinds, loops)))
 
 
-class OrSmaller:
-    """A unit with smaller alternatives the shrinker may try (e.g. a transfer without its loop)."""
-
-    def __init__(self, unit: Unit, alternatives: Sequence[Unit]):
-        self.unit, self.alternatives = unit, list(alternatives)
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        self.unit(p)
-
-    def smaller(self) -> list[Unit]:
-        return self.alternatives
-
-
-class WithLoops:
-    """A unit built from a list of loop configurations; `smaller()` gives it with a loop less
-    (shrinking: every subset of the loops is a valid transfer)."""
-
-    def __init__(self, build: Callable[[ProgramBuilder, Sequence], None], loops: Sequence):
-        self.build, self.loops = build, tuple(loops)
-
-    def __call__(self, p: ProgramBuilder) -> None:
-        self.build(p, self.loops)
-
-    def smaller(self) -> list[Unit]:
-        return [WithLoops(self.build, self.loops[:k] + self.loops[k + 1 :]) for k in range(len(self.loops))]
-
-
+@functools.cache
 @st.composite
 def perm_unit(draw, arch: ArchConfig) -> Unit:  # noqa: ANN001
     src, dst = _space(draw, WORDS), _space(draw, WRITABLE)
-    rd, wr = draw(st.integers(16, 64)), draw(st.integers(16, 64))
-    loops = [(draw(st.integers(0, 31)), draw(st.integers(0, 4)), draw(st.integers(-3, 3)), draw(st.integers(-3, 3)))
-             for _ in range(draw(st.integers(0, 2)))]  # (idx, iterations, RD stride, WR stride)  # fmt: skip
-
-    def build(p: ProgramBuilder, loops: Sequence[tuple[int, int, int, int]]) -> None:
-        p.add("PERM_SET_BASE_ADDR", rw="RD", value=rd)
-        p.add("PERM_SET_BASE_ADDR", rw="WR", value=wr)
-        for idx, n, rs, ws in loops:
-            p.add("PERM_SET_LOOP_ITER", idx=idx, iters=n)
-            p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=idx, value=rs & 0xFFFF)
-            p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=idx, value=ws & 0xFFFF)
-        p.add("PERM_START", dst_ns=dst, src1_ns=src)
-
-    return WithLoops(build, loops)
+    rd, wr = draw(_int(16, 64)), draw(_int(16, 64))
+    loops = [(draw(_int(0, 31)), draw(_int(0, 4)), draw(_int(-3, 3)), draw(_int(-3, 3)))
+             for _ in range(draw(_int(0, 2)))]  # (idx, iterations, RD stride, WR stride)  # fmt: skip
+    return PermUnit(src, dst, rd, wr, tuple(loops))
 
 
+@functools.cache
 def simd_group(arch: ArchConfig, ops: Sequence[str] = LANE_OPS, perm: bool = True) -> st.SearchStrategy:
     """("SIMD", units) of a Tandem group."""
     units = [lane_unit(arch, ops), iterator_unit(arch), dtype_unit(arch), loop_unit(arch, ops), dma_unit(arch)]
@@ -223,47 +176,52 @@ def simd_group(arch: ArchConfig, ops: Sequence[str] = LANE_OPS, perm: bool = Tru
 def with_rare(draw, units: st.SearchStrategy, extra: st.SearchStrategy) -> list[Unit]:  # noqa: ANN001
     """`units`, and one time in about 40 (never hypothesis's favourite 0) a unit of `extra`
     inserted among them."""
-    out = draw(units)
-    if draw(st.integers(0, 40)) == 29:
-        out.insert(draw(st.integers(0, len(out))), draw(extra))
+    return _rare(draw, draw(units), extra)
+
+
+def _rare(draw, out: list[Unit], extra: st.SearchStrategy) -> list[Unit]:  # noqa: ANN001
+    if draw(_int(0, 40)) == 29:
+        out.insert(draw(_int(0, len(out))), draw(extra))
     return out
 
 
+@functools.cache
 @st.composite
 def sa_group(draw, arch: ArchConfig) -> tuple[str, list[Unit]]:  # noqa: ANN001
     """("SA", units) of a small systolic-array block: tile and compute loops, strides, transfers."""
     units: list[Unit] = []
-    tile = [(lid, draw(st.integers(1, 2))) for lid in draw(st.permutations(list(TILE_LOOPS)))[: draw(st.integers(0, 2))]]
-    comp = [(lid, draw(st.integers(1, 3))) for lid in draw(st.permutations(range(8, 16)))[: draw(st.integers(1, 2))]]
+    tile = [(lid, draw(_int(1, 2))) for lid in draw(_TILE_ORDERS)[: draw(_int(0, 2))]]
+    comp = [(lid, draw(_int(1, 3))) for lid in draw(_COMPUTE_ORDERS)[: draw(_int(1, 2))]]
     for lid, n in tile + comp:
         units.append(lambda p, lid=lid, n=n: p.add("SA_LOOP_CFG", loop_id=lid, iters=n))
-    if draw(st.booleans()):
-        red, dim = draw(st.sampled_from([lid for lid, _ in tile + comp])), draw(st.sampled_from(["IC", "KW", "KH"]))
+    if draw(_BOOL):
+        red, dim = draw(_pick(tuple(lid for lid, _ in tile + comp))), draw(_pick(("IC", "KW", "KH")))
         units.append(lambda p: p.add("SA_REDUCTION_LOOP", loop_id=red, dim=dim))
     for access, buf in (("RD", "IBUF"), ("RD", "WBUF"), ("RD", "BBUF"), ("RD", "OBUF"), ("WR", "OBUF")):
         for lid, _ in comp:
-            s = draw(st.integers(0, 3))
+            s = draw(_int(0, 3))
             units.append(lambda p, a=access, b=buf, lid=lid, s=s: p.add32("SET_LOOP_STRIDE", s, access=a, buffer=b, loop_id=lid))
     for buf in ("IBUF", "WBUF", "BBUF", "OBUF"):
-        base = (0 if buf != "OBUF" else SCRATCH) + draw(st.integers(0, DATA_BYTES // 4)) // 64 * 64
+        base = (0 if buf != "OBUF" else SCRATCH) + draw(_int(0, DATA_BYTES // 4)) // 64 * 64
         units.append(lambda p, b=buf, base=base: p.add32("SET_BASE_ADDR", base, buffer=b))
     for direction, buf in (("LD", "IBUF"), ("LD", "WBUF"), ("LD", "BBUF"), ("LD", "OBUF"), ("ST", "OBUF")):
-        if draw(st.booleans()):
+        if draw(_BOOL):
             rows = transfer_loop_ids(direction, Buffer[buf])[0]
-            n, size = draw(st.integers(1, 3)), draw(st.integers(1, 4))
-            stride = draw(st.integers(0, 8)) * 16
+            n, size = draw(_int(1, 3)), draw(_int(1, 4))
+            stride = draw(_int(0, 8)) * 16
             transfer = lambda p, d=direction, b=buf, s=size: p.add("LD_ST", dir=d, buffer=b, size=s)  # noqa: E731
             units.append(OrSmaller(lambda p, d=direction, b=buf, rows=rows, n=n, st_=stride, t=transfer: (
                 p.add("SA_LOOP_CFG", loop_id=rows, iters=n), p.add32("SET_LOOP_STRIDE", st_, access=d, buffer=b, loop_id=rows),
                 t(p)), [transfer]))  # fmt: skip
-    return "SA", draw(with_rare(st.just(units), imem_unit()))
+    return "SA", _rare(draw, units, imem_unit())
 
 
+@functools.cache
 @st.composite
 def imem_unit(draw) -> Unit:  # noqa: ANN001
     """An instruction-memory load queued for after the group: DRAM words (random data, so
     mostly illegal instructions) replace the words that follow."""
-    base, size = draw(st.integers(0, DATA_BYTES // 8)) * 4, draw(st.integers(1, 4))
+    base, size = draw(_int(0, DATA_BYTES // 8)) * 4, draw(_int(1, 4))
     return lambda p: (p.add32("SET_BASE_ADDR", base, target="IMEM"), p.add("LD_ST", dir="LD", target="IMEM", size=size))
 
 
@@ -292,14 +250,18 @@ class RandomProgram:
 def programs(draw, arch: ArchConfig, ops: Sequence[str] = LANE_OPS, sa: bool = True,
              perm: bool = True) -> RandomProgram:  # noqa: ANN001
     """A random program (groups of units) with random initial DRAM."""
-    groups = draw(st.lists(st.one_of(simd_group(arch, ops, perm), *([sa_group(arch)] if sa else [])),
-                           min_size=1, max_size=4))  # fmt: skip
+    groups = draw(_groups(arch, tuple(ops), sa, perm))
     # Now and then (not hypothesis's favourite 0) a group with a BUF edge: malformed (START, SA END) or not (SIMD END).
-    kinds = [draw(st.sampled_from([("BUF", "EXEC"), ("EXEC", "BUF")])) if draw(st.integers(0, 40)) == 29 else ("EXEC", "EXEC")
+    kinds = [draw(_pick((("BUF", "EXEC"), ("EXEC", "BUF")))) if draw(_int(0, 40)) == 29 else ("EXEC", "EXEC")
              for _ in groups]  # fmt: skip
-    end = draw(st.integers(0, 40)) != 29  # now and then no BLOCK_END: the program runs off its end
+    end = draw(_int(0, 40)) != 29  # now and then no BLOCK_END: the program runs off its end
     parts = tuple((unit_kind, tuple(units), kind) for (unit_kind, units), kind in zip(groups, kinds))
-    return build(arch, parts, end, draw(st.integers(0, 2**32 - 1)))
+    return build(arch, parts, end, draw(_int(0, 2**32 - 1)))
+
+
+@functools.cache
+def _groups(arch: ArchConfig, ops: Sequence[str], sa: bool, perm: bool) -> st.SearchStrategy:
+    return st.lists(st.one_of(simd_group(arch, ops, perm), *([sa_group(arch)] if sa else [])), min_size=1, max_size=4)
 
 
 def build(arch: ArchConfig, groups: tuple[Group, ...], end: bool, seed: int) -> RandomProgram:

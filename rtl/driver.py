@@ -51,6 +51,7 @@ def _load(path: Path) -> ctypes.CDLL:
         lib.npu_new.restype = ctypes.c_void_p
         lib.npu_new.argtypes = [ctypes.c_uint32, ctypes.c_uint32]
         lib.npu_free.argtypes = [ctypes.c_void_p]
+        lib.npu_reset.argtypes = [ctypes.c_void_p]
         lib.npu_write_imem.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32]
         lib.npu_write_dram.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64]
         lib.npu_read_dram.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64]
@@ -90,8 +91,15 @@ class RtlModel:
             self.lib.npu_free(self.handle)
             self.handle = None
 
+    def reset(self) -> None:
+        """Return to the state of a new model (memories, registers, counters, trace), much
+        faster than making one (a coverage build keeps its coverage counters)."""
+        self.lib.npu_reset(self.handle)
+        self.pending.clear()
+
     def write_coverage(self, path: Path) -> None:
-        """Write this model's line and toggle counters to a Verilator coverage file (a
+        """Write this model's line and toggle counters to a Verilator coverage file and zero
+        them: the file counts what ran since the model was made or the last write (a
         coverage build only; right after `run`, see harness/coverage.cpp)."""
         self.lib.npu_coverage_write(str(path).encode())
 

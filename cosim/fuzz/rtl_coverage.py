@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from isa_spec.image import Image
@@ -26,12 +26,14 @@ def parse(text: str) -> tuple[set[str], dict[str, int]]:
         if not line.startswith("C '"):
             continue
         body, _, n = line[3:].rpartition("' ")
-        fields = dict(part.partition("\x02")[::2] for part in body.split("\x01") if part)
-        kind = KINDS.get(fields.get("page", "").partition("/")[0])
+        at = body.find("\x01page\x02") + 6
+        end = body.find("\x01", at)
+        kind = KINDS.get(body[at : end if end >= 0 else len(body)].partition("/")[0]) if at >= 6 else None
         if kind is None:
             continue
         totals[kind] += 1
-        if n.strip() != "0":
+        if n.strip() != "0":  # most points are not hit: only those are taken apart
+            fields = dict(part.partition("\x02")[::2] for part in body.split("\x01") if part)
             hit.add(":".join((kind, fields.get("f", "").rpartition("/")[2], fields.get("l", ""), fields.get("n", ""),
                               fields.get("o", ""), fields.get("h", ""))))  # fmt: skip
     return hit, totals
@@ -49,12 +51,14 @@ class RtlCoverage:
         self.device = device
         self.folder = Path(tempfile.mkdtemp(prefix="genesys-rtl-coverage-"))
 
-    def measure(self, image: Image) -> tuple[set[str], dict[str, int]]:
-        """Run `image` (its faults and records are not checked here) and read its coverage."""
-        self.device.load(image)
-        self.device.run()
+    def measure(self, images: Sequence[Image]) -> tuple[set[str], dict[str, int]]:
+        """Run `images` one after the other (their faults and records are not checked here)
+        and read the coverage they reached together."""
+        for image in images:
+            self.device.load(image)
+            self.device.run()
         path = self.folder / "coverage.dat"
-        self.device.model.write_coverage(path)
+        self.device.model.write_coverage(path)  # and zeroes the counters for the next measure
         return parse(path.read_text(errors="replace"))
 
     def __del__(self) -> None:

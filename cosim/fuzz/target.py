@@ -6,6 +6,7 @@ fails with the same signature."""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, settings
@@ -119,15 +120,19 @@ class Target:
             out.failure = Failure(signature, index, drawn, program.words, program.seed, report)
         return out
 
-    def rtl_coverage(self, buffer: bytes) -> tuple[set[str], dict[str, int]]:
-        """The RTL coverage points the program drawn from `buffer` hits, and the totals."""
-        self.fuzz.hypothesis.fuzz_one_input(buffer)
-        assert self.rtl_cov is not None and self.last is not None
-        return self.rtl_cov.measure(self.last[0].image())
+    def rtl_coverage(self, buffers: Sequence[bytes]) -> tuple[set[str], dict[str, int]]:
+        """The RTL coverage points the programs drawn from `buffers` hit, and the totals."""
+        images = []
+        for buffer in buffers:
+            self.fuzz.hypothesis.fuzz_one_input(buffer)
+            assert self.last is not None
+            images.append(self.last[0].image())
+        assert self.rtl_cov is not None
+        return self.rtl_cov.measure(images)
 
     def shrink(self, failure: Failure) -> Failure:
-        """The smallest program that deletions of groups, units and loop parts reach from
-        `failure`'s and that fails with the same signature (`shrink.py`)."""
+        """The smallest program that deletions and simplifications of groups, units and loops
+        reach from `failure`'s and that fails with the same signature (`shrink.py`)."""
         self.last = None
         try:
             self.fuzz.hypothesis.fuzz_one_input(failure.buffer)

@@ -43,11 +43,8 @@ def run_shard(config: Config, items: Sequence[tuple[int, bytes]], known: frozens
 
 def measure_shard(config: Config, buffers: Sequence[bytes], seen: frozenset[str]) -> tuple[set[str], dict[str, int]]:
     """The RTL coverage points beyond `seen` that the programs of `buffers` hit, and the totals."""
-    t, hits, totals = target(config), set(), {}
-    for buffer in buffers:
-        more, totals = t.rtl_coverage(buffer)
-        hits |= more - seen
-    return hits, totals
+    hits, totals = target(config).rtl_coverage(buffers)
+    return hits - seen, totals
 
 
 def shrink_shard(config: Config, failures: Sequence[Failure]) -> list[Failure]:

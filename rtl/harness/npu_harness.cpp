@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "Vnpu.h"
+#include "Vnpu__Syms.h"
 #include "Vnpu___024root.h"
 #include "Vnpu_npu.h"
 #include "verilated.h"
@@ -139,7 +140,22 @@ void record(Npu* n) {
     out.insert(out.end(), data.begin(), data.end());
 }
 
+// Reset pulse after power-on, then the cycle count starts.
+void power_on(Npu* n) {
+    n->top->rst = 1;
+    tick(n);
+    tick(n);
+    n->top->rst = 0;
+    n->cycles = 0;
+}
+
 }  // namespace
+
+// Verilator's own initialisation of every variable of a module instance, as its constructor
+// runs it (Verilator 5 emits one per module class kept in the hierarchy; npu.sv's units are
+// inlined into Vnpu_npu, so these two are every instance of Vnpu__Syms).
+void Vnpu___024root___ctor_var_reset(Vnpu___024root* vlSelf);
+void Vnpu_npu___ctor_var_reset(Vnpu_npu* vlSelf);
 
 extern "C" {
 
@@ -152,12 +168,23 @@ void* npu_new(uint32_t rows, uint32_t cols) {
     n->top = new Vnpu{&n->ctx};
     n->rows = rows;
     n->cols = cols;
-    n->top->rst = 1;
-    tick(n);
-    tick(n);
-    n->top->rst = 0;
-    n->cycles = 0;
+    power_on(n);
     return n;
+}
+
+// Return the model to the state `npu_new` leaves it in (DRAM, IMEM, buffers, registers,
+// counters, trace, cycle count) without building a new one: the variables are set as the
+// constructor sets them, and the next eval runs the initial blocks again, as the first one
+// did. Coverage counters (a coverage build) are kept: they are not machine state.
+void npu_reset(void* h) {
+    Npu* n = bind(h);
+    Vnpu__Syms* syms = n->top->rootp->vlSymsp;
+    Vnpu___024root___ctor_var_reset(&syms->TOP);
+    Vnpu_npu___ctor_var_reset(&syms->TOP__npu);
+    syms->__Vm_didInit = false;
+    n->started = false;
+    n->trace.clear();
+    power_on(n);
 }
 
 // Dump cycles [first, last) (counted from the end of reset) to a VCD file at `path`.

@@ -42,9 +42,11 @@ class RtlDevice:
 
     def load(self, image: Image) -> None:
         image.check_arch(self.arch)
-        if not self._fresh or self.vcd is not None:  # a fresh, zeroed machine per load
+        if self.vcd is not None:  # a new machine per load, with its own dump
             self.model = None  # the old machine closes its dump before the new one opens the file
             self.model = self._model_cls(self.arch, vcd=self.vcd)
+        elif not self._fresh:  # the machine as new, zeroed
+            self.model.reset()
         self._fresh = False
         self.model.load_program(image.words)
         for addr, data in image.dram:

@@ -4,13 +4,19 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from isa_spec import load_arch
-from programs import sa_matmul
+from isa_spec.builder import ProgramBuilder
+from isa_spec.image import Image
+from programs import OUT, sa_matmul, tandem_ibuf, tandem_requant
 from rtl.build import BUILDING, CACHE, in_progress, library
 from rtl.driver import RtlHang, RtlModel
+from runtime.backends.golden import GoldenDevice
+from runtime.backends.rtl import RtlDevice
 
 pytestmark = pytest.mark.rtl
 
@@ -30,6 +36,50 @@ def test_many_models_alive_and_freed_in_any_order():
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "done", proc.stderr
+
+
+def _reads_what_others_leave(arch) -> Image:  # noqa: ANN001
+    """A program whose records show the state it finds: DRAM it does not load, VMEM, IBUF,
+    OBUF and immediates it does not write, iterator tables and the lane format it does not set."""
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add32("LD_CONFIG_BASE_ADDR", OUT, ns="VMEM1")  # where the programs above store
+        p.add("LD_START", ns="VMEM1", width="B32", size=2)
+        p.add("ADD", dst_ns="VMEM1", dst_idx=2, src1_ns="VMEM2", src1_idx=1, src2_ns="IMM", src2_idx=0)
+        p.add("MOVE", dst_ns="VMEM2", dst_idx=3, src1_ns="IBUF", src1_idx=1)
+        p.add("ADD", dst_ns="VMEM2", dst_idx=2, src1_ns="OBUF", src1_idx=0, src2_ns="IMM", src2_idx=3)
+        p.add("MUL", dst_ns="VMEM2", dst_idx=1, src1_ns="VMEM1", src1_idx=1, src2_ns="IMM", src2_idx=1)
+        for ns in ("VMEM1", "VMEM2"):
+            p.add32("ST_CONFIG_BASE_ADDR", 0x8000 + (ns == "VMEM2") * 0x1000, ns=ns)
+            p.add("ST_START", ns=ns, width="B32", size=8)
+    p.end()
+    return Image(arch, p.words)
+
+
+def _run(device: RtlDevice, image: Image) -> tuple:
+    device.load(image)
+    result = device.run()
+    return result.log, str(result.fault), device.read_dram(0, image.arch.dram_bytes), device.counters()
+
+
+def test_a_reset_model_is_a_new_model():
+    # RtlDevice resets its model between programs instead of making a new one: what a program
+    # leaves (buffers, DRAM, iterator tables, lane format, counters) must not reach the next.
+    tiny = load_arch("tiny")
+    reader, device = _reads_what_others_leave(tiny), RtlDevice(tiny)
+    fresh = _run(RtlDevice(tiny), reader)
+    golden = GoldenDevice(tiny)
+    golden.load(reader)
+    assert golden.run().log == fresh[0]
+    for before in (sa_matmul(tiny), tandem_ibuf(tiny), tandem_requant(tiny)):
+        _run(device, before)
+        assert _run(device, reader) == fresh
+        # and the reader does see what `before` leaves, shown on the golden simulator, which
+        # can start a program on the final state of another
+        golden.load(before)
+        golden.run()
+        golden.restore_state(replace(golden.save_state(0), imem=np.array(reader.words, np.uint32)))
+        assert golden.run().log != fresh[0]
 
 
 def test_watchdog_reports_a_run_that_stops_committing():

@@ -36,18 +36,21 @@ def _image(build) -> object:  # noqa: ANN001
 
 def test_rtl_coverage_counts_what_a_program_exercises():
     cov = RtlCoverage(RtlDevice(TINY, coverage=True))
-    idle, totals = cov.measure(_image(lambda p: None))
+    idle, totals = cov.measure([_image(lambda p: None)])
 
     def tandem(p):  # noqa: ANN001, ANN202
         with p.group("SIMD", 0):
             p.add("IMM_SIGN_EXT", idx=1, value=0xFFFB)  # -5
             p.add("ADD", dst_ns="VMEM1", src1_ns="IMM", src1_idx=1, src2_ns="IMM", src2_idx=1)
 
-    busy, totals_again = cov.measure(_image(tandem))
+    busy, totals_again = cov.measure([_image(tandem)])
     assert totals == totals_again and totals["lines"] > 100 and totals["toggles"] > totals["lines"]
     assert count(idle, "lines") < count(busy, "lines") <= totals["lines"]
     assert count(idle, "toggles") < count(busy, "toggles") <= totals["toggles"]
     assert any(p.startswith("lines:tandem_lane.sv:") for p in busy - idle)  # the lane ran
+    # each measure counts its own programs only, from the state of a new model
+    assert cov.measure([_image(lambda p: None)]) == (idle, totals)
+    assert cov.measure([_image(lambda p: None), _image(tandem)])[0] == idle | busy
 
 
 def test_a_campaign_reports_rtl_coverage(tmp_path):
