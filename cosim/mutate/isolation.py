@@ -33,6 +33,7 @@ TESTS = ROOT / "tests"
 ROOMS = ("isa_spec", "golden", "rtl", "compiler", "proofs", "runtime", "cosim", "genesys")
 TEST_PATHS = (TESTS, TESTS / "isa")  # where the test suite's helpers (conformance, corpus, ...) live
 _FORK = multiprocessing.get_context("fork")
+NO_BUILD = "no-build: "  # a checker's verdict starting so: the mutant did not build (RTL), not a kill
 
 
 def module_name(relpath: str) -> str:
@@ -99,20 +100,22 @@ def call(ref: str, *args: Any) -> Any:
 class Outcome:
     """What a checker said about one mutant: `killed_by` is None when it survived."""
 
-    status: str  # killed | survived | timeout | error
+    status: str  # killed | survived | timeout | no-build
     killed_by: str | None
     seconds: float
 
 
-def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes) -> None:
+def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes, args: tuple) -> None:
     os.setpgrp()  # a group of its own: stopping it stops the processes the checker starts too
     start = time.perf_counter()
     sys.stdout = sys.stderr = io.StringIO()  # a mutant may print; the campaign's terminal is not its
     warnings.simplefilter("ignore")
     try:
         install(sources)
-        verdict = call(ref, pickle.loads(fixture) if fixture else None)
+        verdict = call(ref, pickle.loads(fixture) if fixture else None, *args)
         message = ("killed", verdict) if verdict else ("survived", None)
+        if verdict and verdict.startswith(NO_BUILD):
+            message = ("no-build", verdict[len(NO_BUILD) :])
     except Exception as e:  # noqa: BLE001  (the mutant broke the code under check: a kill, named)
         frame = traceback.extract_tb(e.__traceback__)[-1]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
@@ -165,10 +168,10 @@ def _kill_group(process: Any) -> None:
     process.join(5)
 
 
-def start(key: Any, sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float) -> Running:
-    """Fork a child running checker `ref` with `sources` in place of their files."""
+def start(key: Any, sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float, args: tuple = ()) -> Running:
+    """Fork a child running checker `ref` (on the fixture and `args`) with `sources` in place of their files."""
     receive, send = _FORK.Pipe(duplex=False)
-    proc = _FORK.Process(target=_child, args=(send, dict(sources), ref, fixture))
+    proc = _FORK.Process(target=_child, args=(send, dict(sources), ref, fixture, args))
     proc.start()
     send.close()
     return Running(key, proc, receive, time.monotonic(), timeout)
@@ -206,8 +209,8 @@ def fixture(ref: str, timeout: float) -> bytes:
     return data
 
 
-def run(sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float) -> Outcome:
+def run(sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float, args: tuple = ()) -> Outcome:
     """`start` and wait for the outcome (what a Ray task does)."""
-    job = start(None, sources, ref, fixture, timeout)
+    job = start(None, sources, ref, fixture, timeout, args)
     job.conn.poll(timeout)
     return job.result()
