@@ -252,6 +252,28 @@ def dma_reset_case() -> Case:
                 _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
 
 
+def dma_stride_reset_case() -> Case:
+    """A group configures a loop's iterations and stride; the next group configures the same
+    loop's iterations only: its stride is 0 again (the word at the base, four times), not the
+    last group's."""
+    a = np.random.default_rng(12).integers(I32.min, I32.max, (16, LANES), dtype=np.int64).astype(np.int32)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add32("LD_CONFIG_BASE_ADDR", A, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=3)
+        p.add32("LD_CONFIG_TILE_LOOP_STRIDE", 3 * 4 * LANES, ns="VMEM1", loop=2)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+    with p.group("SIMD", 1):
+        p.add32("LD_CONFIG_BASE_ADDR", A + 4 * LANES, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=4)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+        _store(p, "VMEM1", OUT, 0, 4)
+    p.end()
+    expected = a[[1] * 4].reshape(-1)
+    return Case("LD_CONFIG_TILE_LOOP_STRIDE", "a stride does not outlive its group",
+                _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
+
+
 
 
 # ---- every fault the spec raises ----------------------------------------------------------------
@@ -371,6 +393,7 @@ def edge_cases() -> Iterator[Case]:
     yield from overlap_cases()
     yield imem_two_loads_case()
     yield dma_reset_case()
+    yield dma_stride_reset_case()
     yield from (c for c in fault_catalog() if c.image.arch == ARCH)
 
 

@@ -5,14 +5,15 @@ tests/rtl/test_rtl_lockstep.py) and build (rtl.build, cached by content); a muta
 neither is `no-build`, not a kill. Then, on the tiny arch, record for record and every
 output tensor, stopping at the first divergence:
 
-* the differential corpus (the tiny programs of tests/corpus.py: compiled convs, faults);
 * every conformance program (tests/isa/conformance.py);
+* the differential corpus (the tiny programs of tests/corpus.py: compiled convs, faults);
 * conv layers compiled for tiny (the golden checker's);
 * seeded random programs of `cosim.strategies`, as the fuzz campaigns draw them;
 
-and after each run, the control/status registers that isa_spec/csr.py defines from the run:
-STATUS and FAULT_PC (halted, the spec's fault and where), and the counters of tiles, Tandem
-lane words written and SA DMA words, counted from the spec's records. (Cycles, array steps
+and after each run, the control/status registers that isa_spec/csr.py defines: CTRL (zero),
+PROG_LEN and PROG_BASE (as loaded), STATUS and FAULT_PC (halted, the spec's fault and
+where), and the counters of tiles, Tandem lane words written and SA DMA words, counted
+from the spec's records. (Cycles, array steps
 and Tandem DMA words are the RTL's own: the spec's records do not fix them.)
 
 The spec's side of every run is recorded once by `prepare`, which also builds the original
@@ -53,9 +54,9 @@ def programs() -> list[tuple[str, Any, Any]]:
 
     from .common import random_programs
 
-    tiny = load_arch("tiny")
-    out = [(name, case.image, case.inputs) for name, case in corpus().items() if case.image.arch == tiny]
-    out += [(f"conformance {c.mnemonic} ({c.label})", c.image, None) for cs in all_cases().values() for c in cs]
+    tiny = load_arch("tiny")  # short programs first: most mutants die there
+    out = [(f"conformance {c.mnemonic} ({c.label})", c.image, None) for cs in all_cases().values() for c in cs]
+    out += [(name, case.image, case.inputs) for name, case in corpus().items() if case.image.arch == tiny]
     for k, kw in enumerate(CONV_LAYERS):
         image = compile_model(conv_model(**kw, seed=k), tiny)
         out.append((f"conv layer {kw}", image, quantized_inputs(image, sample_inputs(image, k))))
@@ -123,15 +124,15 @@ def _lockstep(fixture: list, device: Any) -> str | None:
         result = lockstep(image, ["spec", "rtl"], inputs, devices={"spec": ReplayDevice(rec), "rtl": device})
         if not result.ok:
             return f"{name}: {' | '.join(result.format().splitlines()[:2])}"
-        problem = registers(device, rec)
+        problem = registers(device, rec, len(image.words))
         if problem:
             return f"{name}: {problem}"
     return None
 
 
-def registers(device: Any, rec: Any) -> str | None:
-    """The first register of the RTL, after its run, that differs from what the spec's run
-    `rec` (a Recording) says it must hold; None when all agree."""
+def registers(device: Any, rec: Any, words: int) -> str | None:
+    """The first register of the RTL, after its run of a `words`-word program, that differs
+    from what the spec's run `rec` (a Recording) says it must hold; None when all agree."""
     from isa_spec import DmaRecord, FaultKind, TileRecord, Unit, VectorRecord
     from isa_spec.csr import STATUS_FAULTED, STATUS_HALTED
 
@@ -140,7 +141,8 @@ def registers(device: Any, rec: Any) -> str | None:
     if rec.fault:
         status |= STATUS_FAULTED | list(FaultKind).index(FaultKind(rec.fault[0])) << 4
     word_bytes = {"IBUF": arch.rows, "WBUF": arch.rows * arch.cols, "BBUF": 4 * arch.cols, "OBUF": 4 * arch.cols, "IMEM": 4}
-    want = {"STATUS": status, **({"FAULT_PC": rec.fault[1]} if rec.fault else {}),
+    want = {"CTRL": 0, "PROG_LEN": min(words, arch.imem_depth), "PROG_BASE": 0, "STATUS": status,
+            **({"FAULT_PC": rec.fault[1]} if rec.fault else {}),
             "tiles": sum(isinstance(r, TileRecord) for r in rec.order),
             "tandem_writes": sum(len(r.addrs) for r in rec.order if isinstance(r, VectorRecord)),
             "sa_dma_words": sum(len(r.data) // word_bytes[r.space] for r in rec.order
