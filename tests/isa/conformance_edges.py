@@ -111,7 +111,8 @@ def bound_cases() -> Iterator[Case]:
 
 
 def _operand_bounds() -> Iterator[Case]:
-    """A lane instruction whose destination is the last VMEM word, then one past it."""
+    """A lane instruction whose destination, then whose second source, is the last VMEM word,
+    then one past it."""
     a = np.random.default_rng(6).integers(-1000, 1000, LANES).astype(np.int32)
     for fault, word in ((None, ARCH.vmem_depth - 1), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.vmem_depth)):
         p = ProgramBuilder()
@@ -124,6 +125,18 @@ def _operand_bounds() -> Iterator[Case]:
         p.end()
         outputs = {"out": (OUT, a)} if fault is None else {}
         yield Case("BASE_ZEROFILL", f"destination word {word} (depth {ARCH.vmem_depth})", _image(p, {A: a}, outputs),
+                   {"out": a} if fault is None else {}, fault)  # fmt: skip
+    for fault, word in ((None, ARCH.vmem_depth - 1), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.vmem_depth)):
+        p = ProgramBuilder()  # a + the last VMEM2 word, zero (never written); then one past it
+        with p.group("SIMD", 0):
+            _load(p, "VMEM1", A, 0, 1)
+            p.add("BASE_ZEROFILL", ns="VMEM2", idx=4, value=word)
+            p.add("ADD", dst_ns="VMEM1", dst_idx=0, src1_ns="VMEM1", src1_idx=0, src2_ns="VMEM2", src2_idx=4)
+            if fault is None:
+                _store(p, "VMEM1", OUT, 0, 1)
+        p.end()
+        outputs = {"out": (OUT, a)} if fault is None else {}
+        yield Case("ADD", f"second source at word {word} (depth {ARCH.vmem_depth})", _image(p, {A: a}, outputs),
                    {"out": a} if fault is None else {}, fault)  # fmt: skip
 
 
