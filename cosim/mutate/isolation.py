@@ -107,6 +107,7 @@ class Outcome:
 
 def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes, args: tuple) -> None:
     os.setpgrp()  # a group of its own: stopping it stops the processes the checker starts too
+    signal.signal(signal.SIGTERM, _terminate)  # stopped: `finally` blocks run (an RTL build removes its work dir)
     start = time.perf_counter()
     sys.stdout = sys.stderr = io.StringIO()  # a mutant may print; the campaign's terminal is not its
     warnings.simplefilter("ignore")
@@ -156,16 +157,24 @@ class Running:
         return Outcome(status, killed_by, seconds)
 
     def stop(self) -> None:
-        _kill_group(self.process)
+        _kill_group(self.process, signal.SIGTERM)
         self.conn.close()
 
 
-def _kill_group(process: Any) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.join(5)
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(f"stopped (signal {signum})")
+
+
+def _kill_group(process: Any, sig: int = signal.SIGKILL) -> None:
+    """Send `sig` to the child's process group, and SIGKILL if the child is not gone 5 s later."""
+    for s in (sig, signal.SIGKILL) if sig != signal.SIGKILL else (sig,):
+        try:
+            os.killpg(process.pid, s)
+        except ProcessLookupError:
+            pass
+        process.join(5)
+        if not process.is_alive():
+            return
 
 
 def start(key: Any, sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float, args: tuple = ()) -> Running:

@@ -22,6 +22,14 @@ CANNOT_CHECKPOINT = ("cannot save or restore a checkpoint: the RTL driver (rtl/d
                      "only, with no access to the on-chip buffers, the iterator tables or the pc")
 
 
+def lint(arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = ()) -> str | None:
+    """The first warning or error of Verilator's `-Wall` lint on the RTL sources with `patches`
+    applied (None when clean): a planted bug that does not lint is no RTL (rtl/lint.py)."""
+    from rtl.lint import lint as verilator_lint
+
+    return verilator_lint(arch, patches)
+
+
 class RtlDevice:
     name = "rtl"
 

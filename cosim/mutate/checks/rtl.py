@@ -25,9 +25,6 @@ gets the mutant as an `rtl.build` patch.
 from __future__ import annotations
 
 import os
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ..isolation import NO_BUILD
@@ -66,53 +63,32 @@ def programs() -> list[tuple[str, Any, Any]]:
 
 def prepare() -> list[tuple[str, Any, Any, Any]]:
     from isa_spec import load_arch
-    from rtl.build import library
+    from runtime.backends.rtl import RtlDevice
 
     from .common import record
 
     os.environ["MAKEFLAGS"] = MAKEFLAGS
-    library(load_arch("tiny"), patches=[ORIGINAL])
+    RtlDevice(load_arch("tiny"), patches=[ORIGINAL])  # built now, not in the timed check of the original
     return [(name, image, inputs, record(image, inputs)) for name, image, inputs in programs()]
 
 
 def check(fixture: list[tuple[str, Any, Any, Any]], patch: tuple[str, str, str] = ORIGINAL) -> str | None:
     """What caught the mutant `patch` (`NO_BUILD` + why, when it does not lint or build), or None."""
-    from isa_spec import load_arch
-    from rtl.build import RtlBuildError
-    from runtime.backends.rtl import RtlDevice
+    from isa_spec import GenesysError, load_arch
+    from runtime.backends.rtl import RtlDevice, lint
 
     from .common import first
 
     os.environ["MAKEFLAGS"] = MAKEFLAGS
-    problem = lint(patch)
+    tiny = load_arch("tiny")
+    problem = lint(tiny, [patch])
     if problem:
         return f"{NO_BUILD}lint: {problem}"
     try:
-        device = RtlDevice(load_arch("tiny"), patches=[patch], idle_limit=IDLE_CYCLES)
-    except RtlBuildError as e:
+        device = RtlDevice(tiny, patches=[patch], idle_limit=IDLE_CYCLES)
+    except GenesysError as e:  # RtlBuildError: Verilator or g++ failed
         return f"{NO_BUILD}build: {' | '.join(str(e).splitlines()[:3])[:300]}"
     return first([("lockstep", lambda: _lockstep(fixture, device))])
-
-
-def lint(patch: tuple[str, str, str]) -> str | None:
-    """The first warning or error of `verilator --lint-only -Wall` on the patched sources, or None."""
-    from isa_spec import load_arch
-    from isa_spec.gen import sv_params
-    from rtl.build import UNROLL_FLAGS, patched_sources
-
-    with tempfile.TemporaryDirectory(prefix="genesys-mutant-") as tmp:
-        work = Path(tmp)
-        (work / "params.svh").write_text(sv_params(load_arch("tiny")))
-        files = []
-        for path, text in patched_sources([patch]).items():
-            (work / path.name).write_text(text)
-            files.append(str(work / path.name))
-        proc = subprocess.run(["verilator", "--lint-only", "-Wall", *UNROLL_FLAGS, f"-I{work}", *files, "--top-module", "npu"],
-                              capture_output=True, text=True)  # fmt: skip
-    if proc.returncode == 0 and "%Warning" not in proc.stderr:
-        return None
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("%")]
-    return (lines[0] if lines else proc.stderr.strip()[:200]).replace(str(work) + "/", "")
 
 
 def _lockstep(fixture: list, device: Any) -> str | None:
