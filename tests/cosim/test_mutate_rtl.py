@@ -113,6 +113,9 @@ def test_the_registers_after_a_run_must_be_what_the_spec_s_run_makes_them():
     tiles = [r for r in rec.order if isinstance(r, TileRecord)]
     one_tile_less = tiles[1:] + [r for r in rec.order if not isinstance(r, TileRecord)]
     assert "register tiles reads" in registers(device, dataclasses.replace(rec, order=one_tile_less), len(image.words))
+    steps = device.counters()["sa_steps"]
+    assert registers(device, rec, len(image.words), steps) is None
+    assert f"register sa_steps reads {steps}" in registers(device, rec, len(image.words), steps + 1)
 
 
 @pytest.mark.rtl
@@ -127,7 +130,7 @@ def test_a_generated_mutant_is_killed_end_to_end():
     assert sources == {} and args == (("pe.sv", "    psum_out <= psum_in + 32'(act_in * weight);  // 32-bit two's-complement "
                                        "wrap-around\n", "    psum_out <= psum_in - 32'(act_in * weight);  // 32-bit "
                                        "two's-complement wrap-around\n"),)  # fmt: skip
-    fixture = [(name, image, None, record(image, None)) for name, image in
+    fixture = [(name, image, None, record(image, None), None) for name, image in
                (("tandem-requant", tandem_requant()), ("sa-matmul", sa_matmul(pixels=3, ic_blocks=2)))]  # fmt: skip
     out = isolation.run(sources, "cosim.mutate.checks.rtl:check", pickle.dumps(fixture), 900, args)
     assert out.status == "killed" and out.killed_by.startswith("lockstep: sa-matmul: DIVERGENCE"), out

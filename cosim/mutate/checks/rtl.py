@@ -61,7 +61,8 @@ def programs() -> list[tuple[str, Any, Any]]:
     return out
 
 
-def prepare() -> list[tuple[str, Any, Any, Any]]:
+def prepare() -> list[tuple[str, Any, Any, Any, int | None]]:
+    """(name, image, inputs, the spec's recorded run, golden's array steps or None after a fault)."""
     from isa_spec import load_arch
     from runtime.backends.rtl import RtlDevice
 
@@ -69,10 +70,25 @@ def prepare() -> list[tuple[str, Any, Any, Any]]:
 
     os.environ["MAKEFLAGS"] = MAKEFLAGS
     RtlDevice(load_arch("tiny"), patches=[ORIGINAL])  # built now, not in the timed check of the original
-    return [(name, image, inputs, record(image, inputs)) for name, image, inputs in programs()]
+    out = []
+    for name, image, inputs in programs():
+        rec = record(image, inputs)
+        out.append((name, image, inputs, rec, None if rec.fault else _golden_steps(image, inputs)))
+    return out
 
 
-def check(fixture: list[tuple[str, Any, Any, Any]], patch: tuple[str, str, str] = ORIGINAL) -> str | None:
+def _golden_steps(image: Any, inputs: Any) -> int:
+    from runtime import open_device, write_tensor
+
+    dev = open_device("golden", image.arch)
+    dev.load(image)
+    for name, value in (inputs or {}).items():
+        write_tensor(dev, image, name, value)
+    dev.run()
+    return dev.counters()["sa_steps"]
+
+
+def check(fixture: list[tuple[str, Any, Any, Any, int | None]], patch: tuple[str, str, str] = ORIGINAL) -> str | None:
     """What caught the mutant `patch` (`NO_BUILD` + why, when it does not lint or build), or None."""
     from isa_spec import GenesysError, load_arch
     from runtime.backends.rtl import RtlDevice, lint
@@ -96,19 +112,20 @@ def _lockstep(fixture: list, device: Any) -> str | None:
 
     from .common import ReplayDevice
 
-    for name, image, inputs, rec in fixture:
+    for name, image, inputs, rec, sa_steps in fixture:
         result = lockstep(image, ["spec", "rtl"], inputs, devices={"spec": ReplayDevice(rec), "rtl": device})
         if not result.ok:
             return f"{name}: {' | '.join(result.format().splitlines()[:2])}"
-        problem = registers(device, rec, len(image.words))
+        problem = registers(device, rec, len(image.words), sa_steps)
         if problem:
             return f"{name}: {problem}"
     return None
 
 
-def registers(device: Any, rec: Any, words: int) -> str | None:
+def registers(device: Any, rec: Any, words: int, sa_steps: int | None = None) -> str | None:
     """The first register of the RTL, after its run of a `words`-word program, that differs
-    from what the spec's run `rec` (a Recording) says it must hold; None when all agree."""
+    from what the spec's run `rec` (a Recording) says it must hold, or from `sa_steps` (when
+    given); None when all agree."""
     from isa_spec import DmaRecord, FaultKind, TileRecord, Unit, VectorRecord
     from isa_spec.csr import STATUS_FAULTED, STATUS_HALTED
 
@@ -122,10 +139,11 @@ def registers(device: Any, rec: Any, words: int) -> str | None:
             "tiles": sum(isinstance(r, TileRecord) for r in rec.order),
             "tandem_writes": sum(len(r.addrs) for r in rec.order if isinstance(r, VectorRecord)),
             "sa_dma_words": sum(len(r.data) // word_bytes[r.space] for r in rec.order
-                                if isinstance(r, DmaRecord) and r.unit == Unit.SA)}  # fmt: skip
+                                if isinstance(r, DmaRecord) and r.unit == Unit.SA),
+            **({"sa_steps": sa_steps} if sa_steps is not None else {})}  # fmt: skip
     counters = device.counters()
     for name, value in want.items():
         got = device.model.csr(name) if name.isupper() else counters[name]
         if got != value:
-            return f"register {name} reads {got}, the spec's run makes it {value}"
+            return f"register {name} reads {got}, {'golden counts' if name == 'sa_steps' else 'the spec makes it'} {value}"
     return None
