@@ -22,7 +22,9 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     """The options of `genesys mutate`."""
     from cosim.mutate import TARGETS
 
-    sp.add_argument("--target", required=True, choices=list(TARGETS), help="the code mutated and the checker measured")
+    sp.add_argument("--target", required=True, choices=list(TARGETS),
+                    help="the code mutated and the checker measured (rtl: Verilog mutants of rtl/src, each built "
+                         "with Verilator; one that does not lint or build is no-build)")  # fmt: skip
     sp.add_argument("--budget", default="10m", help="stop drawing mutants after this long: 90, 90s, 10m, 2h (default 10m)")
     sp.add_argument("--mutants", type=int, metavar="N", help="at most N mutants (the first N of the seeded order)")
     sp.add_argument("--seed", type=int, default=0, help="the order mutants are drawn in (default 0)")

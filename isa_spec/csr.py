@@ -1,10 +1,10 @@
 """The NPU's control/status registers: the host's view of the machine (word addresses).
 
 The host writes PROG_LEN (words of instruction memory it loaded) and PROG_BASE (the first
-instruction to run; the spec starts at 0), then writes 1 to CTRL to start. STATUS reads
-busy (bit 0), halted (bit 1), faulted (bit 2) and the fault kind (bits 7:4, in
-`FaultKind` order); FAULT_PC the faulting instruction. The performance counters are 64
-bits wide, read as LO then HI words, and count from the start.
+instruction to run; the spec starts at 0), then writes 1 to CTRL to start (CTRL reads as
+zero). STATUS reads busy (bit 0), halted (bit 1), faulted (bit 2) and the fault kind (bits
+7:4, in `FaultKind` order); FAULT_PC the faulting instruction. The performance counters
+are 64 bits wide, read as LO then HI words, and count from the start.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ in a child process (local workers or Ray) until the budget is spent, and keep ev
 result in a journal so that the same command resumes where it stopped.
 
 Statuses: killed (a check failed, or the mutant crashed the code under check), survived,
-timeout (the checker did not finish in 5 times its time on the original, plus 30 s),
+timeout (the checker did not finish in 5 times its time on the original, plus 30 s, plus
+the target's bound on building a mutant),
 no-build (RTL: the mutant did not build or lint), equivalent (survived, and reviewed as
 behaving like the original: `equivalent.toml`). The kill rate is (killed + timeout) /
 (killed + survived + timeout): a checker that does not finish has not passed, as PIT and
@@ -21,8 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import equivalent, isolation
-from .python_mutants import Mutant, mutants
+from . import equivalent, isolation, python_mutants, verilog_mutants
+from .python_mutants import Mutant
 from .targets import ROOT, TARGETS, Target, project_files
 
 STATUSES = ("killed", "survived", "timeout", "no-build", "equivalent")
@@ -94,7 +95,8 @@ def draw(target: Target, seed: int) -> list[tuple[Mutant, str]]:
     by_operator: dict[str, list[tuple[Mutant, str]]] = defaultdict(list)
     for rel in target.paths():
         source = (ROOT / rel).read_text()
-        for m in mutants(rel, source):
+        generate = verilog_mutants.mutants if rel.endswith(".sv") else python_mutants.mutants
+        for m in generate(rel, source):
             if target.mutates(m.scope):
                 by_operator[m.operator].append((m, source))
     rng = random.Random(seed)
@@ -164,6 +166,13 @@ class Job:
     source: str
     fingerprint: str
 
+    def inputs(self) -> tuple[dict[str, str], tuple]:
+        """What the child gets: Python sources served in place of their files, and the
+        checker's arguments after the fixture (a Verilog mutant: its `rtl.build` patch)."""
+        if self.mutant.file.endswith(".sv"):
+            return {}, (verilog_mutants.patch(self.mutant, self.source),)
+        return {self.mutant.file: self.mutant.apply(self.source)}, ()
+
 
 def prepare(target: Target, timeout: float) -> tuple[bytes, float]:
     """The target's fixture (pickled) and the seconds its checker takes on the unmutated
@@ -202,7 +211,7 @@ def campaign(target_name: str, budget: float, seed: int = 0, workers: int = 2, r
             jobs.append(Job(m, source, fps[m.file]))
     if jobs:
         fixture, base = prepare(target, max(60.0, budget))
-        timeout = 5 * base + 30
+        timeout = 5 * base + 30 + target.build_seconds
         pool = _ray_pool(ray) if ray else _LocalPool(workers)
         for job, out in pool.run(jobs, target.checker, fixture, timeout, start + budget):
             res = _result(job.mutant, job.source, out.status, out.killed_by, out.seconds)
@@ -238,8 +247,8 @@ class _LocalPool:
             while todo or running:
                 while todo and len(running) < self.workers and time.monotonic() < deadline:
                     job = todo.pop(0)
-                    running.append(isolation.start(job, {job.mutant.file: job.mutant.apply(job.source)},
-                                                   f"{checker}:check", fixture, timeout))  # fmt: skip
+                    sources, args = job.inputs()
+                    running.append(isolation.start(job, sources, f"{checker}:check", fixture, timeout, args))
                 if not running:
                     return
                 left = min(r.started + r.timeout for r in running) - time.monotonic()

@@ -1,10 +1,12 @@
 """Survivors reviewed as equivalent: mutants that behave like the original on every input
-the code can receive, each with the reason (`equivalent.toml`, next to this module).
+the code can receive (an RTL mutant: in all that the spec defines, which leaves out its
+cycles), each with the reason (`equivalent.toml`, next to this module).
 
 An entry names an AST location, not a line number: the file, the enclosing function
-(`scope`), the text of the line, and the edit (`before` -> `after`); when that edit occurs
-more than once on the line, the entry covers each (its reason must hold for each). An entry
-that matches no generated mutant is stale (a test checks that every entry matches one).
+(`scope`; in Verilog the module, then the function in it), the text of the line, and the
+edit (`before` -> `after`); when that edit occurs more than once on the line, the entry
+covers each (its reason must hold for each). An entry that matches no generated mutant is
+stale (a test checks that every entry matches one).
 """
 
 from __future__ import annotations

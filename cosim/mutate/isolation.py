@@ -33,6 +33,7 @@ TESTS = ROOT / "tests"
 ROOMS = ("isa_spec", "golden", "rtl", "compiler", "proofs", "runtime", "cosim", "genesys")
 TEST_PATHS = (TESTS, TESTS / "isa")  # where the test suite's helpers (conformance, corpus, ...) live
 _FORK = multiprocessing.get_context("fork")
+NO_BUILD = "no-build: "  # a checker's verdict starting so: the mutant did not build (RTL), not a kill
 
 
 def module_name(relpath: str) -> str:
@@ -99,20 +100,23 @@ def call(ref: str, *args: Any) -> Any:
 class Outcome:
     """What a checker said about one mutant: `killed_by` is None when it survived."""
 
-    status: str  # killed | survived | timeout | error
+    status: str  # killed | survived | timeout | no-build
     killed_by: str | None
     seconds: float
 
 
-def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes) -> None:
+def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes, args: tuple) -> None:
     os.setpgrp()  # a group of its own: stopping it stops the processes the checker starts too
+    signal.signal(signal.SIGTERM, _terminate)  # stopped: `finally` blocks run (an RTL build removes its work dir)
     start = time.perf_counter()
     sys.stdout = sys.stderr = io.StringIO()  # a mutant may print; the campaign's terminal is not its
     warnings.simplefilter("ignore")
     try:
         install(sources)
-        verdict = call(ref, pickle.loads(fixture) if fixture else None)
+        verdict = call(ref, pickle.loads(fixture) if fixture else None, *args)
         message = ("killed", verdict) if verdict else ("survived", None)
+        if verdict and verdict.startswith(NO_BUILD):
+            message = ("no-build", verdict[len(NO_BUILD) :])
     except Exception as e:  # noqa: BLE001  (the mutant broke the code under check: a kill, named)
         frame = traceback.extract_tb(e.__traceback__)[-1]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
@@ -153,22 +157,30 @@ class Running:
         return Outcome(status, killed_by, seconds)
 
     def stop(self) -> None:
-        _kill_group(self.process)
+        _kill_group(self.process, signal.SIGTERM)
         self.conn.close()
 
 
-def _kill_group(process: Any) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.join(5)
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(f"stopped (signal {signum})")
 
 
-def start(key: Any, sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float) -> Running:
-    """Fork a child running checker `ref` with `sources` in place of their files."""
+def _kill_group(process: Any, sig: int = signal.SIGKILL) -> None:
+    """Send `sig` to the child's process group, and SIGKILL if the child is not gone 5 s later."""
+    for s in (sig, signal.SIGKILL) if sig != signal.SIGKILL else (sig,):
+        try:
+            os.killpg(process.pid, s)
+        except ProcessLookupError:
+            pass
+        process.join(5)
+        if not process.is_alive():
+            return
+
+
+def start(key: Any, sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float, args: tuple = ()) -> Running:
+    """Fork a child running checker `ref` (on the fixture and `args`) with `sources` in place of their files."""
     receive, send = _FORK.Pipe(duplex=False)
-    proc = _FORK.Process(target=_child, args=(send, dict(sources), ref, fixture))
+    proc = _FORK.Process(target=_child, args=(send, dict(sources), ref, fixture, args))
     proc.start()
     send.close()
     return Running(key, proc, receive, time.monotonic(), timeout)
@@ -206,8 +218,8 @@ def fixture(ref: str, timeout: float) -> bytes:
     return data
 
 
-def run(sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float) -> Outcome:
+def run(sources: Mapping[str, str], ref: str, fixture: bytes, timeout: float, args: tuple = ()) -> Outcome:
     """`start` and wait for the outcome (what a Ray task does)."""
-    job = start(None, sources, ref, fixture, timeout)
+    job = start(None, sources, ref, fixture, timeout, args)
     job.conn.poll(timeout)
     return job.result()

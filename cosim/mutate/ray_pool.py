@@ -12,8 +12,8 @@ from .. import pool
 from . import isolation
 
 
-def _check(sources: dict[str, str], ref: str, fixture: Any, timeout: float) -> isolation.Outcome:
-    return isolation.run(sources, ref, fixture, timeout)
+def _check(sources: dict[str, str], ref: str, fixture: Any, timeout: float, args: tuple) -> isolation.Outcome:
+    return isolation.run(sources, ref, fixture, timeout, args)
 
 
 class RayPool:
@@ -36,8 +36,8 @@ class RayPool:
             while todo or running:
                 while todo and len(running) < self.workers and time.monotonic() < deadline:
                     job = todo.pop(0)
-                    ref = self.task.remote({job.mutant.file: job.mutant.apply(job.source)}, f"{checker}:check", shared,
-                                           timeout)  # fmt: skip
+                    sources, args = job.inputs()
+                    ref = self.task.remote(sources, f"{checker}:check", shared, timeout, args)
                     running[ref] = job
                 if not running:
                     return

@@ -6,6 +6,10 @@ check), or None when every check passed. `fixture` is what the module's `prepare
 has one, computed once on the unmutated sources (inputs and reference results the checker
 needs but does not check), so that no mutant is charged for it. A checker imports the code
 under check inside its functions: only the child may import it.
+
+A Python mutant is served in place of its file. A Verilog mutant (rtl/src/*.sv) is passed
+as `check(fixture, patch)`, the `rtl.build` patch that builds it; a verdict starting with
+`isolation.NO_BUILD` says that it did not build.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class Target:
     exclude: tuple[str, ...] = ()  # files the patterns match that are part of the checker, or its inputs
     prepared: bool = False  # the checker has a `prepare()`
     exclude_scopes: tuple[str, ...] = ()  # functions (fnmatch on the qualified name) that belong to the checker
+    build_seconds: float = 0.0  # a bound on building one mutant, allowed on top of the timeout (RTL)
 
     def mutates(self, scope: str) -> bool:
         """Whether a mutant in function `scope` is the target's (and not its checker's)."""
@@ -54,6 +59,10 @@ TARGETS = {
         Target("prover", ("proofs/*.py",), "cosim.mutate.checks.prover",
                "the schedule-mutant set: correct images prove, silent wrong schedules are refuted",
                exclude=("proofs/spec_proofs.py",), prepared=True),
+        Target("rtl", ("rtl/src/*.sv",), "cosim.mutate.checks.rtl",
+               "the Verilated NPU against the spec in lockstep: the differential corpus, every conformance program, "
+               "conv layers, random programs (a mutant that does not lint or build is no-build)", prepared=True,
+               build_seconds=600),
         Target("cosim", ("cosim/lockstep.py",), "cosim.mutate.checks.lockstep",
                "planted divergences of every record field, output and fault, and agreement of equal backends",
                prepared=True),

@@ -22,19 +22,28 @@ CANNOT_CHECKPOINT = ("cannot save or restore a checkpoint: the RTL driver (rtl/d
                      "only, with no access to the on-chip buffers, the iterator tables or the pc")
 
 
+def lint(arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = ()) -> str | None:
+    """The first warning or error of Verilator's `-Wall` lint on the RTL sources with `patches`
+    applied (None when clean): a planted bug that does not lint is no RTL (rtl/lint.py)."""
+    from rtl.lint import lint as verilator_lint
+
+    return verilator_lint(arch, patches)
+
+
 class RtlDevice:
     name = "rtl"
 
     def __init__(self, arch: ArchConfig, patches: Sequence[tuple[str, str, str]] = (), vcd: VcdWindow | None = None,
-                 coverage: bool = False):  # fmt: skip
+                 coverage: bool = False, idle_limit: int | None = None):  # fmt: skip
         """`patches` plant bugs in the RTL sources (tests of the checkers); `vcd` dumps a
         window of cycles of each run; `coverage` counts line and toggle coverage
-        (`self.model.write_coverage` after a run)."""
+        (`self.model.write_coverage` after a run); `idle_limit` is the cycles without a
+        commit record after which a run has hung (default rtl.driver.IDLE_LIMIT)."""
         from rtl.build import library
-        from rtl.driver import RtlModel
+        from rtl.driver import IDLE_LIMIT, RtlModel
 
         library(arch, patches=patches, trace=vcd is not None, coverage=coverage)  # build now: errors surface at open
-        self.arch, self.vcd = arch, vcd
+        self.arch, self.vcd, self.idle_limit = arch, vcd, idle_limit or IDLE_LIMIT
         self._model_cls = functools.partial(RtlModel, patches=patches, trace=vcd is not None, coverage=coverage)
         self.model = self._model_cls(arch)
         self._fresh = True  # untouched since it was made: the first load may use it as it is
@@ -67,7 +76,7 @@ class RtlDevice:
             if on_commit is not None:
                 on_commit(rec)
 
-        _, fault = self.model.run(commit)
+        _, fault = self.model.run(commit, idle_limit=self.idle_limit)
         self._counters = self.model.counters()
         err = None
         if fault is not None:

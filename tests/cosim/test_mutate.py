@@ -173,8 +173,8 @@ def test_ray_tasks_give_the_outcomes_of_local_processes(tmp_path):
 def test_every_reviewed_equivalent_names_a_generated_mutant():
     from cosim.mutate import equivalent
 
-    drawn = {name: draw(TARGETS[name], 0) for name in ("spec", "cosim")}
+    drawn = {name: draw(TARGETS[name], 0) for name in ("spec", "cosim", "rtl")}
     for entry in equivalent.entries():
-        target = "cosim" if entry["file"].startswith("cosim/") else "spec"
+        target = {"cosim": "cosim", "rtl": "rtl"}.get(entry["file"].split("/")[0], "spec")
         hits = [m for m, s in drawn[target] if equivalent.matches(entry, m, s.splitlines()[m.line - 1].strip())]
         assert hits, entry

@@ -111,7 +111,8 @@ def bound_cases() -> Iterator[Case]:
 
 
 def _operand_bounds() -> Iterator[Case]:
-    """A lane instruction whose destination is the last VMEM word, then one past it."""
+    """A lane instruction whose destination, then whose second source, is the last VMEM word,
+    then one past it."""
     a = np.random.default_rng(6).integers(-1000, 1000, LANES).astype(np.int32)
     for fault, word in ((None, ARCH.vmem_depth - 1), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.vmem_depth)):
         p = ProgramBuilder()
@@ -124,6 +125,18 @@ def _operand_bounds() -> Iterator[Case]:
         p.end()
         outputs = {"out": (OUT, a)} if fault is None else {}
         yield Case("BASE_ZEROFILL", f"destination word {word} (depth {ARCH.vmem_depth})", _image(p, {A: a}, outputs),
+                   {"out": a} if fault is None else {}, fault)  # fmt: skip
+    for fault, word in ((None, ARCH.vmem_depth - 1), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.vmem_depth)):
+        p = ProgramBuilder()  # a + the last VMEM2 word, zero (never written); then one past it
+        with p.group("SIMD", 0):
+            _load(p, "VMEM1", A, 0, 1)
+            p.add("BASE_ZEROFILL", ns="VMEM2", idx=4, value=word)
+            p.add("ADD", dst_ns="VMEM1", dst_idx=0, src1_ns="VMEM1", src1_idx=0, src2_ns="VMEM2", src2_idx=4)
+            if fault is None:
+                _store(p, "VMEM1", OUT, 0, 1)
+        p.end()
+        outputs = {"out": (OUT, a)} if fault is None else {}
+        yield Case("ADD", f"second source at word {word} (depth {ARCH.vmem_depth})", _image(p, {A: a}, outputs),
                    {"out": a} if fault is None else {}, fault)  # fmt: skip
 
 
@@ -252,6 +265,28 @@ def dma_reset_case() -> Case:
                 _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
 
 
+def dma_stride_reset_case() -> Case:
+    """A group configures a loop's iterations and stride; the next group configures the same
+    loop's iterations only: its stride is 0 again (the word at the base, four times), not the
+    last group's."""
+    a = np.random.default_rng(12).integers(I32.min, I32.max, (16, LANES), dtype=np.int64).astype(np.int32)
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        p.add32("LD_CONFIG_BASE_ADDR", A, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=3)
+        p.add32("LD_CONFIG_TILE_LOOP_STRIDE", 3 * 4 * LANES, ns="VMEM1", loop=2)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+    with p.group("SIMD", 1):
+        p.add32("LD_CONFIG_BASE_ADDR", A + 4 * LANES, ns="VMEM1")
+        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=4)
+        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+        _store(p, "VMEM1", OUT, 0, 4)
+    p.end()
+    expected = a[[1] * 4].reshape(-1)
+    return Case("LD_CONFIG_TILE_LOOP_STRIDE", "a stride does not outlive its group",
+                _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
+
+
 
 
 # ---- every fault the spec raises ----------------------------------------------------------------
@@ -371,6 +406,7 @@ def edge_cases() -> Iterator[Case]:
     yield from overlap_cases()
     yield imem_two_loads_case()
     yield dma_reset_case()
+    yield dma_stride_reset_case()
     yield from (c for c in fault_catalog() if c.image.arch == ARCH)
 
 
