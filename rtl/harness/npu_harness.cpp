@@ -7,7 +7,6 @@
 #include "Vnpu.h"
 #include "Vnpu__Syms.h"
 #include "Vnpu___024root.h"
-#include "Vnpu_npu.h"
 #include "verilated.h"
 #ifdef GENESYS_VCD
 #include "verilated_vcd_c.h"
@@ -62,6 +61,11 @@ void tick(Npu* n) {
     n->cycles++;
 }
 
+// npu.sv's `imem` and `dram` (public_flat_rd: readable by name, and the npu module is inlined
+// into the root, so no signal is read from the host's side of the input-combinational region).
+uint32_t* imem(Npu* n) { return &n->top->rootp->npu__DOT__imem[0]; }
+uint8_t* dram(Npu* n) { return &n->top->rootp->npu__DOT__dram[0]; }
+
 void put32(std::vector<uint8_t>& v, uint32_t x) {
     for (int i = 0; i < 4; i++) v.push_back(uint8_t(x >> (8 * i)));
 }
@@ -92,7 +96,7 @@ uint32_t buffer_dbg(uint32_t buf) {
 }
 
 void dram_bytes(Npu* n, uint64_t addr, uint64_t len, std::vector<uint8_t>& out) {
-    for (uint64_t i = 0; i < len; i++) out.push_back(n->top->rootp->npu->dram[addr + i]);
+    for (uint64_t i = 0; i < len; i++) out.push_back(dram(n)[addr + i]);
 }
 
 // Serialise the event on the trace port (sampled after a clock edge) with its data.
@@ -227,17 +231,17 @@ void npu_free(void* h) {
 
 void npu_write_imem(void* h, const uint32_t* words, uint32_t count) {
     Npu* n = static_cast<Npu*>(h);
-    for (uint32_t i = 0; i < count; i++) n->top->rootp->npu->imem[i] = words[i];
+    for (uint32_t i = 0; i < count; i++) imem(n)[i] = words[i];
 }
 
 void npu_write_dram(void* h, uint64_t addr, const uint8_t* data, uint64_t len) {
     Npu* n = static_cast<Npu*>(h);
-    std::memcpy(&n->top->rootp->npu->dram[addr], data, len);
+    std::memcpy(dram(n) + addr, data, len);
 }
 
 void npu_read_dram(void* h, uint64_t addr, uint8_t* out, uint64_t len) {
     Npu* n = static_cast<Npu*>(h);
-    std::memcpy(out, &n->top->rootp->npu->dram[addr], len);
+    std::memcpy(out, dram(n) + addr, len);
 }
 
 void csr_write(Npu* n, uint32_t addr, uint32_t value) {

@@ -4,7 +4,7 @@
 // module holds instruction memory and DRAM, the control/status registers and the commit-trace
 // port, and wires the units together.
 //
-// The harness loads `imem` and `dram` (public arrays), starts the machine and reads its status
+// The harness loads `imem` and `dram` (arrays it reaches by name), starts the machine and reads its status
 // and performance counters through the control/status registers (isa_spec/csr.py), samples
 // the trace port after every clock edge and reads buffer words through the debug port.
 `include "params.svh"
@@ -42,8 +42,10 @@ module npu
 );
   typedef logic [$clog2(IMEM_DEPTH)-1:0] imem_idx_t;
   typedef logic [$clog2(DRAM_BYTES)-1:0] dram_idx_t;
-  logic [31:0] imem [IMEM_DEPTH] /*verilator public*/;
-  logic [7:0]  dram [DRAM_BYTES] /*verilator public*/;
+  // Readable by name, not `public`: a public signal keeps this module out of Verilator's root
+  // and puts the logic reading it in the region evaluated on every call of eval().
+  logic [31:0] imem [IMEM_DEPTH] /*verilator public_flat_rd*/;
+  logic [7:0]  dram [DRAM_BYTES] /*verilator public_flat_rd*/;
 
   // ---- control/status registers ----------------------------------------------------------------
   logic        start, started, halted, faulted;
