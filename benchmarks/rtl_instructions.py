@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import os
 import pickle
 import re
 import shutil
@@ -50,8 +51,9 @@ def program(arch_name: str) -> tuple[dict, list[int], list[tuple[int, bytes]]]:
     return layer, list(image.words), writes
 
 
-def replay(library: str, job: str) -> tuple[int, float]:
-    """Run the pickled program on the library through its C ABI alone; (cycles, seconds)."""
+def replay(library: str, job: str) -> tuple[int, float, float]:
+    """Run the pickled program on the library through its C ABI alone; (cycles, wall seconds,
+    CPU seconds of this process: less disturbed by other jobs on the machine than wall time)."""
     rows, cols, words, writes = pickle.loads(Path(job).read_bytes())
     lib = ctypes.CDLL(library)
     lib.npu_new.restype = ctypes.c_void_p
@@ -69,14 +71,14 @@ def replay(library: str, job: str) -> tuple[int, float]:
     for addr, data in writes:
         buf = np.frombuffer(data, np.uint8)
         lib.npu_write_dram(handle, addr, buf.ctypes.data, len(buf))
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     while True:
         status = lib.npu_run(handle, len(arr), 1 << 20)
         out = np.empty(int(lib.npu_trace_size(handle)), np.uint8)  # drained as the driver does
         lib.npu_trace_take(handle, out.ctypes.data)
         if status:
             break
-    return int(lib.npu_cycles(handle)), time.perf_counter() - t
+    return int(lib.npu_cycles(handle)), time.perf_counter() - t, time.process_time() - cpu
 
 
 def instructions(library: str, job: str, out: Path) -> dict[str, int]:
@@ -114,7 +116,7 @@ def main() -> None:
             job = Path(tmp) / "job.pickle"
             job.write_bytes(pickle.dumps((arch.rows, arch.cols, words, writes)))
             runs = [replay(lib, str(job)) for _ in range(args.repeat)]
-            cycles, best = runs[0][0], min(t for _, t in runs)
+            cycles, best, best_cpu = runs[0][0], min(r[1] for r in runs), min(r[2] for r in runs)
             print(f"rtl {name} ({arch.rows}x{arch.cols}) conv {layer['c']}x{layer['h']}x{layer['w']} -> {layer['oc']}, "
                   f"3x3: {cycles:,} cycles  [{lib}]")  # fmt: skip
             if shutil.which("valgrind") and shutil.which("callgrind_annotate"):
@@ -124,7 +126,8 @@ def main() -> None:
                       f"   (eval_step {counts['eval_step']:,} in all; callgrind)")  # fmt: skip
             else:
                 print("  instructions/cycle: valgrind not installed (`make install` installs it)")
-            print(f"  wall, lockstep off: {cycles / best:10,.0f} cycles/s (best of {args.repeat}: {best:.3f} s)")
+            print(f"  wall, lockstep off: {cycles / best:10,.0f} cycles/s (best of {args.repeat}: {best:.3f} s; CPU time "
+                  f"{cycles / best_cpu:,.0f} cycles/s; load average {os.getloadavg()[0]:.1f})")  # fmt: skip
 
 
 if __name__ == "__main__":
