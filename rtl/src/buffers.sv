@@ -1,6 +1,7 @@
 // The on-chip buffers: the systolic array's IBUF, WBUF, BBUF and OBUF, the Tandem's VMEM1,
-// VMEM2 and IMM, the ports the units read and write them through. Reads are combinational; writes take effect at the clock edge. The units take turns
-// (the sequencer runs one operation at a time), so no two write ports are used together.
+// VMEM2 and IMM, and the ports the units read and write them through. Reads are
+// combinational; writes take effect at the clock edge. The units take turns (the sequencer
+// runs one operation at a time), so no two write ports are used together.
 //
 // A Tandem namespace word is one 32-bit value per lane: IBUF's int8 values sign-extend on a
 // read and keep their low 8 bits on a write. An IBUF word holds one value per array row, so
