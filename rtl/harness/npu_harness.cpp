@@ -167,10 +167,9 @@ void power_on(Npu* n) {
 }  // namespace
 
 // Verilator's own initialisation of every variable of a module instance, as its constructor
-// runs it (Verilator 5 emits one per module class kept in the hierarchy; npu.sv's units are
-// inlined into Vnpu_npu, so these two are every instance of Vnpu__Syms).
+// runs it (Verilator 5 emits one per module class kept in the hierarchy; npu.sv and its units
+// are inlined into the root, nothing in them being `public`, so this one is all of them).
 void Vnpu___024root___ctor_var_reset(Vnpu___024root* vlSelf);
-void Vnpu_npu___ctor_var_reset(Vnpu_npu* vlSelf);
 
 extern "C" {
 
@@ -195,7 +194,6 @@ void npu_reset(void* h) {
     Npu* n = bind(h);
     Vnpu__Syms* syms = n->top->rootp->vlSymsp;
     Vnpu___024root___ctor_var_reset(&syms->TOP);
-    Vnpu_npu___ctor_var_reset(&syms->TOP__npu);
     syms->__Vm_didInit = false;
     n->started = false;
     n->trace.clear();
