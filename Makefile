@@ -17,9 +17,9 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v verilator >/dev/null && command -v iverilog >/dev/null && command -v g++ >/dev/null && \
-	  command -v make >/dev/null && command -v chromium >/dev/null || \
+	  command -v make >/dev/null && command -v chromium >/dev/null && command -v valgrind >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq verilator iverilog g++ make \
-	    chromium fonts-dejavu-core)
+	    chromium fonts-dejavu-core valgrind)
 	@test -x $(PY) || python3 -m venv $(VENV) || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv $(VENV))
 	$(PY) -m pip install -q --upgrade pip

@@ -7,7 +7,6 @@
 #include "Vnpu.h"
 #include "Vnpu__Syms.h"
 #include "Vnpu___024root.h"
-#include "Vnpu_npu.h"
 #include "verilated.h"
 #ifdef GENESYS_VCD
 #include "verilated_vcd_c.h"
@@ -19,7 +18,6 @@ namespace {
 
 enum : uint32_t { TR_DMA = 1, TR_TILE = 2, TR_VWRITE = 3, TR_FLUSH = 4, TR_FAULT = 5 };
 const uint32_t TRACE_SPACE_IMEM = 4;  // npu_pkg.sv: an SA DMA trace into instruction memory
-enum : uint32_t { DBG_IBUF = 0, DBG_WBUF = 1, DBG_BBUF = 2, DBG_OBUF = 3, DBG_VMEM1 = 4 };  // npu.sv dbg_sel
 
 struct Npu {
     VerilatedContext ctx;
@@ -62,16 +60,27 @@ void tick(Npu* n) {
     n->cycles++;
 }
 
+// The model's arrays the harness reaches by name (`public_flat_rd` in npu.sv and buffers.sv).
+Vnpu___024root* root(Npu* n) { return n->top->rootp; }
+uint32_t* imem(Npu* n) { return &root(n)->npu__DOT__imem[0]; }
+uint8_t* dram(Npu* n) { return &root(n)->npu__DOT__dram[0]; }
+
 void put32(std::vector<uint8_t>& v, uint32_t x) {
     for (int i = 0; i < 4; i++) v.push_back(uint8_t(x >> (8 * i)));
 }
 
-// Bytes of buffer word `addr` of debug space `sel` (word size `bytes`).
-void read_word(Npu* n, uint32_t sel, uint32_t addr, uint32_t bytes, std::vector<uint8_t>& out) {
-    n->top->dbg_sel = sel;
-    n->top->dbg_addr = addr;
-    n->top->eval();
-    for (uint32_t i = 0; i < bytes; i++) out.push_back(uint8_t(n->top->dbg_data[i / 4] >> (8 * (i % 4))));
+// Byte i of a buffer word as Verilator stores it: an integer up to 64 bits, or 32-bit words.
+uint8_t byte_of(uint64_t word, uint32_t i) { return uint8_t(word >> (8 * i)); }
+template <std::size_t W>
+uint8_t byte_of(const VlWide<W>& word, uint32_t i) { return uint8_t(word[i / 4] >> (8 * (i % 4))); }
+
+// The first `bytes` bytes of word `addr` of buffer array `mem` (buffers.sv; zeros past its depth).
+template <typename T, std::size_t D>
+void read_word(const VlUnpacked<T, D>& mem, uint32_t addr, uint32_t bytes, std::vector<uint8_t>& out) {
+    size_t at = out.size();
+    out.resize(at + bytes);  // zeros
+    if (addr < D)
+        for (uint32_t i = 0; i < bytes; i++) out[at + i] = byte_of(mem[addr], i);
 }
 
 uint32_t buffer_word_bytes(Npu* n, uint32_t buf) {
@@ -82,17 +91,24 @@ uint32_t buffer_word_bytes(Npu* n, uint32_t buf) {
     }
 }
 
-uint32_t buffer_dbg(uint32_t buf) {
+// Word `addr` of SA buffer `buf` (BUF_*).
+void buffer_word(Npu* n, uint32_t buf, uint32_t addr, std::vector<uint8_t>& out) {
+    uint32_t bytes = buffer_word_bytes(n, buf);
     switch (buf) {
-        case BUF_IBUF: return DBG_IBUF;
-        case BUF_WBUF: return DBG_WBUF;
-        case BUF_BBUF: return DBG_BBUF;
-        default: return DBG_OBUF;
+        case BUF_IBUF: return read_word(root(n)->npu__DOT__u_buffers__DOT__ibuf, addr, bytes, out);
+        case BUF_WBUF: return read_word(root(n)->npu__DOT__u_buffers__DOT__wbuf, addr, bytes, out);
+        case BUF_BBUF: return read_word(root(n)->npu__DOT__u_buffers__DOT__bbuf, addr, bytes, out);
+        default: return read_word(root(n)->npu__DOT__u_buffers__DOT__obuf, addr, bytes, out);
     }
 }
 
+// Word `addr` of VMEM1 or VMEM2 (NS_VMEM*): one 32-bit value per lane.
+void vmem_word(Npu* n, uint32_t ns, uint32_t addr, std::vector<uint8_t>& out) {
+    read_word(root(n)->npu__DOT__u_buffers__DOT__vmem[ns == NS_VMEM2 ? 1 : 0], addr, 4 * n->cols, out);
+}
+
 void dram_bytes(Npu* n, uint64_t addr, uint64_t len, std::vector<uint8_t>& out) {
-    for (uint64_t i = 0; i < len; i++) out.push_back(n->top->rootp->npu->dram[addr + i]);
+    out.insert(out.end(), dram(n) + addr, dram(n) + addr + len);
 }
 
 // Serialise the event on the trace port (sampled after a clock edge) with its data.
@@ -105,17 +121,16 @@ void record(Npu* n) {
     if (kind == TR_DMA && unit == 0 && space == TRACE_SPACE_IMEM) {
         dram_bytes(n, a, uint64_t(c) * 4, data);  // the instruction words loaded, as DRAM held them
     } else if (kind == TR_DMA && unit == 0) {
-        uint32_t wb = buffer_word_bytes(n, space);
         if (dir == 0)
-            for (uint32_t w = 0; w < c; w++) read_word(n, buffer_dbg(space), b + w, wb, data);
+            for (uint32_t w = 0; w < c; w++) buffer_word(n, space, b + w, data);
         else
-            dram_bytes(n, a, uint64_t(c) * wb, data);
+            dram_bytes(n, a, uint64_t(c) * buffer_word_bytes(n, space), data);
     } else if (kind == TR_DMA) {
         if (dir == 0) {
             std::vector<uint8_t> word;
             for (uint32_t w = 0; w < c; w++) {
                 word.clear();
-                read_word(n, DBG_VMEM1 + (space - NS_VMEM1), b + w, 4 * n->cols, word);
+                vmem_word(n, space, b + w, word);
                 for (uint32_t l = 0; l < n->cols; l++)
                     for (uint32_t i = 0; i < d; i++) data.push_back(word[4 * l + i]);
             }
@@ -123,14 +138,14 @@ void record(Npu* n) {
             dram_bytes(n, a, uint64_t(c) * n->cols * d, data);
         }
     } else if (kind == TR_TILE) {
-        for (uint32_t w = b; w < c; w++) read_word(n, DBG_OBUF, w, 4 * n->cols, data);
+        for (uint32_t w = b; w < c; w++) buffer_word(n, BUF_OBUF, w, data);
     } else if (kind == TR_VWRITE && space == NS_IBUF) {  // int8 per lane, recorded as int32 like the spec
         std::vector<uint8_t> word;
-        read_word(n, DBG_IBUF, b, n->rows, word);
+        buffer_word(n, BUF_IBUF, b, word);
         for (uint8_t v : word)
             for (int i = 0; i < 4; i++) data.push_back(i == 0 ? v : (v & 0x80 ? 0xFF : 0x00));
     } else if (kind == TR_VWRITE) {
-        read_word(n, DBG_VMEM1 + (space - NS_VMEM1), b, 4 * n->cols, data);
+        vmem_word(n, space, b, data);
     }
     std::vector<uint8_t>& out = n->trace;
     for (uint32_t x : {kind, unit, pc, dir, space}) put32(out, x);
@@ -152,10 +167,9 @@ void power_on(Npu* n) {
 }  // namespace
 
 // Verilator's own initialisation of every variable of a module instance, as its constructor
-// runs it (Verilator 5 emits one per module class kept in the hierarchy; npu.sv's units are
-// inlined into Vnpu_npu, so these two are every instance of Vnpu__Syms).
+// runs it (Verilator 5 emits one per module class kept in the hierarchy; npu.sv and its units
+// are inlined into the root, nothing in them being `public`, so this one is all of them).
 void Vnpu___024root___ctor_var_reset(Vnpu___024root* vlSelf);
-void Vnpu_npu___ctor_var_reset(Vnpu_npu* vlSelf);
 
 extern "C" {
 
@@ -180,7 +194,6 @@ void npu_reset(void* h) {
     Npu* n = bind(h);
     Vnpu__Syms* syms = n->top->rootp->vlSymsp;
     Vnpu___024root___ctor_var_reset(&syms->TOP);
-    Vnpu_npu___ctor_var_reset(&syms->TOP__npu);
     syms->__Vm_didInit = false;
     n->started = false;
     n->trace.clear();
@@ -227,17 +240,17 @@ void npu_free(void* h) {
 
 void npu_write_imem(void* h, const uint32_t* words, uint32_t count) {
     Npu* n = static_cast<Npu*>(h);
-    for (uint32_t i = 0; i < count; i++) n->top->rootp->npu->imem[i] = words[i];
+    for (uint32_t i = 0; i < count; i++) imem(n)[i] = words[i];
 }
 
 void npu_write_dram(void* h, uint64_t addr, const uint8_t* data, uint64_t len) {
     Npu* n = static_cast<Npu*>(h);
-    std::memcpy(&n->top->rootp->npu->dram[addr], data, len);
+    std::memcpy(dram(n) + addr, data, len);
 }
 
 void npu_read_dram(void* h, uint64_t addr, uint8_t* out, uint64_t len) {
     Npu* n = static_cast<Npu*>(h);
-    std::memcpy(out, &n->top->rootp->npu->dram[addr], len);
+    std::memcpy(out, dram(n) + addr, len);
 }
 
 void csr_write(Npu* n, uint32_t addr, uint32_t value) {

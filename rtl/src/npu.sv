@@ -4,9 +4,10 @@
 // module holds instruction memory and DRAM, the control/status registers and the commit-trace
 // port, and wires the units together.
 //
-// The harness loads `imem` and `dram` (public arrays), starts the machine and reads its status
-// and performance counters through the control/status registers (isa_spec/csr.py), samples
-// the trace port after every clock edge and reads buffer words through the debug port.
+// The harness loads `imem` and `dram` (arrays it reaches by name), starts the machine and reads
+// its status and performance counters through the control/status registers (isa_spec/csr.py),
+// samples the trace port after every clock edge and reads the buffer words an event names
+// from the buffers' arrays (buffers.sv), also by name.
 `include "params.svh"
 
 module npu
@@ -17,8 +18,7 @@ module npu
     localparam int N = ARRAY_N,
     localparam int M = ARRAY_M,
     localparam int VW = M * 32,          // BBUF/OBUF/VMEM word bits
-    localparam int BW = N * M * 8 > VW ? N * M * 8 : VW,  // the widest buffer word
-    localparam int DBG_W = BW > 128 ? BW : 128  // always a wide word for the harness
+    localparam int BW = N * M * 8 > VW ? N * M * 8 : VW  // the widest buffer word
 ) (
     input  logic             clk,
     input  logic             rst,
@@ -35,15 +35,14 @@ module npu
     output logic [63:0]      trace_a,      // DRAM byte address
     output logic [31:0]      trace_b,      // first buffer word / written word / OBUF lo
     output logic [31:0]      trace_c,      // words moved / OBUF hi / flush-after flag
-    output logic [31:0]      trace_d,      // tile number / DMA element bytes
-    input  logic [2:0]       dbg_sel,      // 0 IBUF 1 WBUF 2 BBUF 3 OBUF 4 VMEM1 5 VMEM2
-    input  logic [31:0]      dbg_addr,
-    output logic [DBG_W-1:0] dbg_data
+    output logic [31:0]      trace_d       // tile number / DMA element bytes
 );
   typedef logic [$clog2(IMEM_DEPTH)-1:0] imem_idx_t;
   typedef logic [$clog2(DRAM_BYTES)-1:0] dram_idx_t;
-  logic [31:0] imem [IMEM_DEPTH] /*verilator public*/;
-  logic [7:0]  dram [DRAM_BYTES] /*verilator public*/;
+  // Readable by name, not `public`: a public signal keeps this module out of Verilator's root
+  // and puts the logic reading it in the region evaluated on every call of eval().
+  logic [31:0] imem [IMEM_DEPTH] /*verilator public_flat_rd*/;
+  logic [7:0]  dram [DRAM_BYTES] /*verilator public_flat_rd*/;
 
   // ---- control/status registers ----------------------------------------------------------------
   logic        start, started, halted, faulted;
@@ -228,6 +227,5 @@ module npu
       .acc_bias_addr, .acc_rd, .acc_bias, .acc_we, .acc_wr_addr, .acc_wdata, .ns_rd, .ns_rdata,
       .ns_we(lane_we || perm_we || tdma_we), .ns_wns(lane_we ? lane_wns : perm_we ? perm_wns : tdma_wns),
       .ns_waddr(lane_we ? lane_waddr : perm_we ? perm_waddr : tdma_waddr),
-      .ns_wdata(lane_we ? lane_wdata : perm_we ? perm_wdata : tdma_wdata), .imm_we, .imm_widx, .imm_wdata, .dbg_sel,
-      .dbg_addr, .dbg_data);
+      .ns_wdata(lane_we ? lane_wdata : perm_we ? perm_wdata : tdma_wdata), .imm_we, .imm_widx, .imm_wdata);
 endmodule

@@ -65,9 +65,8 @@ module sequencer
   sync_inst_t  head, tail_sync;          // the group's SYNC_INST START and END
   sa_word_t    ir_word, tail_word;       // (their opcodes)
   /* verilator lint_on UNUSEDSIGNAL */
-  row_t        tail_row;
-  assign row = decode_row(ir);
-  assign tail_row = decode_row(tail);
+  row_t        tail_row;                 // decode_row(tail); `row` is decode_row(ir): decoded as they
+                                         // are fetched, not every cycle (a simulator evaluates it each time)
   assign tail_sync = tail;
   assign ir_word = ir;
   assign tail_word = tail;
@@ -166,6 +165,7 @@ module sequencer
         else if (pc >= prog_end || pc >= IMEM_DEPTH) f = fault_of(FAULT_PC_OUT_OF_RANGE);
         else begin
           ir <= imem_word;
+          row <= decode_row(imem_word);
           last_fetch <= pc;
           state <= S_DECODE;
         end
@@ -235,6 +235,7 @@ module sequencer
         tail_fetched <= group_end < prog_end;
         if (group_end < prog_end) begin
           tail <= imem_word;
+          tail_row <= decode_row(imem_word);
           last_fetch <= group_end;
         end
         state <= S_GROUP_CHECK;

@@ -126,20 +126,30 @@ module tandem_dma
   assign ns_we = dram_re;
   assign ns_wns = vmem_ns;
   assign ns_waddr = dma_word + wcount;
-  // Element l of a word is bytes [l x elem_bytes, (l + 1) x elem_bytes) of its DRAM bytes.
+  // Element l of a word is bytes [l x elem_bytes, (l + 1) x elem_bytes) of its DRAM bytes. One
+  // arm per element size, so that every part-select is constant.
   always_comb begin
     dram_wdata = '0;
     dram_wbe = '0;
-    for (int l = 0; l < M; l++) begin
-      logic [31:0] v;
-      v = dram_rdata[8 * l * int'(elem_bytes) +: 32];
-      ns_wdata[32*l +: 32] = elem_bytes == 1 ? 32'(signed'(v[7:0])) : elem_bytes == 2 ? 32'(signed'(v[15:0])) : v;
-      for (int i = 0; i < 4; i++)
-        if (i < int'(elem_bytes)) begin
-          dram_wdata[8 * (l * int'(elem_bytes) + i) +: 8] = vmem_word[32*l + 8*i +: 8];
-          dram_wbe[l * int'(elem_bytes) + i] = 1'b1;
+    ns_wdata = dram_rdata;  // 4-byte elements
+    unique case (elem_bytes)
+      3'd1:
+        for (int l = 0; l < M; l++) begin
+          ns_wdata[32*l +: 32] = 32'(signed'(dram_rdata[8*l +: 8]));
+          dram_wdata[8*l +: 8] = vmem_word[32*l +: 8];
+          dram_wbe[l] = 1'b1;
         end
-    end
+      3'd2:
+        for (int l = 0; l < M; l++) begin
+          ns_wdata[32*l +: 32] = 32'(signed'(dram_rdata[16*l +: 16]));
+          dram_wdata[16*l +: 16] = vmem_word[32*l +: 16];
+          dram_wbe[2*l +: 2] = 2'b11;
+        end
+      default: begin
+        dram_wdata = vmem_word;
+        dram_wbe = '1;
+      end
+    endcase
   end
 
   always_ff @(posedge clk) begin
