@@ -24,7 +24,6 @@ gets the mutant as an `rtl.build` patch.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ..isolation import NO_BUILD
@@ -35,9 +34,6 @@ ORIGINAL = ("npu.sv", "endmodule\n", "endmodule\n")  # a patch that changes noth
 # A run with no commit record for this many cycles has hung (rtl/driver.py's default, 2**24,
 # takes minutes on a -O0 build). The longest program of the check runs 72,351 cycles in all.
 IDLE_CYCLES = 1 << 18
-# rtl/build.py asks for -O0 C++ for patched builds, but Verilator's makefile compiles the model
-# with OPT_FAST/OPT_GLOBAL (-Os) after those flags; -O0 builds a mutant about 3x faster.
-MAKEFLAGS = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
 
 
 def programs() -> list[tuple[str, Any, Any]]:
@@ -68,7 +64,6 @@ def prepare() -> list[tuple[str, Any, Any, Any, int | None]]:
 
     from .common import record
 
-    os.environ["MAKEFLAGS"] = MAKEFLAGS
     RtlDevice(load_arch("tiny"), patches=[ORIGINAL])  # built now, not in the timed check of the original
     out = []
     for name, image, inputs in programs():
@@ -95,7 +90,6 @@ def check(fixture: list[tuple[str, Any, Any, Any, int | None]], patch: tuple[str
 
     from .common import first
 
-    os.environ["MAKEFLAGS"] = MAKEFLAGS
     tiny = load_arch("tiny")
     problem = lint(tiny, [patch])
     if problem:
