@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import onnx
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 from onnx import shape_inference
 
 from . import onnx_compat
@@ -29,6 +31,9 @@ def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
             raise CompileError(f"{where}: not an ONNX model ({type(e).__name__})") from None
         if not model.graph.node:
             raise CompileError(f"{where}: not an ONNX model (no graph nodes)")
+    bad = _first_non_utf8(model)
+    if bad:
+        raise CompileError(f"{where}: invalid ONNX model: {bad} is not UTF-8 text")
     try:
         onnx.checker.check_model(model)
     except Exception as e:  # the checker's ValidationError, or protobuf's errors
@@ -38,6 +43,25 @@ def load(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
         raise CompileError(f"{where}: ONNX opset {version} is older than {onnx_compat.MIN_OPSET}")
     model = fold(_infer(model, where, strict=False))
     return _infer(model, where, strict=True)
+
+
+def _first_non_utf8(message: Message, path: str = "model") -> str | None:
+    """The path of the first text field of `message` that is not valid UTF-8 (protobuf reads
+    such a field of onnx's proto2 schema as bytes, which later fails deep inside onnx), or None."""
+    for field, value in message.ListFields():
+        if field.type not in (FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_MESSAGE):
+            continue  # numbers and bytes (weights among them)
+        repeated = field.is_repeated
+        items = list(enumerate(value)) if repeated else [(None, value)]
+        for i, item in items:
+            where = f"{path}.{field.name}" + (f"[{i}]" if repeated else "")
+            if field.type == FieldDescriptor.TYPE_STRING and isinstance(item, bytes):
+                return f"{where} ({item[:40]!r})"
+            if field.type == FieldDescriptor.TYPE_MESSAGE:
+                found = _first_non_utf8(item, where)
+                if found:
+                    return found
+    return None
 
 
 def _infer(model: onnx.ModelProto, where: str, strict: bool) -> onnx.ModelProto:

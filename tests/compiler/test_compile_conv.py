@@ -104,6 +104,16 @@ def test_bad_models_are_one_line_errors(tmp_path):
     junk.write_bytes(b"this is not a protobuf at all")
     with pytest.raises(CompileError, match="junk.onnx: not an ONNX model"):
         compile_model(junk, TINY)
+    # a tensor name that is not UTF-8 (found by the reader fuzzer: protobuf hands it over as
+    # bytes and constant folding raised UnicodeDecodeError)
+    relu = helper.make_graph([helper.make_node("Relu", ["x"], ["r\x01"]), helper.make_node("Relu", ["r\x01"], ["y"])],
+                             "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])  # fmt: skip
+    blob = helper.make_model(relu, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION).SerializeToString()
+    (tmp_path / "latin1.onnx").write_bytes(blob.replace(b"r\x01", b"r\xa8"))
+    with pytest.raises(CompileError, match=r"latin1.onnx: invalid ONNX model: model.graph.node\[0\].output\[0\] "
+                                           r"\(b'r\\xa8'\) is not UTF-8 text"):  # fmt: skip
+        compile_model(tmp_path / "latin1.onnx", TINY)
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])
     sig = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["y"], name="act")], "g", [x], [y])
