@@ -11,7 +11,7 @@ demo: install
 	$(VENV)/bin/genesys demo
 
 test: install
-	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=20
+	$(PY) -m pytest -q -n 2 --durations=20
 
 install: $(STAMP)
 

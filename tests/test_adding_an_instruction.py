@@ -17,9 +17,6 @@ import pytest
 
 from isa_spec.gen import artifacts
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("recipe")
-
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "adding_an_instruction.md"
 NEW = "NEG"

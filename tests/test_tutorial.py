@@ -6,6 +6,7 @@ CI runs the bounded form, `MODEL=resnet50-mini` (ResNet-50's 56 layers on a 32x3
 `GENESYS_TUTORIAL_FULL=1` runs the page's own first line, ResNet-50 itself (tens of minutes,
 most of them the RTL), and then also checks the ResNet-50 figures the page quotes."""
 
+import fcntl
 import json
 import os
 import re
@@ -19,8 +20,7 @@ ROOT = Path(__file__).parent.parent
 PAGE = (ROOT / "docs" / "tutorial.md").read_text()
 FULL = os.environ.get("GENESYS_TUTORIAL_FULL") == "1"
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = [pytest.mark.rtl, pytest.mark.xdist_group("tutorial")]
+pytestmark = pytest.mark.rtl
 
 
 def script(full: bool) -> str:
@@ -50,13 +50,22 @@ def conv1_cycles(report: Path) -> int:
 
 @pytest.fixture(scope="module")
 def walked(tmp_path_factory):
-    """The scratch directory after running the whole page, and what it printed."""
-    work = tmp_path_factory.mktemp("tutorial")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", PYTHONPATH=str(ROOT))
-    proc = subprocess.run(["bash", "-c", "set -euo pipefail\n" + script(FULL)], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=6 * 3600 if FULL else 1500)  # fmt: skip
-    assert proc.returncode == 0, f"the tutorial stopped:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return work, proc.stdout
+    """The scratch directory after running the whole page, and what it printed: walked once per
+    test session, shared by the xdist workers (the first takes a lock and walks, the others wait)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # this session's workers' common directory
+    work, printed = shared / "tutorial", shared / "tutorial.out"
+    with (shared / "tutorial.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not printed.exists():
+            work.mkdir(exist_ok=True)
+            env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", PYTHONPATH=str(ROOT))
+            proc = subprocess.run(["bash", "-c", "set -euo pipefail\n" + script(FULL)], cwd=work, env=env,
+                                  capture_output=True, text=True, timeout=6 * 3600 if FULL else 1500)  # fmt: skip
+            assert proc.returncode == 0, f"the tutorial stopped:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            printed.write_text(proc.stdout)
+    return work, printed.read_text()
 
 
 def test_every_command_runs_and_the_logits_never_change(walked):

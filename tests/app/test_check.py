@@ -18,9 +18,6 @@ from genesys import cli
 from isa_spec import load_arch
 from isa_spec.image import Image
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("check")
-
 
 @pytest.fixture(scope="module")
 def resnet18_mini(tmp_path_factory):

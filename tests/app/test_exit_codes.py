@@ -20,9 +20,6 @@ from compiler.models import build_model
 from genesys import cli
 from isa_spec import load_arch
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("exit_codes")
-
 ROOT = os.geteuid() == 0
 
 

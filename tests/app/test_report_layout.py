@@ -11,8 +11,7 @@ from compiler.models import build_model
 from genesys.report import build_report, to_html
 from isa_spec import load_arch
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("report_layout")]
+pytestmark = pytest.mark.browser
 WIDE, NARROW = 1280, 800
 
 

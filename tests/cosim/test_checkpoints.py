@@ -18,9 +18,6 @@ from isa_spec.image import Image
 from runtime import open_device, write_tensor
 from runtime.session import quantized_inputs, sample_inputs
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("checkpoints")
-
 HALT = encode(Instruction.make("BLOCK_END", last=1))
 
 

@@ -13,8 +13,7 @@ from genesys import cli
 from runtime import open_device, write_tensor
 from runtime.session import quantized_inputs, sample_inputs
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.xdist_group("layer_lockstep")]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 SMALL = "pool,conv2,conv3,gap,fc"  # the MaxPool layer, its neighbours and the last layers
 
 

@@ -14,9 +14,6 @@ from cosim.mutate import STATUSES, TARGETS, Result, Summary, mutants
 from cosim.mutate.campaign import draw
 from genesys.cli import main
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = pytest.mark.xdist_group("mutate")
-
 SOURCE = '''"""doc"""
 import math
 

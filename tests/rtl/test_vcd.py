@@ -6,8 +6,7 @@ import pytest
 
 from genesys import cli
 
-# One worker runs this module's tests, so that its costly module fixture runs once (--dist loadgroup).
-pytestmark = [pytest.mark.rtl, pytest.mark.xdist_group("vcd")]
+pytestmark = pytest.mark.rtl
 
 
 def read_vcd(path):
