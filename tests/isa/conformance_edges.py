@@ -245,16 +245,21 @@ def imem_two_loads_case() -> Case:
                 {"out": expected})  # fmt: skip
 
 
-def dma_reset_case() -> Case:
-    """A group configures a gathering load loop; the next group's load, with no loop of its
-    own, moves contiguous words (DMA configuration lives for one group)."""
-    a = np.random.default_rng(11).integers(I32.min, I32.max, (16, LANES), dtype=np.int64).astype(np.int32)
-    p = ProgramBuilder()
+def _gathering_load_group(p: ProgramBuilder) -> None:
+    """Group 0: a load whose loop 2 gathers every third word (its DMA configuration for later groups to outlive)."""
     with p.group("SIMD", 0):
         p.add32("LD_CONFIG_BASE_ADDR", A, ns="VMEM1")
         p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=3)
         p.add32("LD_CONFIG_TILE_LOOP_STRIDE", 3 * 4 * LANES, ns="VMEM1", loop=2)
         p.add("LD_START", ns="VMEM1", width="B32", size=1)
+
+
+def dma_reset_case() -> Case:
+    """A group configures a gathering load loop; the next group's load, with no loop of its
+    own, moves contiguous words (DMA configuration lives for one group)."""
+    a = np.random.default_rng(11).integers(I32.min, I32.max, (16, LANES), dtype=np.int64).astype(np.int32)
+    p = ProgramBuilder()
+    _gathering_load_group(p)
     with p.group("SIMD", 1):
         _load(p, "VMEM1", A, 0, 4)
         _store(p, "VMEM1", OUT, 0, 4)
@@ -270,11 +275,7 @@ def dma_stride_reset_case() -> Case:
     last group's."""
     a = np.random.default_rng(12).integers(I32.min, I32.max, (16, LANES), dtype=np.int64).astype(np.int32)
     p = ProgramBuilder()
-    with p.group("SIMD", 0):
-        p.add32("LD_CONFIG_BASE_ADDR", A, ns="VMEM1")
-        p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=3)
-        p.add32("LD_CONFIG_TILE_LOOP_STRIDE", 3 * 4 * LANES, ns="VMEM1", loop=2)
-        p.add("LD_START", ns="VMEM1", width="B32", size=1)
+    _gathering_load_group(p)
     with p.group("SIMD", 1):
         p.add32("LD_CONFIG_BASE_ADDR", A + 4 * LANES, ns="VMEM1")
         p.add("LD_CONFIG_TILE_LOOP_ITER", ns="VMEM1", loop=2, iters=4)
