@@ -97,4 +97,7 @@ def test_build_time_expected_from_the_last_build_else_the_measured_figure(monkey
     (tmp_path / "default-abc").mkdir()
     (tmp_path / "default-abc" / rtl.build.SECONDS_FILE).write_text("321\n")
     assert rtl.build.expected_build_seconds(default) == 321
+    (tmp_path / "default-cov-abc").mkdir()  # another variant's build, newer: not default's
+    (tmp_path / "default-cov-abc" / rtl.build.SECONDS_FILE).write_text("1700\n")
+    assert rtl.build.expected_build_seconds(default) == 321
     assert rtl.build.expected_build_seconds(default, trace=True) == rtl.build.BUILD_SECONDS["default-vcd"]
