@@ -90,13 +90,18 @@ def build_key(arch: ArchConfig, patches: Sequence[Patch] = (), trace: bool = Fal
     return h.hexdigest()[:16]
 
 
+def quick(patches: Sequence[Patch], coverage: bool) -> bool:
+    """Whether the build is one of those compiled fast (QUICK_CXXFLAGS, QUICK_MAKEFLAGS)."""
+    return bool(patches) or coverage
+
+
 def cxx_flags(patches: Sequence[Patch], coverage: bool) -> list[str]:
-    return QUICK_CXXFLAGS if patches or coverage else CXXFLAGS
+    return QUICK_CXXFLAGS if quick(patches, coverage) else CXXFLAGS
 
 
 def make_flags(patches: Sequence[Patch], coverage: bool) -> list[str]:
     """Verilator's arguments that set the make variables of its C++ build."""
-    return ["-MAKEFLAGS", QUICK_MAKEFLAGS] if patches or coverage else []
+    return ["-MAKEFLAGS", QUICK_MAKEFLAGS] if quick(patches, coverage) else []
 
 
 def _target(arch: ArchConfig, patches: Sequence[Patch], trace: bool, coverage: bool = False) -> Path:
