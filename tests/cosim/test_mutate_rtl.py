@@ -92,30 +92,38 @@ def test_the_registers_after_a_run_must_be_what_the_spec_s_run_makes_them():
 
     from cosim.mutate.checks.common import record
     from cosim.mutate.checks.rtl import registers
-    from isa_spec import TileRecord, load_arch
-    from programs import fault_programs, sa_matmul
+    from isa_spec import DmaRecord, TileRecord, Unit, load_arch
+    from programs import fault_programs, sa_matmul, tandem_requant
     from runtime.backends.rtl import RtlDevice
 
     device = RtlDevice(load_arch("tiny"))
-    for image in (sa_matmul(pixels=3, ic_blocks=2), fault_programs()["sa-step"]):
+    for image in (sa_matmul(pixels=3, ic_blocks=2), tandem_requant(), fault_programs()["sa-step"]):
         device.load(image)
         device.run()
-        rec, n = record(image, None), len(image.words)
-        assert registers(device, rec, n) is None
-    assert "register STATUS reads" in registers(device, dataclasses.replace(rec, fault=None), n)
+        rec, words = record(image, None), image.words
+        assert registers(device, rec, words) is None
+    assert "register STATUS reads" in registers(device, dataclasses.replace(rec, fault=None), words)
     moved = (rec.fault[0], rec.fault[1] + 1, *rec.fault[2:])
-    assert "register FAULT_PC reads" in registers(device, dataclasses.replace(rec, fault=moved), n)
-    assert f"register PROG_LEN reads {n}" in registers(device, rec, n + 1)
+    assert "register FAULT_PC reads" in registers(device, dataclasses.replace(rec, fault=moved), words)
+    assert f"register PROG_LEN reads {len(words)}" in registers(device, rec, [*words, 0])
+    image = tandem_requant()
+    device.load(image)
+    device.run()
+    rec = record(image, None)
+    loads = [r for r in rec.order if isinstance(r, DmaRecord) and r.unit == Unit.TANDEM]
+    assert loads, "the program moves data with the Tandem DMA"
+    one_load_less = [r for r in rec.order if r is not loads[0]]
+    assert "register tandem_dma_words reads" in registers(device, dataclasses.replace(rec, order=one_load_less), image.words)
     image = sa_matmul(pixels=3, ic_blocks=2)
     device.load(image)
     device.run()
     rec = record(image, None)
     tiles = [r for r in rec.order if isinstance(r, TileRecord)]
     one_tile_less = tiles[1:] + [r for r in rec.order if not isinstance(r, TileRecord)]
-    assert "register tiles reads" in registers(device, dataclasses.replace(rec, order=one_tile_less), len(image.words))
+    assert "register tiles reads" in registers(device, dataclasses.replace(rec, order=one_tile_less), image.words)
     steps = device.counters()["sa_steps"]
-    assert registers(device, rec, len(image.words), steps) is None
-    assert f"register sa_steps reads {steps}" in registers(device, rec, len(image.words), steps + 1)
+    assert registers(device, rec, image.words, steps) is None
+    assert f"register sa_steps reads {steps}" in registers(device, rec, image.words, steps + 1)
 
 
 @pytest.mark.rtl

@@ -3,6 +3,9 @@
 * lockstep with the spec, record for record, every output tensor and the count of
   instructions run: the differential corpus, every conformance program (and the faults only
   another arch reaches), conv layers and seeded random programs;
+* every lane function at every width, at the corners of the fraction-bit settings and on
+  operands at the saturation and overflow thresholds, against the independent oracles
+  (`lane_sweep`);
 * the log golden returns equals the records it committed;
 * its instruction registry refuses an unknown or a second handler (tests/golden/test_dispatch.py);
 * its cycle model against the closed forms (tests/golden/test_cycle_model.py) and, per
@@ -44,16 +47,23 @@ def programs() -> list[tuple[str, Any, Any]]:
     return out
 
 
-def prepare() -> list[tuple[str, Any, Any, Any]]:
+def prepare() -> dict[str, list]:
+    """The spec's run of every program, and the lane oracles' results."""
+    from . import lane_sweep
     from .common import record
 
-    return [(name, image, inputs, record(image, inputs)) for name, image, inputs in programs()]
+    runs = [(name, image, inputs, record(image, inputs)) for name, image, inputs in programs()]
+    return {"runs": runs, "lanes": lane_sweep.table()}
 
 
-def check(fixture: list[tuple[str, Any, Any, Any]]) -> str | None:
+def check(fixture: dict[str, list]) -> str | None:
+    from . import lane_sweep
     from .common import first, run_tests
 
-    return first([("lockstep", lambda: _lockstep(fixture)), ("returned log", lambda: _returned_logs(fixture[:12])),
+    runs = fixture["runs"]
+    return first([("lockstep", lambda: _lockstep(runs)),
+                  ("lane oracles", lambda: lane_sweep.golden_differs(fixture["lanes"])),
+                  ("returned log", lambda: _returned_logs(runs[:12])),
                   ("registry and cycle model", lambda: run_tests(TESTS))])  # fmt: skip
 
 

@@ -12,9 +12,9 @@ output tensor, stopping at the first divergence:
 
 and after each run, the control/status registers that isa_spec/csr.py defines: CTRL (zero),
 PROG_LEN and PROG_BASE (as loaded), STATUS and FAULT_PC (halted, the spec's fault and
-where), and the counters of tiles, Tandem lane words written and SA DMA words, counted
-from the spec's records. (Cycles, array steps
-and Tandem DMA words are the RTL's own: the spec's records do not fix them.)
+where), and the counters of tiles, Tandem lane words written, SA DMA words and Tandem DMA
+words (a VMEM word is `lanes` elements of the width its START names), counted from the spec's
+records. (Cycles and array steps are the RTL's own: the spec's records do not fix them.)
 
 The spec's side of every run is recorded once by `prepare`, which also builds the original
 the way mutants are built, so that the checker's time on the original (the campaign's base
@@ -24,6 +24,7 @@ gets the mutant as an `rtl.build` patch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..isolation import NO_BUILD
@@ -110,30 +111,34 @@ def _lockstep(fixture: list, device: Any) -> str | None:
         result = lockstep(image, ["spec", "rtl"], inputs, devices={"spec": ReplayDevice(rec), "rtl": device})
         if not result.ok:
             return f"{name}: {' | '.join(result.format().splitlines()[:2])}"
-        problem = registers(device, rec, len(image.words), sa_steps)
+        problem = registers(device, rec, image.words, sa_steps)
         if problem:
             return f"{name}: {problem}"
     return None
 
 
-def registers(device: Any, rec: Any, words: int, sa_steps: int | None = None) -> str | None:
-    """The first register of the RTL, after its run of a `words`-word program, that differs
+def registers(device: Any, rec: Any, words: Sequence[int], sa_steps: int | None = None) -> str | None:
+    """The first register of the RTL, after its run of the program `words`, that differs
     from what the spec's run `rec` (a Recording) says it must hold, or from `sa_steps` (when
     given); None when all agree."""
-    from isa_spec import DmaRecord, FaultKind, TileRecord, Unit, VectorRecord
+    from isa_spec import DmaRecord, FaultKind, TileRecord, Unit, VectorRecord, decode
     from isa_spec.csr import STATUS_FAULTED, STATUS_HALTED
+    from isa_spec.table import DMA_WIDTH_BYTES
 
     arch = device.arch
     status = STATUS_HALTED
     if rec.fault:
         status |= STATUS_FAULTED | list(FaultKind).index(FaultKind(rec.fault[0])) << 4
     word_bytes = {"IBUF": arch.rows, "WBUF": arch.rows * arch.cols, "BBUF": 4 * arch.cols, "OBUF": 4 * arch.cols, "IMEM": 4}
-    want = {"CTRL": 0, "PROG_LEN": min(words, arch.imem_depth), "PROG_BASE": 0, "STATUS": status,
+    dma = [r for r in rec.order if isinstance(r, DmaRecord)]
+    vmem_word_bytes = {pc: arch.lanes * DMA_WIDTH_BYTES[decode(words[pc]).name_of("width")]
+                       for pc in {r.pc for r in dma if r.unit == Unit.TANDEM}}  # fmt: skip
+    want = {"CTRL": 0, "PROG_LEN": min(len(words), arch.imem_depth), "PROG_BASE": 0, "STATUS": status,
             **({"FAULT_PC": rec.fault[1]} if rec.fault else {}),
             "tiles": sum(isinstance(r, TileRecord) for r in rec.order),
             "tandem_writes": sum(len(r.addrs) for r in rec.order if isinstance(r, VectorRecord)),
-            "sa_dma_words": sum(len(r.data) // word_bytes[r.space] for r in rec.order
-                                if isinstance(r, DmaRecord) and r.unit == Unit.SA),
+            "sa_dma_words": sum(len(r.data) // word_bytes[r.space] for r in dma if r.unit == Unit.SA),
+            "tandem_dma_words": sum(len(r.data) // vmem_word_bytes[r.pc] for r in dma if r.unit == Unit.TANDEM),
             **({"sa_steps": sa_steps} if sa_steps is not None else {})}  # fmt: skip
     counters = device.counters()
     for name, value in want.items():

@@ -3,6 +3,9 @@
 * every conformance program (tests/isa/conformance.py) gives the result its independent
   oracle derives (fractions, struct, numpy), or the fault it expects, after running as many
   instructions as golden (an implementation that shares no code with it) counts;
+* every lane function at every width, at the corners of the fraction-bit settings and on
+  operands at the saturation and overflow thresholds, against the independent oracles
+  (`lane_sweep`);
 * every lane function run on Z3 bit-vectors (how proofs read it) equals the same function
   on Python integers, on edge operands at extreme fraction-bit settings;
 * the prover's reading of the spec (its observer mode) proves correct compiled images and
@@ -28,7 +31,7 @@ def prepare() -> dict:
     from conformance_edges import other_arch_cases
     from runtime import open_device
 
-    from . import prover
+    from . import lane_sweep, prover
 
     cases = [c for cs in all_cases().values() for c in cs] + other_arch_cases()
     counts = []
@@ -36,14 +39,17 @@ def prepare() -> dict:
         dev = open_device("golden", case.image.arch)
         dev.load(case.image)
         counts.append(dev.run().instructions)
-    return {"cases": list(zip(cases, counts)), "schedules": prover.prepare(silent_per_image=4, only=IMAGES)}
+    return {"cases": list(zip(cases, counts)), "schedules": prover.prepare(silent_per_image=4, only=IMAGES),
+            "lanes": lane_sweep.table()}
 
 
 def check(fixture: dict) -> str | None:
-    from . import prover
+    from . import lane_sweep, prover
     from .common import first, run_tests
 
-    return first([("conformance", lambda: _conformance(fixture["cases"])), ("Z3 reading of the lane functions", _lifting),
+    return first([("conformance", lambda: _conformance(fixture["cases"])),
+                  ("lane oracles", lambda: lane_sweep.spec_differs(fixture["lanes"])),
+                  ("Z3 reading of the lane functions", _lifting),
                   ("the prover's reading", lambda: prover.check(fixture["schedules"])), ("registry", _registry),
                   ("helpers", lambda: run_tests(TESTS))])  # fmt: skip
 
