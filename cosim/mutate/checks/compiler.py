@@ -12,7 +12,9 @@ loop orders and buffers, fused or not, two archs, pre-quantised models):
 * each layer's estimated cycles equal golden's cycle model (its decode cycles aside) within
   5% and 16 cycles, so a schedule the user asked for is the one emitted;
 * every case runs on the NPU alone (nothing goes to the host);
-* the schedule proofs hold (`proofs.prove_image`).
+* the schedule proofs hold (`proofs.prove_image`);
+* the suite's tests of what no case reaches: what the compiler must refuse (a one-line error
+  naming the node, the operator and the reason), constant folding, calibration's scales.
 
 `prepare` builds the ONNX models (compiler/models.py, tests/networks.py and onnxruntime's
 quantiser are inputs, not under check) and their float outputs.
@@ -25,6 +27,11 @@ from typing import Any
 ORDER_IC_INNER = ["N", "OC", "OH", "OW", "KH", "KW", "IC"]
 ESTIMATE_SLACK = 0.05  # of the larger figure, plus ESTIMATE_CYCLES: what rounding leaves between the two models
 ESTIMATE_CYCLES = 16
+# Tests of the suite that pin what no compiled case reaches: refusals, constant folding, calibration.
+TESTS = ["tests/compiler/test_refusals.py", "tests/compiler/test_compile_conv.py::test_bad_models_are_one_line_errors",
+         "tests/compiler/test_compile_network.py::test_bad_overrides_are_one_line_errors",
+         "tests/compiler/test_frontend_versions.py::test_constant_subgraphs_fold",
+         "tests/compiler/test_calibration.py::test_representative_data_brings_held_out_inputs_within_2_lsb"]  # fmt: skip
 
 
 def cases() -> list[tuple[str, Any, str, dict]]:
@@ -106,11 +113,13 @@ def _prequantized() -> list[tuple[str, Any, str, dict]]:
 
 
 def check(fixture: list) -> str | None:
+    from .common import run_tests
+
     for name, model, arch, options, floats in fixture:
         verdict = _case(model, arch, options, floats)
         if verdict:
             return f"{name}: {verdict}"
-    return None
+    return run_tests(TESTS)
 
 
 def _case(model_bytes: bytes, arch_name: str, options: dict, floats: dict) -> str | None:
