@@ -2,6 +2,9 @@
 that uses every layer kind and Tandem instruction family the compiler emits must prove,
 and every silent wrong schedule drawn from it (a single-field change that gives other
 outputs on golden without a fault) must be refuted, as must tensors placed over live ones.
+Every obligation of a report must be well formed: one of the five kinds, at an instruction
+of the program, of a layer of the image, saying what it is about in words, and proved
+(a correct image) or refuted with a counterexample or an unknown and its reason.
 
 `prepare` compiles the images and classifies their mutants on golden (not under check here).
 """
@@ -63,8 +66,29 @@ def check(fixture: dict[str, list]) -> str | None:
         report = prove_image(image)
         if not report.ok:
             return f"a correct image does not prove ({name}): {report.format().splitlines()[0]}"
+        problem = ill_formed(image, report)
+        if problem:
+            return f"{name}: {problem}"
     for name, (_, silent) in fixture.items():
         for desc, mutant in silent:
-            if prove_image(mutant).ok:
+            report = prove_image(mutant)
+            if report.ok:
                 return f"a silent wrong schedule proves ({name}, {desc})"
+            problem = ill_formed(mutant, report)
+            if problem:
+                return f"{name}, {desc}: {problem}"
+    return None
+
+
+def ill_formed(image: Any, report: Any) -> str | None:
+    """The first obligation of `report` (on `image`) that is not well formed, described."""
+    from proofs.obligation import KINDS
+
+    layers = {m["name"] for m in image.layers}
+    for o in report.obligations:
+        if (o.kind not in KINDS or not 0 <= o.pc < len(image.words) or not (o.layer is None or o.layer in layers)
+                or not isinstance(o.where, str) or not o.where.strip()
+                or o.status not in ("proved", "counterexample", "unknown")
+                or not isinstance(o.detail, str) or (o.status != "proved") != bool(o.detail.strip())):  # fmt: skip
+            return f"an ill-formed obligation: {o!r}"[:300]
     return None
