@@ -30,6 +30,7 @@ REPLAY = {"image": "genesys disasm {path}", "asm": "genesys asm {path} -o /dev/n
           "onnx": "genesys compile {path} -o /dev/null"}  # fmt: skip
 INTERRUPTED = (72, 130)  # after Ctrl-C: libFuzzer's code (figures printed first), or Python's
 MAX_LEN = {"image": 1 << 16, "asm": 1 << 12, "onnx": 1 << 16}
+SLOW_SECONDS = 10  # libFuzzer reports an input that takes longer (a slow unit: kept, not a failure)
 
 
 def read_image(data: bytes) -> None:
@@ -123,17 +124,19 @@ class ReaderResult:
     seconds: float
     failures: list[str] = field(default_factory=list)
     folder: str = ""
+    slow: list[str] = field(default_factory=list)  # libFuzzer's slow units: inputs that took over SLOW_SECONDS
 
     def format(self) -> str:
         lines = [f"fuzz {self.reader}: {self.inputs} inputs in {self.seconds:.0f} s"]
         lines += [f"  FAILURE {s}: {Path(self.folder) / s}" for s in self.failures]
+        lines += [f"  slow (over {SLOW_SECONDS} s, not a failure): {Path(self.folder) / s}" for s in self.slow]
         verdict = (f"FOUND {len(self.failures)} failure(s)" if self.failures
                    else "clean: every input gave a result or a one-line error")  # fmt: skip
         return "\n".join(lines + [f"fuzz {self.reader} {verdict}"])
 
     def to_json(self) -> dict:
         return {"target": self.reader, "programs": self.inputs, "seconds": round(self.seconds, 1),
-                "failures": len(self.failures), "failure_list": self.failures}  # fmt: skip
+                "failures": len(self.failures), "failure_list": self.failures, "slow_inputs": self.slow}  # fmt: skip
 
 
 def fuzz_reader(reader: str, folder: Path, runs: int | None, seconds: float | None, seed: int) -> ReaderResult:
@@ -151,13 +154,21 @@ def fuzz_reader(reader: str, folder: Path, runs: int | None, seconds: float | No
     seconds_run = re.search(r"stat::average_exec_per_sec:\s*(\d+)", log)
     if proc is not None and proc.returncode not in (0, *INTERRUPTED) and not (done or units):
         raise GenesysError(f"fuzz {reader}: the fuzzer stopped ({proc.returncode}): {log.strip().splitlines()[-1:]}")
-    found = [s for s in _signatures(failures, reader) if s not in before] + [s for s in before]
+    found, slow = split_slow(reader, set(_signatures(failures, reader)) | set(before))
     inputs = int(done.group(1)) if done else int(units.group(1)) if units else 0
     took = float(done.group(2)) if done else inputs / max(1, int(seconds_run.group(1))) if seconds_run else 0.0
-    return ReaderResult(reader, inputs, took, sorted(set(found)), str(failures))
+    return ReaderResult(reader, inputs, took, found, str(failures), slow)
+
+
+def split_slow(reader: str, names: set[str]) -> tuple[list[str], list[str]]:
+    """The failures among `names` (of the failures folder), and libFuzzer's slow units."""
+    slow = {s for s in names if s.startswith(f"{reader}-libfuzzer-slow-unit-")}
+    return sorted(names - slow), sorted(slow)
 
 
 def _signatures(failures: Path, reader: str) -> list[str]:
+    """What the folder holds of `reader`: failures saved by `save_failure` (folders) and
+    libFuzzer's artifacts (files: a timeout, out of memory, a native crash, a slow unit)."""
     if not failures.exists():
         return []
     return sorted(p.name for p in failures.iterdir() if p.name.startswith(f"{reader}-"))
@@ -196,7 +207,8 @@ def main(argv: list[str]) -> None:
         for i, data in enumerate(start):
             (corpus / f"seed-{i}").write_bytes(data)
     args = [sys.argv[0], str(corpus), f"-seed={seed + 1}", f"-max_len={MAX_LEN[reader]}", "-timeout=20",
-            "-rss_limit_mb=4096", f"-artifact_prefix={failures}/{reader}-libfuzzer-", "-print_final_stats=1"]  # fmt: skip
+            f"-report_slow_units={SLOW_SECONDS}", "-rss_limit_mb=4096", f"-artifact_prefix={failures}/{reader}-libfuzzer-",
+            "-print_final_stats=1"]  # fmt: skip
     args += [f"-runs={runs}"] if runs > 0 else []
     args += [f"-max_total_time={int(seconds)}"] if seconds > 0 else []
     failures.mkdir(parents=True, exist_ok=True)

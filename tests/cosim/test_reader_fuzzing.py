@@ -82,3 +82,12 @@ def test_a_bounded_atheris_run_finds_nothing(reader, tmp_path):
         (tmp_path / "failures" / s / "report.txt").read_text() for s in result.failures if (tmp_path / "failures" / s).is_dir())
     assert json.loads(json.dumps(result.to_json()))["failures"] == 0
     assert np.any([p.name.startswith("seed-") for p in (tmp_path / f"corpus-{reader}").iterdir()])
+
+
+def test_libfuzzer_s_slow_units_are_reported_apart_from_failures():
+    from cosim.fuzz.parsers import split_slow
+
+    names = {"onnx-libfuzzer-slow-unit-61f0", "onnx-libfuzzer-timeout-9a1b", "onnx-ValueError-read-3c2d"}
+    failures, slow = split_slow("onnx", names)
+    assert failures == ["onnx-ValueError-read-3c2d", "onnx-libfuzzer-timeout-9a1b"]
+    assert slow == ["onnx-libfuzzer-slow-unit-61f0"]
