@@ -5,7 +5,7 @@
   another arch reaches), conv layers and seeded random programs;
 * every lane function at every width, at the corners of the fraction-bit settings and on
   operands at the saturation and overflow thresholds, against the independent oracles
-  (`lane_sweep`);
+  (`lane_sweep`, golden's side in the tests' golden_lanes.py);
 * the log golden returns equals the records it committed;
 * its instruction registry refuses an unknown or a second handler (tests/golden/test_dispatch.py);
 * its cycle model against the closed forms (tests/golden/test_cycle_model.py) and, per
@@ -57,12 +57,13 @@ def prepare() -> dict[str, list]:
 
 
 def check(fixture: dict[str, list]) -> str | None:
-    from . import lane_sweep
+    from golden_lanes import golden_differs
+
     from .common import first, run_tests
 
     runs = fixture["runs"]
     return first([("lockstep", lambda: _lockstep(runs)),
-                  ("lane oracles", lambda: lane_sweep.golden_differs(fixture["lanes"])),
+                  ("lane oracles", lambda: golden_differs(fixture["lanes"])),
                   ("returned log", lambda: _returned_logs(runs[:12])),
                   ("registry and cycle model", lambda: run_tests(TESTS))])  # fmt: skip
 
