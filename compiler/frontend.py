@@ -64,7 +64,7 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
 class _Builder:
     """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
 
-    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: dict[str, float],
+    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: Mapping[str, float | np.ndarray],
                  fuse_layers: Mapping[str, bool]) -> None:  # fmt: skip
         self.model, self.fuse, self.weight_scales, self.fuse_layers = model, fuse, weight_scales, fuse_layers
         self.opset = onnx_compat.opset(model)  # every operator is read at the version it is written in
@@ -205,7 +205,7 @@ class _Builder:
         else:
             weight, bias = self.fc_weights(node)
             stride, pads, groups = 1, (0, 0, 0, 0), 1
-        w_scale = self.weight_scales.get(node.input[1])
+        w_scale = self.output_channel_scales(node, weight.shape[0])
         source = node.input[0]
         if source in self.flattened:  # Gemm(flatten(x), W) is a conv of x with W as (OC, C, H, W) kernels
             source = self.flattened[source]
@@ -267,6 +267,22 @@ class _Builder:
         self.layers.append(Conv(node.name or node.output[0], inputs, out, in_shapes, self.shape(out),
                                 weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, groups, clip,
                                 leaky, w_scale, pre_add))  # type: ignore[arg-type]  # fmt: skip
+
+    def output_channel_scales(self, node: onnx.NodeProto, channels: int) -> float | np.ndarray | None:
+        """The int8 scale a pre-quantised model fixes for the weights of a Conv, Gemm or MatMul:
+        one, or one per output channel (the axis must be the output channels': the NPU
+        requantises the accumulators of each output channel by its own multiplier)."""
+        scale = self.weight_scales.get(node.input[1])
+        if node.op_type == "Gemm" and _attr(node, "alpha", 1.0) != 1.0:
+            return None  # alpha scales the weights: quantise them afresh
+        if scale is None or isinstance(scale, float):
+            return scale
+        out_axis = 0 if node.op_type == "Conv" or _attr(node, "transB", 0) else 1
+        if scale.ndim <= out_axis or scale.shape[out_axis] != scale.size or scale.size != channels:
+            axis = int(np.argmax(scale.shape))
+            raise CompileError(f"{_where(node)}: the weights have a scale per channel of their axis {axis}; the NPU "
+                               f"requantises per output channel (axis {out_axis})")  # fmt: skip
+        return scale.reshape(-1)
 
     def channel_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
         """The per-channel values of the constant operand of `node` (Mul, Add) with `x`: a
@@ -363,7 +379,7 @@ def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.nda
 __all__ = ["load", "to_graph", "NodeRefused", "SUPPORTED", "unsupported"]  # `load`: from `loading`
 
 
-def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str, float] | None = None,
+def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: Mapping[str, float | np.ndarray] | None = None,
              fuse_layers: Mapping[str, bool] | None = None) -> Graph:  # fmt: skip
     """The f-DFG of a checked float model (see the module docstring for what fuses; `fuse_layers`
     overrides `fuse` per layer); `weight_scales` are the int8 scales a pre-quantised model

@@ -43,7 +43,10 @@ def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool, clamp: tuple
                leaky: int | None = None) -> np.ndarray:  # fmt: skip
     """The int8 result of `Requant` on int32 terms (with a fused LeakyRelu and Clip)."""
     t = np.zeros(np.shape(terms[0]), np.int64)
-    for x, m in zip(terms, r.m):
+    multipliers: list = list(r.m)
+    if r.channels:  # term 0 per output channel (NCHW: axis 1)
+        multipliers[0] = np.asarray(r.channels, np.int64).reshape(1, -1, *[1] * (np.ndim(terms[0]) - 2))
+    for x, m in zip(terms, multipliers):
         t = _sat32(t + _sat32(np.floor_divide(np.asarray(x, np.int64) * m, 2**r.f)))
     if leaky is not None:
         t = np.where(t >= 0, t, _sat32(np.floor_divide(t * leaky, 2**r.f)))
