@@ -1,7 +1,8 @@
 """Models quantised by onnxruntime's own `quantize_static`: QDQ and QOperator (QLinearConv,
-QGemm, QLinearAdd ...) with symmetric int8 compile and match onnxruntime's unoptimised session
-on the quantised model; what the NPU cannot carry (asymmetric uint8, per-channel scales for
-now) is a one-line error saying why."""
+QGemm, QLinearAdd ...) with symmetric int8, weight scales per tensor or per output channel,
+compile and match onnxruntime's unoptimised session on the quantised model; what the NPU
+cannot carry (asymmetric uint8, per-channel scales along another axis) is a one-line error
+saying why."""
 
 import numpy as np
 import onnx
@@ -10,12 +11,13 @@ import pytest
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
-from compiler import CompileError, compile_model
+from compiler import CompileError, Options, compile_model
 from compiler.models import cnn_model, resnet_model
 from isa_spec import load_arch
+from networks import per_channel_qdq
 from runtime.session import run_image
 
-DEFAULT = load_arch("default")
+DEFAULT, TINY = load_arch("default"), load_arch("tiny")
 
 
 class Samples(CalibrationDataReader):
@@ -38,10 +40,14 @@ def quantized(tmp_path, model, fmt, per_channel=False, symmetric=True):
     return onnx.load(out), shape
 
 
-def worst_lsb(model, image, shape):
+def _unoptimised():
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return options
+
+
+def worst_lsb(model, image, shape):
+    sess = ort.InferenceSession(model.SerializeToString(), _unoptimised(), providers=["CPUExecutionProvider"])
     name = image.model["outputs"][0]
     worst = 0.0
     for k in range(10):
@@ -52,16 +58,20 @@ def worst_lsb(model, image, shape):
     return worst
 
 
-@pytest.mark.parametrize("fmt, lsb", [(QuantFormat.QDQ, 0), (QuantFormat.QOperator, 1)])
-def test_small_cnn_matches_onnxruntime(tmp_path, fmt, lsb):
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per-tensor", "per-channel"])
+@pytest.mark.parametrize("fmt, lsb", [(QuantFormat.QDQ, 0), (QuantFormat.QOperator, 1)], ids=["QDQ", "QOperator"])
+def test_small_cnn_matches_onnxruntime(tmp_path, fmt, lsb, per_channel):
     """QDQ: bit for bit. QOperator: within 1 LSB, as onnxruntime's QLinearConv requantises in
     float with round-half-even where the NPU uses a fixed-point multiplier, floor and
-    round-half-up (`quantize.Requant`)."""
-    model, shape = quantized(tmp_path, cnn_model(), fmt)
+    round-half-up (`quantize.Requant`). Per-channel weight scales requantise each output
+    channel by its own multiplier, read from a table in DRAM."""
+    model, shape = quantized(tmp_path, cnn_model(), fmt, per_channel)
     ops = {n.op_type for n in model.graph.node}
     assert ("QLinearConv" in ops and "QGemm" in ops) if fmt == QuantFormat.QOperator else "QLinearConv" not in ops
     image = compile_model(model, DEFAULT)
     assert "host" not in image.model
+    tables = [m["name"] for m in image.layers if "per_channel" in m.get("requant", {})]
+    assert len(tables) == (4 if per_channel else 0)  # conv1..3 and fc
     assert worst_lsb(model, image, shape) <= lsb + 1e-3  # float32 dequantisation rounding
 
 
@@ -81,7 +91,39 @@ def test_asymmetric_uint8_is_refused_with_the_reason(tmp_path):
         compile_model(model, DEFAULT)
 
 
-def test_per_channel_weights_are_refused_for_now(tmp_path):
-    model, _ = quantized(tmp_path, cnn_model(), QuantFormat.QDQ, per_channel=True)
-    with pytest.raises(CompileError, match=r"per-channel the scale \(shape \[8\]\) is not supported"):
-        compile_model(model, DEFAULT)
+def test_per_channel_residual_network_matches_onnxruntime(tmp_path):
+    """ResNet-18-mini in QDQ form with per-channel weights: the residual convs round their own
+    result per channel before the Add; within a few LSB end to end, like per-tensor."""
+    model, shape = quantized(tmp_path, resnet_model("resnet18", size=32, width=8, classes=10), QuantFormat.QDQ, True)
+    image = compile_model(model, DEFAULT)
+    assert "host" not in image.model and worst_lsb(model, image, shape) <= 6
+
+
+def test_per_channel_scales_of_the_input_channels_are_refused(tmp_path):
+    """Weight scales along the input channels cannot be applied after the accumulation: the
+    conv runs on the host, or with --no-host-fallback it is a one-line error naming it."""
+    model = per_channel_qdq(8, 6, 6, 8, axis=1)
+    image = compile_model(model, TINY)
+    assert image.model["host"]["stages"][0]["nodes"] == ["conv (Conv)"]
+    with pytest.raises(CompileError, match=r"^node 'conv' \(Conv\): the weights have a scale per channel of their axis 1; "
+                                           r"the NPU requantises per output channel \(axis 0\)$"):  # fmt: skip
+        compile_model(model, TINY, options=Options(host_fallback=False))
+
+
+@pytest.mark.parametrize("case", ["obuf", "dram", "residual", "table-in-chunks"])
+def test_per_channel_requantisation_is_exact(case):
+    """A hand-written per-channel QDQ conv (channel gains spread 30x) on tiny: the NPU's result
+    equals onnxruntime's bit for bit, whether the Tandem reads the accumulators from OBUF or
+    from DRAM, with a residual Add, and with 520 channels, whose multipliers do not fit beside
+    the data in VMEM and are loaded a chunk's worth at a time."""
+    args = {"obuf": (8, 6, 6, 8), "dram": (8, 6, 6, 8), "residual": (8, 6, 6, 8), "table-in-chunks": (4, 2, 2, 520)}[case]
+    model = per_channel_qdq(*args, residual=case == "residual")
+    image = compile_model(model, TINY, options=Options(buffer={"conv": "VMEM2"} if case == "dram" else {}))
+    assert image.layers[0]["requant"]["per_channel"] == "conv.multipliers"
+    assert ("OBUF" in image.layers[0]["buffers"]["Tandem"]) == (case in ("obuf", "residual"))
+    sess = ort.InferenceSession(model.SerializeToString(), _unoptimised(), providers=["CPUExecutionProvider"])
+    for k in range(3):
+        x = np.random.default_rng(k).standard_normal((1, *args[:3])).astype(np.float32)
+        (want,) = sess.run(None, {"x": x})
+        got = run_image(image, "golden", {"x": x}).outputs["y"].reshape(want.shape)
+        assert np.array_equal(got, want)
