@@ -25,6 +25,7 @@ from .onnx_compat import initializer
 from .ops.base import attr as _attr, where as _where
 from .ops.conv import Conv
 from .ops.registry import ONNX_KINDS
+from .prequantized import output_channel_scales
 
 BUILT_HERE = ("Conv", "BatchNormalization", "Pad", "Gemm", "MatMul")  # into a Conv
 INTEGERS = (TensorProto.UINT8, TensorProto.INT8, TensorProto.UINT16, TensorProto.INT16, TensorProto.INT32,
@@ -205,7 +206,7 @@ class _Builder:
         else:
             weight, bias = self.fc_weights(node)
             stride, pads, groups = 1, (0, 0, 0, 0), 1
-        w_scale = self.output_channel_scales(node, weight.shape[0])
+        w_scale = output_channel_scales(node, self.weight_scales.get(node.input[1]), weight.shape[0])
         source = node.input[0]
         if source in self.flattened:  # Gemm(flatten(x), W) is a conv of x with W as (OC, C, H, W) kernels
             source = self.flattened[source]
@@ -267,22 +268,6 @@ class _Builder:
         self.layers.append(Conv(node.name or node.output[0], inputs, out, in_shapes, self.shape(out),
                                 weight.astype(np.float32), bias.astype(np.float32), stride, pads, relu, groups, clip,
                                 leaky, w_scale, pre_add))  # type: ignore[arg-type]  # fmt: skip
-
-    def output_channel_scales(self, node: onnx.NodeProto, channels: int) -> float | np.ndarray | None:
-        """The int8 scale a pre-quantised model fixes for the weights of a Conv, Gemm or MatMul:
-        one, or one per output channel (the axis must be the output channels': the NPU
-        requantises the accumulators of each output channel by its own multiplier)."""
-        scale = self.weight_scales.get(node.input[1])
-        if node.op_type == "Gemm" and _attr(node, "alpha", 1.0) != 1.0:
-            return None  # alpha scales the weights: quantise them afresh
-        if scale is None or isinstance(scale, float):
-            return scale
-        out_axis = 0 if node.op_type == "Conv" or _attr(node, "transB", 0) else 1
-        if scale.ndim <= out_axis or scale.shape[out_axis] != scale.size or scale.size != channels:
-            axis = int(np.argmax(scale.shape))
-            raise CompileError(f"{_where(node)}: the weights have a scale per channel of their axis {axis}; the NPU "
-                               f"requantises per output channel (axis {out_axis})")  # fmt: skip
-        return scale.reshape(-1)
 
     def channel_constant(self, node: onnx.NodeProto, x: str, channels: int) -> np.ndarray:
         """The per-channel values of the constant operand of `node` (Mul, Add) with `x`: a

@@ -19,6 +19,7 @@ from onnx import helper, numpy_helper
 
 from .errors import CompileError
 from .onnx_compat import initializer
+from .ops.base import attr as _attr
 
 QUANT_OPS = ("QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
              "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat")  # fmt: skip
@@ -222,8 +223,22 @@ class _Rewriter:
         return helper.make_node("Gemm", inputs, list(node.output), name=node.name, **attrs)
 
 
-def _attr(node: onnx.NodeProto, name: str, default: int) -> int:
-    return next((int(helper.get_attribute_value(a)) for a in node.attribute if a.name == name), default)
+def output_channel_scales(node: onnx.NodeProto, scale: float | np.ndarray | None,
+                          channels: int) -> float | np.ndarray | None:  # fmt: skip
+    """The int8 scale the model fixes (`Scales.weights`) for the weights of Conv, Gemm or
+    MatMul `node`, as the conv layer takes it: one, or one per output channel (the axis must
+    be the output channels': the NPU requantises the accumulators of each output channel by
+    its own multiplier). None: quantise afresh."""
+    if node.op_type == "Gemm" and _attr(node, "alpha", 1) != 1:
+        return None  # alpha scales the weights
+    if scale is None or isinstance(scale, float):
+        return scale
+    out_axis = 0 if node.op_type == "Conv" or _attr(node, "transB", 0) else 1
+    if scale.ndim <= out_axis or scale.shape[out_axis] != scale.size or scale.size != channels:
+        raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): the weights have a scale per "
+                           f"channel of their axis {int(np.argmax(scale.shape))}; the NPU requantises per output "
+                           f"channel (axis {out_axis})")  # fmt: skip
+    return scale.reshape(-1)
 
 
 def _times(scale: float | tuple[np.ndarray, int], factor: float, axis: int = 0) -> float | tuple[np.ndarray, int]:

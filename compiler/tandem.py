@@ -218,7 +218,8 @@ def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, 
     VMEM (once, when every chunk has the same words), and the nest visits them per pixel."""
     assert first_in is None or n == 1
     per_channel = (pre or r).channels
-    assert bool(per_channel) == (table is not None) and (pre is not None or len(terms) + (first_in is not None) == 1)
+    assert bool(per_channel) == (table is not None)
+    assert not r.channels or len(terms) + (first_in is not None) == 1  # the table's nest reads no second term
     v = t.arch.vmem_depth
     rc = min(words, v // 2 if per_channel else v)
     room = v - rc if per_channel else v  # the top rc words of the other VMEM hold the multipliers
