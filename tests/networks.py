@@ -115,6 +115,7 @@ def per_channel_qdq(c: int, h: int, w: int, oc: int, residual: bool = False, axi
     `per_channel=True`): a 3 x 3 conv whose int8 weights have one scale per output channel
     (their magnitudes spread 30x), an int32 bias at s_x x s_w, then Relu, or with `residual`
     an Add of the input and a Relu. `axis`: the weight scales' axis (1: per input channel)."""
+    assert not residual or oc == c, "the residual Add needs as many output channels as input channels"
     rng = np.random.default_rng(21)
     gain = np.geomspace(0.05, 1.5, oc)[rng.permutation(oc)]
     wf = rng.standard_normal((oc, c, 3, 3)) * gain[:, None, None, None] / 3
