@@ -1,6 +1,6 @@
-"""The constants a conv or Gemm layer multiplies by: its weights, bias (and per-channel
-requantisation multipliers) in the image's DRAM are the quantised model's, laid out as the
-layer's record says. The reduction obligations
+"""The constants a layer multiplies by: a conv's or Gemm's weights and bias, and any layer's
+per-channel requantisation multipliers, in the image's DRAM are the quantised model's, laid
+out as the layer's record says. The reduction obligations
 pair positions of these layouts; this module checks that the values behind them are right."""
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def _expected_sources(rec: Mapping[str, Any], leaf_tensors: Sequence[str]) -> li
     if op == "Concat":  # the part holding this element: the one the path reads
         parts = [t for t in leaf_tensors if t in rec["inputs"]]
         return parts[:1] or rec["inputs"][:1]
-    return list(rec["inputs"])
+    return list(rec["inputs"]) + ([rec["multipliers"]] if rec.get("multipliers") else [])
 
 
 def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Path, pc: int, layer: str,

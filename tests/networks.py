@@ -48,11 +48,13 @@ def branchy_model() -> onnx.ModelProto:
 
 
 def activation_model(op: str) -> onnx.ModelProto:
-    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own."""
+    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own.
+    "Mul-per-channel": a Mul by one positive constant per channel (spread 150x)."""
     w = numpy_helper.from_array(np.random.default_rng(6).standard_normal((4, 3, 1, 1)).astype(np.float32), "w")
+    k = np.array([0.75, 0.02, 3.0], np.float32).reshape(1, 3, 1, 1) if op == "Mul-per-channel" else np.array(0.75, np.float32)
     inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"),
-             numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
-             numpy_helper.from_array(np.array(0.75, np.float32), "k")]  # fmt: skip
+             numpy_helper.from_array(np.array(1.0, np.float32), "hi"), numpy_helper.from_array(k, "k")]  # fmt: skip
+    op = op.split("-")[0]
     act = {"Clip": helper.make_node("Clip", ["p", "lo", "hi"], ["a"], name="act"),
            "LeakyRelu": helper.make_node("LeakyRelu", ["p"], ["a"], name="act", alpha=0.2),
            "Mul": helper.make_node("Mul", ["k", "p"], ["a"], name="act")}[op]  # fmt: skip

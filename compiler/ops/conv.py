@@ -18,14 +18,14 @@ from isa_spec import ArchConfig
 from isa_spec.image import tensor_digest
 
 from ..codegen import ConvPlacement, check_loop_order, conv_acc_bytes, dense_weights, emit_conv_sa, pack_bias, pack_weights
-from ..computes import acc_record, bias_layout, multiplier_layout, weight_layout
+from ..computes import acc_record, bias_layout, weight_layout
 from ..fdfg import Layer
 from ..layout import Need
 from ..quantize import INT8_MAX, Requant, clamp_bounds
 from ..reference import conv2d, requantize
 from ..schedule import LOOP_ORDER, ConvSchedule, acc_operand, choose_tiling, estimate_cycles
 from ..tandem import Operand, emit_requant
-from .base import Constant, Link, QLayer
+from .base import Constant, Link, QLayer, multiplier_record, multiplier_table
 
 
 @dataclass(frozen=True)
@@ -138,14 +138,7 @@ class QConv(QLayer):
         out = [Constant("weight", pack_weights(self.weight, self.layer.groups, s, arch), "int8", "weight",
                         dense_weights(self.weight, self.layer.groups).shape, weight_layout(s, arch)),
                Constant("bias", pack_bias(self.bias, s, arch), "int32", "bias", self.bias.shape, bias_layout(s, arch))]
-        channels = self.requant.channels
-        if channels:  # the Tandem reads them a lane word at a time
-            words = -(-len(channels) // arch.lanes)
-            table = np.zeros(words * arch.lanes, "<i4")
-            table[: len(channels)] = channels
-            out.append(Constant("multipliers", table.tobytes(), "int32", "multiplier", (len(channels),),
-                                multiplier_layout(words, arch)))  # fmt: skip
-        return out
+        return out + multiplier_table(self.requant, arch)
 
     def acc_bytes(self, plan: ConvPlan, arch: ArchConfig, buffer: str) -> int:
         return 0 if buffer == "OBUF" else conv_acc_bytes(plan.sched, self.layer.in_shape[0], arch)
@@ -196,9 +189,7 @@ class QConv(QLayer):
             "acc": acc_record(s, link.arch, layer.in_shape[0], acc),
             "weight_sha256": tensor_digest(dense_weights(self.weight, layer.groups)),
             "bias_sha256": tensor_digest(self.bias.astype(np.int32)),
-        } | ({"multipliers": f"{layer.name}.multipliers",
-              "multipliers_sha256": tensor_digest(np.array(self.requant.channels, np.int32))}
-             if self.requant.channels else {})  # fmt: skip
+        } | multiplier_record(layer.name, self.requant)  # fmt: skip
 
     def schedule_meta(self, s: ConvSchedule, arch: ArchConfig, order: Sequence[str]) -> dict[str, Any]:
         """What `--explain` and `genesys report` show of the schedule."""

@@ -8,7 +8,7 @@ from test_schedule import change, change32, find, refuted
 from compiler import Options, compile_model
 from isa_spec import decode, load_arch
 from isa_spec.image import Image
-from networks import per_channel_qdq
+from networks import activation_model, per_channel_qdq
 from proofs import prove_image
 
 TINY = load_arch("tiny")
@@ -65,3 +65,14 @@ def test_multipliers_that_are_not_the_models_are_refuted():
         dram.append((a, bytes(raw)))
     bad = Image(image.arch, image.words, dram, image.symbols, image.layers, image.model)
     refuted(bad, "reduction", r"multipliers 'conv\.multipliers'", r"not the quantised model's \(hash differs\)")
+
+
+def test_a_per_channel_mul_away_from_a_conv_proves_and_its_table_is_checked():
+    """The Tandem-only Mul layer reads its multipliers the same way: proved, and one channel off refuted."""
+    image = compile_model(activation_model("Mul-per-channel"), TINY)
+    report = prove_image(image)
+    assert report.ok, report.format()
+    assert any("'act.multipliers': the model's" in o.where for o in report.obligations)
+    pc = find(image, "LD_CONFIG_BASE_ADDR", half="LOW", value=image.symbol("act.multipliers").addr & 0xFFFF)
+    msg = refuted(change32(image, pc, 4), "maps", r"from the same element of its operands")
+    assert "act.multipliers[oc=" in msg, msg
