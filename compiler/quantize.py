@@ -53,9 +53,9 @@ class Requant:
     def per_channel(channels: Sequence[float]) -> Requant:
         """One term whose real multiplier differs per output channel, at the shared exponent
         of the largest (the others keep at least `MIN_CHANNEL_BITS` bits, else an error)."""
-        top = Requant.from_multipliers(max(channels))
         if min(channels) <= 0:
             raise CompileError(f"per-channel requantisation multiplier {min(channels)} is not positive")
+        top = Requant.from_multipliers(max(channels))
         m = tuple(round(x * 2.0 ** (top.f + top.n)) for x in channels)
         if min(m) < 2**MIN_CHANNEL_BITS:
             raise CompileError(f"per-channel requantisation multipliers span {max(channels) / min(channels):.3g}x; "

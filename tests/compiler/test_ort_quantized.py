@@ -13,6 +13,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from compiler import CompileError, Options, compile_model
 from compiler.models import cnn_model, resnet_model
+from compiler.quantize import Requant
 from genesys.explain import explain
 from isa_spec import load_arch
 from networks import per_channel_qdq
@@ -128,3 +129,16 @@ def test_per_channel_requantisation_is_exact(case):
         (want,) = sess.run(None, {"x": x})
         got = run_image(image, "golden", {"x": x}).outputs["y"].reshape(want.shape)
         assert np.array_equal(got, want)
+
+
+def test_per_channel_multipliers_share_one_exponent_within_reason():
+    """Multipliers share f and n: the largest takes 31 bits, each other keeps at least 12 (a
+    rounding error below 1/64 LSB), else a one-line error; none may be zero or negative."""
+    r = Requant.per_channel([0.75, 0.75 / 2**18])
+    assert max(r.channels) < 2**31 <= 2 * max(r.channels) and min(r.channels) >= 2**12 and r.m == (max(r.channels),)
+    assert abs(r.channels[1] / 2 ** (r.f + r.n) - 0.75 / 2**18) <= 2 ** -(r.f + r.n)
+    with pytest.raises(CompileError, match=r"^per-channel requantisation multipliers span 5\.24e\+05x; the shared "
+                                           r"fixed-point exponent holds at most 2\^19x$"):  # fmt: skip
+        Requant.per_channel([0.75, 0.75 / 2**19])
+    with pytest.raises(CompileError, match=r"multiplier 0\.0 is not positive"):
+        Requant.per_channel([0.75, 0.0])
