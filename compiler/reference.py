@@ -92,8 +92,10 @@ def error_bound(q: QLayer, x: np.ndarray) -> np.ndarray:
     """
     layer = q.layer
     ones = np.ones_like(layer.weight)
-    acc_err = (int_conv_float(np.abs(x), ones * q.s_w / 2, layer) + int_conv_float(np.ones_like(x) * q.s_in / 2,
-               np.abs(layer.weight), layer) + ones[0].size * q.s_in * q.s_w / 4 + q.s_in * q.s_w / 2)  # fmt: skip
+    s_w = np.reshape(q.s_w, (-1, 1, 1, 1))  # per tensor, or per output channel
+    per_output = s_w.reshape(1, -1, 1, 1)
+    acc_err = (int_conv_float(np.abs(x), ones * s_w / 2, layer) + int_conv_float(np.ones_like(x) * q.s_in / 2,
+               np.abs(layer.weight), layer) + ones[0].size * q.s_in * per_output / 4 + q.s_in * per_output / 2)  # fmt: skip
     return acc_err + 1.5 * q.s_out
 
 
