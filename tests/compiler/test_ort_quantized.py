@@ -8,11 +8,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from compiler import CompileError, Options, compile_model
-from compiler.models import cnn_model, resnet_model
+from compiler.models import IR_VERSION, OPSET, cnn_model, resnet_model
 from compiler.quantize import Requant
 from genesys.explain import explain
 from isa_spec import load_arch
@@ -99,6 +100,30 @@ def test_per_channel_residual_network_matches_onnxruntime(tmp_path):
     model, shape = quantized(tmp_path, resnet_model("resnet18", size=32, width=8, classes=10), QuantFormat.QDQ, True)
     image = compile_model(model, DEFAULT)
     assert "host" not in image.model and worst_lsb(model, image, shape) <= 6
+
+
+def matmul_model():
+    """conv -> Relu -> GlobalAveragePool -> Flatten -> MatMul: MatMul's weights are (K, N), so
+    onnxruntime's per-channel scales lie along their axis 1, the output columns."""
+    rng = np.random.default_rng(0)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1] * 4),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("GlobalAveragePool", ["r"], ["g"], name="gap"),
+             helper.make_node("Flatten", ["g"], ["f"], name="flat", axis=1),
+             helper.make_node("MatMul", ["f", "m"], ["y"], name="mm")]  # fmt: skip
+    inits = [numpy_helper.from_array((rng.standard_normal((8, 3, 3, 3)) / 3).astype(np.float32), "w"),
+             numpy_helper.from_array((rng.standard_normal((8, 6)) * np.geomspace(0.1, 3, 6)).astype(np.float32), "m")]
+    graph = helper.make_graph(nodes, "mm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6])], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def test_per_channel_matmul_scales_along_the_output_columns(tmp_path):
+    model, shape = quantized(tmp_path, matmul_model(), QuantFormat.QDQ, per_channel=True)
+    assert [list(t.dims) for t in model.graph.initializer if t.name == "m_scale"] == [[6]]
+    image = compile_model(model, DEFAULT)
+    assert [m.get("requant", {}).get("per_channel") for m in image.layers] == ["conv.multipliers", None, "mm.multipliers"]
+    assert worst_lsb(model, image, shape) <= 1e-3
 
 
 def test_per_channel_scales_of_the_input_channels_are_refused(tmp_path):
