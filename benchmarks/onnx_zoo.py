@@ -121,7 +121,7 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
     host_macs = host.get("macs", 0)
     host_nodes = sum(len(stage["nodes"]) for stage in host.get("stages", []) if stage["on_host"])
     sess = ort.InferenceSession(for_onnxruntime(model).SerializeToString(), providers=["CPUExecutionProvider"])
-    top1, cosines, logits, margins = 0, [], [], []
+    top1, cosines, logits, margins, errors = 0, [], [], [], []
     ends_in_softmax = any(n.op_type == "Softmax" and n.output[0] == model.graph.output[0].name for n in model.graph.node)
     t = time.perf_counter()
     for seed in range(args.inputs):
@@ -133,9 +133,12 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
         same = int(np.argmax(got[0]) == np.argmax(want[0]))
         top1 += same
         cosines.append(cosine(got[0], want[0]))
-        scores = np.log(np.maximum(want[0].ravel(), 1e-30)) if ends_in_softmax else want[0].ravel()
+        scores, mine = ((centred(np.log(np.maximum(p, 1e-30))) for p in (want[0], got[0])) if ends_in_softmax
+                        else (want[0].ravel(), got[0].ravel()))  # fmt: skip
         first, second = np.sort(scores)[::-1][:2]
-        margins.append(((first - second) / (np.std(scores) + 1e-30), same))
+        spread = np.std(scores) + 1e-30
+        margins.append(((first - second) / spread, same))
+        errors.append(float(np.sqrt(np.mean((mine - scores) ** 2)) / spread))
         if ends_in_softmax:  # log-probabilities, centred, are the logits centred: the Softmax's input
             logits.append(cosine(*(centred(np.log(np.maximum(p, 1e-30))) for p in (got[0], want[0]))))
     print(f"{name:<14} compile {took:5.1f} s, {len(image.layers):>3} NPU layers, {host_nodes:>3} host nodes, "
@@ -144,8 +147,8 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
           + (f" (logits: min {min(logits):.4f})" if logits else "") + f"  ({time.perf_counter() - t:.0f} s)", flush=True)
     differ = [f"{m:.3f}" for m, same in margins if not same]
     print(f"  onnxruntime's top-1/top-2 logit margin in standard deviations of its logits: median "
-          f"{np.median([m for m, _ in margins]):.3f}" + (f"; where top-1 differs: {', '.join(differ)}" if differ else ""),
-          flush=True)  # fmt: skip
+          f"{np.median([m for m, _ in margins]):.3f}" + (f"; where top-1 differs: {', '.join(differ)}" if differ else "")
+          + f"; the NPU's logit error (rms, same unit): median {np.median(errors):.3f}", flush=True)  # fmt: skip
     if name in args.lockstep:
         inputs = quantized_inputs(image, sample_inputs(image))
         kinds: dict[tuple, dict] = {}
