@@ -7,7 +7,9 @@ and top-1 would mean nothing; this script therefore redraws every floating-point
 after constant folding (seeded: conv/Gemm weights N(0, 2 / fan-in), biases and BN shifts
 N(0, 0.1), BN scales in [0.5, 1.5], BN means and variances those of what reaches each BN on
 seeded inputs), keeping the graph. Both onnxruntime and
-the NPU run that model on seeded N(0, 1) inputs.
+the NPU run that model on seeded N(0, 1) inputs. With random weights the two best logits
+are often close: the script prints onnxruntime's margin between them (in standard
+deviations of its logits), so that a top-1 difference on a near-tie can be told apart.
 
     python benchmarks/onnx_zoo.py [--models resnet50,squeezenet] [--inputs 10]
                                   [--lockstep resnet50,squeezenet] [--backends golden,rtl]
@@ -119,7 +121,7 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
     host_macs = host.get("macs", 0)
     host_nodes = sum(len(stage["nodes"]) for stage in host.get("stages", []) if stage["on_host"])
     sess = ort.InferenceSession(for_onnxruntime(model).SerializeToString(), providers=["CPUExecutionProvider"])
-    top1, cosines, logits = 0, [], []
+    top1, cosines, logits, margins, errors = 0, [], [], [], []
     ends_in_softmax = any(n.op_type == "Softmax" and n.output[0] == model.graph.output[0].name for n in model.graph.node)
     t = time.perf_counter()
     for seed in range(args.inputs):
@@ -128,14 +130,25 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
         run = run_model(image, "golden", feeds)
         assert run.npu.result.fault is None, run.npu.result.fault
         got = [run.outputs[o.name] for o in sess.get_outputs()]
-        top1 += int(np.argmax(got[0]) == np.argmax(want[0]))
+        same = int(np.argmax(got[0]) == np.argmax(want[0]))
+        top1 += same
         cosines.append(cosine(got[0], want[0]))
+        scores, mine = ((centred(np.log(np.maximum(p, 1e-30))) for p in (want[0], got[0])) if ends_in_softmax
+                        else (want[0].ravel(), got[0].ravel()))  # fmt: skip
+        first, second = np.sort(scores)[::-1][:2]
+        spread = np.std(scores) + 1e-30
+        margins.append(((first - second) / spread, same))
+        errors.append(float(np.sqrt(np.mean((mine - scores) ** 2)) / spread))
         if ends_in_softmax:  # log-probabilities, centred, are the logits centred: the Softmax's input
             logits.append(cosine(*(centred(np.log(np.maximum(p, 1e-30))) for p in (got[0], want[0]))))
     print(f"{name:<14} compile {took:5.1f} s, {len(image.layers):>3} NPU layers, {host_nodes:>3} host nodes, "
           f"{npu_macs / max(npu_macs + host_macs, 1):6.1%} of {npu_macs + host_macs:,} MACs on the NPU; "
           f"top-1 {top1}/{args.inputs}, cosine min {min(cosines):.4f}"
           + (f" (logits: min {min(logits):.4f})" if logits else "") + f"  ({time.perf_counter() - t:.0f} s)", flush=True)
+    differ = [f"{m:.3f}" for m, same in margins if not same]
+    print(f"  onnxruntime's top-1/top-2 logit margin in standard deviations of its logits: median "
+          f"{np.median([m for m, _ in margins]):.3f}" + (f"; where top-1 differs: {', '.join(differ)}" if differ else "")
+          + f"; the NPU's logit error (rms, same unit): median {np.median(errors):.3f}", flush=True)  # fmt: skip
     if name in args.lockstep:
         inputs = quantized_inputs(image, sample_inputs(image))
         kinds: dict[tuple, dict] = {}

@@ -6,7 +6,7 @@ prover. Prints, per image and mutant kind, how many were silent / refuted, how m
 the same outputs (and whether they prove), how many faulted, and which obligation kinds
 refuted the silent ones; then the kill rate over all silent mutants.
 
-    python benchmarks/schedule_mutants.py [--per-image N] [--seed S] [--quick]
+    python benchmarks/schedule_mutants.py [--per-image N] [--seed S] [--quick] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from compiler import Options, compile_model  # noqa: E402
 from compiler.models import conv_model, mobilenet_v2, resnet_model  # noqa: E402
 from cosim import schedule_mutants as sm  # noqa: E402
 from isa_spec import load_arch  # noqa: E402
-from networks import branchy_model, clipped_conv  # noqa: E402
+from networks import branchy_model, clipped_conv, per_channel_qdq  # noqa: E402
 from proofs import prove_image  # noqa: E402
 
 TINY, DEFAULT = load_arch("tiny"), load_arch("default")
@@ -41,6 +41,7 @@ def images(quick: bool) -> dict[str, object]:
         "depthwise conv (tiny)": compile_model(clipped_conv(8), TINY),
         "pad, pools, concat, GAP, FC (tiny)": compile_model(branchy_model(), TINY),
         "conv 20x13x11->40 s2 (default)": compile_model(conv_model(c=20, h=13, w=11, oc=40, stride=2, pad=1), DEFAULT),
+        "per-channel conv + residual (tiny)": compile_model(per_channel_qdq(8, 6, 6, 8, residual=True), TINY),
     }
     if not quick:
         r18, r50 = (resnet_model(kind, size=32, width=8, classes=10) for kind in ("resnet18", "resnet50"))
@@ -58,11 +59,13 @@ def main() -> int:
     ap.add_argument("--placements", type=int, default=6, help="placement mutants of resnet18-mini (default 6)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quick", action="store_true", help="fewer and smaller images")
+    ap.add_argument("--only", default="", help="only the images whose name contains this text")
     args = ap.parse_args()
     start = time.perf_counter()
     total: Counter = Counter()
     escaped, same_refuted, by_kind = [], [], defaultdict(Counter)
-    runs = [(name, image, sm.sample(image, args.per_image, args.seed)) for name, image in images(args.quick).items()]
+    runs = [(name, image, sm.sample(image, args.per_image, args.seed)) for name, image in images(args.quick).items()
+            if args.only in name]  # fmt: skip
     if args.placements:
         model = resnet_model("resnet18", size=32, width=8, classes=10)
         runs.append(("resnet18-mini placements (tiny)", compile_model(model, TINY),

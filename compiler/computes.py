@@ -48,6 +48,11 @@ def bias_layout(s: ConvSchedule, arch: ArchConfig) -> dict[str, Any]:
     return layout(["oc"], [(s.oc_padded_blocks * arch.cols, {"oc": 1})], 4)
 
 
+def multiplier_layout(words: int, arch: ArchConfig) -> dict[str, Any]:
+    """Per-channel requantisation multipliers: int32 per output channel, `words` lane words."""
+    return layout(["oc"], [(words * arch.lanes, {"oc": 1})], 4)
+
+
 def acc_record(s: ConvSchedule, arch: ArchConfig, n: int, addr: int | None) -> dict[str, Any]:
     """Where the array leaves a conv's accumulators: int32 [N][OHp][OWp][OCp] in DRAM at
     `addr`, or (`addr` None, the OBUF hand-off) OBUF word (oh * OWp + ow) * OC blocks + OC

@@ -14,3 +14,11 @@ class LayerRefused(CompileError):
     def __init__(self, message: str, layer: str) -> None:
         super().__init__(message)
         self.layer = layer
+
+
+class DramOverflow(CompileError):
+    """The program does not fit the config's DRAM; `shortfall`: bytes missing when it failed."""
+
+    def __init__(self, message: str, shortfall: int) -> None:
+        super().__init__(message)
+        self.shortfall = shortfall

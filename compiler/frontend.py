@@ -25,6 +25,7 @@ from .onnx_compat import initializer
 from .ops.base import attr as _attr, where as _where
 from .ops.conv import Conv
 from .ops.registry import ONNX_KINDS
+from .prequantized import output_channel_scales
 
 BUILT_HERE = ("Conv", "BatchNormalization", "Pad", "Gemm", "MatMul")  # into a Conv
 INTEGERS = (TensorProto.UINT8, TensorProto.INT8, TensorProto.UINT16, TensorProto.INT16, TensorProto.INT32,
@@ -64,7 +65,7 @@ def _shape(model: onnx.ModelProto, name: str) -> tuple[int, ...]:
 class _Builder:
     """Walks the ONNX nodes in order and emits f-DFG layers, fusing as it goes."""
 
-    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: dict[str, float],
+    def __init__(self, model: onnx.ModelProto, fuse: bool, weight_scales: Mapping[str, float | np.ndarray],
                  fuse_layers: Mapping[str, bool]) -> None:  # fmt: skip
         self.model, self.fuse, self.weight_scales, self.fuse_layers = model, fuse, weight_scales, fuse_layers
         self.opset = onnx_compat.opset(model)  # every operator is read at the version it is written in
@@ -205,7 +206,7 @@ class _Builder:
         else:
             weight, bias = self.fc_weights(node)
             stride, pads, groups = 1, (0, 0, 0, 0), 1
-        w_scale = self.weight_scales.get(node.input[1])
+        w_scale = output_channel_scales(node, self.weight_scales.get(node.input[1]), weight.shape[0])
         source = node.input[0]
         if source in self.flattened:  # Gemm(flatten(x), W) is a conv of x with W as (OC, C, H, W) kernels
             source = self.flattened[source]
@@ -363,7 +364,7 @@ def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.nda
 __all__ = ["load", "to_graph", "NodeRefused", "SUPPORTED", "unsupported"]  # `load`: from `loading`
 
 
-def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: dict[str, float] | None = None,
+def to_graph(model: onnx.ModelProto, fuse: bool = True, weight_scales: Mapping[str, float | np.ndarray] | None = None,
              fuse_layers: Mapping[str, bool] | None = None) -> Graph:  # fmt: skip
     """The f-DFG of a checked float model (see the module docstring for what fuses; `fuse_layers`
     overrides `fuse` per layer); `weight_scales` are the int8 scales a pre-quantised model

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from isa_spec import ArchConfig
 from isa_spec.image import Symbol
 
-from .errors import CompileError
+from .errors import DramOverflow
 
 ALIGN = 64
 
@@ -101,8 +101,9 @@ class Allocator:
         addr = self.end
         self.end = addr + size
         if self.end > self.arch.dram_bytes:
-            raise CompileError(f"DRAM overflow placing {what}: the program needs at least {self.end} bytes, "
-                               f"arch {self.arch.name!r} has {self.arch.dram_bytes}")  # fmt: skip
+            short = self.end - self.arch.dram_bytes
+            raise DramOverflow(f"DRAM overflow placing {what}: the program needs at least {self.end} bytes, "
+                               f"arch {self.arch.name!r} has {self.arch.dram_bytes}", short)  # fmt: skip
         return addr
 
     def release(self, addr: int, nbytes: int) -> None:

@@ -13,9 +13,9 @@ from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 
 from .calibration import Calibration
-from .errors import CompileError
+from .errors import CompileError, DramOverflow, LayerRefused
 from .fdfg import Graph
-from .layout import Allocator, Need, Storage, geometry
+from .layout import Allocator, Need, Storage, align, geometry
 from .ops.base import Link, QLayer
 from .tandem import Tandem
 
@@ -92,20 +92,23 @@ class Linker:
         mem = Allocator(arch)
         dram: list[tuple[int, bytes]] = []
         symbols: dict[str, Symbol] = {}
-        acc_size = max([q.acc_bytes(self.plan[q.layer.name], arch, self.buffer[q.layer.name]) for q in self.layers] + [4])
-        acc = mem.take(acc_size, "the accumulators")
-        symbols["acc"] = Symbol("acc", acc, "int32", (acc_size // 4,), (acc_size // 4,), "scratch")
-        consts: dict[str, dict[str, int]] = {}
-        for q in self.layers:
-            name = q.layer.name
-            consts[name] = {"acc": acc}
-            for c in q.constants(self.plan[name], arch):
-                symbol = f"{name}.{c.suffix}"
-                consts[name][c.suffix] = addr = mem.take(len(c.data), symbol)
-                dram.append((addr, c.data))
-                count = len(c.data) // (4 if c.dtype == "int32" else 1)
-                symbols[symbol] = Symbol(symbol, addr, c.dtype, c.shape, (count,), c.role, layout=c.layout)
-        storage = self.place(mem)
+        try:
+            acc_size = max([q.acc_bytes(self.plan[q.layer.name], arch, self.buffer[q.layer.name]) for q in self.layers] + [4])
+            acc = mem.take(acc_size, "the accumulators")
+            symbols["acc"] = Symbol("acc", acc, "int32", (acc_size // 4,), (acc_size // 4,), "scratch")
+            consts: dict[str, dict[str, int]] = {}
+            for q in self.layers:
+                name = q.layer.name
+                consts[name] = {"acc": acc}
+                for c in q.constants(self.plan[name], arch):
+                    symbol = f"{name}.{c.suffix}"
+                    consts[name][c.suffix] = addr = mem.take(len(c.data), symbol)
+                    dram.append((addr, c.data))
+                    count = len(c.data) // (4 if c.dtype == "int32" else 1)
+                    symbols[symbol] = Symbol(symbol, addr, c.dtype, c.shape, (count,), c.role, layout=c.layout)
+            storage = self.place(mem)
+        except DramOverflow as e:
+            raise self.dram_refusal(e) from None
         for t, st in storage.items():
             role = "input" if t in graph.inputs else "output" if t in graph.outputs else "activation"
             symbols[t] = st.symbol(role, self.scale[t] or 1.0, graph.onnx_shapes.get(t))  # type: ignore[arg-type]
@@ -129,6 +132,19 @@ class Linker:
         image = Image(arch, p.words, dram, symbols, metas)
         image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
         return image
+
+    def dram_refusal(self, e: DramOverflow) -> CompileError:
+        """A program too large for DRAM: the layer with the largest constants is refused (with
+        host fallback it runs on the host) when they alone make up the bytes missing when the
+        allocation failed; else the overflow itself."""
+        sizes = {q.layer.name: sum(align(len(c.data)) for c in q.constants(self.plan[q.layer.name], self.arch))
+                 for q in self.layers}  # fmt: skip
+        name = max(sizes, key=lambda k: sizes[k], default=None)
+        if name is None or sizes[name] < e.shortfall:
+            return e
+        return LayerRefused(f"layer {name!r}: its constants ({sizes[name]:,} bytes) do not fit beside the rest of the "
+                            f"program in the {self.arch.dram_bytes:,} bytes of DRAM of arch {self.arch.name!r} ({e})",
+                            name)  # fmt: skip
 
     def place(self, mem: Allocator) -> dict[str, Storage]:
         """Every tensor's storage and address: graph inputs and outputs and bordered tensors in

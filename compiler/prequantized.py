@@ -4,8 +4,9 @@ A QDQ model (QuantizeLinear -> DequantizeLinear pairs on activations, Dequantize
 int8 weights and int32 biases) and a QOperator model (QLinearConv, QLinearMatMul, and
 onnxruntime's QGemm, QLinearAdd, QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat)
 are both rewritten into the float model the rest of the compiler takes, plus the scales the
-model fixes: per activation tensor and per weight initialiser. Only symmetric per-tensor int8
-quantisation (zero point 0) maps onto the NPU; anything else is a one-line error saying why.
+model fixes: per activation tensor and per weight initialiser (one scale, or one per channel of
+an axis: onnxruntime's `per_channel=True`). Only symmetric int8 quantisation (zero point 0),
+activations per tensor, maps onto the NPU; anything else is a one-line error saying why.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from onnx import helper, numpy_helper
 
 from .errors import CompileError
 from .onnx_compat import initializer
+from .ops.base import attr as _attr
 
 QUANT_OPS = ("QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
              "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat")  # fmt: skip
@@ -36,7 +38,9 @@ class Scales:
     """Scales fixed by a pre-quantised model."""
 
     activations: dict[str, float] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=dict)  # float initialiser name -> scale
+    # float initialiser name -> scale: one, or per channel of one axis (an array of the
+    # weights' rank, 1 on every other axis)
+    weights: dict[str, float | np.ndarray] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.activations or self.weights)
@@ -63,6 +67,13 @@ class _Rewriter:
                                f"(shape {list(v.shape)}) is not supported; the NPU quantises per tensor")  # fmt: skip
         return float(v.reshape(-1)[0])
 
+    def weight_scale(self, node: onnx.NodeProto, k: int, axis: int) -> float | tuple[np.ndarray, int]:
+        """The scale of an integer constant: one, or (per channel) the scales and their axis."""
+        if len(node.input) <= k or node.input[k] not in self.inits:
+            raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): the scale must be a constant")
+        v = self.inits[node.input[k]]
+        return float(v.reshape(-1)[0]) if v.size == 1 else (v.reshape(-1).astype(np.float64), axis)
+
     def zero_point(self, node: onnx.NodeProto, k: int) -> None:
         if len(node.input) > k and node.input[k]:
             zp = self.inits.get(node.input[k])
@@ -73,13 +84,22 @@ class _Rewriter:
                                    "its requantisation adds no offset (quantise with activation_type=QInt8 and "
                                    "ActivationSymmetric=True)")  # fmt: skip
 
-    def dequantized_const(self, name: str, scale: float, node: onnx.NodeProto) -> str:
-        """A float initialiser for an integer constant times its scale (weights, biases)."""
-        value = self.inits[name].astype(np.float64) * scale
+    def dequantized_const(self, name: str, scale: float | tuple[np.ndarray, int], node: onnx.NodeProto) -> str:
+        """A float initialiser for an integer constant times its scale (weights, biases); a
+        per-channel scale is (scales, axis)."""
+        q = self.inits[name]
+        factor: float | np.ndarray = scale if isinstance(scale, float) else scale[0]
+        if not isinstance(scale, float):
+            values, axis = scale
+            axis = axis + q.ndim if axis < 0 else axis
+            if not 0 <= axis < q.ndim or q.shape[axis] != values.size:
+                raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): {values.size} scales do "
+                                   f"not match axis {scale[1]} of {name!r} (shape {list(q.shape)})")  # fmt: skip
+            factor = values.reshape([-1 if d == axis else 1 for d in range(q.ndim)])
         out = f"{name}:float"
-        self.new_inits[out] = value.astype(np.float32)
-        if self.inits[name].dtype == np.int8:
-            self.scales.weights[out] = scale
+        self.new_inits[out] = (q.astype(np.float64) * factor).astype(np.float32)
+        if q.dtype == np.int8:
+            self.scales.weights[out] = factor
         return out
 
     def run(self) -> onnx.ModelProto:
@@ -92,16 +112,17 @@ class _Rewriter:
                 self.rename[node.output[0]] = node.input[0]  # the DequantizeLinear after it reads this
             elif node.op_type == "DequantizeLinear":
                 self.zero_point(node, 2)
-                scale = self.scalar(node, 1, "the scale")
                 if node.input[0] in self.inits:
+                    scale = self.weight_scale(node, 1, int(_attr(node, "axis", 1)))
                     self.rename[node.output[0]] = self.dequantized_const(node.input[0], scale, node)
                 else:
+                    self.scalar(node, 1, "the scale")
                     self.rename[node.output[0]] = node.input[0]
-            elif node.op_type == "QLinearConv":
+            elif node.op_type == "QLinearConv":  # per-channel weight scales: along the output channels
                 nodes.append(self._qlinear(node, "Conv", node.input[0], 1, node.input[3], 4, 6, 7,
-                                           node.input[8] if len(node.input) > 8 else ""))  # fmt: skip
-            elif node.op_type == "QLinearMatMul":
-                nodes.append(self._qlinear(node, "MatMul", node.input[0], 1, node.input[3], 4, 6, 7, ""))
+                                           node.input[8] if len(node.input) > 8 else "", 0))  # fmt: skip
+            elif node.op_type == "QLinearMatMul":  # weights (K, N): per column
+                nodes.append(self._qlinear(node, "MatMul", node.input[0], 1, node.input[3], 4, 6, 7, "", 1))
             elif node.op_type == "QGemm":
                 nodes.append(self._qgemm(node))
             elif node.op_type in QLINEAR:
@@ -143,19 +164,20 @@ class _Rewriter:
         return copy
 
     def _qlinear(self, node: onnx.NodeProto, op: str, x: str, xs: int, w: str, ws: int, ys: int, yzp: int,
-                 bias: str) -> onnx.NodeProto:  # fmt: skip
-        """QLinearConv / QLinearMatMul as the float op between the scales it carries."""
+                 bias: str, axis: int) -> onnx.NodeProto:  # fmt: skip
+        """QLinearConv / QLinearMatMul as the float op between the scales it carries (per-channel
+        weight scales along `axis` of the weights)."""
         for k in (2, 5, yzp):
             self.zero_point(node, k)
-        s_x, s_w, s_y = self.scalar(node, xs, "the input scale"), self.scalar(node, ws, "the weight scale"), \
-            self.scalar(node, ys, "the output scale")  # fmt: skip
+        s_x, s_y = self.scalar(node, xs, "the input scale"), self.scalar(node, ys, "the output scale")
+        s_w = self.weight_scale(node, ws, axis)
         self.scales.activations[x] = s_x
         self.scales.activations[node.output[0]] = s_y
         if w not in self.inits:
             raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): the weights must be constant")
         inputs = [x, self.dequantized_const(w, s_w, node)]
         if bias:
-            inputs.append(self.dequantized_const(bias, s_x * s_w, node))
+            inputs.append(self.dequantized_const(bias, _times(s_w, s_x), node))
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         return helper.make_node(op, inputs, list(node.output), name=node.name, **attrs)
 
@@ -188,16 +210,40 @@ class _Rewriter:
             raise CompileError(f"{where}: a QGemm with a float output (no y_scale) is not supported")
         a = self._activation(node, 0, 1, 2)
         self.zero_point(node, 5)
-        s_a, s_b = self.scalar(node, 1, "the input scale"), self.scalar(node, 4, "the weight scale")
+        s_a = self.scalar(node, 1, "the input scale")
+        s_b = self.weight_scale(node, 4, 0 if _attr(node, "transB", 0) else 1)  # per output column N
         if node.input[3] not in self.inits:
             raise CompileError(f"{where}: the weights must be constant")
         inputs = [a, self.dequantized_const(node.input[3], s_b, node)]
-        if len(node.input) > 6 and node.input[6]:
-            inputs.append(self.dequantized_const(node.input[6], s_a * s_b, node))
+        if len(node.input) > 6 and node.input[6]:  # C: (N,), one per output column
+            inputs.append(self.dequantized_const(node.input[6], _times(s_b, s_a, axis=-1), node))
         self.zero_point(node, 8)
         self.scales.activations[node.output[0]] = self.scalar(node, 7, "the output scale")
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         return helper.make_node("Gemm", inputs, list(node.output), name=node.name, **attrs)
+
+
+def output_channel_scales(node: onnx.NodeProto, scale: float | np.ndarray | None,
+                          channels: int) -> float | np.ndarray | None:  # fmt: skip
+    """The int8 scale the model fixes (`Scales.weights`) for the weights of Conv, Gemm or
+    MatMul `node`, as the conv layer takes it: one, or one per output channel (the axis must
+    be the output channels': the NPU requantises the accumulators of each output channel by
+    its own multiplier). None: quantise afresh."""
+    if node.op_type == "Gemm" and _attr(node, "alpha", 1) != 1:
+        return None  # alpha scales the weights
+    if scale is None or isinstance(scale, float):
+        return scale
+    out_axis = 0 if node.op_type == "Conv" or _attr(node, "transB", 0) else 1
+    if scale.ndim <= out_axis or scale.shape[out_axis] != scale.size or scale.size != channels:
+        raise CompileError(f"node {node.name or node.output[0]!r} ({node.op_type}): the weights have a scale per "
+                           f"channel of their axis {int(np.argmax(scale.shape))}; the NPU requantises per output "
+                           f"channel (axis {out_axis})")  # fmt: skip
+    return scale.reshape(-1)
+
+
+def _times(scale: float | tuple[np.ndarray, int], factor: float, axis: int = 0) -> float | tuple[np.ndarray, int]:
+    """A weight scale times the input's: the bias's scale (per channel: along the bias's `axis`)."""
+    return scale * factor if isinstance(scale, float) else (scale[0] * factor, axis)
 
 
 def strip(model: onnx.ModelProto) -> tuple[onnx.ModelProto, Scales]:

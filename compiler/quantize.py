@@ -4,12 +4,14 @@ in output LSB. The scales it starts from come from `calibration`."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import CompileError
 
 INT8_MAX = 127
 FRACTION_BITS_KEPT = 8  # fractional bits of the requantised value before the rounding shift
+MIN_CHANNEL_BITS = 12  # a per-channel multiplier below 2**12 would cost more than 1/64 LSB of rounding
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,16 @@ class Requant:
 
     (the sum saturates after each addition). The Tandem program computes exactly this: MUL
     with src2 integer bits 32 - f, ADD, LEAKY_RELU, ADD, RSHIFT, RELU, MAX, MIN,
-    FXP32_TO_FXP8. `m_k / 2**(f+n)` approximates the real multiplier of term k.
+    FXP32_TO_FXP8. `m_k / 2**(f+n)` approximates the real multiplier of term k. With
+    `channels` (per-channel weight scales), term 0 of output channel c is multiplied by
+    `channels[c]` instead (`m[0]` is their largest; f and n are shared): the Tandem MUL reads
+    it from a table, one int32 per channel, as its src2.
     """
 
     m: tuple[int, ...]
     f: int
     n: int
+    channels: tuple[int, ...] = ()
 
     @staticmethod
     def from_multipliers(*multipliers: float) -> Requant:
@@ -42,6 +48,19 @@ class Requant:
             raise CompileError(f"requantisation multiplier {max(multipliers)} too large")
         n = max(min(total, FRACTION_BITS_KEPT), total - 31)
         return Requant(m, total - n, n)
+
+    @staticmethod
+    def per_channel(channels: Sequence[float]) -> Requant:
+        """One term whose real multiplier differs per output channel, at the shared exponent
+        of the largest (the others keep at least `MIN_CHANNEL_BITS` bits, else an error)."""
+        if min(channels) <= 0:
+            raise CompileError(f"per-channel requantisation multiplier {min(channels)} is not positive")
+        top = Requant.from_multipliers(max(channels))
+        m = tuple(round(x * 2.0 ** (top.f + top.n)) for x in channels)
+        if min(m) < 2**MIN_CHANNEL_BITS:
+            raise CompileError(f"per-channel requantisation multipliers span {max(channels) / min(channels):.3g}x; "
+                               f"the shared fixed-point exponent holds at most 2^{31 - MIN_CHANNEL_BITS}x")  # fmt: skip
+        return Requant((max(m),), top.f, top.n, m)
 
 
 def clamp_bounds(clip: tuple[float, float] | None, s_out: float) -> tuple[int, int] | None:

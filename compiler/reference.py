@@ -43,7 +43,10 @@ def requantize(r: Requant, terms: Sequence[np.ndarray], relu: bool, clamp: tuple
                leaky: int | None = None) -> np.ndarray:  # fmt: skip
     """The int8 result of `Requant` on int32 terms (with a fused LeakyRelu and Clip)."""
     t = np.zeros(np.shape(terms[0]), np.int64)
-    for x, m in zip(terms, r.m):
+    multipliers: list = list(r.m)
+    if r.channels:  # term 0 per output channel (NCHW: axis 1)
+        multipliers[0] = np.asarray(r.channels, np.int64).reshape(1, -1, *[1] * (np.ndim(terms[0]) - 2))
+    for x, m in zip(terms, multipliers):
         t = _sat32(t + _sat32(np.floor_divide(np.asarray(x, np.int64) * m, 2**r.f)))
     if leaky is not None:
         t = np.where(t >= 0, t, _sat32(np.floor_divide(t * leaky, 2**r.f)))
@@ -89,8 +92,10 @@ def error_bound(q: QLayer, x: np.ndarray) -> np.ndarray:
     """
     layer = q.layer
     ones = np.ones_like(layer.weight)
-    acc_err = (int_conv_float(np.abs(x), ones * q.s_w / 2, layer) + int_conv_float(np.ones_like(x) * q.s_in / 2,
-               np.abs(layer.weight), layer) + ones[0].size * q.s_in * q.s_w / 4 + q.s_in * q.s_w / 2)  # fmt: skip
+    s_w = np.reshape(q.s_w, (-1, 1, 1, 1))  # per tensor, or per output channel
+    per_output = s_w.reshape(1, -1, 1, 1)
+    acc_err = (int_conv_float(np.abs(x), ones * s_w / 2, layer) + int_conv_float(np.ones_like(x) * q.s_in / 2,
+               np.abs(layer.weight), layer) + ones[0].size * q.s_in * per_output / 4 + q.s_in * per_output / 2)  # fmt: skip
     return acc_err + 1.5 * q.s_out
 
 

@@ -8,7 +8,8 @@ so that a chunk emits only what changes; the program is straight-line, so that i
 
 Iterator entries: index 0 of VMEM1/VMEM2 has base 0 and is what every operand names; loop
 level L binds entry L + 1, whose strides are the level's strides for dst, src1 and src2; entry
-`WINDOW_IDX` of VMEM1 has as base the pooling-window tap being visited.
+`WINDOW_IDX` of VMEM1 has as base the pooling-window tap being visited, entry `TABLE_IDX` of
+a VMEM the first word of the per-channel multipliers loaded into it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .quantize import Requant
 
 IMM_ZERO, IMM_M1, IMM_M2, IMM_ROUND, IMM_SHIFT, IMM_LO, IMM_HI, IMM_ALPHA = range(8)
 WINDOW_IDX = 9  # VMEM1 iterator entry whose base is the current pooling-window tap
+TABLE_IDX = 10  # iterator entry whose base is the per-channel multipliers' first VMEM word
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ class Tandem:
             self.p.add32(mnemonic, value, ns=ns, **loop)
 
     def dma(self, direction: str, ns: str, operand: Operand, n: int, y: int, x: int, word: int,
-            rows: int, cols: int, size: int) -> None:  # fmt: skip
-        """Move `rows` x `cols` pixels x `size` words between DRAM and VMEM word 0 of `ns`.
+            rows: int, cols: int, size: int, vmem_word: int = 0) -> None:  # fmt: skip
+        """Move `rows` x `cols` pixels x `size` words between DRAM and VMEM word `vmem_word` of `ns`.
 
         Contiguous pixels and rows merge into longer requests; a base loop is configured only
         when it iterates (or must be reset), so contiguous transfers use no loop at all."""
@@ -121,8 +123,8 @@ class Tandem:
                 self.p.add(f"{d}_CONFIG_BASE_LOOP_ITER", ns=ns, loop=loop, iters=iters)
             if iters > 1:
                 self._dma32(f"{d}_CONFIG_BASE_LOOP_STRIDE", ns, stride, loop=loop)
-        if self._set((d, "tile_addr", ns), 0, self.dma_regs):
-            self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=0)
+        if self._set((d, "tile_addr", ns), vmem_word, self.dma_regs):
+            self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=vmem_word)
         self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
         nbytes = rows * cols * size * word_bytes
         self.estimate += self.arch.timing.dram_latency + -(-nbytes // self.arch.timing.simd_bw)
@@ -155,13 +157,20 @@ class Tandem:
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
                      clamp: tuple[int, int] | None = None, leaky: int | None = None,
-                     source: str | None = None) -> list[tuple[str, dict]]:  # fmt: skip
+                     source: str | None = None, table: str | None = None) -> list[tuple[str, dict]]:  # fmt: skip
         """`Requant` of the word in `ns` (plus the word in `second`, its second term) in place,
         with a fused LeakyRelu (`leaky`: alpha in units of 2**-f) and Clip (`clamp`); the first
-        term is read from `source` (index 0) when given, else from `ns`."""
+        term is read from `source` (index 0) when given, else from `ns`. A per-channel first
+        term (`r.channels`) takes its multipliers from `table` (entry `TABLE_IDX`, bound to
+        the channel's word by the nest)."""
         self.dtype(r.f)
-        self.imm(IMM_M1, r.m[0])
-        body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=source or ns, src2_ns="IMM", src2_idx=IMM_M1))]
+        if r.channels:
+            assert table is not None
+            m1: dict[str, int | str] = dict(src2_ns=table, src2_idx=TABLE_IDX)
+        else:
+            self.imm(IMM_M1, r.m[0])
+            m1 = dict(src2_ns="IMM", src2_idx=IMM_M1)
+        body: list[tuple[str, dict]] = [("MUL", dict(dst_ns=ns, src1_ns=source or ns, **m1))]
         if second is not None:
             self.imm(IMM_M2, r.m[1])
             body += [("MUL", dict(dst_ns=second, src1_ns=second, src2_ns="IMM", src2_idx=IMM_M2)),
@@ -197,39 +206,57 @@ def other(space: str) -> str:
 def emit_requant(t: Tandem, terms: Sequence[Operand], out: Storage, r: Requant, relu: bool,
                  n: int, oh: int, ow: int, words: int, primary: str = "VMEM1",
                  clamp: tuple[int, int] | None = None, leaky: int | None = None, out_word: int = 0,
-                 pre: Requant | None = None, first_in: str | None = None) -> None:  # fmt: skip
+                 pre: Requant | None = None, first_in: str | None = None, table: int | None = None) -> None:  # fmt: skip
     """out = Requant(terms) over n x oh x ow pixels of `words` lane words each, written from
     channel word `out_word` of `out` on; the first term and the result live in `primary`, the
     second term in the other VMEM. With `pre`, the first term is first rounded to int8 by
     `pre` (a fused conv's own result, before its Add). With `first_in`, the first term is
     not loaded: it is already on chip in that namespace (OBUF), word (y * ow + x) * words + c
-    of the only image, and `terms` lists the others."""
+    of the only image, and `terms` lists the others. A per-channel first term (`channels` of
+    `pre`, else of `r`) reads its multipliers from `table`, the DRAM address of one int32 per
+    channel in `words` lane words: a chunk's words of it are loaded into the top of the other
+    VMEM (once, when every chunk has the same words), and the nest visits them per pixel."""
     assert first_in is None or n == 1
+    per_channel = (pre or r).channels
+    assert bool(per_channel) == (table is not None)
+    assert not r.channels or len(terms) + (first_in is not None) == 1  # the table's nest reads no second term
     v = t.arch.vmem_depth
-    rc = min(words, v)
-    rx = min(ow, v // rc)
-    ry = min(oh, v // (rx * rc))
+    rc = min(words, v // 2 if per_channel else v)
+    room = v - rc if per_channel else v  # the top rc words of the other VMEM hold the multipliers
+    rx = min(ow, room // rc)
+    ry = min(oh, room // (rx * rc))
     second = other(primary)
     spaces = (primary, second)[first_in is not None :][: len(terms)]
     two = len(terms) + (first_in is not None) > 1
     dst = Operand.of(out)
+    mults = None if table is None else Operand(table, 0, 0, words * t.arch.lanes * DMA_WIDTH_BYTES["B32"], "B32")
+    loaded = None
     for img in range(n):
         for y, ny in chunks(oh, ry):
             for x, nx in chunks(ow, rx):
                 for c, nc in chunks(words, rc):
+                    if mults is not None and loaded != c:
+                        t.dma("LD", second, mults, 0, 0, 0, c, 1, 1, nc, vmem_word=v - rc)
+                        t.iter_base(second, TABLE_IDX, v - rc)
+                        loaded = c
                     for space, term in zip(spaces, terms):
                         t.dma("LD", space, term, img, y, x, c, ny, nx, nc)
                     if first_in is not None:
                         # A chunk is part of one pixel, or whole pixels of part of one row, or
                         # whole rows (rc, rx, ry above), so it is contiguous in [y][x][c] order.
                         t.iter_base(first_in, 0, (y * ow + x) * words + c)
+                    flat = [(ny * nx * nc, (1, 1, 1))]
+                    # the multipliers: the same nc words for every pixel of the chunk
+                    channelwise = [(ny * nx, (nc, nc, 0)), (nc, (1, 1, 1))]
+                    table_ns = second if per_channel else None
                     source = first_in
                     if pre is not None:
-                        t.nest([(ny * nx * nc, (1, 1, 1))], t.requant_body(pre, primary, None, False, source=source),
+                        t.nest(channelwise if pre.channels else flat,
+                               t.requant_body(pre, primary, None, False, source=source, table=table_ns),
                                (primary, primary, second))  # fmt: skip
                         source = None
-                    body = t.requant_body(r, primary, second if two else None, relu, clamp, leaky, source)
-                    t.nest([(ny * nx * nc, (1, 1, 1))], body, (primary, primary, second))
+                    body = t.requant_body(r, primary, second if two else None, relu, clamp, leaky, source, table_ns)
+                    t.nest(channelwise if r.channels else flat, body, (primary, primary, second))
                     t.dma("ST", primary, dst, img, y, x, out_word + c, ny, nx, nc)
 
 

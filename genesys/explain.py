@@ -40,6 +40,8 @@ def explain(image: Any) -> str:  # noqa: ANN401  (an isa_spec.image.Image)
             lines.append(f"  loop order: {layer['loop_order']}")
         if "buffers" in layer:
             lines.append("  buffers: " + ", ".join(f"{b} {v}" for b, v in layer["buffers"].items()))
+        if "per_channel" in layer.get("requant", {}):
+            lines.append(f"  requantisation: per output channel, multipliers in {layer['requant']['per_channel']}")
     lines.append(f"total: {len(image.layers)} layers, {len(image.words)} instructions, ~{total:,} cycles (estimate)")
     return "\n".join(lines)
 

@@ -54,7 +54,7 @@ class Symbol:
     dtype: str  # "int8" | "int32"
     shape: tuple[int, ...]
     storage_shape: tuple[int, ...]
-    role: str  # "input" | "output" | "activation" | "weight" | "bias" | "scratch"
+    role: str  # "input" | "output" | "activation" | "weight" | "bias" | "multiplier" | "scratch"
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
     scale: float | None = None  # real value = scale * int value
     layout: dict[str, Any] | None = None

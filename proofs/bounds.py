@@ -31,7 +31,7 @@ def layer_tensors(meta: dict[str, Any] | None) -> set[str] | None:
         return None
     if "computes" in meta:
         c = meta["computes"]
-        names = set(c["inputs"]) | {c["output"]} | {c[k] for k in ("weight", "bias") if c.get(k)}
+        names = set(c["inputs"]) | {c["output"]} | {c[k] for k in ("weight", "bias", "multipliers") if c.get(k)}
         return names | ({"acc"} if c.get("acc", {}).get("space") == "DRAM" else set())
     return set(meta["tensors"]) if "tensors" in meta else None
 

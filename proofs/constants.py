@@ -1,5 +1,6 @@
-"""The constants a conv or Gemm layer multiplies by: its weights and bias in the image's DRAM
-are the quantised model's, laid out as the layer's record says. The reduction obligations
+"""The constants a layer multiplies by: a conv's or Gemm's weights and bias, and any layer's
+per-channel requantisation multipliers, in the image's DRAM are the quantised model's, laid
+out as the layer's record says. The reduction obligations
 pair positions of these layouts; this module checks that the values behind them are right."""
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ def initial_bytes(image: Image, name: str) -> bytes:
 
 
 def check_constants(image: Image, rec: Mapping[str, Any], layer: str, pc: int) -> list[Obligation]:
-    """The weights and bias the layer's DRAM holds are the quantised model's: unpacked
+    """The weights, bias and multipliers the layer's DRAM holds are the quantised model's: unpacked
     through their layouts (elements a layout does not store read as zero, as the other
     groups' weights of a grouped conv are) they hash to the record's, no element is stored
     twice, and every byte outside them is zero."""
     out = []
-    for key in ("weight", "bias"):
+    for key in ("weight", "bias", "multipliers"):
+        if key not in rec:
+            continue  # per-channel multipliers: only with per-channel weight scales
         sym = image.symbol(rec[key])
         raw = np.frombuffer(initial_bytes(image, sym.name), np.dtype(sym.dtype).newbyteorder("<"))
         coords, inside = layout_coords(sym.layout, sym.shape)

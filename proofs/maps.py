@@ -1,8 +1,9 @@
 """Element maps: every element a layer stores is computed from exactly the elements its
 operator reads for it: a conv's requantisation reads the accumulator (and the residual)
-of the same element, Add both operands' matching elements, Relu its input's, Concat the
-source at its channel offset, MaxPool and AveragePool exactly their window (the zero
-border standing for the padding), GlobalAveragePool its whole plane, each once.
+of the same element (and, with per-channel weight scales, the multiplier of its channel),
+Add both operands' matching elements, Relu its input's, Concat the source at its channel
+offset, MaxPool and AveragePool exactly their window (the zero border standing for the
+padding), GlobalAveragePool its whole plane, each once.
 
 The elements flowing into a stored element come from `dataflow.Trace`; which elements the
 operator reads comes from the layer's record. Numerics (multipliers, rounding) are not
@@ -139,11 +140,11 @@ def _expected_sources(rec: Mapping[str, Any], leaf_tensors: Sequence[str]) -> li
     op = rec["op"]
     if op == "Conv":
         return ["accumulators (OBUF)" if rec["acc"]["space"] == "OBUF" else "accumulators"] + \
-            ([rec["residual"]] if rec.get("residual") else [])  # fmt: skip
+            [rec[k] for k in ("residual", "multipliers") if rec.get(k)]  # fmt: skip
     if op == "Concat":  # the part holding this element: the one the path reads
         parts = [t for t in leaf_tensors if t in rec["inputs"]]
         return parts[:1] or rec["inputs"][:1]
-    return list(rec["inputs"])
+    return list(rec["inputs"]) + ([rec["multipliers"]] if rec.get("multipliers") else [])
 
 
 def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Path, pc: int, layer: str,
@@ -178,6 +179,8 @@ def _expect(rec: Mapping[str, Any], y: Tensor, yc: dict, space: Space, path: Pat
             if lf.tensor.name.startswith("accumulators"):  # type: ignore[union-attr]
                 pairs = [("n", "n"), ("oc", "c"), ("oh", "h"), ("ow", "w")]
                 conds += [lf.ok, *[lf.coords[a] == yc[b] for a, b in pairs]]
+            elif lf.tensor.layout.dims == ("oc",):  # type: ignore[union-attr]  # a per-channel multiplier
+                conds += [lf.ok, lf.coords["oc"] == yc["c"]]
             else:
                 off = const32(shift.get(lf.tensor.name, 0))  # type: ignore[union-attr]
                 conds += [lf.ok, lf.coords["n"] == yc["n"], lf.coords["c"] + off == yc["c"],
@@ -210,6 +213,8 @@ def _elementwise_forms(lf: Leaf, y: Mapping[str, Linear], shift: Mapping[str, in
     assert f is not None
     if name.startswith("accumulators"):
         pairs = [(f["n"], y["n"]), (f["oc"], y["c"]), (f["oh"], y["h"]), (f["ow"], y["w"])]
+    elif lf.tensor.layout.dims == ("oc",):  # type: ignore[union-attr]  # a per-channel multiplier: its channel's
+        pairs = [(f["oc"], y["c"])]
     else:
         pairs = [(f["n"], y["n"]), (f["c"] + shift.get(name, 0), y["c"]), (f["h"], y["h"]), (f["w"], y["w"])]
     return all(_same(a, b, box) for a, b in pairs)

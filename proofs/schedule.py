@@ -18,6 +18,7 @@ from isa_spec.image import Image
 
 from . import bounds, cover, maps, order, reduction
 from .access import Access, accesses
+from .constants import check_constants
 from .obligation import DEFAULT_TIMEOUT_MS, KINDS, Obligation, ProofReport, check_all
 from .program import Program, SaBlock, record
 from .symbolic import Tensor
@@ -52,6 +53,8 @@ def _layer_obligations(program: Program, meta: dict, checks: Sequence[str], ever
                                           f"the layer has {len(blocks)} SA blocks", name))  # fmt: skip
         else:
             out += reduction.obligations(image, blocks[0], rec, name)
+    elif "reduction" in checks and "multipliers" in rec:  # a Tandem layer's per-channel multipliers
+        out += check_constants(image, rec, name, first)
     if "maps" in checks:
         out += maps.obligations(program, meta)
     if "order" in checks:

@@ -48,11 +48,13 @@ def branchy_model() -> onnx.ModelProto:
 
 
 def activation_model(op: str) -> onnx.ModelProto:
-    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own."""
+    """x -> MaxPool -> op -> Conv: the activation is not after a conv, so it runs on its own.
+    "Mul-per-channel": a Mul by one positive constant per channel (spread 150x)."""
     w = numpy_helper.from_array(np.random.default_rng(6).standard_normal((4, 3, 1, 1)).astype(np.float32), "w")
+    k = np.array([0.75, 0.02, 3.0], np.float32).reshape(1, 3, 1, 1) if op == "Mul-per-channel" else np.array(0.75, np.float32)
     inits = [w, numpy_helper.from_array(np.array(-0.5, np.float32), "lo"),
-             numpy_helper.from_array(np.array(1.0, np.float32), "hi"),
-             numpy_helper.from_array(np.array(0.75, np.float32), "k")]  # fmt: skip
+             numpy_helper.from_array(np.array(1.0, np.float32), "hi"), numpy_helper.from_array(k, "k")]  # fmt: skip
+    op = op.split("-")[0]
     act = {"Clip": helper.make_node("Clip", ["p", "lo", "hi"], ["a"], name="act"),
            "LeakyRelu": helper.make_node("LeakyRelu", ["p"], ["a"], name="act", alpha=0.2),
            "Mul": helper.make_node("Mul", ["k", "p"], ["a"], name="act")}[op]  # fmt: skip
@@ -108,3 +110,44 @@ def wide_feature_maps() -> onnx.ModelProto:
     ]  # fmt: skip
     inits = [c("w1", 5, 5, 1, 1), c("fc", 3, 5), c("fb", 3)]
     return _model(nodes, inits, [1, 5, 41, 37], "y", [1, 3], "wide")
+
+
+def per_channel_qdq(c: int, h: int, w: int, oc: int, residual: bool = False, axis: int = 0) -> onnx.ModelProto:
+    """A QDQ model written as onnxruntime writes one (`quantize_static`, symmetric int8,
+    `per_channel=True`): a 3 x 3 conv whose int8 weights have one scale per output channel
+    (their magnitudes spread 30x), an int32 bias at s_x x s_w, then Relu, or with `residual`
+    an Add of the input and a Relu. `axis`: the weight scales' axis (1: per input channel)."""
+    assert not residual or oc == c, "the residual Add needs as many output channels as input channels"
+    rng = np.random.default_rng(21)
+    gain = np.geomspace(0.05, 1.5, oc)[rng.permutation(oc)]
+    wf = rng.standard_normal((oc, c, 3, 3)) * gain[:, None, None, None] / 3
+    s_x = 4.0 / 127
+    s_w = np.abs(wf).max(axis=(1, 2, 3) if axis == 0 else (0, 2, 3)) / 127
+    wq = np.round(wf / (s_w[:, None, None, None] if axis == 0 else s_w[None, :, None, None])).astype(np.int8)
+    bq = np.round(rng.standard_normal(oc) * 0.3 / (s_x * (s_w if axis == 0 else s_w.max()))).astype(np.int32)
+    x = rng.standard_normal((16, c, h, w))  # a float run sets the output scales, as calibration would
+    win = np.lib.stride_tricks.sliding_window_view(np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), (3, 3), axis=(2, 3))
+    conv = np.einsum("nchwij,ocij->nohw", win, wf) + (bq * s_x * (s_w if axis == 0 else s_w.max()))[None, :, None, None]
+    s_c = float(np.abs(conv).max()) / 127
+    s_y = float(np.abs(np.maximum(conv + x, 0)).max()) / 127 if residual else s_c
+    f = lambda name, v, t=np.float32: numpy_helper.from_array(np.asarray(v, t), name)  # noqa: E731
+    zero8, zero32 = np.zeros(oc if axis == 0 else c, np.int8), np.zeros(oc, np.int32)
+    inits = [f("s_x", s_x), f("s_w", s_w), f("s_b", s_x * (s_w if axis == 0 else np.full(oc, s_w.max()))),
+             f("s_c", s_c), f("s_y", s_y), f("z", 0, np.int8), f("wq", wq, np.int8), f("zw", zero8, np.int8),
+             f("bq", bq, np.int32), f("zb", zero32, np.int32)]  # fmt: skip
+
+    def qdq(t: str, s: str) -> list[onnx.NodeProto]:
+        return [helper.make_node("QuantizeLinear", [t, s, "z"], [f"{t}_q"], name=f"{t}_q"),
+                helper.make_node("DequantizeLinear", [f"{t}_q", s, "z"], [f"{t}_dq"], name=f"{t}_dq")]  # fmt: skip
+
+    nodes = [*qdq("x", "s_x"), helper.make_node("DequantizeLinear", ["wq", "s_w", "zw"], ["w"], name="w_dq", axis=axis),
+             helper.make_node("DequantizeLinear", ["bq", "s_b", "zb"], ["b"], name="b_dq", axis=0),
+             helper.make_node("Conv", ["x_dq", "w", "b"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1] * 4),
+             *qdq("c", "s_c")]  # fmt: skip
+    if residual:
+        nodes += [helper.make_node("Add", ["c_dq", "x_dq"], ["a"], name="add"), *qdq("a", "s_y"),
+                  helper.make_node("Relu", ["a_dq"], ["r"], name="relu"), *qdq("r", "s_y")]  # fmt: skip
+    else:
+        nodes += [helper.make_node("Relu", ["c_dq"], ["r"], name="relu"), *qdq("r", "s_y")]
+    nodes.append(helper.make_node("Identity", ["r_dq"], ["y"], name="out"))
+    return _model(nodes, inits, [1, c, h, w], "y", [1, oc, h, w], "per_channel")

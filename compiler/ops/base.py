@@ -19,9 +19,12 @@ import onnx
 
 from isa_spec import ArchConfig
 from isa_spec.builder import ProgramBuilder
+from isa_spec.image import tensor_digest
 
+from ..computes import multiplier_layout
 from ..fdfg import Layer
 from ..layout import Need, Storage
+from ..quantize import Requant
 from ..tandem import Tandem
 
 
@@ -49,6 +52,25 @@ class Constant:
     role: str  # weight | bias
     shape: tuple[int, ...]
     layout: dict[str, Any] | None = None
+
+
+def multiplier_table(r: Requant, arch: ArchConfig) -> list[Constant]:
+    """The per-channel multipliers of `r` (if it has them) as a constant `multipliers`: int32
+    per output channel, zero-padded to whole lane words, as the Tandem reads them."""
+    if not r.channels:
+        return []
+    words = -(-len(r.channels) // arch.lanes)
+    table = np.zeros(words * arch.lanes, "<i4")
+    table[: len(r.channels)] = r.channels
+    return [Constant("multipliers", table.tobytes(), "int32", "multiplier", (len(r.channels),),
+                     multiplier_layout(words, arch))]  # fmt: skip
+
+
+def multiplier_record(name: str, r: Requant) -> dict[str, Any]:
+    """What the prover reads of a layer's per-channel multipliers (`computes`): none without."""
+    if not r.channels:
+        return {}
+    return {"multipliers": f"{name}.multipliers", "multipliers_sha256": tensor_digest(np.array(r.channels, np.int32))}
 
 
 @dataclass

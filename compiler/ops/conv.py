@@ -25,7 +25,7 @@ from ..quantize import INT8_MAX, Requant, clamp_bounds
 from ..reference import conv2d, requantize
 from ..schedule import LOOP_ORDER, ConvSchedule, acc_operand, choose_tiling, estimate_cycles
 from ..tandem import Operand, emit_requant
-from .base import Constant, Link, QLayer
+from .base import Constant, Link, QLayer, multiplier_record, multiplier_table
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Conv(Layer):
     groups: int = 1  # depthwise when groups == C
     clip: tuple[float, float] | None = None  # Clip(min, max) after the layer (ReLU6: (0, 6))
     leaky: float | None = None  # LeakyRelu alpha after the layer
-    w_scale: float | None = None  # the weights' int8 scale when a pre-quantised model fixes it
+    w_scale: float | np.ndarray | None = None  # the weights' int8 scale (or one per output channel) a model fixes
     pre_add: str | None = None  # with a residual: the tensor conv(x) before the Add
 
     @property
@@ -76,7 +76,7 @@ class QConv(QLayer):
     layer: Conv
     s_inputs: tuple[float, ...]  # x, and the residual
     s_out: float
-    s_w: float
+    s_w: float | np.ndarray  # the weights' scale, or (OC,) per output channel
     weight: np.ndarray  # int8 (OC, C / groups, KH, KW)
     bias: np.ndarray  # int32 (OC,)
     requant: Requant  # one term: the accumulator (to s_pre with a residual, else to s_out)
@@ -89,20 +89,31 @@ class QConv(QLayer):
 
     @classmethod
     def quantize(cls, layer: Conv, scale: Mapping[str, float]) -> QConv:
-        """Per-tensor int8 weights (the model's scale if it fixes one), int32 bias at s_in x s_w."""
+        """Per-tensor int8 weights (the model's scale, or scales per output channel, if it
+        fixes them), int32 bias at s_in x s_w; per-channel scales requantise per channel."""
         s_in, s_out = scale[layer.x], scale[layer.y]
-        s_w = layer.w_scale or float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
-        wq = np.clip(np.round(layer.weight / s_w), -INT8_MAX - (layer.w_scale is not None), INT8_MAX).astype(np.int8)
-        bq = np.clip(np.round(layer.bias / (s_in * s_w)), -(2**31), 2**31 - 1).astype(np.int32)
+        s_w: float | np.ndarray = float(np.abs(layer.weight).max()) / INT8_MAX or 1.0
+        if layer.w_scale is not None:
+            s_w = np.asarray(layer.w_scale, np.float64)
+            s_w = float(s_w.reshape(-1)[0]) if np.all(s_w == s_w.reshape(-1)[0]) else s_w
+        per_oc = np.reshape(s_w, (-1, 1, 1, 1))
+        wq = np.clip(np.round(layer.weight / per_oc), -INT8_MAX - (layer.w_scale is not None), INT8_MAX).astype(np.int8)
+        bq = np.clip(np.round(layer.bias / (s_in * per_oc.reshape(-1))), -(2**31), 2**31 - 1).astype(np.int32)
+        s_acc = s_out if layer.residual is None else scale[layer.pre_add]  # what the accumulators requantise to
+
+        def to_acc_scale() -> Requant:
+            if isinstance(s_w, np.ndarray):
+                return Requant.per_channel([float(x) for x in s_in * s_w / s_acc])
+            return Requant.from_multipliers(s_in * s_w / s_acc)
+
         if layer.residual is None:
-            r = Requant.from_multipliers(s_in * s_w / s_out)
+            r = to_acc_scale()
             leaky = None if layer.leaky is None else round(layer.leaky * 2**r.f)
             return cls(layer, (s_in,), s_out, s_w, wq, bq, r, clamp_bounds(layer.clip, s_out), leaky)
         assert layer.pre_add and layer.clip is None and layer.leaky is None, layer.name  # the frontend fuses neither
         s_res, s_pre = scale[layer.residual], scale[layer.pre_add]
         add = Requant.from_multipliers(s_pre / s_out, s_res / s_out)
-        return cls(layer, (s_in, s_res), s_out, s_w, wq, bq, Requant.from_multipliers(s_in * s_w / s_pre), None, None,
-                   s_pre, add)  # fmt: skip
+        return cls(layer, (s_in, s_res), s_out, s_w, wq, bq, to_acc_scale(), None, None, s_pre, add)
 
     # ---- scheduling and DRAM ---------------------------------------------------------------
     def schedule(self, arch: ArchConfig, tiles: Mapping[str, int] | None, order: Sequence[str] | None) -> ConvPlan:
@@ -124,10 +135,10 @@ class QConv(QLayer):
 
     def constants(self, plan: ConvPlan, arch: ArchConfig) -> list[Constant]:
         s = plan.sched
-        return [Constant("weight", pack_weights(self.weight, self.layer.groups, s, arch), "int8", "weight",
-                         dense_weights(self.weight, self.layer.groups).shape, weight_layout(s, arch)),
-                Constant("bias", pack_bias(self.bias, s, arch), "int32", "bias", self.bias.shape,
-                         bias_layout(s, arch))]  # fmt: skip
+        out = [Constant("weight", pack_weights(self.weight, self.layer.groups, s, arch), "int8", "weight",
+                        dense_weights(self.weight, self.layer.groups).shape, weight_layout(s, arch)),
+               Constant("bias", pack_bias(self.bias, s, arch), "int32", "bias", self.bias.shape, bias_layout(s, arch))]
+        return out + multiplier_table(self.requant, arch)
 
     def acc_bytes(self, plan: ConvPlan, arch: ArchConfig, buffer: str) -> int:
         return 0 if buffer == "OBUF" else conv_acc_bytes(plan.sched, self.layer.in_shape[0], arch)
@@ -151,15 +162,19 @@ class QConv(QLayer):
         with link.tandem.group(link.group):
             emit_requant(link.tandem, terms, link.storage[layer.y], self.add or self.requant, layer.relu, n, oh, ow,
                          -(-oc // arch.lanes), "VMEM1" if handoff else link.buffer, self.clamp, self.leaky,
-                         pre=self.requant if self.add else None, first_in="OBUF" if handoff else None)  # fmt: skip
+                         pre=self.requant if self.add else None, first_in="OBUF" if handoff else None,
+                         table=link.constants.get("multipliers"))  # fmt: skip
         meta = self.schedule_meta(s, arch, order)
         meta["buffers"]["Tandem"] = "accumulators read from OBUF" if handoff else f"accumulators via DRAM into {link.buffer}"
         meta["estimated_cycles"] = estimate_cycles(s, arch, n, order, store=not handoff) + link.tandem.estimate
         meta["tensors"] = [*layer.inputs, layer.y, f"{layer.name}.weight", f"{layer.name}.bias",
+                           *([f"{layer.name}.multipliers"] if self.requant.channels else []),
                            *([] if handoff else ["acc"])]  # what the prover bounds its DRAM accesses by
         meta["instructions"] = {"sa": sa - first, "tandem": len(p.instructions) - sa}
         meta["computes"] = self.computes(link)
         meta["requant"] = {"m": list(self.requant.m), "f": self.requant.f, "n": self.requant.n}
+        if self.requant.channels:
+            meta["requant"]["per_channel"] = f"{layer.name}.multipliers"
         if self.add:
             meta["add"] = {"m": list(self.add.m), "f": self.add.f, "n": self.add.n}
         return meta
@@ -174,7 +189,7 @@ class QConv(QLayer):
             "acc": acc_record(s, link.arch, layer.in_shape[0], acc),
             "weight_sha256": tensor_digest(dense_weights(self.weight, layer.groups)),
             "bias_sha256": tensor_digest(self.bias.astype(np.int32)),
-        }  # fmt: skip
+        } | multiplier_record(layer.name, self.requant)  # fmt: skip
 
     def schedule_meta(self, s: ConvSchedule, arch: ArchConfig, order: Sequence[str]) -> dict[str, Any]:
         """What `--explain` and `genesys report` show of the schedule."""
@@ -202,8 +217,9 @@ class QConv(QLayer):
     def qdq(self, twin: Any) -> str:  # noqa: ANN401
         layer, tag = self.layer, self.layer.name
         x = twin.dq(layer.x, layer.in_shape, self.s_in, tag)
-        w = twin.const(f"{tag}:w", self.weight.astype(np.float32) * self.s_w)
-        b = twin.const(f"{tag}:b", self.bias.astype(np.float64) * self.s_in * self.s_w)
+        s_w = np.reshape(self.s_w, (-1, 1, 1, 1))
+        w = twin.const(f"{tag}:w", self.weight.astype(np.float32) * s_w)
+        b = twin.const(f"{tag}:b", self.bias.astype(np.float64) * self.s_in * s_w.reshape(-1))
         y = twin.node("Conv", [x, w, b], f"{tag}:conv", strides=[layer.stride] * 2, pads=list(layer.pads),
                       group=layer.groups)  # fmt: skip
         if layer.residual:  # conv(x) rounds to int8 at its own scale before the Add

@@ -1,5 +1,7 @@
 """Element-wise layers on the Tandem processor: Add (+ Relu) of two tensors of equal shape,
-and a Relu, Clip, LeakyRelu or Mul by a positive scalar not fused into the layer before it."""
+and a Relu, Clip, LeakyRelu or Mul by positive constants (one, or one per channel: the
+requantisation then multiplies each channel by its own multiplier) not fused into the layer
+before it."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from typing import Any
 import numpy as np
 import onnx
 
+from isa_spec import ArchConfig
+
 from ..errors import CompileError
 from ..fdfg import Layer
 from ..quantize import Requant, clamp_bounds
 from ..reference import requantize
 from ..tandem import Operand, emit_requant
-from .base import Link, QLayer, attr, where
+from .base import Constant, Link, QLayer, attr, multiplier_record, multiplier_table, where
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,11 @@ class QRelu(_Requantized):
 
 @dataclass(frozen=True)
 class Activation(Layer):
-    """Clip, LeakyRelu or Mul by a positive scalar that no conv before it absorbed."""
+    """Clip, LeakyRelu or Mul by positive constants that no conv before it absorbed."""
 
     clip: tuple[float, float] | None = None
     leaky: float | None = None  # alpha
-    factor: float = 1.0  # a Mul's constant
+    factor: float | np.ndarray = 1.0  # a Mul's constant, or one per channel
 
     @property
     def op(self) -> str:  # type: ignore[override]
@@ -138,11 +142,13 @@ class QActivation(_Requantized):
                 raise CompileError(f"{where(node)}: LeakyRelu alpha {leaky} not in [0, 1)")
         else:
             x = next((t for t in node.input if t not in b.inits), node.input[0])
-            c = [b.inits[t] for t in node.input if t != x and t in b.inits]
-            if len(c) != 1 or c[0].size != 1 or not float(c[0].reshape(-1)[0]) > 0:
-                raise CompileError(f"{where(node)}: away from a conv, only a Mul by one positive scalar constant is "
-                                   "supported (per-channel or negative factors need per-channel multipliers)")  # fmt: skip
-            factor = float(c[0].reshape(-1)[0])
+            if sum(t in b.inits for t in node.input) != 1:
+                raise CompileError(f"{where(node)}: away from a conv, only a Mul by a constant is supported")
+            channels = b.channel_constant(node, x, b.shape(x)[1])
+            if not np.all(channels > 0):
+                raise CompileError(f"{where(node)}: away from a conv, a Mul by a factor that is not positive is not "
+                                   "supported (the requantisation multipliers are positive)")  # fmt: skip
+            factor = float(channels[0]) if np.all(channels == channels[0]) else channels.astype(np.float64)
         shape = b.shape(node.output[0])
         return Activation(node.name or node.output[0], (b.resolve(x),), node.output[0], (b.shape(x),), shape,
                           clip=clip, leaky=leaky, factor=factor)  # fmt: skip
@@ -150,18 +156,28 @@ class QActivation(_Requantized):
     @classmethod
     def quantize(cls, layer: Activation, scale: Mapping[str, float]) -> QActivation:
         s_in, s_out = scale[layer.x], scale[layer.y]
-        r = Requant.from_multipliers(s_in * layer.factor / s_out)
+        if isinstance(layer.factor, np.ndarray):
+            r = Requant.per_channel([float(f) for f in s_in * layer.factor / s_out])
+        else:
+            r = Requant.from_multipliers(s_in * layer.factor / s_out)
         leaky = None if layer.leaky is None else round(layer.leaky * 2**r.f)
         return cls(layer, (s_in,), s_out, r, clamp_bounds(layer.clip, s_out), leaky)
 
     def nonneg_output(self, nonneg: set[str]) -> bool:
         return self.layer.clip is not None and self.layer.clip[0] >= 0
 
+    def constants(self, plan: Any, arch: ArchConfig) -> list[Constant]:  # noqa: ANN401
+        return multiplier_table(self.requant, arch)
+
+    def computes(self, link: Link) -> dict[str, Any]:
+        return super().computes(link) | multiplier_record(self.layer.name, self.requant)
+
     def codelet(self, link: Link) -> None:
         layer = self.layer
         n, c, h, w = layer.out_shape
         emit_requant(link.tandem, [Operand.of(link.storage[layer.x])], link.storage[layer.y], self.requant, False,
-                     n, h, w, -(-c // link.arch.lanes), link.buffer, self.clamp, self.leaky)  # fmt: skip
+                     n, h, w, -(-c // link.arch.lanes), link.buffer, self.clamp, self.leaky,
+                     table=link.constants.get("multipliers"))  # fmt: skip
 
     def reference(self, *inputs: np.ndarray) -> np.ndarray:
         return requantize(self.requant, list(inputs), False, self.clamp, self.leaky)
@@ -169,8 +185,9 @@ class QActivation(_Requantized):
     def qdq(self, twin: Any) -> str:  # noqa: ANN401
         layer, tag = self.layer, self.layer.name
         y = twin.dq(layer.x, layer.in_shape, self.s_in, tag)
-        if layer.factor != 1.0:
-            y = twin.node("Mul", [y, twin.const(f"{tag}:factor", layer.factor)], f"{tag}:mul")
+        if np.any(layer.factor != 1.0):
+            factor = np.reshape(layer.factor, (1, -1, 1, 1)) if isinstance(layer.factor, np.ndarray) else layer.factor
+            y = twin.node("Mul", [y, twin.const(f"{tag}:factor", factor)], f"{tag}:mul")
         if layer.leaky is not None:
             y = twin.node("LeakyRelu", [y], f"{tag}:leaky", alpha=layer.leaky)
         if layer.clip is not None:

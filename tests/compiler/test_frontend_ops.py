@@ -92,14 +92,15 @@ def test_uint8_model_input():
     assert np.abs(dequantize(sym, got) - want).max() <= 3 * sym.scale
 
 
-@pytest.mark.parametrize("op", ["Clip", "LeakyRelu", "Mul"])
+@pytest.mark.parametrize("op", ["Clip", "LeakyRelu", "Mul", "Mul-per-channel"])
 def test_element_wise_activations_anywhere(op):
     """Bit-exact with the reference on golden, within 1 LSB of the QDQ twin (onnxruntime)."""
     from compiler.qdq import layerwise_qdq
 
     model = activation_model(op)
     image = compile_model(model, TINY, options=Options(reuse_dram=False))
-    assert [m["op"] for m in image.layers] == ["MaxPool", op, "Conv"] and "host" not in image.model
+    assert [m["op"] for m in image.layers] == ["MaxPool", op.split("-")[0], "Conv"] and "host" not in image.model
+    assert ("multipliers" in image.layers[1]["computes"]) == (op == "Mul-per-channel")
     layers = quantized_layers(model)
     xq = quantized_inputs(image, {"x": np.random.default_rng(8).standard_normal((1, 3, 8, 8)).astype(np.float32)})
     env = quantized_graph(layers, xq)
@@ -115,8 +116,9 @@ def test_element_wise_activations_anywhere(op):
     assert np.abs(twin.astype(int) - env["a"].astype(int)).max() <= 1
 
 
-def test_a_negative_or_per_channel_mul_away_from_a_conv_is_refused():
-    model = activation_model("Mul")
-    model.graph.initializer[3].CopyFrom(numpy_helper.from_array(np.array(-0.75, np.float32), "k"))
-    with pytest.raises(CompileError, match=r"node 'act' \(Mul\): away from a conv, only a Mul by one positive scalar"):
+def test_a_negative_mul_away_from_a_conv_is_refused():
+    model = activation_model("Mul-per-channel")
+    model.graph.initializer[3].CopyFrom(numpy_helper.from_array(np.array([0.5, -0.75, 1], np.float32).reshape(1, 3, 1, 1), "k"))
+    with pytest.raises(CompileError, match=r"^node 'act' \(Mul\): away from a conv, a Mul by a factor that is not "
+                                           r"positive is not supported \(the requantisation multipliers are positive\)$"):
         compile_model(model, TINY, options=Options(host_fallback=False))

@@ -91,3 +91,24 @@ def test_no_host_fallback_refuses_as_before():
     with pytest.raises(CompileError, match=r"^unsupported operator Softmax \(node 'post_Softmax'\)"):
         compile_model(wrapped([], ["Softmax"]), TINY, options=Options(host_fallback=False))
     assert "host" not in compile_model(conv_model(), TINY).model
+
+
+def test_a_layer_whose_weights_overflow_dram_goes_to_the_host():
+    """A Gemm whose 1.2 MB of int8 weights do not fit tiny's 1 MiB of DRAM runs on the host
+    between two NPU stages (the way VGG-19's first fully connected layer does on `default`)."""
+    rng = np.random.default_rng(4)
+    model = wrapped([], [])
+    model.graph.node.extend([helper.make_node("Flatten", ["y"], ["f"], name="flat", axis=1),
+                             helper.make_node("Gemm", ["f", "big"], ["g"], name="big", transB=1),
+                             helper.make_node("Relu", ["g"], ["r"], name="relu"),
+                             helper.make_node("Gemm", ["r", "small"], ["z"], name="small", transB=1)])  # fmt: skip
+    model.graph.initializer.extend([numpy_helper.from_array(rng.standard_normal((8200, 144)).astype(np.float32) / 12, "big"),
+                                    numpy_helper.from_array(rng.standard_normal((10, 8200)).astype(np.float32) / 90,
+                                                            "small")])  # fmt: skip
+    model.graph.output[0].CopyFrom(helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 10]))
+    image = compile_model(model, TINY)
+    assert kinds(image) == [("npu", [0, 1]), ("host", ["flat (Flatten)", "big (Gemm)"]), ("npu", [1, 3])]
+    with pytest.raises(CompileError, match=r"^layer 'big': its constants \(1,2\d\d,\d\d\d bytes\) do not fit beside the "
+                                           r"rest of the program in the 1,048,576 bytes of DRAM of arch 'tiny' "
+                                           r"\(DRAM overflow placing big.weight"):  # fmt: skip
+        compile_model(model, TINY, options=Options(host_fallback=False))

@@ -53,8 +53,8 @@ def mul_away_from_a_conv_by(factor: float) -> onnx.ModelProto:
     (gemm_with_weights_as_input, r"^node 'fc' \(Gemm\): the weights must be a constant initialiser$"),
     (qlinearconv_with_weights_as_input, r"^node 'conv' \(QLinearConv\): the weights must be constant$"),
     (conv_with_channels_the_weights_do_not_expect, r"^node 'conv' \(Conv\): input has 3 channels, the weights expect 2$"),
-    (lambda: mul_away_from_a_conv_by(0.0), r"^node 'act' \(Mul\): away from a conv, only a Mul by one positive scalar"),
-    (lambda: mul_away_from_a_conv_by(-0.5), r"^node 'act' \(Mul\): away from a conv, only a Mul by one positive scalar"),
+    (lambda: mul_away_from_a_conv_by(0.0), r"^node 'act' \(Mul\): away from a conv, a Mul by a factor that is not positive"),
+    (lambda: mul_away_from_a_conv_by(-0.5), r"^node 'act' \(Mul\): away from a conv, a Mul by a factor that is not positive"),
 ])  # fmt: skip
 def test_a_refusal_names_the_node_the_operator_and_the_reason(make, message):
     with pytest.raises(CompileError, match=message):

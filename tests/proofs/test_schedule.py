@@ -36,7 +36,8 @@ CORRECT = {
     "resnet18-mini-unfused": lambda: compile_model(R18, TINY, options=Options(fuse=False)),
     "conv-default": lambda: compile_model(conv_model(c=20, h=13, w=11, oc=40, stride=2, pad=1), DEFAULT),
     "cnn-mini": lambda: compile_model(cnn_model(), TINY),
-    **{f"{op.lower()}-alone": lambda op=op: compile_model(activation_model(op), TINY) for op in ("Clip", "LeakyRelu", "Mul")},
+    **{f"{op.lower()}-alone": lambda op=op: compile_model(activation_model(op), TINY)
+       for op in ("Clip", "LeakyRelu", "Mul", "Mul-per-channel")},
 }
 
 

@@ -17,6 +17,7 @@ from isa_spec.encoding import Instruction
 from isa_spec.gen import sv_params
 from isa_spec.image import Image
 from isa_spec.table import DMA_WIDTH_BYTES
+from networks import per_channel_qdq
 from programs import tandem_requant
 from rtl.build import SOURCES, UNROLL_FLAGS
 from runtime import open_device, read_tensor, write_tensor
@@ -56,6 +57,14 @@ def test_input_channel_split_on_tiny_against_spec():
     """Partial sums leave OBUF for DRAM after one input-channel tile and come back for the next."""
     image = compile_model(conv_model(c=32, h=6, w=6, oc=8), load_arch("tiny"), tiling={"conv0": {"IC": 4, "OC": 2}})
     assert image.layers[0]["tiles"] == 8
+    agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "golden", "rtl"))
+
+
+@pytest.mark.parametrize("args", [(8, 6, 6, 8, True), (4, 2, 2, 520, False)], ids=["residual", "table-in-chunks"])
+def test_per_channel_requantisation_on_tiny_against_spec(args):
+    """Per-channel weight scales: the multipliers' table is loaded into the top of the other
+    VMEM (a chunk's worth at a time for 520 channels) and read by the MUL per channel word."""
+    image = compile_model(per_channel_qdq(*args[:4], residual=args[4]), load_arch("tiny"))
     agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "golden", "rtl"))
 
 
