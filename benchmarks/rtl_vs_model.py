@@ -1,59 +1,53 @@
-"""RTL cycles against the golden cycle model, per layer kind of a compiled ResNet.
+"""RTL cycles against the golden cycle model, per layer of a compiled ResNet.
 
 Each layer runs on its own on the RTL (every layer sets the registers it uses) from the DRAM
 golden leaves after the layers before it; its RTL cycles are compared with the cycles the
-golden model charges to the layer's instructions.
+golden model charges to the layer's instructions. Prints every layer, the largest |error|
+and the machine's load.
 
-    python benchmarks/rtl_vs_model.py [--arch tiny|default]
+    python benchmarks/rtl_vs_model.py [--arch tiny|default] [--size 32|224]
+
+`tiny` compiles the ResNet-18-mini (width 8, 32x32), `default` ResNet-50 (width 8) at
+`--size` (32 by default; 224 is the full-size network, tens of minutes on the RTL).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
+import os
+import time
 
 from compiler import compile_model
 from compiler.models import resnet_model
-from genesys.report import build_report
+from genesys.rtl_report import rtl_cycles_per_layer
 from isa_spec import load_arch
-from runtime import open_device
-from runtime.layers import layer_image
-from runtime.session import quantized_inputs, sample_inputs
 
-MODELS = {"tiny": lambda: resnet_model("resnet18", size=32, width=8, classes=10),
-          "default": lambda: resnet_model("resnet50", size=32, width=8, classes=10)}  # fmt: skip
-
-
-def kind(meta: dict) -> str:
-    tiling = meta.get("tiling")
-    return meta["op"] + (f" ({meta['tiles']} tile{'s' * (meta['tiles'] > 1)})" if tiling else "")
+MODELS = {"tiny": lambda size: resnet_model("resnet18", size=size, width=8, classes=10),
+          "default": lambda size: resnet_model("resnet50", size=size, width=8, classes=10)}  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", action="append", choices=sorted(MODELS))
+    ap.add_argument("--size", type=int, default=32, help="input height and width (default 32)")
     args = ap.parse_args()
     for name in args.arch or ["tiny", "default"]:
         arch = load_arch(name)
-        image = compile_model(MODELS[name](), arch)
-        floats = sample_inputs(image)
-        model = {lr.name: lr.costs.cycles for lr in build_report(image, inputs=floats).layers}
-        inputs = quantized_inputs(image, floats)
-        ratios: dict[str, list[float]] = defaultdict(list)
-        rtl_total = model_total = 0
-        for meta in image.layers:
-            rtl = open_device("rtl", arch)
-            rtl.load(layer_image(image, meta, inputs))
-            rtl.run()
-            cycles = rtl.counters()["cycles"]
-            ratios[meta["op"]].append(cycles / model[meta["name"]])
-            rtl_total += cycles
-            model_total += model[meta["name"]]
-        print(f"{name} ({arch.rows}x{arch.cols}), {len(image.layers)} layers: RTL {rtl_total:,} cycles, "
-              f"model {model_total:,} cycles, ratio {rtl_total / model_total:.2f}")  # fmt: skip
-        for op, rs in sorted(ratios.items()):
-            print(f"  {op:<18} {len(rs):>3} layer(s)  RTL / model cycles: mean {sum(rs) / len(rs):6.2f}  "
-                  f"range {min(rs):.2f} - {max(rs):.2f}")  # fmt: skip
+        image = compile_model(MODELS[name](args.size), arch)
+        t0 = time.perf_counter()
+        rows = rtl_cycles_per_layer(image)
+        seconds = time.perf_counter() - t0
+        print(f"{name} ({arch.rows}x{arch.cols}), {len(rows)} layers, input {args.size}x{args.size}:")
+        print(f"  {'layer':<16}{'op':<20}{'model':>12}{'RTL':>12}{'error':>9}")
+        worst = 0.0
+        for r in rows:
+            err = (r["rtl_cycles"] - r["model_cycles"]) / r["model_cycles"]
+            worst = max(worst, abs(err))
+            print(f"  {r['name']:<16}{r['op']:<20}{r['model_cycles']:>12,}{r['rtl_cycles']:>12,}{100 * err:>8.2f}%")
+        model = sum(r["model_cycles"] for r in rows)
+        rtl = sum(r["rtl_cycles"] for r in rows)
+        print(f"  total: model {model:,}, RTL {rtl:,} cycles ({100 * (rtl - model) / model:+.2f}%); "
+              f"max |error| per layer {100 * worst:.2f}%; {seconds:.1f} s, load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

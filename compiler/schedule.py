@@ -155,24 +155,30 @@ def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
 
 def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[str] = LOOP_ORDER,
                     store: bool = True) -> int:  # fmt: skip
-    """The SA group's cycles by the closed form: per tile, compute or the next tile's loads,
-    whichever is longer (double buffering), then the last tile's store (none when the Tandem
-    reads the accumulators from OBUF). Compute is one cycle per step, except that a weight
-    word serving fewer than `weight_load` steps (the compute loops inside the innermost
-    weight loop) waits for the next word to shift in."""
+    """The SA group's block by the arch's timing description (what the golden cycle model
+    charges, docs/cycle_model.md): tiles one after another, each its transfers' requests as
+    `codegen.sa_conv` emits them, its array steps in runs on one weight word (the compute
+    loops inside the innermost weight loop) and the array's drain. The group's
+    configuration instructions are left out (the same few dozen for every tiling)."""
     t = arch.timing
-    words = s.words()
     iters = {"OC": s.toc, "IC": s.ic_steps, "KH": s.kh, "KW": s.kw, "OH": s.toh, "OW": s.tow}
     compute_order = [d for d in order if d in COMPUTE_DIMS]
     innermost_weight = max(i for i, d in enumerate(compute_order) if d in ("OC", "IC", "KH", "KW"))
     run = math.prod(iters[d] for d in compute_order[innermost_weight + 1 :])
     steps = math.prod(iters.values())
-    compute = steps // run * max(run * t.sa_step, t.weight_load) + arch.rows + arch.cols
-    loaded = [("IBUF", arch.rows), ("WBUF", arch.rows * arch.cols), ("BBUF", 4 * arch.cols)]
-    loaded += [("OBUF", 4 * arch.cols)] if s.tiles_ic > 1 else []  # the partial sums a tile continues
-    load = t.dram_latency + max(-(-words[b] * nbytes // t.channel_bw(b)) for b, nbytes in loaded)
-    stored = t.dram_latency + -(-words["OBUF"] * 4 * arch.cols // t.channel_bw("OBUF")) if store else 0
-    return n * s.tiles * max(compute, load) + load + stored
+    array = t.array_cycles([run] * (steps // run)) + t.drain
+    split = s.tiles_ic > 1  # the partial sums a tile continues come from DRAM (not for a reduction's first tile)
+    per_pixel = s.grouped or split
+    ibuf_requests = s.tile_in_h * (s.tile_in_w if per_pixel else 1)
+    ibuf_words = s.ibuf_blocks * (1 if per_pixel else s.tile_in_w)
+    acc = s.toh * s.tow * t.request_cycles(s.toc, arch.word_bytes("OBUF"))
+    moved = (s.toc * t.request_cycles(s.kh * s.kw * s.ic_steps, arch.word_bytes("WBUF"))
+             + ibuf_requests * t.request_cycles(ibuf_words, arch.word_bytes("IBUF"))
+             + t.request_cycles(s.toc, arch.word_bytes("BBUF")) + (acc if store else 0))  # fmt: skip
+    transfers = 3 + split + store
+    tile = t.tile + 2 * (transfers + 1) * t.pick + moved + array
+    tiles = n * s.tiles
+    return tiles * tile + (tiles - tiles // s.tiles_ic) * acc
 
 
 def sizes(extent: int) -> list[int]:

@@ -60,7 +60,7 @@ class Tandem:
         self.p, self.arch = p, arch
         self.regs: dict[tuple, int] = {}  # iterator table, IMM, DTYPE_CFG: live for the program
         self.dma_regs: dict[tuple, int] = {}  # DMA walkers: live for one SIMD group
-        self.estimate = 0  # cycles by the arch's timing constants, ignoring decode (see `nest`, `dma`)
+        self.estimate = 0  # cycles by the arch's timing description, of DMA starts and loop nests (`nest`, `dma`)
 
     @contextlib.contextmanager
     def group(self, group: int) -> Iterator[None]:
@@ -126,8 +126,8 @@ class Tandem:
         if self._set((d, "tile_addr", ns), vmem_word, self.dma_regs):
             self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=vmem_word)
         self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
-        nbytes = rows * cols * size * word_bytes
-        self.estimate += self.arch.timing.dram_latency + -(-nbytes // self.arch.timing.simd_bw)
+        t = self.arch.timing
+        self.estimate += t.fetch + t.advance + t.dma_start + rows * cols * t.request_cycles(size, word_bytes)
 
     # ---- loop nests ------------------------------------------------------------------------
     def nest(self, levels: Sequence[Level], body: Sequence[tuple[str, dict[str, int | str]]],
@@ -149,11 +149,11 @@ class Tandem:
             self.p.add("SET_INST", level=level, body=len(levels) - level - 1 + len(body))
         for mnemonic, fields in body:
             self.p.add(mnemonic, **fields)
-        points = 1
+        t, points = self.arch.timing, 1
         for iters, _ in levels:
-            self.estimate += points * self.arch.timing.tandem_loop
+            self.estimate += points * (t.fetch + (t.loop_exit if iters else t.advance))
             points *= iters
-        self.estimate += points * len(body) * self.arch.timing.tandem_op
+        self.estimate += points * len(body) * (t.fetch + t.advance + t.lane_run)
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
                      clamp: tuple[int, int] | None = None, leaky: int | None = None,

@@ -1,29 +1,20 @@
 """The golden cycle model: how long the NPU takes, from what the golden machine does.
 
-Every constant comes from the arch config's `[timing]` section. The model is charged as
+Every count comes from the arch config's timing description (`isa_spec.arch.Timing`: the
+DRAM channel's width and the cycles of the RTL's state machines). The model is charged as
 the golden machine runs, per instruction address (`pc`), so reports can sum it per layer.
+One instruction is in flight at a time, so a program's cycles are the sum of its
+instructions' (docs/cycle_model.md):
 
-Systolic-array block (charged at its SYNC END):
-* a tile's loads: each LD transfer takes `dram_latency + sum over its requests of
-  ceil(bytes / channel_bw)`; transfers to the same buffer share its channel and run one
-  after another, different buffers' channels run in parallel, so the load phase is the
-  slowest channel;
-* its compute: the array is weight-stationary, so the steps form runs on one weight word;
-  a run takes `max(length * sa_step, weight_load)` (the next word shifts in while this one
-  computes), and the tile adds `rows + cols` to fill and drain the skewed array;
-* its stores: like loads, on the OBUF channel;
-* with `double_buffer`, tile t's compute overlaps tile t+1's loads and tile t-1's stores:
-  block = load(0) + sum_t max(compute(t), load(t+1), store(t-1)) + store(last); without it
-  the phases add up. Stall cycles are the block's cycles beyond its compute cycles.
-* each configuration instruction of the group costs `decode` cycles, before the block.
-
-An instruction-memory load costs a transfer on the SIMD channel, after its block.
-
-Tandem (charged per instruction): a lane instruction costs `tandem_op` per loop iteration
-it runs; each entry of a loop (SET_INST) costs `tandem_loop`; a DMA start costs
-`dram_latency + sum over requests of ceil(bytes / simd_bw)`; configuration instructions
-cost `decode`. Groups run one after another (the ISA orders them with SYNC), so a layer's
-cycles are its SA blocks plus its SIMD groups.
+* every instruction executed costs `fetch`; in a SIMD group `advance` more, except a loop
+  entry (SET_INST with iterations), whose loop costs `loop_exit` when it finishes; a group's
+  SYNC_INST START adds `group_check`, its END `sa_end` (SA) or `simd_end` (SIMD);
+* an SA block runs its tiles one after another: per tile `tile`, a `pick` per transfer and
+  phase plus one per phase, each DMA request `request_cycles`, the array steps (one per
+  cycle, a step under a new weight word `swap_interval` after the previous such step) and
+  `drain`; an instruction-memory load is one request of 4-byte words;
+* a lane instruction runs `lane_run` per execution, a PERM_START one cycle per point, a DMA
+  start `dma_start` plus its requests.
 """
 
 from __future__ import annotations
@@ -34,16 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from isa_spec import ArchConfig
-from isa_spec.arch import Timing
 
-
-def _transfer_cycles(latency: int, bw: int, requests: list[int]) -> int:
-    return latency + sum(-(-b // bw) for b in requests) if requests else 0
+IMEM_WORD_BYTES = 4
 
 
 @dataclass
 class TileWork:
-    """What one systolic-array tile does: requests (bytes) per (LD|ST, buffer), array steps."""
+    """What one systolic-array tile does: words per request of each transfer, per buffer, and
+    the runs of array steps on one weight word."""
 
     loads: dict[str, list[list[int]]] = field(default_factory=lambda: defaultdict(list))  # buffer -> transfers
     stores: dict[str, list[list[int]]] = field(default_factory=lambda: defaultdict(list))
@@ -51,25 +40,16 @@ class TileWork:
     weight_runs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # runs of steps on one weight word
 
 
-def array_cycles(runs: np.ndarray, t: Timing, rows: int, cols: int) -> int:
-    """A tile's array cycles: each run of steps on one weight word takes its steps or the
-    weight word's load, whichever is longer (the next word loads while this one computes),
-    plus the skewed fill (rows) and drain (cols)."""
-    if not len(runs):
-        return 0
-    return int(np.maximum(runs * t.sa_step, t.weight_load).sum()) + rows + cols
-
-
 @dataclass
 class Costs:
     """Cycles and traffic charged to one instruction address (or summed over a layer)."""
 
     cycles: int = 0
-    sa_compute: int = 0  # array busy cycles (steps + fill/drain)
+    sa_compute: int = 0  # array cycles: steps, weight waits, fill and drain
     sa_steps: int = 0
-    stall: int = 0  # SA block cycles beyond its compute
-    tandem: int = 0  # Tandem lane, loop and DMA cycles
-    decode: int = 0
+    stall: int = 0  # SA block cycles beyond its array cycles (transfers, tile control)
+    tandem: int = 0  # Tandem lane, permutation and DMA cycles
+    decode: int = 0  # instruction fetch, decode and sequencing
     tiles: int = 0
     bytes_loaded: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # per buffer/namespace
     bytes_stored: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -94,38 +74,20 @@ class CycleModel:
         self.t = arch.timing
         self.by_pc: dict[int, Costs] = defaultdict(Costs)
 
-    def _dma(self, space: str, transfers: list[list[int]]) -> int:
-        bw = self.t.channel_bw(space)
-        return sum(_transfer_cycles(self.t.dram_latency, bw, reqs) for reqs in transfers)
-
-    def sa_block(self, pc: int, tiles: list[TileWork], config_instructions: int) -> None:
-        """Charge a systolic-array block (at its SYNC END)."""
-        t, arch = self.t, self.arch
+    def _sequencing(self, pc: int, cycles: int) -> None:
         c = self.by_pc[pc]
-        c.decode += config_instructions * t.decode
-        loads = [max((self._dma(b, trs) for b, trs in w.loads.items()), default=0) for w in tiles]
-        stores = [max((self._dma(b, trs) for b, trs in w.stores.items()), default=0) for w in tiles]
-        compute = [array_cycles(w.weight_runs, t, arch.rows, arch.cols) for w in tiles]
-        if t.double_buffer and tiles:
-            n = len(tiles)
-            total = loads[0] + stores[-1] + sum(
-                max(compute[i], loads[i + 1] if i + 1 < n else 0, stores[i - 1] if i else 0) for i in range(n))
-        else:
-            total = sum(loads) + sum(compute) + sum(stores)
-        c.cycles += total + config_instructions * t.decode
-        c.sa_compute += sum(compute)
-        c.sa_steps += sum(w.steps for w in tiles)
-        c.stall += total - sum(compute)
-        c.tiles += len(tiles)
-        for w in tiles:
-            for b, trs in w.loads.items():
-                self._traffic(c, "LD", b, trs)
-            for b, trs in w.stores.items():
-                self._traffic(c, "ST", b, trs)
+        c.decode += cycles
+        c.cycles += cycles
 
-    def _traffic(self, c: Costs, direction: str, space: str, transfers: list[list[int]]) -> int:
-        cycles = self._dma(space, transfers)
-        moved = sum(map(sum, transfers))
+    def _tandem(self, pc: int, cycles: int) -> None:
+        c = self.by_pc[pc]
+        c.tandem += cycles
+        c.cycles += cycles
+
+    def _transfer(self, c: Costs, direction: str, space: str, requests: list[int], word_bytes: int) -> int:
+        """Charge the traffic of one transfer of `requests` (words each); return its cycles."""
+        cycles = sum(self.t.request_cycles(w, word_bytes) for w in requests)
+        moved = sum(requests) * word_bytes
         if direction == "LD":
             c.bytes_loaded[space] += moved
             c.load_cycles[space] += cycles
@@ -134,31 +96,77 @@ class CycleModel:
             c.store_cycles[space] += cycles
         return cycles
 
-    def tandem_ops(self, pc: int, iterations: int) -> None:
-        c = self.by_pc[pc]
-        c.tandem += iterations * self.t.tandem_op
-        c.cycles += iterations * self.t.tandem_op
+    # ---- the sequencer -------------------------------------------------------------------------
+    def top(self, pc: int) -> None:
+        """A BLOCK_END (or another instruction outside a group)."""
+        self._sequencing(pc, self.t.fetch)
 
-    def tandem_loop(self, pc: int) -> None:
-        c = self.by_pc[pc]
-        c.tandem += self.t.tandem_loop
-        c.cycles += self.t.tandem_loop
+    def group(self, pc: int) -> None:
+        """A SYNC_INST START: fetched, then its group's END fetched and checked."""
+        self._sequencing(pc, self.t.fetch + self.t.group_check)
 
-    def tandem_dma(self, pc: int, direction: str, space: str, requests: list[int]) -> None:
-        c = self.by_pc[pc]
-        cycles = self._traffic(c, direction, space, [requests])
-        c.tandem += cycles
-        c.cycles += cycles
-
-    def imem_load(self, pc: int, nbytes: int) -> None:
-        """An SA instruction-memory load (on the SIMD channel), after its block."""
-        c = self.by_pc[pc]
-        c.cycles += self._traffic(c, "LD", "IMEM", [[nbytes]])
+    def sa_config(self, pc: int) -> None:
+        """An instruction of an SA group's body."""
+        self._sequencing(pc, self.t.fetch)
 
     def config(self, pc: int) -> None:
+        """A configuration instruction of a SIMD group (or a NOP)."""
+        self._sequencing(pc, self.t.fetch + self.t.advance)
+
+    def simd_end(self, pc: int) -> None:
+        self._sequencing(pc, self.t.simd_end)
+
+    def loop(self, pc: int, entries: int, iterations: int) -> None:
+        """`entries` executions of a SET_INST whose loop runs `iterations` times."""
+        per_entry = self.t.fetch + (self.t.loop_exit if iterations else self.t.advance)
+        self._sequencing(pc, entries * per_entry)
+
+    # ---- the Tandem units ----------------------------------------------------------------------
+    def lane(self, pc: int, executions: int) -> None:
+        """`executions` of a lane instruction."""
+        self._sequencing(pc, executions * (self.t.fetch + self.t.advance))
+        self._tandem(pc, executions * self.t.lane_run)
+
+    def nop(self, pc: int, executions: int) -> None:
+        self._sequencing(pc, executions * (self.t.fetch + self.t.advance))
+
+    def perm(self, pc: int, points: int) -> None:
+        """A PERM_START that writes `points` words, one per cycle."""
+        self.config(pc)
+        self._tandem(pc, points)
+
+    def tandem_dma(self, pc: int, direction: str, space: str, requests: list[int], word_bytes: int) -> None:
+        """An LD_START/ST_START: `requests` (VMEM words each) of words of `word_bytes` in DRAM."""
+        self.config(pc)
+        cycles = self._transfer(self.by_pc[pc], direction, space, requests, word_bytes)
+        self._tandem(pc, self.t.dma_start + cycles)
+
+    # ---- the systolic array --------------------------------------------------------------------
+    def sa_block(self, pc: int, tiles: list[TileWork], transfers: int) -> None:
+        """Charge a systolic-array block of `transfers` configured transfers (at its SYNC END)."""
+        t, arch = self.t, self.arch
         c = self.by_pc[pc]
-        c.decode += self.t.decode
-        c.cycles += self.t.decode
+        self._sequencing(pc, t.sa_end)
+        total = compute = 0
+        for w in tiles:
+            moved = 0
+            for direction, phase in (("LD", w.loads), ("ST", w.stores)):
+                for space, trs in phase.items():
+                    for requests in trs:
+                        moved += self._transfer(c, direction, space, requests, arch.word_bytes(space))
+            array = t.array_cycles(w.weight_runs) + t.drain
+            compute += array
+            total += t.tile + 2 * (transfers + 1) * t.pick + moved + array
+            c.sa_steps += w.steps
+        c.cycles += total
+        c.sa_compute += compute
+        c.stall += total - compute
+        c.tiles += len(tiles)
+
+    def imem_load(self, pc: int, words: int) -> None:
+        """An SA instruction-memory load of `words`, after its block."""
+        c = self.by_pc[pc]
+        c.cycles += self._transfer(c, "LD", "IMEM", [words], IMEM_WORD_BYTES)
 
     def total(self, pcs: range | None = None) -> Costs:
         """Costs summed over all instructions, or over the addresses in `pcs`."""

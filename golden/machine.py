@@ -108,17 +108,19 @@ class GoldenMachine:
                 ins = self.fetch(pc)
                 if not ins.row.sa_config:
                     raise Stop(FaultKind.MALFORMED_GROUP, pc, f"{ins.mnemonic} in an SA group")
+                self.cycles.sa_config(pc)
                 dispatch(self, ins, pc)
             self.fetch(end)
             if tail.name_of("kind") != "EXEC":
                 raise Stop(FaultKind.MALFORMED_GROUP, end, "SA SYNC_INST END BUF")
             tiles = self.sa.run_block(self.block, end)
-            self.cycles.sa_block(end, tiles, end - start - 1)
+            self.cycles.sa_block(end, tiles, len(self.block.transfers))
             self._imem_load(self.block, end)
         else:
             self.tandem.regs = GroupRegs()
             self._tandem_body(start + 1, end)
             self.fetch(end)
+            self.cycles.simd_end(end)
         return end + 1
 
     def _imem_load(self, cfg: BlockConfig, end: int) -> None:
@@ -131,7 +133,7 @@ class GoldenMachine:
             self.program.extend([0] * (word + size - len(self.program)))
             self.program[word : word + size] = raw.view("<u4").tolist()
             self.commit(DmaRecord(Unit.SA, end, "LD", "IMEM", addr, word, raw.tobytes()))
-            self.cycles.imem_load(end, 4 * size)
+            self.cycles.imem_load(end, size)
             addr, word = addr + 4 * size, word + size
 
     # ---- SIMD groups ---------------------------------------------------------------------------
@@ -160,7 +162,7 @@ class GoldenMachine:
         if body < 1:
             raise Stop(FaultKind.BAD_CONFIG, pc, "empty loop body")
         iters = t.regs.iters[level]
-        self.cycles.tandem_loop(pc)
+        self.cycles.loop(pc, 1, iters)
         if not active and iters and self._vectorised(pc, level, body, iters):
             pass
         else:
@@ -233,11 +235,10 @@ class GoldenMachine:
                 return False  # some word is written in one iteration and touched in another
         for loop_pc, starts in inner_loops:
             self.fetched += starts
-            for _ in range(starts):
-                self.cycles.tandem_loop(loop_pc)
+            self.cycles.loop(loop_pc, starts, 1)
         self.fetched += points * len(insns)
-        for k in range(len(insns)):
-            self.cycles.tandem_ops(first + k, points)
+        for k, ins in enumerate(insns):
+            (self.cycles.nop if ins.mnemonic == "NOP" else self.cycles.lane)(first + k, points)
         for p, ins in work:
             t.lanes(ins, p, levels, grid)
         return True
@@ -245,6 +246,7 @@ class GoldenMachine:
 
 @handles("BLOCK_END")
 def block_end(m: GoldenMachine, ins: Instruction, pc: int) -> None:
+    m.cycles.top(pc)
     m.halted = ins["last"] == 1
 
 
@@ -252,6 +254,7 @@ def block_end(m: GoldenMachine, ins: Instruction, pc: int) -> None:
 def sync(m: GoldenMachine, ins: Instruction, pc: int) -> int:
     if ins.name_of("edge") != "START":
         raise Stop(FaultKind.MALFORMED_GROUP, pc, "SYNC_INST outside a group")
+    m.cycles.group(pc)
     end = m.group(pc, ins)
     if m.progress is not None:
         m.progress(end, len(m.program))

@@ -81,7 +81,7 @@ class SystolicArray:
         return work
 
     def transfer(self, cfg: BlockConfig, pc: int, d: str, b: Buffer, size: int, at: dict[int, int]) -> list[int]:
-        """Run one transfer; return the bytes of each request."""
+        """Run one transfer; return the words of each request."""
         m = self.m
         loops = [(lid, n) for lid, n in cfg.loops if lid in transfer_loop_ids(d, b)]
         base = cfg.base.get(b, 0) + sum(cfg.strides.get((d, b, lid), 0) * i for lid, i in at.items())
@@ -104,7 +104,7 @@ class SystolicArray:
                 raw = np.ascontiguousarray(words).astype(mem.dtype.newbyteorder("<")).view(np.uint8).ravel()
                 m.dram[addr : addr + nbytes] = raw
             m.commit(DmaRecord(Unit.SA, pc, d, b.name, addr, first_word, raw.tobytes()))
-        return [nbytes] * len(addrs)
+        return [size] * len(addrs)
 
     def compute(self, cfg: BlockConfig, pc: int, loops: list[tuple[int, int]], first_outer: bool,
                 bias: bool) -> tuple[int, int, int, np.ndarray]:  # fmt: skip

@@ -144,7 +144,7 @@ class Tandem:
                 raw = mem[word : word + size].astype(dtype).view(np.uint8).ravel()
                 m.dram[addr : addr + nbytes] = raw
             m.commit(DmaRecord(Unit.TANDEM, pc, d, Namespace(ns).name, addr, word, raw.tobytes()))
-        m.cycles.tandem_dma(pc, d, Namespace(ns).name, [nbytes] * len(addrs))
+        m.cycles.tandem_dma(pc, d, Namespace(ns).name, [size] * len(addrs), lanes * width)
 
     # ---- permutation -----------------------------------------------------------------------------
     def perm_config(self, ins: Instruction) -> None:
@@ -186,7 +186,7 @@ class Tandem:
             self.flush()
         if n < len(bad):
             raise Stop(FaultKind.ADDRESS_OUT_OF_RANGE, pc, f"PERM_START point {n}")
-        self.m.cycles.tandem_ops(pc, n)
+        self.m.cycles.perm(pc, n)
 
     # ---- lane instructions over an index set ---------------------------------------------------
     def addresses(self, ns: int, idx: int, position: int, levels: list[int], grid: np.ndarray) -> np.ndarray:
@@ -245,7 +245,7 @@ class Tandem:
 
 # ---- handlers, one per row (m is the GoldenMachine) -----------------------------------------------
 def lane(m: Any, ins: Instruction, pc: int) -> None:
-    m.cycles.tandem_ops(pc, 1)
+    m.cycles.lane(pc, 1)
     point = np.array([[i] for _, i in m.active], np.int64).reshape(len(m.active), 1)
     m.tandem.lanes(ins, pc, [lv for lv, _ in m.active], point)
     if not m.active:
@@ -257,7 +257,7 @@ handles(*LANE_OPS)(lane)
 
 @handles("NOP")
 def nop(m: Any, ins: Instruction, pc: int) -> None:
-    m.cycles.tandem_ops(pc, 1)
+    m.cycles.nop(pc, 1)
 
 
 @handles(*[r.mnemonic for r in ROWS if r.lane_width is not None])

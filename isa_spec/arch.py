@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import ConfigError
 
@@ -21,25 +21,61 @@ PRESETS = ("tiny", "default", "large")
 
 @dataclass(frozen=True)
 class Timing:
-    """The constants of the golden cycle model (cycles, and bytes per cycle per DMA channel)."""
+    """How many cycles the NPU takes: the one timing description, derived from the arch config.
 
-    clock_mhz: float = 200.0  # for reporting times and bandwidths only
-    dram_latency: int = 64  # cycles from a transfer's first request to its first beat
-    ibuf_bw: int = 64  # bytes per cycle of each DMA channel (GeneSys: 512-bit AXI ports)
-    wbuf_bw: int = 64
-    bbuf_bw: int = 64
-    obuf_bw: int = 64
-    simd_bw: int = 64
-    sa_step: int = 1  # cycles per array step (one IBUF word through the array)
-    weight_load: int = 16  # cycles to shift a weight word into the array, hidden behind the previous word's steps
-    tandem_op: int = 1  # cycles per lane instruction per loop iteration
-    tandem_loop: int = 2  # cycles to start a loop (each entry of SET_INST)
-    decode: int = 1  # cycles to decode one configuration instruction
-    double_buffer: bool = True  # tile t+1 loads and tile t-1 stores overlap tile t's compute
+    The DRAM channel is `dram.beat_bytes` wide (the RTL's BEAT_BYTES, generated from it); the
+    other constants are the cycles the RTL's state machines spend (named after their states,
+    docs/cycle_model.md), which the golden cycle model and the compiler's estimates charge.
+    `tests/rtl/test_cycle_agreement.py` checks that the RTL still takes what they say.
+    """
 
-    def channel_bw(self, space: str) -> int:
-        """Bytes per cycle of the DMA channel serving an SA buffer or a VMEM ('IBUF', ..., 'VMEM1')."""
-        return self.simd_bw if space.startswith("VMEM") or space == "IMEM" else getattr(self, f"{space.lower()}_bw")
+    rows: int
+    cols: int
+    beat_bytes: int  # bytes the DRAM channel moves per cycle
+    clock_mhz: float = 200.0  # for reporting times only
+
+    fetch: ClassVar[int] = 2  # sequencer FETCH + DECODE, every instruction executed
+    advance: ClassVar[int] = 1  # ADVANCE after an instruction of a SIMD group (not a loop entry)
+    loop_exit: ClassVar[int] = 1  # ADVANCE again when a Tandem loop finishes
+    group_check: ClassVar[int] = 2  # GROUP_TAIL + GROUP_CHECK after a SYNC_INST START
+    sa_end: ClassVar[int] = 2  # FETCH at an SA group's END + SA_END
+    simd_end: ClassVar[int] = 1  # FETCH at a SIMD group's END
+    lane_run: ClassVar[int] = 1  # TANDEM_RUN of a lane instruction
+    request: ClassVar[int] = 2  # a DMA request's REQ cycle and its done cycle
+    dma_start: ClassVar[int] = 1  # the Tandem DMA's START
+    pick: ClassVar[int] = 1  # the SA engine's XFER_PICK, per transfer and phase, and once more per phase
+    tile: ClassVar[int] = 3  # TILE_BEGIN + COMP_BEGIN + TILE_END
+
+    def beats(self, word_bytes: int) -> int:
+        """Channel cycles per word of `word_bytes` (a word wider than the channel)."""
+        return -(-word_bytes // self.beat_bytes)
+
+    def words_per_beat(self, word_bytes: int) -> int:
+        """Words of `word_bytes` the channel moves in one cycle (words narrower than the channel)."""
+        return 1  # TEMP: the RTL today
+
+    def request_cycles(self, words: int, word_bytes: int) -> int:
+        """One DMA request of `words` buffer words: REQ, the beats, the done cycle."""
+        return self.request + -(-words // self.words_per_beat(word_bytes)) * self.beats(word_bytes)
+
+    @property
+    def swap_interval(self) -> int:
+        """Cycles from an array step that changes the weights to the next one that may (the
+        weights travel down rows + cols - 1 skewed PE stages; sa_engine.sv)."""
+        return self.rows + self.cols
+
+    @property
+    def drain(self) -> int:
+        """Cycles from a tile's last array step to its TILE_END: the array's rows + cols
+        stages, the cycle its last sums leave it, and the cycle the engine sees it empty."""
+        return self.rows + self.cols + 2
+
+    def array_cycles(self, runs: Sequence[int]) -> int:
+        """A tile's array steps, one per cycle, where a step under a new weight word waits
+        `swap_interval` after the last one: the runs of steps on one word (in order)."""
+        if not len(runs):
+            return 0
+        return sum(max(int(r), self.swap_interval) for r in runs[:-1]) + int(runs[-1])
 
 
 @dataclass(frozen=True)
@@ -57,8 +93,13 @@ class ArchConfig:
     imm_depth: int
     imem_depth: int
     dram_bytes: int
-    beat_bytes: int
-    timing: Timing = Timing()
+    beat_bytes: int  # the DRAM channel's width: bytes per cycle
+    clock_mhz: float = 200.0  # for reporting times only
+
+    @property
+    def timing(self) -> Timing:
+        """The cycles the NPU takes (the RTL's and the golden cycle model's one description)."""
+        return Timing(self.rows, self.cols, self.beat_bytes, self.clock_mhz)
 
     @property
     def lanes(self) -> int:
@@ -103,7 +144,7 @@ class ArchConfig:
                 "imem": self.imem_depth,
             },
             "dram": {"bytes": self.dram_bytes, "beat_bytes": self.beat_bytes},
-            "timing": dict(vars(self.timing)),
+            "timing": {"clock_mhz": self.clock_mhz},
         }
 
     @classmethod
@@ -124,7 +165,7 @@ class ArchConfig:
                 imem_depth=int(buf["imem"]),
                 dram_bytes=int(dram["bytes"]),
                 beat_bytes=int(dram["beat_bytes"]),
-                timing=_timing(d.get("timing", {}), where),
+                clock_mhz=_clock_mhz(d.get("timing", {}), where),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f"{where}: missing or malformed key {e}") from None
@@ -149,20 +190,17 @@ class ArchConfig:
         need(1 <= self.dram_bytes <= 1 << 32, "dram.bytes must be in 1..2^32 (32-bit addresses)")
         need(self.dram_bytes % 64 == 0, "dram.bytes must be a multiple of 64")
         need(self.beat_bytes in (4, 8, 16, 32, 64, 128), "dram.beat_bytes must be 4..128, a power of two")
-        t = self.timing
-        for n in ("dram_latency", "sa_step", "weight_load", "tandem_op", "tandem_loop", "decode"):
-            need(getattr(t, n) >= 0, f"timing.{n} must be >= 0")
-        for n in ("ibuf_bw", "wbuf_bw", "bbuf_bw", "obuf_bw", "simd_bw"):
-            need(getattr(t, n) >= 1, f"timing.{n} must be >= 1 byte per cycle")
-        need(t.clock_mhz > 0, "timing.clock_mhz must be > 0")
+        need(self.clock_mhz > 0, "timing.clock_mhz must be > 0")
 
 
-def _timing(d: dict[str, Any], where: str) -> Timing:
-    unknown = set(d) - set(Timing.__dataclass_fields__)
+def _clock_mhz(d: dict[str, Any], where: str) -> float:
+    """The `[timing]` section holds only the reporting clock: every cycle count is derived
+    (`Timing`), so a key that would set one is an error, not silently ignored."""
+    unknown = set(d) - {"clock_mhz"}
     if unknown:
-        raise ConfigError(f"{where}: unknown timing key(s) {sorted(unknown)}")
-    fields = {k: type(getattr(Timing(), k))(v) for k, v in d.items()}
-    return Timing(**fields)
+        raise ConfigError(f"{where}: unknown timing key(s) {sorted(unknown)}: cycle counts are derived from the "
+                          "array and dram.beat_bytes (docs/cycle_model.md)")
+    return float(d.get("clock_mhz", 200.0))
 
 
 def load_arch(name_or_path: str | Path) -> ArchConfig:
