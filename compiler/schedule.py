@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from isa_spec import ArchConfig
+from isa_spec.arch import Timing
 from isa_spec.builder import ProgramBuilder
 
 from .errors import CompileError, LayerRefused
@@ -171,14 +172,19 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[s
     per_pixel = s.grouped or split
     ibuf_requests = s.tile_in_h * (s.tile_in_w if per_pixel else 1)
     ibuf_words = s.ibuf_blocks * (1 if per_pixel else s.tile_in_w)
-    acc = s.toh * s.tow * t.request_cycles(s.toc, arch.word_bytes("OBUF"))
-    moved = (s.toc * t.request_cycles(s.kh * s.kw * s.ic_steps, arch.word_bytes("WBUF"))
-             + ibuf_requests * t.request_cycles(ibuf_words, arch.word_bytes("IBUF"))
-             + t.request_cycles(s.toc, arch.word_bytes("BBUF")) + (acc if store else 0))  # fmt: skip
+    acc = s.toh * s.tow * t.request_cycles(s.toc, arch.word_bytes("OBUF"))  # the accumulators' store
+    moved = (s.toc * _load(t, s.kh * s.kw * s.ic_steps, arch.word_bytes("WBUF"))
+             + ibuf_requests * _load(t, ibuf_words, arch.word_bytes("IBUF"))
+             + _load(t, s.toc, arch.word_bytes("BBUF")) + (acc if store else 0))  # fmt: skip
     transfers = 3 + split + store
     tile = t.tile + 2 * (transfers + 1) * t.pick + moved + array
     tiles = n * s.tiles
-    return tiles * tile + (tiles - tiles // s.tiles_ic) * acc
+    partials = s.toh * s.tow * _load(t, s.toc, arch.word_bytes("OBUF"))  # what a tile continues from
+    return tiles * tile + (tiles - tiles // s.tiles_ic) * partials
+
+
+def _load(t: Timing, words: int, word_bytes: int) -> int:
+    return t.request_cycles(words, word_bytes, t.load_words_per_beat(word_bytes))
 
 
 def sizes(extent: int) -> list[int]:

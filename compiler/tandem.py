@@ -127,7 +127,7 @@ class Tandem:
             self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=vmem_word)
         self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
         t = self.arch.timing
-        self.estimate += t.fetch + t.advance + t.dma_start + rows * cols * t.request_cycles(size, word_bytes)
+        self.estimate += t.fetch + t.dma_start + rows * cols * t.request_cycles(size, word_bytes)
 
     # ---- loop nests ------------------------------------------------------------------------
     def nest(self, levels: Sequence[Level], body: Sequence[tuple[str, dict[str, int | str]]],
@@ -151,9 +151,9 @@ class Tandem:
             self.p.add(mnemonic, **fields)
         t, points = self.arch.timing, 1
         for iters, _ in levels:
-            self.estimate += points * (t.fetch + (t.loop_exit if iters else t.advance))
+            self.estimate += points * (t.fetch + (t.loop_exit if iters else 0))
             points *= iters
-        self.estimate += points * len(body) * (t.fetch + t.advance + t.lane_run)
+        self.estimate += points * len(body) * (t.fetch + t.lane_run)
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
                      clamp: tuple[int, int] | None = None, leaky: int | None = None,

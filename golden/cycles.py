@@ -6,11 +6,12 @@ the golden machine runs, per instruction address (`pc`), so reports can sum it p
 One instruction is in flight at a time, so a program's cycles are the sum of its
 instructions' (docs/cycle_model.md):
 
-* every instruction executed costs `fetch`; in a SIMD group `advance` more, except a loop
-  entry (SET_INST with iterations), whose loop costs `loop_exit` when it finishes; a group's
+* every instruction executed costs `fetch` (a loop's next iteration starts in the cycle that
+  fetches its first instruction); a Tandem loop costs `loop_exit` when it finishes; a group's
   SYNC_INST START adds `group_check`, its END `sa_end` (SA) or `simd_end` (SIMD);
 * an SA block runs its tiles one after another: per tile `tile`, a `pick` per transfer and
-  phase plus one per phase, each DMA request `request_cycles`, the array steps (one per
+  phase plus one per phase, each DMA request `request_cycles` (a load several words narrower
+  than the channel per beat, `load_words_per_beat`), the array steps (one per
   cycle, a step under a new weight word `swap_interval` after the previous such step) and
   `drain`; an instruction-memory load is one request of 4-byte words;
 * a lane instruction runs `lane_run` per execution, a PERM_START one cycle per point, a DMA
@@ -84,9 +85,10 @@ class CycleModel:
         c.tandem += cycles
         c.cycles += cycles
 
-    def _transfer(self, c: Costs, direction: str, space: str, requests: list[int], word_bytes: int) -> int:
+    def _transfer(self, c: Costs, direction: str, space: str, requests: list[int], word_bytes: int,
+                  per_beat: int = 1) -> int:  # fmt: skip
         """Charge the traffic of one transfer of `requests` (words each); return its cycles."""
-        cycles = sum(self.t.request_cycles(w, word_bytes) for w in requests)
+        cycles = sum(self.t.request_cycles(w, word_bytes, per_beat) for w in requests)
         moved = sum(requests) * word_bytes
         if direction == "LD":
             c.bytes_loaded[space] += moved
@@ -111,24 +113,24 @@ class CycleModel:
 
     def config(self, pc: int) -> None:
         """A configuration instruction of a SIMD group (or a NOP)."""
-        self._sequencing(pc, self.t.fetch + self.t.advance)
+        self._sequencing(pc, self.t.fetch)
 
     def simd_end(self, pc: int) -> None:
         self._sequencing(pc, self.t.simd_end)
 
     def loop(self, pc: int, entries: int, iterations: int) -> None:
         """`entries` executions of a SET_INST whose loop runs `iterations` times."""
-        per_entry = self.t.fetch + (self.t.loop_exit if iterations else self.t.advance)
+        per_entry = self.t.fetch + (self.t.loop_exit if iterations else 0)
         self._sequencing(pc, entries * per_entry)
 
     # ---- the Tandem units ----------------------------------------------------------------------
     def lane(self, pc: int, executions: int) -> None:
         """`executions` of a lane instruction."""
-        self._sequencing(pc, executions * (self.t.fetch + self.t.advance))
+        self._sequencing(pc, executions * self.t.fetch)
         self._tandem(pc, executions * self.t.lane_run)
 
     def nop(self, pc: int, executions: int) -> None:
-        self._sequencing(pc, executions * (self.t.fetch + self.t.advance))
+        self._sequencing(pc, executions * self.t.fetch)
 
     def perm(self, pc: int, points: int) -> None:
         """A PERM_START that writes `points` words, one per cycle."""
@@ -152,8 +154,10 @@ class CycleModel:
             moved = 0
             for direction, phase in (("LD", w.loads), ("ST", w.stores)):
                 for space, trs in phase.items():
+                    wb = arch.word_bytes(space)
+                    per_beat = t.load_words_per_beat(wb) if direction == "LD" else 1
                     for requests in trs:
-                        moved += self._transfer(c, direction, space, requests, arch.word_bytes(space))
+                        moved += self._transfer(c, direction, space, requests, wb, per_beat)
             array = t.array_cycles(w.weight_runs) + t.drain
             compute += array
             total += t.tile + 2 * (transfers + 1) * t.pick + moved + array

@@ -34,9 +34,9 @@ class Timing:
     beat_bytes: int  # bytes the DRAM channel moves per cycle
     clock_mhz: float = 200.0  # for reporting times only
 
-    fetch: ClassVar[int] = 2  # sequencer FETCH + DECODE, every instruction executed
-    advance: ClassVar[int] = 1  # ADVANCE after an instruction of a SIMD group (not a loop entry)
-    loop_exit: ClassVar[int] = 1  # ADVANCE again when a Tandem loop finishes
+    fetch: ClassVar[int] = 2  # sequencer FETCH + DECODE, every instruction executed (a loop's next
+    # iteration is fetched in the cycle that finds the body's end)
+    loop_exit: ClassVar[int] = 1  # FETCH leaving a finished Tandem loop, per level
     group_check: ClassVar[int] = 2  # GROUP_TAIL + GROUP_CHECK after a SYNC_INST START
     sa_end: ClassVar[int] = 2  # FETCH at an SA group's END + SA_END
     simd_end: ClassVar[int] = 1  # FETCH at a SIMD group's END
@@ -50,13 +50,17 @@ class Timing:
         """Channel cycles per word of `word_bytes` (a word wider than the channel)."""
         return -(-word_bytes // self.beat_bytes)
 
-    def words_per_beat(self, word_bytes: int) -> int:
-        """Words of `word_bytes` the channel moves in one cycle (words narrower than the channel)."""
-        return 1  # TEMP: the RTL today
+    def load_words_per_beat(self, word_bytes: int) -> int:
+        """SA buffer words of `word_bytes` an SA load moves in one beat: as many as fit in the
+        beat and in the buffer write port (the widest buffer word). Stores, Tandem DMA and
+        instruction-memory loads move one word per beat (their ports are one word wide)."""
+        port = max(self.rows * self.cols, 4 * self.cols)
+        return max(1, min(self.beat_bytes, port) // word_bytes)
 
-    def request_cycles(self, words: int, word_bytes: int) -> int:
-        """One DMA request of `words` buffer words: REQ, the beats, the done cycle."""
-        return self.request + -(-words // self.words_per_beat(word_bytes)) * self.beats(word_bytes)
+    def request_cycles(self, words: int, word_bytes: int, per_beat: int = 1) -> int:
+        """One DMA request of `words` words of `word_bytes`, `per_beat` at a time: REQ, the
+        beats, the done cycle."""
+        return self.request + -(-words // per_beat) * self.beats(word_bytes)
 
     @property
     def swap_interval(self) -> int:

@@ -27,10 +27,11 @@ module buffers
     input  logic          clk,
     // Word addresses: the units check them against the depths, so only their index bits are used.
     /* verilator lint_off UNUSEDSIGNAL */
-    // SA DMA: one buffer word from DRAM (the low bits of `sa_wdata`), or one OBUF word to it
+    // SA DMA: `sa_wwords` buffer words from DRAM (`sa_wdata`, low word first), or one OBUF word to it
     input  logic          sa_we,
     input  logic [1:0]    sa_wbuf,       // BUF_*
     input  logic [31:0]   sa_waddr,
+    input  logic [31:0]   sa_wwords,
     input  logic [BW-1:0] sa_wdata,
     input  logic [31:0]   sa_st_addr,
     output logic [VW-1:0] sa_st_word,
@@ -101,10 +102,14 @@ module buffers
   always_ff @(posedge clk) begin
     if (sa_we)
       unique case (sa_wbuf)
-        BUF_IBUF: ibuf[ibuf_idx_t'(sa_waddr)] <= sa_wdata[IW-1:0];
-        BUF_WBUF: wbuf[wbuf_idx_t'(sa_waddr)] <= sa_wdata[WW-1:0];
-        BUF_BBUF: bbuf[bbuf_idx_t'(sa_waddr)] <= sa_wdata[VW-1:0];
-        default:  obuf[obuf_idx_t'(sa_waddr)] <= sa_wdata[VW-1:0];
+        BUF_IBUF:
+          for (int i = 0; i < BW / IW; i++) if (32'(i) < sa_wwords) ibuf[ibuf_idx_t'(sa_waddr + 32'(i))] <= sa_wdata[IW*i +: IW];
+        BUF_WBUF:
+          for (int i = 0; i < BW / WW; i++) if (32'(i) < sa_wwords) wbuf[wbuf_idx_t'(sa_waddr + 32'(i))] <= sa_wdata[WW*i +: WW];
+        BUF_BBUF:
+          for (int i = 0; i < BW / VW; i++) if (32'(i) < sa_wwords) bbuf[bbuf_idx_t'(sa_waddr + 32'(i))] <= sa_wdata[VW*i +: VW];
+        default:
+          for (int i = 0; i < BW / VW; i++) if (32'(i) < sa_wwords) obuf[obuf_idx_t'(sa_waddr + 32'(i))] <= sa_wdata[VW*i +: VW];
       endcase
     if (acc_we) obuf[obuf_idx_t'(acc_wr_addr)] <= acc_wdata;
     if (ns_we) begin

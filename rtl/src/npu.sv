@@ -168,6 +168,7 @@ module npu
       .has_bias, .imem_base, .nimem, .imem_k, .imem_words);
 
   logic          dma_start, dma_more, dma_done, sa_buf_we, acc_we;
+  logic [31:0]   sa_buf_words;
   logic [63:0]   dma_addr;
   logic [31:0]   act_addr, wgt_addr, acc_rd_addr, acc_bias_addr, acc_wr_addr, sa_buf_addr;
   logic [N*8-1:0]   act;
@@ -187,7 +188,7 @@ module npu
       .clk, .rst, .start(dma_start), .more(dma_more), .req_addr(dma_addr), .dir(x_dir), .buffer(x_buf), .size(x_size),
       .group_end, .done(dma_done), .fault(sa_dma_fault), .dram_re(sa_dram_re), .dram_we(sa_dram_we),
       .dram_addr(sa_dram_addr), .dram_rdata(sa_dram_rdata), .dram_wdata(sa_dram_wdata), .buf_we(sa_buf_we),
-      .buf_addr(sa_buf_addr), .buf_wdata(sa_buf_wdata), .buf_rdata(sa_st_word), .trace(sa_dma_trace));
+      .buf_addr(sa_buf_addr), .buf_words(sa_buf_words), .buf_wdata(sa_buf_wdata), .buf_rdata(sa_st_word), .trace(sa_dma_trace));
   imem_loader #(.IMEM_DEPTH(IMEM_DEPTH), .DRAM_BYTES(DRAM_BYTES)) u_imem_loader (
       .clk, .rst, .go(imem_go), .group_end, .imem_base, .nimem, .imem_k, .words(imem_words), .done(imem_done),
       .fault(imem_fault), .dram_re(imem_dram_re), .dram_addr(imem_dram_addr), .imem_we,
@@ -222,7 +223,7 @@ module npu
   // ---- the buffers --------------------------------------------------------------------------------------
   buffers #(.N(N), .M(M), .IBUF_DEPTH(IBUF_DEPTH), .WBUF_DEPTH(WBUF_DEPTH), .BBUF_DEPTH(BBUF_DEPTH),
             .OBUF_DEPTH(OBUF_DEPTH), .VMEM_DEPTH(VMEM_DEPTH), .IMM_DEPTH(IMM_DEPTH), .NS_READS(NS_READS)) u_buffers (
-      .clk, .sa_we(sa_buf_we), .sa_wbuf(x_buf), .sa_waddr(sa_buf_addr), .sa_wdata(sa_buf_wdata),
+      .clk, .sa_we(sa_buf_we), .sa_wbuf(x_buf), .sa_waddr(sa_buf_addr), .sa_wwords(sa_buf_words), .sa_wdata(sa_buf_wdata),
       .sa_st_addr(sa_buf_addr), .sa_st_word, .act_addr, .wgt_addr, .act, .wgt, .acc_rd_addr,
       .acc_bias_addr, .acc_rd, .acc_bias, .acc_we, .acc_wr_addr, .acc_wdata, .ns_rd, .ns_rdata,
       .ns_we(lane_we || perm_we || tdma_we), .ns_wns(lane_we ? lane_wns : perm_we ? perm_wns : tdma_wns),

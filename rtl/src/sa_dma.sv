@@ -2,8 +2,10 @@
 // `size` buffer words each (the SA engine supplies each request's DRAM address and asks for
 // the next). Words move between DRAM and the buffer in order, from the transfer's first word of
 // the buffer on; the channel moves BEAT_BYTES per cycle, so a word of B bytes takes
-// ceil(B / BEAT_BYTES) cycles. A request's first word address and its range are checked
-// before it moves anything.
+// ceil(B / BEAT_BYTES) cycles, and a load moves floor(BEAT_BYTES / B) words narrower than the
+// beat in one (as many as the buffer write port's BW bits hold; a store moves one OBUF word
+// per beat: the OBUF read port is one word). A request's first word address and its range are
+// checked before it moves anything.
 module sa_dma
   import genesys_isa::*;
   import npu_pkg::*;
@@ -38,7 +40,8 @@ module sa_dma
     output logic [VW-1:0] dram_wdata,
     // buffers: write a loaded word, read a stored OBUF word
     output logic          buf_we,
-    output logic [31:0]   buf_addr,
+    output logic [31:0]   buf_addr,    // the first word written, or the OBUF word read
+    output logic [31:0]   buf_words,   // words written from `buf_wdata` (low word first)
     output logic [BW-1:0] buf_wdata,
     input  logic [VW-1:0] buf_rdata,
     output trace_t        trace
@@ -71,8 +74,17 @@ module sa_dma
     beats = (bytes + BEAT_BYTES - 1) / BEAT_BYTES;
   endfunction
 
-  logic moving;  // the last beat of a word: it moves now
+  // Words of buffer b a load moves per beat: what fits in the beat and the buffer write port.
+  localparam int LOAD_BYTES = BEAT_BYTES < BW / 8 ? BEAT_BYTES : BW / 8;
+  function automatic int unsigned per_beat(input logic [1:0] b);
+    per_beat = dir == DIR_ST || word_bytes(b) >= LOAD_BYTES ? 1 : LOAD_BYTES / word_bytes(b);
+  endfunction
+
+  logic moving;  // the last beat of a word (or of a beat's words): they move now
+  logic [31:0] left;
+  assign left = 32'(size) - wcount;
   assign moving = state == S_MOVE && wcount != 32'(size) && !(32'(beat) + 1 < beats(word_bytes(buffer)));
+  assign buf_words = left < 32'(per_beat(buffer)) ? left : 32'(per_beat(buffer));
   assign done = state == S_MOVE && wcount == 32'(size);
   always_comb begin
     fault = NO_FAULT;
@@ -112,7 +124,7 @@ module sa_dma
           buf_ptr <= buf_ptr + wcount;
           state <= more ? S_REQ : S_IDLE;
         end else if (moving) begin
-          wcount <= wcount + 1;
+          wcount <= wcount + buf_words;
           beat <= '0;
         end else beat <= beat + 1;
 

@@ -52,8 +52,8 @@ module sequencer
     output trace_t      trace
 );
   typedef enum logic [3:0] {
-    S_IDLE, S_FETCH, S_DECODE, S_GROUP_TAIL, S_GROUP_CHECK, S_ADVANCE, S_FAULT, S_HALT, S_SA_END, S_SA_RUN,
-    S_IMEM_RUN, S_TANDEM_RUN
+    S_IDLE, S_FETCH, S_DECODE, S_GROUP_TAIL, S_GROUP_CHECK, S_FAULT, S_HALT, S_SA_END, S_SA_RUN, S_IMEM_RUN,
+    S_TANDEM_RUN
   } state_t;
   typedef enum logic [1:0] {MODE_TOP, MODE_SA, MODE_SIMD} mode_t;
   state_t state;
@@ -70,7 +70,11 @@ module sequencer
   assign tail_sync = tail;
   assign ir_word = ir;
   assign tail_word = tail;
-  assign imem_addr = IMEM_AW'(state == S_GROUP_TAIL ? group_end : pc);
+  // FETCH at the end of a loop body that iterates again fetches the body's first instruction
+  // in the same cycle; one whose loop is done leaves the loop instead (a cycle per level left).
+  logic at_body_end, loop_back, loop_done;
+  logic [31:0] fetch_pc;
+  assign imem_addr = IMEM_AW'(state == S_GROUP_TAIL ? group_end : fetch_pc);
 
   // The unit whose log a fault on word w goes to (the decoder that owns its opcode).
   function automatic logic unit_of(input logic [3:0] opcode);
@@ -96,6 +100,10 @@ module sequencer
       loops[k] = '{active: k < int'(depth), index: st_i[k], bound: bind_v[st_level[k]], ns: bind_ns[st_level[k]],
                    idx: bind_idx[st_level[k]]};
   assign loops_idle = depth == 0;
+  assign at_body_end = state == S_FETCH && mode == MODE_SIMD && depth != 0 && pc == st_end[depth-1];
+  assign loop_back = at_body_end && 32'(st_i[depth-1]) + 1 < 32'(st_n[depth-1]);
+  assign loop_done = at_body_end && !loop_back;
+  assign fetch_pc = loop_back ? st_start[depth-1] : pc;
 
   // Views of the instruction word, one per layout; each unit reads only the fields it needs.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -158,15 +166,24 @@ module sequencer
       end
 
       S_FETCH:
-        if (mode == MODE_SIMD && depth == 0 && pc >= group_end) begin
+        if (loop_done) begin
+          depth <= depth - 1;
+          if (depth == 1) trace <= trace_event(TR_FLUSH, TRACE_TANDEM, pc, 1'b0, 4'd0, 64'd0, '0, '0, '0);
+        end else if (mode == MODE_SIMD && depth != 0 && pc > st_end[depth-1]) begin
+          f = fault_of(FAULT_BAD_CONFIG);
+          f_unit = TRACE_TANDEM;
+          f_pc = last_fetch;
+        end else if (mode == MODE_SIMD && depth == 0 && pc >= group_end) begin
           pc <= group_end + 1;
           mode <= MODE_TOP;
         end else if (mode == MODE_SA && pc == group_end) state <= S_SA_END;
-        else if (pc >= prog_end || pc >= IMEM_DEPTH) f = fault_of(FAULT_PC_OUT_OF_RANGE);
+        else if (fetch_pc >= prog_end || fetch_pc >= IMEM_DEPTH) f = fault_of(FAULT_PC_OUT_OF_RANGE);
         else begin
+          if (loop_back) st_i[depth-1] <= st_i[depth-1] + 1;
+          pc <= fetch_pc;
           ir <= imem_word;
           row <= decode_row(imem_word);
-          last_fetch <= pc;
+          last_fetch <= fetch_pc;
           state <= S_DECODE;
         end
 
@@ -212,7 +229,7 @@ module sequencer
             if (!loop_v[set_inst.level] || level_running || set_inst.body == 0) f = fault_of(FAULT_BAD_CONFIG);
             else if (loop_iters[set_inst.level] == 0) begin  // no iterations: skip the body
               pc <= pc + 1 + 32'(set_inst.body);
-              state <= S_ADVANCE;
+              state <= S_FETCH;
             end else begin
               st_level[depth[2:0]] <= set_inst.level;
               st_i[depth[2:0]] <= '0;
@@ -260,22 +277,6 @@ module sequencer
           state <= S_FETCH;
         end
 
-      S_ADVANCE:
-        if (depth != 0 && pc == st_end[depth-1]) begin
-          if (32'(st_i[depth-1]) + 1 < 32'(st_n[depth-1])) begin
-            st_i[depth-1] <= st_i[depth-1] + 1;
-            pc <= st_start[depth-1];
-            state <= S_FETCH;
-          end else begin
-            depth <= depth - 1;
-            if (depth == 1) trace <= trace_event(TR_FLUSH, TRACE_TANDEM, pc, 1'b0, 4'd0, 64'd0, '0, '0, '0);
-          end
-        end else if (depth != 0 && pc > st_end[depth-1]) begin
-          f = fault_of(FAULT_BAD_CONFIG);
-          f_unit = TRACE_TANDEM;
-          f_pc = last_fetch;
-        end else state <= S_FETCH;
-
       // ---- an SA group's block, after its body ----
       S_SA_END: begin
         f_pc = group_end;
@@ -311,7 +312,7 @@ module sequencer
         f_unit = TRACE_TANDEM;
         if (tandem_done) begin
           pc <= pc + 1;
-          state <= S_ADVANCE;
+          state <= S_FETCH;
         end
       end
 
@@ -326,7 +327,7 @@ module sequencer
 
     if (advance) begin
       pc <= pc + 1;
-      state <= mode == MODE_SIMD ? S_ADVANCE : S_FETCH;
+      state <= S_FETCH;
     end
     if (f.valid) begin
       trace <= trace_event(TR_FAULT, f_unit, f_pc, 1'b0, f.kind, 64'd0, '0, '0, '0);

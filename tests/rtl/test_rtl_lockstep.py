@@ -69,32 +69,36 @@ def test_per_channel_requantisation_on_tiny_against_spec(args):
 
 
 def test_the_dram_channel_width_sets_the_transfer_cycles():
-    """`dram.beat_bytes` is the channel width: a word of B bytes moves in ceil(B / beat) cycles.
-    A 4-byte channel against tiny's 16 bytes changes nothing but the cycles, by exactly the
-    extra beats of every word moved (SA words: IBUF 4, WBUF 16, BBUF/OBUF 16 bytes; Tandem
-    words: lanes x element bytes)."""
+    """`dram.beat_bytes` is the channel width. A word of B bytes moves in ceil(B / beat)
+    cycles; an SA load moves min(beat, 16) // B words narrower than that per cycle (16: tiny's
+    widest buffer word, the width of the buffer write port); stores and Tandem words move one
+    per beat. The same program on a 4-byte channel against tiny's 16 bytes changes nothing
+    but the cycles, by exactly the extra beats of every request (SA words: IBUF 4, WBUF 16,
+    BBUF/OBUF 16 bytes; Tandem words: lanes x element bytes)."""
     wide = load_arch("tiny")
     narrow = dataclasses.replace(wide, name="tiny-narrow", beat_bytes=4)
-    model = conv_model(c=8, h=6, w=6, oc=8)
-    runs = {}
-    for arch in (wide, narrow):
-        image = compile_model(model, arch)
-        runs[arch.beat_bytes] = (image, agree(image, quantized_inputs(image, sample_inputs(image)), ("spec", "rtl")))
-    image, result = runs[4]
-    spec = open_device("spec", narrow)
+    image = compile_model(conv_model(c=8, h=6, w=6, oc=8), wide)
+    inputs = quantized_inputs(image, sample_inputs(image))
+    runs = {arch.beat_bytes: agree(dataclasses.replace(image, arch=arch), inputs, ("spec", "rtl")) for arch in (wide, narrow)}
+    spec = open_device("spec", wide)
     spec.load(image)
-    for name, value in quantized_inputs(image, sample_inputs(image)).items():
+    for name, value in inputs.items():
         write_tensor(spec, image, name, value)
-    beats = lambda nbytes, width: -(-nbytes // width)  # noqa: E731
+
+    def request_cycles(rec: DmaRecord, word: int, beat: int) -> int:
+        words = len(rec.data) // word
+        per_beat = max(1, min(beat, 16) // word) if rec.unit == Unit.SA and rec.direction == "LD" else 1
+        return -(-words // per_beat) * -(-word // beat)
+
     extra = 0
     for rec in [r for records in spec.run().log.values() for r in records]:
         if not isinstance(rec, DmaRecord) or rec.space == "IMEM":
             continue
         word = (wide.word_bytes(rec.space) if rec.unit == Unit.SA
                 else wide.lanes * DMA_WIDTH_BYTES[decode(image.words[rec.pc]).name_of("width")])  # fmt: skip
-        extra += len(rec.data) // word * (beats(word, 4) - beats(word, 16))
+        extra += request_cycles(rec, word, 4) - request_cycles(rec, word, 16)
     assert extra > 0
-    assert result.counters["rtl"]["cycles"] - runs[16][1].counters["rtl"]["cycles"] == extra
+    assert runs[4].counters["rtl"]["cycles"] - runs[16].counters["rtl"]["cycles"] == extra
 
 
 def test_illegal_word_faults_identically():
