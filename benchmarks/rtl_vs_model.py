@@ -2,8 +2,9 @@
 
 Each layer runs on its own on the RTL (every layer sets the registers it uses) from the DRAM
 golden leaves after the layers before it; its RTL cycles are compared with the cycles the
-golden model charges to the layer's instructions. Prints every layer, the largest |error|
-and the machine's load.
+golden model charges to the layer's instructions, and with the compiler's static estimate
+(what `genesys compile --explain` prints). Prints every layer, the largest |error| and the
+machine's load.
 
     python benchmarks/rtl_vs_model.py [--arch tiny|default] [--size 32|224]
 
@@ -38,12 +39,14 @@ def main() -> None:
         rows = rtl_cycles_per_layer(image)
         seconds = time.perf_counter() - t0
         print(f"{name} ({arch.rows}x{arch.cols}), {len(rows)} layers, input {args.size}x{args.size}:")
-        print(f"  {'layer':<16}{'op':<20}{'model':>12}{'RTL':>12}{'error':>9}")
+        print(f"  {'layer':<16}{'op':<20}{'estimate':>12}{'model':>12}{'RTL':>12}{'error':>9}")
         worst = 0.0
-        for r in rows:
+        halt = arch.timing.fetch  # each layer's RTL run ends with an appended halt, in the model's figure too
+        for meta, r in zip(image.layers, rows, strict=True):
             err = (r["rtl_cycles"] - r["model_cycles"]) / r["model_cycles"]
             worst = max(worst, abs(err))
-            print(f"  {r['name']:<16}{r['op']:<20}{r['model_cycles']:>12,}{r['rtl_cycles']:>12,}{100 * err:>8.2f}%")
+            print(f"  {r['name']:<16}{r['op']:<20}{meta['estimated_cycles'] + halt:>12,}{r['model_cycles']:>12,}"
+                  f"{r['rtl_cycles']:>12,}{100 * err:>8.2f}%")  # fmt: skip
         model = sum(r["model_cycles"] for r in rows)
         rtl = sum(r["rtl_cycles"] for r in rows)
         print(f"  total: model {model:,}, RTL {rtl:,} cycles ({100 * (rtl - model) / model:+.2f}%); "

@@ -17,6 +17,7 @@ from .errors import CompileError, DramOverflow, LayerRefused
 from .fdfg import Graph
 from .layout import Allocator, Need, Storage, align, geometry
 from .ops.base import Link, QLayer
+from .schedule import sequencing_cycles
 from .tandem import Tandem
 
 GROUPS = 64  # SYNC_INST group ids
@@ -127,6 +128,7 @@ class Linker:
             meta: dict[str, Any] = {"name": name, "op": q.layer.op}
             meta |= q.emit(link)
             meta["pcs"] = [first, len(p.instructions)]
+            meta["estimated_cycles"] += sequencing_cycles(p.instructions[first:], arch)
             metas.append(meta)
         p.end()
         image = Image(arch, p.words, dram, symbols, metas)

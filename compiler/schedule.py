@@ -22,6 +22,7 @@ import numpy as np
 from isa_spec import ArchConfig
 from isa_spec.arch import Timing
 from isa_spec.builder import ProgramBuilder
+from isa_spec.encoding import Instruction
 
 from .errors import CompileError, LayerRefused
 from .fdfg import Shape
@@ -167,7 +168,7 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[s
     innermost_weight = max(i for i, d in enumerate(compute_order) if d in ("OC", "IC", "KH", "KW"))
     run = math.prod(iters[d] for d in compute_order[innermost_weight + 1 :])
     steps = math.prod(iters.values())
-    array = t.array_cycles([run] * (steps // run)) + t.drain
+    array = t.uniform_array_cycles(run, steps // run) + t.drain
     split = s.tiles_ic > 1  # the partial sums a tile continues come from DRAM (not for a reduction's first tile)
     per_pixel = s.grouped or split
     ibuf_requests = s.tile_in_h * (s.tile_in_w if per_pixel else 1)
@@ -181,6 +182,22 @@ def estimate_cycles(s: ConvSchedule, arch: ArchConfig, n: int, order: Sequence[s
     tiles = n * s.tiles
     partials = s.toh * s.tow * _load(t, s.toc, arch.word_bytes("OBUF"))  # what a tile continues from
     return tiles * tile + (tiles - tiles // s.tiles_ic) * partials
+
+
+def sequencing_cycles(instructions: Sequence[Instruction | int], arch: ArchConfig) -> int:
+    """The sequencer's cycles for one execution of each instruction (the timing description's
+    `fetch`, a SYNC_INST START's `group_check`, an END's `sa_end` or `simd_end`): what a
+    layer's estimate adds to its SA blocks' and the Tandem's (`Tandem.estimate`) figures."""
+    t = arch.timing
+    total = 0
+    for ins in instructions:
+        if isinstance(ins, int) or ins.mnemonic != "SYNC_INST":
+            total += t.fetch
+        elif ins.name_of("edge") == "START":
+            total += t.fetch + t.group_check
+        else:
+            total += t.sa_end if ins.name_of("unit") == "SA" else t.simd_end
+    return total
 
 
 def _load(t: Timing, words: int, word_bytes: int) -> int:

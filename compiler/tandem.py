@@ -60,7 +60,9 @@ class Tandem:
         self.p, self.arch = p, arch
         self.regs: dict[tuple, int] = {}  # iterator table, IMM, DTYPE_CFG: live for the program
         self.dma_regs: dict[tuple, int] = {}  # DMA walkers: live for one SIMD group
-        self.estimate = 0  # cycles by the arch's timing description, of DMA starts and loop nests (`nest`, `dma`)
+        # cycles by the arch's timing description beyond one fetch of each instruction emitted
+        # (`sequencing_cycles`): DMA transfers and what loop nests repeat (`dma`, `nest`)
+        self.estimate = 0
 
     @contextlib.contextmanager
     def group(self, group: int) -> Iterator[None]:
@@ -127,7 +129,7 @@ class Tandem:
             self.p.add(f"{d}_CONFIG_TILE_ADDR", ns=ns, value=vmem_word)
         self.p.add(f"{d}_START", ns=ns, width=operand.width, size=size)
         t = self.arch.timing
-        self.estimate += t.fetch + t.dma_start + rows * cols * t.request_cycles(size, word_bytes)
+        self.estimate += t.dma_start + rows * cols * t.request_cycles(size, word_bytes)
 
     # ---- loop nests ------------------------------------------------------------------------
     def nest(self, levels: Sequence[Level], body: Sequence[tuple[str, dict[str, int | str]]],
@@ -150,10 +152,10 @@ class Tandem:
         for mnemonic, fields in body:
             self.p.add(mnemonic, **fields)
         t, points = self.arch.timing, 1
-        for iters, _ in levels:
-            self.estimate += points * (t.fetch + (t.loop_exit if iters else 0))
+        for iters, _ in levels:  # each SET_INST runs once per point of the levels outside it
+            self.estimate += (points - 1) * t.fetch + (points * t.loop_exit if iters else 0)
             points *= iters
-        self.estimate += points * len(body) * (t.fetch + t.lane_run)
+        self.estimate += len(body) * ((points - 1) * t.fetch + points * t.lane_run)
 
     def requant_body(self, r: Requant, ns: str, second: str | None, relu: bool,
                      clamp: tuple[int, int] | None = None, leaky: int | None = None,

@@ -1,5 +1,6 @@
 """`genesys report`: where the cycles go, per layer, as an HTML page (and JSON), with a fuzzing
-campaign's coverage and mutation runs' kill rates added; or mutation runs alone."""
+campaign's coverage and mutation runs' kill rates added; or mutation runs alone; or, with
+`--backend rtl`, the RTL's measured cycles per layer beside the golden cycle model's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from genesys.outputs import check_output, write_output
 
 def add_report(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("image", nargs="?")
-    sp.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    sp.add_argument("-o", "--output", help="the HTML file to write (required unless --backend rtl)")
+    sp.add_argument("--backend", choices=("golden", "rtl"), default="golden",
+                    help="rtl: run each layer on the RTL and print its cycles beside the model's (no HTML)")
     sp.add_argument("--seed", type=int, default=0, help="seed of the sample input")
     sp.add_argument("--campaign", metavar="DIR", help="add the coverage of the fuzzing campaign in DIR")
     sp.add_argument("--json", metavar="FILE", help="write the per-layer figures as JSON")
@@ -25,6 +28,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from genesys.progress import Progress
     from genesys.report import build_report, to_html
 
+    if args.backend == "rtl":
+        return _report_rtl(args)
+    if args.output is None:
+        raise UsageError("report needs -o FILE.html (the page it writes), unless --backend rtl")
     if args.image is None and (not args.mutation or args.campaign or args.json):
         raise UsageError("report takes an IMAGE (with --campaign DIR, --json FILE and --mutation FILE.json if "
                          "wanted), or --mutation FILE.json alone")  # fmt: skip
@@ -42,6 +49,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(report.terminal())
     print(f"wrote {args.output}")
     write_json(json_path, report_json(report, args.image))
+    return EXIT_OK
+
+
+def _report_rtl(args: argparse.Namespace) -> int:
+    from genesys.progress import Progress
+    from genesys.rtl_report import rtl_cycles_per_layer
+
+    if args.image is None or args.output or args.campaign or args.mutation:
+        raise UsageError("report --backend rtl takes an IMAGE and --json FILE if wanted (no -o, --campaign or "
+                         "--mutation: those are golden's HTML report)")  # fmt: skip
+    json_path = check_output(args.json, "--json") if args.json else None
+    image = load_image(args.image)
+    with Progress("rtl: running layers", len(image.layers), "layers") as progress:
+        rows = rtl_cycles_per_layer(image, seed=args.seed, progress=progress.update)
+    print(f"{'layer':<16}{'op':<20}{'model cycles':>14}{'RTL cycles':>14}{'RTL/model':>11}")
+    for r in rows:
+        print(f"{r['name']:<16}{r['op']:<20}{r['model_cycles']:>14,}{r['rtl_cycles']:>14,}"
+              f"{r['rtl_cycles'] / r['model_cycles']:>11.4f}")  # fmt: skip
+    model, rtl = sum(r["model_cycles"] for r in rows), sum(r["rtl_cycles"] for r in rows)
+    print(f"{'total':<36}{model:>14,}{rtl:>14,}{rtl / model:>11.4f}")
+    write_json(json_path, {"command": "report", "image": args.image, "arch": image.arch.name, "backend": "rtl",
+                           "layers": rows})  # fmt: skip
     return EXIT_OK
 
 

@@ -126,7 +126,7 @@ def to_html(r: Report, campaign: str | None = None) -> str:
         charts.Panel("DRAM traffic per layer", "KiB", {s: [lr.traffic(s) / 1024 for lr in r.layers] for s in spaces}),
         charts.Panel("Array utilisation", "% of peak MACs", {"utilisation": [100 * lr.utilisation for lr in r.layers]}),
     ])  # fmt: skip
-    bandwidth = t.ibuf_bw + t.wbuf_bw + t.bbuf_bw + t.obuf_bw
+    bandwidth = t.beat_bytes  # one DRAM channel, one transfer at a time
     roof = charts.roofline([(lr.name, lr.op, lr.intensity, lr.macs / lr.costs.cycles if lr.costs.cycles else 0.0,
                              lr.costs.cycles) for lr in r.layers], arch.rows * arch.cols, bandwidth)  # fmt: skip
     head = "".join(f'<th class="{cls}">{h}</th>' for h, cls in TABLE_HEAD)
@@ -142,8 +142,7 @@ def to_html(r: Report, campaign: str | None = None) -> str:
 <style>{CSS}</style></head><body>
 <h1>GeneSys NPU performance report</h1>
 <p>{len(r.image.words):,} instructions, {len(names)} layer(s) on <b>{html.escape(arch.name)}</b> ({arch.rows}&times;{arch.cols}
-array, DRAM latency {t.dram_latency} cycles, channels {t.ibuf_bw}/{t.wbuf_bw}/{t.bbuf_bw}/{t.obuf_bw}/{t.simd_bw} B/cycle
-IBUF/WBUF/BBUF/OBUF/SIMD, double buffering {"on" if t.double_buffer else "off"}).</p>
+array, a DRAM channel of {t.beat_bytes} B/cycle).</p>
 <div class="cards">{"".join(f'<div class="card">{html.escape(k)}<b>{html.escape(v)}</b></div>' for k, v in cards)}</div>
 <h2>Where the cycles go</h2>
 <div class="chart">{bars}</div>
@@ -153,8 +152,8 @@ IBUF/WBUF/BBUF/OBUF/SIMD, double buffering {"on" if t.double_buffer else "off"})
 <p class="note">"estimate" is the compiler's cycle estimate (<code>genesys compile --explain</code>), the other
 figures the golden cycle model's. DRAM KiB per buffer: hover over a cell.</p>
 <div class="table"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>
-<p class="note">Cycles come from the golden cycle model (golden/cycles.py); every constant is in the arch config's
-[timing] section. Utilisation counts the layer's useful MACs (unpadded channels) against rows &times; cols per cycle.
+<p class="note">Cycles come from the golden cycle model (golden/cycles.py), which charges the arch's timing
+description (the RTL's, docs/cycle_model.md). Utilisation counts the layer's useful MACs (unpadded channels) against rows &times; cols per cycle.
 Simulated in {r.seconds:.2f} s.</p>
 {campaign_section(campaign)}</body></html>
 """

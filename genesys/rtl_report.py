@@ -21,15 +21,15 @@ from runtime.session import quantized_inputs, sample_inputs
 _HALT = encode(Instruction.make("BLOCK_END", last=1))
 
 
-def rtl_cycles_per_layer(image: Image, inputs: Mapping[str, np.ndarray] | None = None,
+def rtl_cycles_per_layer(image: Image, inputs: Mapping[str, np.ndarray] | None = None, seed: int = 0,
                          progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """`[{"name", "op", "model_cycles", "rtl_cycles"}, ...]`, one per layer of `image`, for
-    float `inputs` (default: the seeded sample); `progress(done, total)` hears of each layer."""
+    float `inputs` (default: the sample of `seed`); `progress(done, total)` hears of each layer."""
     if not image.layers:
         raise GenesysError("the image has no layer table, so there are no layers to measure")
     golden = open_device("golden", image.arch)
     golden.load(image)
-    for name, value in quantized_inputs(image, inputs or sample_inputs(image)).items():
+    for name, value in quantized_inputs(image, inputs or sample_inputs(image, seed)).items():
         write_tensor(golden, image, name, value)
     used = max(s.addr + s.nbytes for s in image.symbols.values())
     starts = {m["pcs"][0] for m in image.layers}

@@ -48,7 +48,7 @@ class Costs:
     cycles: int = 0
     sa_compute: int = 0  # array cycles: steps, weight waits, fill and drain
     sa_steps: int = 0
-    stall: int = 0  # SA block cycles beyond its array cycles (transfers, tile control)
+    stall: int = 0  # SA block cycles beyond its array cycles (transfers, tile control, IMEM loads)
     tandem: int = 0  # Tandem lane, permutation and DMA cycles
     decode: int = 0  # instruction fetch, decode and sequencing
     tiles: int = 0
@@ -170,7 +170,9 @@ class CycleModel:
     def imem_load(self, pc: int, words: int) -> None:
         """An SA instruction-memory load of `words`, after its block."""
         c = self.by_pc[pc]
-        c.cycles += self._transfer(c, "LD", "IMEM", [words], IMEM_WORD_BYTES)
+        cycles = self._transfer(c, "LD", "IMEM", [words], IMEM_WORD_BYTES)
+        c.cycles += cycles
+        c.stall += cycles
 
     def total(self, pcs: range | None = None) -> Costs:
         """Costs summed over all instructions, or over the addresses in `pcs`."""

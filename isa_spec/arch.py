@@ -45,6 +45,7 @@ class Timing:
     dma_start: ClassVar[int] = 1  # the Tandem DMA's START
     pick: ClassVar[int] = 1  # the SA engine's XFER_PICK, per transfer and phase, and once more per phase
     tile: ClassVar[int] = 3  # TILE_BEGIN + COMP_BEGIN + TILE_END
+    weight_banks: ClassVar[int] = 4  # the array's shadow weight banks (the RTL's WEIGHT_BANKS, generated)
 
     def beats(self, word_bytes: int) -> int:
         """Channel cycles per word of `word_bytes` (a word wider than the channel)."""
@@ -64,9 +65,10 @@ class Timing:
 
     @property
     def swap_interval(self) -> int:
-        """Cycles from an array step that changes the weights to the next one that may (the
-        weights travel down rows + cols - 1 skewed PE stages; sa_engine.sv)."""
-        return self.rows + self.cols
+        """Cycles from an array step that loads a shadow weight bank to the next one that may
+        load the same bank: the last PE takes its weight rows + cols - 1 cycles after the
+        step entered the array (systolic_array.sv)."""
+        return self.rows + self.cols - 1
 
     @property
     def drain(self) -> int:
@@ -75,11 +77,32 @@ class Timing:
         return self.rows + self.cols + 2
 
     def array_cycles(self, runs: Sequence[int]) -> int:
-        """A tile's array steps, one per cycle, where a step under a new weight word waits
-        `swap_interval` after the last one: the runs of steps on one word (in order)."""
-        if not len(runs):
+        """A tile's array steps, one per cycle, given the runs of steps on one weight word (in
+        order): each run's first step loads the next of the `weight_banks` shadow banks, round
+        robin, and waits until `swap_interval` has passed since that bank was last loaded."""
+        runs = [int(r) for r in runs]
+        if not runs:
             return 0
-        return sum(max(int(r), self.swap_interval) for r in runs[:-1]) + int(runs[-1])
+        k, gap = self.weight_banks, self.swap_interval
+        if min(runs[:-1], default=gap) * k >= gap:  # no run waits
+            return sum(runs)
+        if min(runs) == max(runs):
+            return self.uniform_array_cycles(runs[0], len(runs))
+        starts = [0]
+        for i in range(1, len(runs)):
+            starts.append(max(starts[-1] + runs[i - 1], starts[i - k] + gap if i >= k else 0))
+        return starts[-1] + runs[-1]
+
+    def uniform_array_cycles(self, run: int, count: int) -> int:
+        """`array_cycles` of `count` runs of `run` steps each: run i starts at
+        (i // banks) x swap_interval + (i % banks) x run when the banks make it wait."""
+        k, gap = self.weight_banks, self.swap_interval
+        if not count:
+            return 0
+        if k * run >= gap:
+            return count * run
+        last = count - 1
+        return last // k * gap + last % k * run + run
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def sv_params(arch: ArchConfig) -> str:
         "ARRAY_N": arch.rows, "ARRAY_M": arch.cols, "IBUF_DEPTH": arch.ibuf_depth, "WBUF_DEPTH": arch.wbuf_depth,
         "BBUF_DEPTH": arch.bbuf_depth, "OBUF_DEPTH": arch.obuf_depth, "VMEM_DEPTH": arch.vmem_depth,
         "IMM_DEPTH": arch.imm_depth, "IMEM_DEPTH": arch.imem_depth, "DRAM_BYTES": arch.dram_bytes,
-        "BEAT_BYTES": arch.beat_bytes,
+        "BEAT_BYTES": arch.beat_bytes, "WEIGHT_BANKS": arch.timing.weight_banks,
     }  # fmt: skip
     body = "".join(f"  localparam int {k} = {v};\n" for k, v in values.items())
     return (banner("//") + f"// Arch config {arch.name!r}, a package the RTL top imports (the units take what they\n"

@@ -15,6 +15,7 @@ package npu_params;
   localparam int IMEM_DEPTH = 65536;
   localparam int DRAM_BYTES = 134217728;
   localparam int BEAT_BYTES = 64;
+  localparam int WEIGHT_BANKS = 4;
 endpackage
 /* verilator lint_on DECLFILENAME */
 /* verilator lint_on UNUSEDPARAM */

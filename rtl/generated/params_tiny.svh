@@ -15,6 +15,7 @@ package npu_params;
   localparam int IMEM_DEPTH = 4096;
   localparam int DRAM_BYTES = 1048576;
   localparam int BEAT_BYTES = 16;
+  localparam int WEIGHT_BANKS = 4;
 endpackage
 /* verilator lint_on DECLFILENAME */
 /* verilator lint_on UNUSEDPARAM */

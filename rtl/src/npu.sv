@@ -177,7 +177,7 @@ module npu
   logic [BW-1:0] sa_buf_wdata;
   logic [VW-1:0] sa_st_word;  // the OBUF word the SA DMA stores
   sa_engine #(.N(N), .M(M), .IBUF_DEPTH(IBUF_DEPTH), .WBUF_DEPTH(WBUF_DEPTH), .BBUF_DEPTH(BBUF_DEPTH),
-              .OBUF_DEPTH(OBUF_DEPTH)) u_sa_engine (
+              .OBUF_DEPTH(OBUF_DEPTH), .WEIGHT_BANKS(WEIGHT_BANKS)) u_sa_engine (
       .clk, .rst, .go(sa_go), .done(sa_done), .fault(sa_engine_fault), .group_end, .tile_active, .tile_n,
       .tile_reduction, .comp_active, .comp_n, .comp_reduction, .nx, .xk, .x_dir, .x_buf, .x_base, .xfer_active,
       .xfer_n, .x_tile_stride, .x_xfer_stride, .step_stride, .has_bias, .dma_start, .dma_more, .dma_addr, .dma_done,

@@ -13,6 +13,8 @@ module sa_engine
     parameter int WBUF_DEPTH = 256,
     parameter int BBUF_DEPTH = 64,
     parameter int OBUF_DEPTH = 256,
+    parameter int WEIGHT_BANKS = 4,
+    localparam int BANK_W = WEIGHT_BANKS > 1 ? $clog2(WEIGHT_BANKS) : 1,
     localparam int IW = N * 8,
     localparam int WW = N * M * 8,
     localparam int VW = M * 32
@@ -89,11 +91,12 @@ module sa_engine
   logic [VW-1:0] arr_psum;
   step_tag_t   arr_tag, out_tag;
   logic [31:0] last_wgt;                  // WBUF word under the shadow weights (all ones: none)
-  logic [7:0]  since_swap;                // cycles since a step last changed the weights
+  logic [BANK_W-1:0] bank, arr_bank;      // the shadow bank the next weight change loads, round robin
+  logic [7:0]  since [WEIGHT_BANKS];      // cycles since a step last loaded each bank
   assign xk = xj[2:0];
 
-  systolic_array #(.N(N), .M(M), .TAG_W($bits(step_tag_t))) u_array (
-      .clk, .rst, .in_valid(arr_in_valid), .swap(arr_swap), .act(arr_act), .wgt(arr_wgt), .tag_in(arr_tag),
+  systolic_array #(.N(N), .M(M), .TAG_W($bits(step_tag_t)), .BANKS(WEIGHT_BANKS)) u_array (
+      .clk, .rst, .in_valid(arr_in_valid), .swap(arr_swap), .bank(arr_bank), .act(arr_act), .wgt(arr_wgt), .tag_in(arr_tag),
       .out_valid(arr_out_valid), .psum(arr_psum), .tag_out(out_tag), .busy(arr_busy));
 
   // DRAM byte address of the current request of transfer xk: the tile loops, then its own.
@@ -150,9 +153,11 @@ module sa_engine
   assign dma_more = state == S_XFER && dma_done && !xix_carry;
   assign done = state == S_XFER_PICK && xj == nx && phase == DIR_ST && tix_carry;
   assign fault = state == S_STEP && step_bad != 0 ? fault_of(FAULT_ADDRESS_OUT_OF_RANGE) : NO_FAULT;
-  // A step under other weights than the last one waits until the last weight change has left
-  // the array (systolic_array.sv).
-  assign issue = state == S_STEP && step_bad == 0 && (step_addr[STEP_WGT][31:0] == last_wgt || since_swap >= 8'(N + M - 1));
+  // A step under other weights than the last one loads the next shadow bank, once the change
+  // that last loaded it has reached every PE: the last PE takes it N + M - 1 cycles after its
+  // step entered the array (systolic_array.sv).
+  assign issue = state == S_STEP && step_bad == 0
+                 && (step_addr[STEP_WGT][31:0] == last_wgt || since[bank] >= 8'(N + M - 2));
   assign act_addr = step_addr[STEP_ACT][31:0];
   assign wgt_addr = step_addr[STEP_WGT][31:0];
 
@@ -171,13 +176,16 @@ module sa_engine
     trace.valid <= 1'b0;
     arr_in_valid <= 1'b0;
     arr_swap <= 1'b0;
-    if (since_swap != 8'hFF) since_swap <= since_swap + 1;
+    for (int b = 0; b < WEIGHT_BANKS; b++) if (since[b] != 8'hFF) since[b] <= since[b] + 1;
     if (arr_out_valid) begin
       if (32'(out_tag.wr) < lo) lo <= 32'(out_tag.wr);
       if (32'(out_tag.wr) + 1 > hi) hi <= 32'(out_tag.wr) + 1;
     end
-    if (rst) state <= S_IDLE;
-    else unique case (state)
+    if (rst) begin
+      state <= S_IDLE;
+      bank <= '0;
+      for (int b = 0; b < WEIGHT_BANKS; b++) since[b] <= 8'hFF;  // no weight change in flight
+    end else unique case (state)
       S_IDLE: if (go) begin
         tix <= '0;
         tile_no <= '0;
@@ -232,8 +240,10 @@ module sa_engine
           arr_in_valid <= 1'b1;
           if (step_addr[STEP_WGT][31:0] != last_wgt) begin
             arr_swap <= 1'b1;
+            arr_bank <= bank;
+            bank <= bank + 1;
             last_wgt <= step_addr[STEP_WGT][31:0];
-            since_swap <= '0;
+            since[bank] <= '0;
           end
           arr_tag <= '{first: step_first, wr: obuf_idx_t'(step_addr[STEP_OUT]), rd: obuf_idx_t'(step_addr[STEP_PSUM]),
                        bias: bbuf_idx_t'(step_addr[STEP_BIAS])};

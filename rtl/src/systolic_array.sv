@@ -8,12 +8,15 @@
 module systolic_array #(
     parameter int N = 4,
     parameter int M = 4,
-    parameter int TAG_W = 1
+    parameter int TAG_W = 1,
+    parameter int BANKS = 4,             // shadow weight banks (a power of two)
+    localparam int BANK_W = BANKS > 1 ? $clog2(BANKS) : 1
 ) (
     input  logic                 clk,
     input  logic                 rst,
     input  logic                 in_valid,
     input  logic                 swap,
+    input  logic [BANK_W-1:0]    bank,     // the shadow bank a swap loads (unused without one)
     input  logic [N*8-1:0]       act,      // act[r] = bits [8r+7:8r]
     input  logic [N*M*8-1:0]     wgt,      // w[r][c] = bits [8(rM+c)+7 : 8(rM+c)]
     input  logic [TAG_W-1:0]     tag_in,
@@ -28,7 +31,8 @@ module systolic_array #(
   logic               s_h    [N][M+1];     // horizontal swap-flag wires
   logic signed [31:0] p_v    [N+1][M];     // vertical partial-sum wires
   logic signed [31:0] d_skew [M][M];       // output deskew delay lines
-  logic [N*M*8-1:0]   shadow;
+  logic [N*M*8-1:0]   shadow [BANKS];
+  logic [BANK_W-1:0]  bank_pipe [N+M-1];   // bank_pipe[k]: the bank of the step that entered k + 1 cycles ago
   logic [N+M:0]       valid_pipe;
   logic [TAG_W-1:0]   tag_pipe [N+M+1];
 
@@ -41,7 +45,9 @@ module systolic_array #(
         s_skew[r][k] <= s_skew[r][k-1];
       end
     end
-    if (in_valid && swap) shadow <= wgt;
+    if (in_valid && swap) shadow[bank] <= wgt;
+    bank_pipe[0] <= bank;
+    for (int k = 1; k < N + M - 1; k++) bank_pipe[k] <= bank_pipe[k-1];
     for (int c = 0; c < M; c++) begin
       d_skew[c][0] <= p_v[N][c];
       for (int k = 1; k < M; k++) d_skew[c][k] <= d_skew[c][k-1];
@@ -59,7 +65,9 @@ module systolic_array #(
       if (r == 0) begin : g_top
         assign p_v[0][c] = '0;
       end
-      pe u_pe (.clk, .act_in(a_h[r][c]), .swap_in(s_h[r][c]), .shadow(shadow[8*(r*M+c) +: 8]), .psum_in(p_v[r][c]),
+      // a swap flag reaches PE (r, c) r + c + 1 cycles after its step entered the array
+      pe u_pe (.clk, .act_in(a_h[r][c]), .swap_in(s_h[r][c]), .shadow(shadow[bank_pipe[r+c]][8*(r*M+c) +: 8]),
+               .psum_in(p_v[r][c]),
                .act_out(a_h[r][c+1]), .swap_out(s_h[r][c+1]), .psum_out(p_v[r+1][c]));
     end
   end
