@@ -6,10 +6,11 @@ golden model charges to the layer's instructions, and with the compiler's static
 (what `genesys compile --explain` prints). Prints every layer, the largest |error| and the
 machine's load.
 
-    python benchmarks/rtl_vs_model.py [--arch tiny|default] [--size 32|224]
+    python benchmarks/rtl_vs_model.py [--arch tiny|default] [--full]
 
-`tiny` compiles the ResNet-18-mini (width 8, 32x32), `default` ResNet-50 (width 8) at
-`--size` (32 by default; 224 is the full-size network, tens of minutes on the RTL).
+`tiny` compiles the ResNet-18-mini (32x32, stem width 8, 10 classes), `default` ResNet-50 at
+the same size; `--full` makes it the full-size ResNet-50 (224x224, width 64, 1000 classes:
+39M cycles, several minutes on the RTL).
 """
 
 from __future__ import annotations
@@ -23,22 +24,24 @@ from compiler.models import resnet_model
 from genesys.rtl_report import rtl_cycles_per_layer
 from isa_spec import load_arch
 
-MODELS = {"tiny": lambda size: resnet_model("resnet18", size=size, width=8, classes=10),
-          "default": lambda size: resnet_model("resnet50", size=size, width=8, classes=10)}  # fmt: skip
+MODELS = {"tiny": lambda full: resnet_model("resnet18", size=32, width=8, classes=10),
+          "default": lambda full: resnet_model("resnet50") if full else resnet_model("resnet50", size=32, width=8,
+                                                                                       classes=10)}  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", action="append", choices=sorted(MODELS))
-    ap.add_argument("--size", type=int, default=32, help="input height and width (default 32)")
+    ap.add_argument("--full", action="store_true", help="default: the full-size ResNet-50 (224x224)")
     args = ap.parse_args()
     for name in args.arch or ["tiny", "default"]:
         arch = load_arch(name)
-        image = compile_model(MODELS[name](args.size), arch)
+        image = compile_model(MODELS[name](args.full), arch)
         t0 = time.perf_counter()
         rows = rtl_cycles_per_layer(image)
         seconds = time.perf_counter() - t0
-        print(f"{name} ({arch.rows}x{arch.cols}), {len(rows)} layers, input {args.size}x{args.size}:")
+        shape = image.symbol(image.model["inputs"][0]).shape
+        print(f"{name} ({arch.rows}x{arch.cols}), {len(rows)} layers, input {shape}:")
         print(f"  {'layer':<16}{'op':<20}{'estimate':>12}{'model':>12}{'RTL':>12}{'error':>9}")
         worst = 0.0
         halt = arch.timing.fetch  # each layer's RTL run ends with an appended halt, in the model's figure too

@@ -153,7 +153,8 @@ array, a DRAM channel of {t.beat_bytes} B/cycle).</p>
 figures the golden cycle model's. DRAM KiB per buffer: hover over a cell.</p>
 <div class="table"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>
 <p class="note">Cycles come from the golden cycle model (golden/cycles.py), which charges the arch's timing
-description (the RTL's, docs/cycle_model.md). Utilisation counts the layer's useful MACs (unpadded channels) against rows &times; cols per cycle.
+description (the RTL's, docs/cycle_model.md). Utilisation counts the layer's useful MACs (unpadded channels)
+against rows &times; cols per cycle.
 Simulated in {r.seconds:.2f} s.</p>
 {campaign_section(campaign)}</body></html>
 """

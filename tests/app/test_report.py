@@ -4,6 +4,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from compiler import compile_model
 from compiler.models import conv_model
 from genesys import cli
@@ -33,7 +35,9 @@ def test_per_layer_costs_add_up():
     image = compile_model(conv_model(c=8, h=20, w=20, oc=16), load_arch("tiny"))
     report = build_report(image)
     (layer,) = report.layers
-    assert layer.costs.cycles == report.total.cycles > 0
+    assert image.layers[0]["pcs"] == [0, len(image.words) - 1]  # only the final halt is no layer's
+    assert layer.costs.cycles + 2 == report.total.cycles  # the halt's FETCH and DECODE
+    assert layer.costs.cycles > 0
     assert layer.macs == 20 * 20 * 16 * 8 * 9 and 0 < layer.utilisation <= 1
     assert "<table>" in to_html(report) and f"<td>{layer.costs.cycles:,}</td>" in to_html(report)
 
@@ -61,3 +65,18 @@ def test_report_shows_the_coverage_of_a_fuzzing_campaign(tmp_path, capsys):
     assert f"{data['spec_points_hit']:,} / {data['spec_points_total']:,}" in page
     assert cli.main(["report", str(conv), "-o", str(tmp_path / "x.html"), "--campaign", str(tmp_path / "none")]) == 2
     assert "no campaign to resume" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.rtl
+def test_report_backend_rtl_puts_measured_cycles_beside_the_model(tmp_path, capsys):
+    image = compile_model(conv_model(c=8, h=6, w=6, oc=8), load_arch("tiny"))
+    image.save(tmp_path / "m.gnx")
+    assert cli.main(["report", str(tmp_path / "m.gnx"), "--backend", "rtl", "--json", str(tmp_path / "r.json")]) == 0
+    (layer,) = json.loads((tmp_path / "r.json").read_text())["layers"]
+    rtl = run_image(image, "rtl", sample_inputs(image)).counters["cycles"]  # the whole image: the layer and its halt
+    assert layer["name"] == "conv0" and layer["rtl_cycles"] == rtl == layer["model_cycles"]
+    assert f"{rtl:,}" in capsys.readouterr().out
+    for extra in (["-o", str(tmp_path / "r.html")], ["--campaign", str(tmp_path)]):
+        assert cli.main(["report", str(tmp_path / "m.gnx"), "--backend", "rtl", *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "report --backend rtl takes an IMAGE" in err[0]
