@@ -83,12 +83,12 @@ def test_a_reset_model_is_a_new_model():
 
 
 def test_watchdog_reports_a_run_that_stops_committing():
-    image = sa_matmul(pixels=16, ic_blocks=4)
+    image = sa_matmul(pixels=128, ic_blocks=4)
     model = RtlModel(image.arch)
     model.load_program(image.words)
     records = []
     with pytest.raises(RtlHang, match=r"no commit record for \d+ cycles after instruction \d+"):
-        model.run(records.append, idle_limit=256)  # the tile computes ~700 cycles after its loads
+        model.run(records.append, idle_limit=256)  # the tile computes ~900 cycles after its loads
     assert records, "the loads before the long tile were committed"
 
 
