@@ -121,9 +121,12 @@ def test_the_registers_after_a_run_must_be_what_the_spec_s_run_makes_them():
     tiles = [r for r in rec.order if isinstance(r, TileRecord)]
     one_tile_less = tiles[1:] + [r for r in rec.order if not isinstance(r, TileRecord)]
     assert "register tiles reads" in registers(device, dataclasses.replace(rec, order=one_tile_less), image.words)
-    steps = device.counters()["sa_steps"]
-    assert registers(device, rec, image.words, steps) is None
-    assert f"register sa_steps reads {steps}" in registers(device, rec, image.words, steps + 1)
+    counts = {k: device.counters()[k] for k in ("sa_steps", "cycles")}
+    assert registers(device, rec, image.words, counts) is None
+    assert f"register sa_steps reads {counts['sa_steps']}, golden counts" in registers(
+        device, rec, image.words, counts | {"sa_steps": counts["sa_steps"] + 1})
+    assert f"register cycles reads {counts['cycles']}, golden counts" in registers(
+        device, rec, image.words, counts | {"cycles": counts["cycles"] - 1})
 
 
 @pytest.mark.rtl

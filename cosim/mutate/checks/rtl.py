@@ -14,7 +14,9 @@ and after each run, the control/status registers that isa_spec/csr.py defines: C
 PROG_LEN and PROG_BASE (as loaded), STATUS and FAULT_PC (halted, the spec's fault and
 where), and the counters of tiles, Tandem lane words written, SA DMA words and Tandem DMA
 words (a VMEM word is `lanes` elements of the width its START names), counted from the spec's
-records. (Cycles and array steps are the RTL's own: the spec's records do not fix them.)
+records; on a run without a fault, array steps and cycles as golden counts them (the spec's
+records do not fix them; golden's cycle model is the RTL's timing description,
+docs/cycle_model.md, so a timing bug is a kill).
 
 The spec's side of every run is recorded once by `prepare`, which also builds the original
 the way mutants are built, so that the checker's time on the original (the campaign's base
@@ -58,8 +60,9 @@ def programs() -> list[tuple[str, Any, Any]]:
     return out
 
 
-def prepare() -> list[tuple[str, Any, Any, Any, int | None]]:
-    """(name, image, inputs, the spec's recorded run, golden's array steps or None after a fault)."""
+def prepare() -> list[tuple[str, Any, Any, Any, dict | None]]:
+    """(name, image, inputs, the spec's recorded run, golden's array steps and cycles, or None
+    after a fault)."""
     from isa_spec import load_arch
     from runtime.backends.rtl import RtlDevice
 
@@ -69,11 +72,11 @@ def prepare() -> list[tuple[str, Any, Any, Any, int | None]]:
     out = []
     for name, image, inputs in programs():
         rec = record(image, inputs)
-        out.append((name, image, inputs, rec, None if rec.fault else _golden_steps(image, inputs)))
+        out.append((name, image, inputs, rec, None if rec.fault else _golden_counts(image, inputs)))
     return out
 
 
-def _golden_steps(image: Any, inputs: Any) -> int:
+def _golden_counts(image: Any, inputs: Any) -> dict[str, int]:
     from runtime import open_device, write_tensor
 
     dev = open_device("golden", image.arch)
@@ -81,10 +84,10 @@ def _golden_steps(image: Any, inputs: Any) -> int:
     for name, value in (inputs or {}).items():
         write_tensor(dev, image, name, value)
     dev.run()
-    return dev.counters()["sa_steps"]
+    return {k: dev.counters()[k] for k in ("sa_steps", "cycles")}
 
 
-def check(fixture: list[tuple[str, Any, Any, Any, int | None]], patch: tuple[str, str, str] = ORIGINAL) -> str | None:
+def check(fixture: list[tuple[str, Any, Any, Any, dict | None]], patch: tuple[str, str, str] = ORIGINAL) -> str | None:
     """What caught the mutant `patch` (`NO_BUILD` + why, when it does not lint or build), or None."""
     from isa_spec import GenesysError, load_arch
     from runtime.backends.rtl import RtlDevice, lint
@@ -107,20 +110,20 @@ def _lockstep(fixture: list, device: Any) -> str | None:
 
     from .common import ReplayDevice
 
-    for name, image, inputs, rec, sa_steps in fixture:
+    for name, image, inputs, rec, counts in fixture:
         result = lockstep(image, ["spec", "rtl"], inputs, devices={"spec": ReplayDevice(rec), "rtl": device})
         if not result.ok:
             return f"{name}: {' | '.join(result.format().splitlines()[:2])}"
-        problem = registers(device, rec, image.words, sa_steps)
+        problem = registers(device, rec, image.words, counts)
         if problem:
             return f"{name}: {problem}"
     return None
 
 
-def registers(device: Any, rec: Any, words: Sequence[int], sa_steps: int | None = None) -> str | None:
+def registers(device: Any, rec: Any, words: Sequence[int], golden: dict[str, int] | None = None) -> str | None:
     """The first register of the RTL, after its run of the program `words`, that differs
-    from what the spec's run `rec` (a Recording) says it must hold, or from `sa_steps` (when
-    given); None when all agree."""
+    from what the spec's run `rec` (a Recording) says it must hold, or from golden's counts
+    (`golden`: array steps and cycles, when given); None when all agree."""
     from isa_spec import DmaRecord, FaultKind, TileRecord, Unit, VectorRecord, decode
     from isa_spec.csr import STATUS_FAULTED, STATUS_HALTED
     from isa_spec.table import DMA_WIDTH_BYTES
@@ -131,18 +134,24 @@ def registers(device: Any, rec: Any, words: Sequence[int], sa_steps: int | None 
         status |= STATUS_FAULTED | list(FaultKind).index(FaultKind(rec.fault[0])) << 4
     word_bytes = {"IBUF": arch.rows, "WBUF": arch.rows * arch.cols, "BBUF": 4 * arch.cols, "OBUF": 4 * arch.cols, "IMEM": 4}
     dma = [r for r in rec.order if isinstance(r, DmaRecord)]
-    vmem_word_bytes = {pc: arch.lanes * DMA_WIDTH_BYTES[decode(words[pc]).name_of("width")]
-                       for pc in {r.pc for r in dma if r.unit == Unit.TANDEM}}  # fmt: skip
+    tandem_dma_words, imem = 0, list(words)  # instruction memory as the run leaves it (IMEM loads)
+    for r in dma:
+        if r.space == "IMEM":
+            loaded = [int.from_bytes(r.data[k : k + 4], "little") for k in range(0, len(r.data), 4)]
+            imem[len(imem) :] = [0] * max(0, r.buf_addr + len(loaded) - len(imem))
+            imem[r.buf_addr : r.buf_addr + len(loaded)] = loaded
+        elif r.unit == Unit.TANDEM:  # a VMEM word is `lanes` elements of the width the START names
+            tandem_dma_words += len(r.data) // (arch.lanes * DMA_WIDTH_BYTES[decode(imem[r.pc]).name_of("width")])
     want = {"CTRL": 0, "PROG_LEN": min(len(words), arch.imem_depth), "PROG_BASE": 0, "STATUS": status,
             **({"FAULT_PC": rec.fault[1]} if rec.fault else {}),
             "tiles": sum(isinstance(r, TileRecord) for r in rec.order),
             "tandem_writes": sum(len(r.addrs) for r in rec.order if isinstance(r, VectorRecord)),
             "sa_dma_words": sum(len(r.data) // word_bytes[r.space] for r in dma if r.unit == Unit.SA),
-            "tandem_dma_words": sum(len(r.data) // vmem_word_bytes[r.pc] for r in dma if r.unit == Unit.TANDEM),
-            **({"sa_steps": sa_steps} if sa_steps is not None else {})}  # fmt: skip
+            "tandem_dma_words": tandem_dma_words,
+            **(golden or {})}  # fmt: skip
     counters = device.counters()
     for name, value in want.items():
         got = device.model.csr(name) if name.isupper() else counters[name]
         if got != value:
-            return f"register {name} reads {got}, {'golden counts' if name == 'sa_steps' else 'the spec makes it'} {value}"
+            return f"register {name} reads {got}, {'golden counts' if name in (golden or {}) else 'the spec makes it'} {value}"
     return None
