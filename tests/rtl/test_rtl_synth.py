@@ -7,7 +7,7 @@ same flow counts a small design whose figures are known by hand."""
 import pytest
 
 from isa_spec import load_arch
-from rtl.synth import check, synthesise_sources
+from rtl.synth import check, synthesise_sources, unique_modules
 from rtl.yosys import YosysError
 
 pytestmark = pytest.mark.rtl  # Yosys
@@ -35,3 +35,13 @@ def test_the_synthesis_counts_by_module():
     assert (cells["leaf"].instances, cells["leaf"].flip_flops, cells["leaf"].memory_bits) == (2, 16, 0)  # 8-bit sums
     assert (cells["top"].instances, cells["top"].flip_flops, cells["top"].memory_bits) == (1, 0, 16 * 8)
     assert cells["leaf"].cells > 16  # the adders' gates besides the flip-flops
+
+
+def test_instances_alike_but_for_names_are_synthesised_once():
+    def module(name, n, width):
+        return (f'attribute \\src "leaf.sv:1"\nmodule \\leaf${name}\n  wire width {width} input 1 \\a\n'
+                f"  wire width {width} output 2 \\q\n  cell $not $not$leaf.sv:2${n}\n    parameter \\A_WIDTH {width}\n"
+                f"    connect \\A \\a\n    connect \\Y \\q\n  end\nend\n")  # fmt: skip
+    design = "autoidx 9\n" + module("top.u1", 4, 8) + module("top.u2", 7, 8) + module("top.u3", 8, 16)
+    assert sorted(unique_modules(design).values()) == [1, 2]
+    assert all(body.startswith('attribute \\src "leaf.sv:1"\nmodule') for body in unique_modules(design))
