@@ -4,7 +4,10 @@ corner-only), each counted killed only when a proof refutes it with a counterexa
 Verilated unit confirms. Mutants that survive are printed: some are equivalent to the
 original (no input tells them apart), the rest are gaps of the proof.
 
-    python benchmarks/rtl_proofs.py [--per-target N] [--seed S] [--no-proofs]
+    python benchmarks/rtl_proofs.py [--per-target N] [--seed S] [--no-proofs] [--line TEXT]
+
+`--line ROW_MACC --per-target 0 --no-proofs` plants every bug of the lines holding ROW_MACC
+(the corner-only ones included) and nothing else.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ def main() -> None:
     ap.add_argument("--per-target", type=int, default=12, help="mutants drawn per target (0: all of them)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-proofs", action="store_true", help="planted bugs only")
+    ap.add_argument("--line", default="", help="only bugs planted in source lines containing this text")
     args = ap.parse_args()
     if not args.no_proofs:
         for unit in UNITS:
@@ -35,7 +39,7 @@ def main() -> None:
             for r in results:
                 if not r.ok:
                     print("   ", r.format().replace("\n", "\n    "))
-    sample = mutants.sample(args.seed, args.per_target or None)
+    sample = [m for m in mutants.sample(args.seed, args.per_target or None) if args.line in m.old]
     killed, by_target = 0, Counter()
     for m in sample:
         ok, refuted, took = mutants.kill(m)

@@ -104,7 +104,8 @@ void buffer_word(Npu* n, uint32_t buf, uint32_t addr, std::vector<uint8_t>& out)
 
 // Word `addr` of VMEM1 or VMEM2 (NS_VMEM*): one 32-bit value per lane.
 void vmem_word(Npu* n, uint32_t ns, uint32_t addr, std::vector<uint8_t>& out) {
-    read_word(root(n)->npu__DOT__u_buffers__DOT__vmem[ns == NS_VMEM2 ? 1 : 0], addr, 4 * n->cols, out);
+    const auto* r = root(n);
+    read_word(ns == NS_VMEM2 ? r->npu__DOT__u_buffers__DOT__vmem2 : r->npu__DOT__u_buffers__DOT__vmem1, addr, 4 * n->cols, out);
 }
 
 void dram_bytes(Npu* n, uint64_t addr, uint64_t len, std::vector<uint8_t>& out) {

@@ -74,7 +74,11 @@ module buffers
   logic [WW-1:0] wbuf [WBUF_DEPTH] /*verilator public_flat_rd*/;
   logic [VW-1:0] bbuf [BBUF_DEPTH] /*verilator public_flat_rd*/;
   logic [VW-1:0] obuf [OBUF_DEPTH] /*verilator public_flat_rd*/;
-  logic [VW-1:0] vmem [2][VMEM_DEPTH] /*verilator public_flat_rd*/;
+  // VMEM1 and VMEM2 are two memories, not one array vmem[2][DEPTH]: Yosys' slang frontend makes
+  // such an array a memory of two DEPTH x VW-bit words, and every read a mux tree over the
+  // DEPTH words of one (160,000 gates for `tiny`, docs/rtl.md).
+  logic [VW-1:0] vmem1 [VMEM_DEPTH] /*verilator public_flat_rd*/;
+  logic [VW-1:0] vmem2 [VMEM_DEPTH] /*verilator public_flat_rd*/;
   logic signed [31:0] imm [IMM_DEPTH];
 
   // Word `a` of namespace ns; the callers check `a` against the namespace's depth first, so
@@ -87,7 +91,7 @@ module buffers
     end else if (ns == NS_OBUF) ns_word = obuf[obuf_idx_t'(a)];
     else if (ns == NS_IBUF) begin
       for (int l = 0; l < IBUF_LANES; l++) ns_word[32*l +: 32] = 32'(signed'(ibuf[ibuf_idx_t'(a)][8*l +: 8]));
-    end else ns_word = vmem[ns == NS_VMEM2 ? 1 : 0][vmem_idx_t'(a)];
+    end else ns_word = ns == NS_VMEM2 ? vmem2[vmem_idx_t'(a)] : vmem1[vmem_idx_t'(a)];
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -115,7 +119,8 @@ module buffers
     if (ns_we) begin
       if (ns_wns == NS_IBUF)
         for (int l = 0; l < IBUF_LANES; l++) ibuf[ibuf_idx_t'(ns_waddr)][8*l +: 8] <= ns_wdata[32*l +: 8];
-      else vmem[ns_wns == NS_VMEM2 ? 1 : 0][vmem_idx_t'(ns_waddr)] <= ns_wdata;
+      else if (ns_wns == NS_VMEM2) vmem2[vmem_idx_t'(ns_waddr)] <= ns_wdata;
+      else vmem1[vmem_idx_t'(ns_waddr)] <= ns_wdata;
     end
     if (imm_we) imm[imm_widx] <= imm_wdata;
   end
