@@ -19,7 +19,13 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent)]
 
 from isa_spec import load_arch  # noqa: E402
-from rtl.synth import OFF_CHIP, synthesise  # noqa: E402
+from rtl.synth import OFF_CHIP, ModuleCells, synthesise  # noqa: E402
+
+
+def show(m: ModuleCells, timeout: float) -> None:
+    figures = f"{m.cells:9,d} {m.flip_flops:10,d} {m.memory_bits - m.off_chip_bits():12,d}" if m.finished else \
+        f"{'not finished in ' + format(timeout, '.0f') + ' s':>33s}"  # fmt: skip
+    print(f"  {m.module:16s} {m.instances:9d} {figures} {m.seconds:8.0f}", flush=True)
 
 
 def main() -> None:
@@ -29,13 +35,12 @@ def main() -> None:
     args = ap.parse_args()
     for name in args.arch.split(","):
         t = time.perf_counter()
-        modules = synthesise(load_arch(name), args.timeout)
-        print(f"{name}: synthesised in {time.perf_counter() - t:.0f} s wall (cached modules are instant)")
+        print(f"{name}: each structurally different module as it is done", flush=True)
+        modules = synthesise(load_arch(name), args.timeout, lambda m: show(m, args.timeout))
+        print(f"{name}: synthesised in {time.perf_counter() - t:.0f} s wall (cached modules are instant); per source module:")
         print(f"  {'module':16s} {'instances':>9s} {'cells':>9s} {'flip-flops':>10s} {'memory bits':>12s} {'seconds':>8s}")
         for m in modules:
-            figures = f"{m.cells:9,d} {m.flip_flops:10,d} {m.memory_bits - m.off_chip_bits():12,d}" if m.finished else \
-                f"{'not finished in ' + format(args.timeout, '.0f') + ' s':>33s}"  # fmt: skip
-            print(f"  {m.module:16s} {m.instances:9d} {figures} {m.seconds:8.0f}")
+            show(m, args.timeout)
         total = [sum(getattr(m, f) for m in modules) for f in ("cells", "flip_flops", "memory_bits")]
         off_chip = sum(m.off_chip_bits() for m in modules)
         unfinished = [m.module for m in modules if not m.finished]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from isa_spec import ArchConfig
@@ -85,13 +85,16 @@ def check(arch: ArchConfig, patches: Sequence[Patch] = ()) -> None:
                          f"that does not assign a variable on every path: a latch): {e}") from None
 
 
-def synthesise(arch: ArchConfig, timeout: float | None = None) -> list[ModuleCells]:
+def synthesise(arch: ArchConfig, timeout: float | None = None,
+               progress: Callable[[ModuleCells], None] | None = None) -> list[ModuleCells]:  # fmt: skip
     """Synthesise the NPU for `arch`: cells, flip-flops and memory bits per source module
-    (instances summed), each unique module on its own with `timeout` seconds."""
-    return synthesise_sources(sources(arch), "npu", timeout)
+    (instances summed), each unique module on its own with `timeout` seconds; `progress` is
+    called with each unique module's figures as they come."""
+    return synthesise_sources(sources(arch), "npu", timeout, progress)
 
 
-def synthesise_sources(texts: dict[str, str], top: str, timeout: float | None = None) -> list[ModuleCells]:
+def synthesise_sources(texts: dict[str, str], top: str, timeout: float | None = None,
+                       progress: Callable[[ModuleCells], None] | None = None) -> list[ModuleCells]:  # fmt: skip
     """`synthesise` for module `top` of `texts` (file name -> text, read in order)."""
     elaborated = run(texts, ELABORATE.format(files=_files(texts), top=top), ("elaborated.il",), f"elaborate-{top}")
     sums: dict[str, ModuleCells] = {}
@@ -99,6 +102,8 @@ def synthesise_sources(texts: dict[str, str], top: str, timeout: float | None = 
     autoidx = next((ln for ln in design.splitlines(keepends=True) if ln.startswith("autoidx ")), "")
     for body, instances in sorted(unique_modules(design).items(), key=lambda kv: len(kv[0])):  # small ones first
         m = _synthesise_module(autoidx, body, instances, timeout)
+        if progress:
+            progress(m)
         old = sums.get(m.module)
         sums[m.module] = m if old is None else ModuleCells(
             m.module, old.instances + m.instances, old.cells + m.cells, old.flip_flops + m.flip_flops,
