@@ -31,6 +31,8 @@ EXTREME_FORMATS = {
     "fxp32 fraction srcs": ("DTYPE_CFG_FXP32", 32, (32, 1, 1)),
     "fxp16 fraction dst": ("DTYPE_CFG_FXP16", 16, (1, 16, 16)),
     "fxp8 fraction srcs": ("DTYPE_CFG_FXP8", 8, (8, 1, 1)),
+    # src1 with more fraction bits than dst and src2 together: DIV scales the divisor up, MUL shifts right
+    "fxp32 fraction src1": ("DTYPE_CFG_FXP32", 32, (32, 1, 32)),
 }
 
 
