@@ -82,7 +82,7 @@ def test_what_the_page_says_of_each_knob(walked):
                                           for n in ("base", "tiled", "order", "vmem2", "unfused"))  # fmt: skip
     assert estimate(tiled, "conv1") != estimate(base, "conv1")  # step 3
     assert conv1_cycles(work / "tiled-report.json") != conv1_cycles(work / "base-report.json")
-    assert estimate(order, "conv1") > 10 * estimate(base, "conv1")  # step 4: more than tenfold
+    assert estimate(order, "conv1") > 5 * estimate(base, "conv1")  # step 4: more than fivefold
     assert "accumulators via DRAM into VMEM2" in vmem2  # step 5
     if FULL:
         assert estimate(vmem2, "conv1") == estimate(base, "conv1")  # ResNet-50: the estimate does not move
