@@ -17,7 +17,7 @@ that has the field:
 * `tile`: a Tandem chunk's store dropped (NOP), or stored over the previous chunk's region;
 * `group`: two adjacent SYNC groups exchanged;
 * `placement`: (`placement_mutants`) a tensor placed by the compiler over one that is
-  still to be read.
+  still to be read, or over the zero border of one produced after it is dead.
 """
 
 from __future__ import annotations
@@ -253,31 +253,42 @@ def evaluate(original: Image, mutants: Sequence[Mutant], prove: Callable[[Image]
         m.first_failure = f"{first.kind} {first.layer}: {first.where}: {first.detail}" if first is not None else ""
 
 
-def placement_mutants(model: object, arch: object, count: int, seed: int = 0) -> list[Mutant]:
+def placement_mutants(model: object, arch: object, count: int, seed: int = 0, border: bool = False) -> list[Mutant]:
     """`count` images of `model` in which the compiler placed one tensor over another that
-    is still to be read when the first is written (a DRAM-reuse bug)."""
-    from unittest import mock
-
+    is still to be read when the first is written (a DRAM-reuse bug); with `border`, over a
+    tensor with a zero border whose producer starts after the first is dead (the reuse is
+    right for the bytes the producer writes, and wrong for the border it never writes)."""
     from compiler import compile_model
-    from compiler.layout import Allocator
 
     original = compile_model(model, arch)  # type: ignore[arg-type]
     records = [m["computes"] for m in original.layers if "computes" in m]
     produced = {r["output"]: i for i, r in enumerate(records)}
     last_read = {t: i for i, r in enumerate(records) for t in r["inputs"]}
-    pairs = [(r["output"], u) for i, r in enumerate(records) for u, j in last_read.items()
-             if j > i and produced.get(u, -1) < i and u != r["output"] and u not in r["inputs"]]  # fmt: skip
+    if border:
+        pairs = [(r["output"], t) for i, r in enumerate(records) for t, k in produced.items()
+                 if k > last_read.get(r["output"], len(records)) and any(original.symbol(t).pad)]  # fmt: skip
+        what = "{a!r} placed over {t!r}, whose producer starts after it is dead: over the zero border"
+    else:
+        pairs = [(r["output"], u) for i, r in enumerate(records) for u, j in last_read.items()
+                 if j > i and produced.get(u, -1) < i and u != r["output"] and u not in r["inputs"]]  # fmt: skip
+        what = "{a!r} placed over {t!r}, which is read later"
     random.Random(seed).shuffle(pairs)
-    out = []
+    return [Mutant("placement", what.format(a=a, t=t), _placed(model, arch, a, original.symbol(t).addr))
+            for a, t in pairs[:count]]  # fmt: skip
+
+
+def _placed(model: object, arch: object, tensor: str, at: int) -> Image:
+    """`model` compiled with `tensor` placed at DRAM address `at`, the rest as the compiler places it."""
+    from unittest import mock
+
+    from compiler import compile_model
+    from compiler.layout import Allocator
+
     take = Allocator.take
-    for victim_of, live in pairs[:count]:
-        at = original.symbol(live).addr
 
-        def placed(self: Allocator, nbytes: int, what: str, reuse: bool = False, t: str = victim_of, at: int = at) -> int:
-            addr = take(self, nbytes, what, reuse)
-            return at if what == f"tensor {t!r}" else addr
+    def placed(self: Allocator, nbytes: int, what: str, reuse: bool = False) -> int:
+        addr = take(self, nbytes, what, reuse)
+        return at if what == f"tensor {tensor!r}" else addr
 
-        with mock.patch.object(Allocator, "take", placed):
-            image = compile_model(model, arch)  # type: ignore[arg-type]
-        out.append(Mutant("placement", f"{victim_of!r} placed over {live!r}, which is read later", image))
-    return out
+    with mock.patch.object(Allocator, "take", placed):
+        return compile_model(model, arch)  # type: ignore[arg-type]

@@ -135,3 +135,36 @@ def test_cli_prove_exit_codes(tmp_path, capsys):
 
 def test_timeout_default_is_finite():
     assert 0 < obligation.DEFAULT_TIMEOUT_MS <= 60_000
+
+
+def test_the_tensor_at_an_address_is_one_its_layer_touches():
+    """DRAM reuse puts several tensors at one address; an access is the layer's own tensor:
+    a store its output, a load one of its inputs, also where two of its tensors overlap."""
+    import dataclasses
+
+    from proofs.bounds import symbol_at
+    from proofs.program import record
+
+    image = compile_model(resnet_model("resnet18", size=32, width=4, classes=10), TINY)
+    program = record(image)
+    shared = 0
+    for meta in image.layers:
+        rec, pc = meta["computes"], meta["pcs"][0]
+        for name, direction in [(rec["output"], "ST")] + [(t, "LD") for t in rec["inputs"]]:
+            addr = image.symbols[name].addr
+            shared += sum(lo <= addr < hi for lo, hi, _ in program.extents) > 1
+            assert symbol_at(program, pc, addr, direction).name == name, (meta["name"], name)
+    assert shared > 0  # the test is about reuse: some address holds several tensors
+    meta = next(m for m in image.layers if m["computes"]["op"] == "Conv")
+    rec = meta["computes"]
+    x = image.symbols[rec["inputs"][0]]
+    symbols = dict(image.symbols) | {rec["output"]: dataclasses.replace(image.symbols[rec["output"]], addr=x.addr)}
+    program = record(dataclasses.replace(image, symbols=symbols))
+    assert symbol_at(program, meta["pcs"][0], x.addr, "ST").name == rec["output"]
+    assert symbol_at(program, meta["pcs"][0], x.addr, "LD").name == x.name
+    other = image.layers[-1]["computes"]["output"]  # a tensor the conv does not touch, first in the table
+    w = image.symbols[rec["weight"]]
+    symbols = {other: dataclasses.replace(image.symbols[other], addr=w.addr)} | dict(image.symbols)
+    symbols[other] = dataclasses.replace(image.symbols[other], addr=w.addr)
+    program = record(dataclasses.replace(image, symbols=symbols))
+    assert symbol_at(program, meta["pcs"][0], w.addr, "LD").name == w.name
