@@ -198,19 +198,23 @@ class UsedMachineDiffers(Exception):
     it reads buffer words it never wrote (a compiler bug, not a mutant's)."""
 
 
-def classify(original: Image, mutant: Image, seeds: Sequence[int] = (0, 1), used: bool = True) -> str:
+def classify(original: Image, mutant: Image, seeds: Sequence[int] = (0, 1), used: bool = True,
+             memo: dict | None = None) -> str:  # fmt: skip
     """fault, same (identical outputs on every input tried, on a fresh machine and, with
-    `used`, on one whose buffers hold garbage) or silent."""
+    `used`, on one whose buffers hold garbage) or silent. `memo` (a dict kept across calls
+    with one original) keeps the original's inputs and outputs."""
+    memo = {} if memo is None else memo
     same = True
     for seed in seeds:
-        inputs = quantized_inputs(original, sample_inputs(original, seed))
-        want, _ = outputs(original, inputs)
+        if seed not in memo:
+            inputs = quantized_inputs(original, sample_inputs(original, seed))
+            fresh, _ = outputs(original, inputs)
+            used_out, _ = outputs(original, inputs, seed) if used else (fresh, False)
+            if not _equal(fresh, used_out):
+                raise UsedMachineDiffers(f"the original's outputs depend on stale buffer contents (seed {seed})")
+            memo[seed] = inputs, fresh
+        inputs, want = memo[seed]
         for garbage in (None, seed) if used else (None,):
-            if garbage is not None:
-                fresh = want
-                want, _ = outputs(original, inputs, garbage)
-                if not _equal(fresh, want):
-                    raise UsedMachineDiffers(f"the original's outputs depend on stale buffer contents (seed {seed})")
             got, fault = outputs(mutant, inputs, garbage)
             if fault:
                 return "fault"

@@ -20,6 +20,8 @@ def add_prove(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--check", default=KINDS, metavar="KINDS",
                     help=f"obligation kinds to check (default: all): {KINDS.replace(',', ', ')}")
     sp.add_argument("--layer", help="check only this layer's obligations")
+    sp.add_argument("--solver-only", action="store_true",
+                    help="decide every obligation with Z3, none by intervals or affine forms (slower; a cross-check)")
     sp.add_argument("--json", metavar="FILE", help="write the verdict and every failure as JSON")
     sp.add_argument("--junit", metavar="FILE", help="write JUnit XML: one test case per proof")
 
@@ -70,7 +72,7 @@ def _image(args: argparse.Namespace, json_path) -> tuple[bool, list]:  # noqa: A
     image = load_image(args.image)
     layers = 1 if args.layer else len(image.layers)
     with Progress("prove: recording the program on the spec, then each layer", layers, "layers") as progress:
-        report = prove_image(image, checks, args.layer, progress=progress.update)
+        report = prove_image(image, checks, args.layer, progress=progress.update, solver_only=args.solver_only)
     print(report.format())
     write_json(json_path, {"command": "prove", **json.loads(report.to_json())})
     cases = []

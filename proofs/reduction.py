@@ -26,7 +26,7 @@ import z3
 from isa_spec import Buffer
 from isa_spec.image import Image, layout_coords
 
-from . import structure
+from . import shortcuts, structure
 from .constants import check_constants
 from .linear import Linear
 from .obligation import Obligation
@@ -133,7 +133,7 @@ def obligations(image: Image, b: SaBlock, rec: Mapping[str, Any], layer: str) ->
     def ob(where: str, violation: list, explain: Any) -> None:
         out.append(Obligation("reduction", pc, where, violation, explain, layer))
 
-    forms = structure.macs(b, blk.x, blk.w, blk.acc, arch)
+    forms = structure.macs(b, blk.x, blk.w, blk.acc, arch) if shortcuts.allowed() else None
     where = "every multiply-accumulate pairs the right input, weight and output"
     if forms is not None and _paired(forms, s, pt, pl):
         out.append(Obligation.decided("reduction", pc, where, True, layer=layer))
@@ -219,7 +219,7 @@ def _chain(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obliga
     outer = {lp.key: lp.iters for lp in b.compute if lp.key not in reduction_keys}
     p = blk.slot("a")
     where = "an accumulating step reads the word it writes"
-    if rd_form == wr_form:
+    if shortcuts.allowed() and rd_form == wr_form:
         out.append(Obligation.decided("reduction", pc, where, True, layer=layer))
     else:
         rd = blk.step(("RD", Buffer.OBUF), p["comp_map"])
@@ -228,7 +228,7 @@ def _chain(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obliga
            lambda m, p=p: f"at {p['space'].describe(m)} the step reads OBUF word {m.eval(rd, model_completion=True)} "
                           f"and writes word {m.eval(p['wo'], model_completion=True)}")  # fmt: skip
     where = "every accumulator word is started by the first step of its reduction"
-    if all(wr_form.coef(k) == 0 for k in reduction_keys):
+    if shortcuts.allowed() and all(wr_form.coef(k) == 0 for k in reduction_keys):
         out.append(Obligation.decided("reduction", pc, where, True, layer=layer))
     else:
         start = [(p["comp_map"][lp.key], lift(0)) for lp in b.reduction_compute]
@@ -238,7 +238,7 @@ def _chain(blk: _Block, layer: str, forms: dict[str, Any] | None) -> list[Obliga
                           " which the reduction's first step (reduction loops at 0) does not write")  # fmt: skip
     where = "no accumulator word is started twice in a tile"
     starts = Linear(wr_form.const, tuple((k, c) for k, c in wr_form.coefs if k not in reduction_keys))
-    if starts.injective(outer):
+    if shortcuts.allowed() and starts.injective(outer):
         out.append(Obligation.decided("reduction", pc, where, True, layer=layer))
     else:
         q = blk.slot("b")
@@ -292,7 +292,7 @@ def _stores(blk: _Block, layer: str) -> list[Obligation]:
     if st is None:
         return [Obligation.decided("reduction", pc, "accumulators are stored", False, "the block stores no OBUF words",
                                    layer)]  # fmt: skip
-    if _stores_by_structure(blk, st, outer):
+    if shortcuts.allowed() and _stores_by_structure(blk, st, outer):
         where = ("stored accumulators land in the accumulator region", "no accumulator is stored by two tile chains",
                  "an input-channel tile stores where the previous one did")
         out += [Obligation.decided("reduction", pc, w, True, layer=layer) for w in where]
@@ -366,7 +366,7 @@ def _partial_sums(blk: _Block, layer: str, st: Transfer) -> list[Obligation]:
         all(ld.address.coef(a.key) == st.address.coef(c.key) for a, c in zip(ld.loops, st.loops))  # fmt: skip
     written = b.steps["WR", Buffer.OBUF].interval(iters_of(b.compute))
     where = "later input-channel tiles continue from the partial sums they store"
-    if same_walk and written[0] >= 0 and written[1] <= ld.words:
+    if shortcuts.allowed() and same_walk and written[0] >= 0 and written[1] <= ld.words:
         return [Obligation.decided("reduction", pc, where, True, layer=layer)]
     p = blk.slot("a")
     ld_addr = _fill(ld, p["tile_map"], p["wo"], arch.word_bytes("OBUF"))

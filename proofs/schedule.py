@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from isa_spec import GenesysError
 from isa_spec.image import Image
 
-from . import bounds, cover, maps, order, reduction
+from . import bounds, cover, maps, order, reduction, shortcuts
 from .access import Access, accesses
 from .constants import check_constants
 from .obligation import DEFAULT_TIMEOUT_MS, KINDS, Obligation, ProofReport, check_all
@@ -75,10 +75,17 @@ def _prove_layer(index: int) -> tuple[int, list[dict]]:
 
 def prove_image(image: Image, checks: Sequence[str] = KINDS, layer: str | None = None,
                 timeout_ms: int = DEFAULT_TIMEOUT_MS, workers: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ProofReport:  # fmt: skip
+                progress: Callable[[int, int], None] | None = None, solver_only: bool = False) -> ProofReport:  # fmt: skip
     """Check the obligation kinds `checks` (of `KINDS`) on `image`, for one layer or all,
     on `workers` processes (default: every core); `progress(done, total)` hears of each layer
-    proved."""
+    proved. With `solver_only`, Z3 decides every obligation that has a solver form, none by
+    the shortcuts of `proofs.shortcuts` (slower; a cross-check of the shortcuts)."""
+    with shortcuts.solver_only(solver_only):
+        return _prove(image, checks, layer, timeout_ms, workers, progress)
+
+
+def _prove(image: Image, checks: Sequence[str], layer: str | None, timeout_ms: int, workers: int | None,
+           progress: Callable[[int, int], None] | None) -> ProofReport:
     start = time.perf_counter()
     names = [m["name"] for m in image.layers]
     if layer is not None and layer not in names:
