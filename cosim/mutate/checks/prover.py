@@ -19,8 +19,9 @@ from typing import Any
 
 SILENT_PER_IMAGE = 8
 NETWORK = "resnet18-mini (maxpool, residual add)"
-SOLVER_SILENT = 2  # wrong schedules per small image run again with the shortcuts off (Z3 is slower)
-TESTS = ["tests/proofs/test_linear.py", "tests/proofs/test_bounds.py", "tests/proofs/test_schedule.py"]
+SOLVER_SILENT = 1  # wrong schedules per small image run again with the shortcuts off (Z3 is slower)
+TESTS = ["tests/proofs/test_linear.py", "tests/proofs/test_bounds.py::test_the_tensor_at_an_address_is_one_its_layer_touches",
+         "tests/proofs/test_schedule.py"]  # fmt: skip
 
 
 def images() -> dict[str, Any]:
@@ -67,12 +68,13 @@ def prepare(silent_per_image: int = SILENT_PER_IMAGE, only: tuple[str, ...] = ()
 
 
 def aimed(image: Any, count: int, seed: int = 7) -> list[tuple[str, Any]]:
-    """At least `count` silent wrong schedules of `image` (description, image), aimed at single
-    obligations: of a sample three times larger, for each obligation the prover refutes in some
-    of them (its kind and what it is about, names and numbers aside), the one it refutes with
-    the fewest failing obligations; then the rest, fewest failures first. A weakened
-    obligation then lets through a schedule that little else refutes."""
+    """`count` silent wrong schedules of `image` (description, image), aimed at single
+    obligations: of a sample three times larger, taking the obligations the prover refutes
+    (by kind and what they are about, names and numbers aside) rarest first, for each the
+    schedule it refutes with the fewest failing obligations; then the rest, fewest failures
+    first. A weakened obligation then lets through a schedule that little else refutes."""
     import re
+    from collections import Counter
 
     from cosim import schedule_mutants as sm
     from proofs import prove_image
@@ -85,9 +87,10 @@ def aimed(image: Any, count: int, seed: int = 7) -> list[tuple[str, Any]]:
             about = {(o.kind, re.sub(r"'[^']*'|\d+", "_", o.where)) for o in failures}
             found.append((len(failures), about, f"{m.kind}: {m.description}", m.image))
     found.sort(key=lambda f: f[0])
-    chosen = {next(i for i, f in enumerate(found) if a in f[1]) for f in found for a in f[1]}
-    rest = [i for i in range(len(found)) if i not in chosen][: max(0, count - len(chosen))]
-    return [found[i][2:] for i in sorted(chosen) + rest]
+    seen = Counter(a for f in found for a in f[1])
+    best = [next(i for i, f in enumerate(found) if a in f[1]) for a in sorted(seen, key=lambda a: (seen[a], a))]
+    order = list(dict.fromkeys(best + list(range(len(found)))))[:count]
+    return [found[i][2:] for i in sorted(order)]
 
 
 def check(fixture: dict[str, list]) -> str | None:
