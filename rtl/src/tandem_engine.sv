@@ -56,12 +56,20 @@ module tandem_engine
   assign iter = ir;
   assign cfg = ir;
 
+  // A stride x a loop index, exact in SCALED_BITS (a signed 32-bit stride, an unsigned index): the
+  // low 64 bits of a 64 x 64-bit product of the widened operands, at a quarter of its cells.
+  localparam int INDEX_BITS = $bits(loops[0].index), SCALED_BITS = 32 + INDEX_BITS;
+  function automatic logic signed [SCALED_BITS-1:0] scaled(input logic signed [31:0] stride,
+                                                           input logic [INDEX_BITS-1:0] index);
+    return SCALED_BITS'(stride) * SCALED_BITS'(signed'({1'b0, index}));
+  endfunction
+
   // Operand addresses: base of (ns, idx) + sum over running loop levels of index x bound stride.
   function automatic logic signed [63:0] operand_addr(input logic [1:0] ns, input logic [4:0] idx, input logic [1:0] pos);
     operand_addr = 64'(it_base[ns][idx]);
     for (int lv = 0; lv < 8; lv++)
       if (loops[lv].active && loops[lv].bound && loops[lv].ns[pos] != NS_IMM)
-        operand_addr += 64'(it_stride[loops[lv].ns[pos][1:0]][loops[lv].idx[pos]]) * 64'(loops[lv].index);
+        operand_addr += 64'(scaled(it_stride[loops[lv].ns[pos][1:0]][loops[lv].idx[pos]], loops[lv].index));
   endfunction
 
   function automatic int unsigned ns_depth(input logic [2:0] ns);

@@ -13,7 +13,12 @@ module tandem_lane
     output logic signed [31:0] y,
     output logic               implemented
 );
-  typedef logic signed [127:0] wide_t;
+  // Every value that saturates fits in wide_t: a sum, difference or negation of lane values, or a
+  // wider result clamped to +-2^32 (BEYOND) first, which saturates alike at every lane width. The
+  // datapaths below are as wide as the fraction bits DTYPE_CFG can set need (frac < width <= 32)
+  // and exact for any 6-bit setting of `frac` (FLOOR and CEIL: for frac(src1) up to 33).
+  typedef logic signed [33:0] wide_t;
+  localparam wide_t BEYOND = wide_t'(1) <<< 32;
 
   // Saturate to the signed range of the lane width.
   function automatic logic signed [31:0] lane_sat(input wide_t v);
@@ -30,47 +35,75 @@ module tandem_lane
     return v > top ? top : v < bottom ? bottom : v;
   endfunction
 
-  // Shift left by k, or right (floor) by -k.
-  function automatic wide_t shift(input wide_t v, input int k);
-    return k >= 0 ? v <<< k : v >>> (-k);
+  // The exact 64-bit product p shifted left by k, or right (floor) by -k, clamped to +-BEYOND.
+  // Shifted left by more than 33 bits any nonzero product passes BEYOND, and right by more than
+  // 63 it is its sign: the shift amounts stop there.
+  function automatic wide_t shift_product(input logic signed [63:0] p, input int k);
+    logic signed [96:0] v;
+    logic [5:0] left, right;
+    left = k > 33 ? 6'd33 : k > 0 ? 6'(k) : 6'd0;
+    right = k < -63 ? 6'd63 : k < 0 ? 6'(-k) : 6'd0;
+    v = k >= 0 ? 97'(p) <<< left : 97'(p) >>> right;
+    return v > 97'(BEYOND) ? BEYOND : v < -97'(BEYOND) ? -BEYOND : wide_t'(v);
   endfunction
 
   // Exact product shifted right (floor) by frac(src1) + frac(src2) - frac(dst), saturated.
   function automatic logic signed [31:0] fxp_mul(input logic signed [31:0] x, input logic signed [31:0] z);
-    return lane_sat(shift(wide_t'(x) * wide_t'(z), int'(frac[0]) - int'(frac[1]) - int'(frac[2])));
+    return lane_sat(shift_product(64'(x) * 64'(z), int'(frac[0]) - int'(frac[1]) - int'(frac[2])));
   endfunction
 
-  // a / b * 2^(frac(dst) + frac(src2) - frac(src1)), rounded toward zero; b = 0 saturates.
+  // a / b * 2^k, k = frac(dst) + frac(src2) - frac(src1), rounded toward zero; b = 0 saturates.
+  // On magnitudes: n = |a| 2^max(k, 0) over m = |b| by long division. Its quotient reaches 2^32
+  // (saturating at every lane width) exactly when n / 2^32 >= m; below that, n's bits above 32
+  // are less than m and form the first remainder, and 32 steps give the quotient. Then that
+  // quotient shifted right by max(-k, 0): floor(floor(n / m) / 2^j) = floor(n / (m 2^j)).
   function automatic logic signed [31:0] fxp_div(input logic signed [31:0] x, input logic signed [31:0] z);
-    wide_t n, q;
-    wide_t den;
+    logic [31:0] mx, mz, q;
+    logic [94:0] n;
+    logic [32:0] r;
+    logic [5:0] left, right;
     int k;
-    if (z == 0) return lane_sat(x >= 0 ? (wide_t'(1) <<< 64) : -(wide_t'(1) <<< 64));
+    if (z == 0) return lane_sat(x >= 0 ? BEYOND : -BEYOND);
     k = int'(frac[0]) + int'(frac[2]) - int'(frac[1]);
-    n = k >= 0 ? wide_t'(x) <<< k : wide_t'(x);
-    den = k >= 0 ? wide_t'(z) : wide_t'(z) <<< (-k);
-    q = (n < 0 ? -n : n) / (den < 0 ? -den : den);
-    return lane_sat((n < 0) == (den < 0) ? q : -q);
+    left = k > 63 ? 6'd63 : k > 0 ? 6'(k) : 6'd0;
+    right = k < -63 ? 6'd63 : k < 0 ? 6'(-k) : 6'd0;
+    mx = x < 0 ? -x : x;
+    mz = z < 0 ? -z : z;
+    n = 95'(mx) << left;
+    if (n[94:32] >= 63'(mz)) return lane_sat((x < 0) == (z < 0) ? BEYOND : -BEYOND);
+    r = 33'(n[63:32]);
+    for (int i = 31; i >= 0; i--) begin
+      r = {r[31:0], n[i]};
+      q[i] = r >= 33'(mz);
+      if (q[i]) r = r - 33'(mz);
+    end
+    q = q >> right;
+    return lane_sat((x < 0) == (z < 0) ? wide_t'(q) : -wide_t'(q));
   endfunction
 
   // floor(sqrt(a * 2^(2 frac(dst) - frac(src1)))) by the digit-by-digit method; a <= 0 gives 0.
+  // A radicand of 2^62 or more has a root of 2^31 or more, which saturates at every lane width;
+  // below, 31 steps find the root.
   function automatic logic signed [31:0] fxp_sqrt(input logic signed [31:0] x);
-    logic [127:0] v, root, bit_;
+    logic [93:0] shifted;
+    logic [63:0] v, root, bit_;
+    logic [5:0] left, right;
+    int e;
     if (x <= 0) return 32'sd0;
-    v = 128'(shift(wide_t'(x), 2 * int'(frac[0]) - int'(frac[1])));
+    e = 2 * int'(frac[0]) - int'(frac[1]);
+    left = e > 63 ? 6'd63 : e > 0 ? 6'(e) : 6'd0;
+    right = e < -63 ? 6'd63 : e < 0 ? 6'(-e) : 6'd0;
+    shifted = (94'(x) << left) >> right;
+    if (shifted[93:62] != 0) return lane_sat(BEYOND);
+    v = 64'(shifted[61:0]);
     root = '0;
-    bit_ = 128'd1 << 126;
-    for (int i = 0; i < 64; i++) begin
-      if (bit_ > v) bit_ = bit_ >> 2;
-    end
-    for (int i = 0; i < 64; i++) begin
-      if (bit_ != 0) begin
-        if (v >= root + bit_) begin
-          v = v - (root + bit_);
-          root = (root >> 1) + bit_;
-        end else root = root >> 1;
-        bit_ = bit_ >> 2;
-      end
+    bit_ = 64'd1 << 60;
+    for (int i = 0; i < 31; i++) begin
+      if (v >= root + bit_) begin
+        v = v - (root + bit_);
+        root = (root >> 1) + bit_;
+      end else root = root >> 1;
+      bit_ = bit_ >> 2;
     end
     return lane_sat(wide_t'(root));
   endfunction
