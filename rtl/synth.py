@@ -154,7 +154,9 @@ def _synthesise_module(autoidx: str, body: str, instances: int, timeout: float |
     source = name.lstrip("\\").split("$")[0]
     t = time.perf_counter()
     try:
-        out = run({"module.il": autoidx + body}, MODULE_SYNTH, ("stat.json", "memories.json"), f"synth-{source}", timeout)
+        # cached by structure: the names Yosys numbered across the design change when another module does
+        out = run({"module.il": autoidx + body}, MODULE_SYNTH, ("stat.json", "memories.json"), f"synth-{source}", timeout,
+                  content=_structure(body))  # fmt: skip
     except YosysError as e:
         if "did not finish" not in str(e):
             raise

@@ -40,13 +40,15 @@ def version() -> str:
 
 
 def run(sources: Mapping[str, str], script: str, outputs: tuple[str, ...], work_key: str,
-        timeout: float | None = None) -> dict[str, str]:  # fmt: skip
+        timeout: float | None = None, content: str | None = None) -> dict[str, str]:  # fmt: skip
     """Run `script` (Yosys commands) on `sources` (file name -> text) in a scratch folder and
-    return the text of each file named in `outputs`, cached by content; a YosysError when it
-    fails or takes longer than `timeout` seconds."""
+    return the text of each file named in `outputs`, cached by content (`content`, when given,
+    stands for the sources: a text the outputs depend on alone); a YosysError when it fails or
+    takes longer than `timeout` seconds."""
     h = hashlib.sha256((version() + script + work_key).encode())
-    for name in sorted(sources):
+    for name in sorted(sources) if content is None else ():
         h.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    h.update(b"" if content is None else content.encode())
     done = SMT_CACHE / h.hexdigest()[:20]
     if all((done / o).exists() for o in outputs):
         return {o: (done / o).read_text() for o in outputs}

@@ -97,7 +97,7 @@ module tandem_lane
     if (shifted[93:62] != 0) return lane_sat(BEYOND);
     v = 64'(shifted[61:0]);
     root = '0;
-    bit_ = 64'd1 << 60;
+    bit_ = 64'h1000_0000_0000_0000;  // 4^30, the highest power of 4 below 2^62
     for (int i = 0; i < 31; i++) begin
       if (v >= root + bit_) begin
         v = v - (root + bit_);
