@@ -81,12 +81,13 @@ module tandem_lane
     return lane_sat((x < 0) == (z < 0) ? wide_t'(q) : -wide_t'(q));
   endfunction
 
-  // floor(sqrt(a * 2^(2 frac(dst) - frac(src1)))) by the digit-by-digit method; a <= 0 gives 0.
-  // A radicand of 2^62 or more has a root of 2^31 or more, which saturates at every lane width;
-  // below, 31 steps find the root.
+  // floor(sqrt(a * 2^(2 frac(dst) - frac(src1)))) digit by digit, two radicand bits a step; a <= 0
+  // gives 0. A radicand of 2^62 or more has a root of 2^31 or more, which saturates at every lane
+  // width; below, each of the 31 steps keeps the remainder at most 2 x the root so far (32 bits).
   function automatic logic signed [31:0] fxp_sqrt(input logic signed [31:0] x);
     logic [93:0] shifted;
-    logic [63:0] v, root, bit_;
+    logic [33:0] r;
+    logic [30:0] root;
     logic [5:0] left, right;
     int e;
     if (x <= 0) return 32'sd0;
@@ -95,15 +96,14 @@ module tandem_lane
     right = e < -63 ? 6'd63 : e < 0 ? 6'(-e) : 6'd0;
     shifted = (94'(x) << left) >> right;
     if (shifted[93:62] != 0) return lane_sat(BEYOND);
-    v = 64'(shifted[61:0]);
+    r = '0;
     root = '0;
-    bit_ = 64'h1000_0000_0000_0000;  // 4^30, the highest power of 4 below 2^62
-    for (int i = 0; i < 31; i++) begin
-      if (v >= root + bit_) begin
-        v = v - (root + bit_);
-        root = (root >> 1) + bit_;
-      end else root = root >> 1;
-      bit_ = bit_ >> 2;
+    for (int i = 30; i >= 0; i--) begin
+      r = {r[31:0], shifted[2*i+1 -: 2]};
+      if (r >= {1'b0, root, 2'b01}) begin  // the next root bit is 1 when (2 root + 1)^2 fits
+        r = r - {1'b0, root, 2'b01};
+        root = {root[29:0], 1'b1};
+      end else root = {root[29:0], 1'b0};
     end
     return lane_sat(wide_t'(root));
   endfunction
