@@ -25,7 +25,8 @@ from rtl.synth import OFF_CHIP, ModuleCells, synthesise  # noqa: E402
 def show(m: ModuleCells, timeout: float) -> None:
     figures = f"{m.cells:9,d} {m.flip_flops:10,d} {m.memory_bits - m.off_chip_bits():12,d}" if m.finished else \
         f"{'not finished in ' + format(timeout, '.0f') + ' s':>33s}"  # fmt: skip
-    print(f"  {m.module:16s} {m.instances:9d} {figures} {m.seconds:8.0f}", flush=True)
+    note = "  (ABC: strash; map only)" if m.map_only else ""
+    print(f"  {m.module:16s} {m.instances:9d} {figures} {m.seconds:8.0f}{note}", flush=True)
 
 
 def main() -> None:

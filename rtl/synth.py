@@ -36,6 +36,11 @@ MODULE_SYNTH = "; ".join((
     "opt_expr; opt_clean; opt -nodffe -nosdff; fsm; opt; wreduce; peepopt; opt_clean; alumacc; opt",
     "memory -nomap; opt_clean; opt -fast -full; techmap; opt -fast; abc; opt -fast",
     "tee -q -o stat.json stat -json"))  # fmt: skip
+# Modules ABC maps without optimising (structural hashing and mapping alone, `strash; map`): on
+# tandem_engine's 24 stride x index multipliers the default script's SAT-based sweeping (fraig,
+# scorr, dch) did not finish in 16 minutes; `strash; map` takes seconds (docs/rtl.md).
+ABC_MAP_ONLY = {"tandem_engine"}
+MODULE_SYNTH_MAP_ONLY = MODULE_SYNTH.replace("; abc;", "; abc -script +strash;map;")
 # Memories of the design that stand for memory off the chip (simulation models the harness loads).
 OFF_CHIP = {("npu", "dram")}
 
@@ -45,7 +50,8 @@ class ModuleCells:
     """One source module of the synthesised NPU, every instance of it counted (`cells`, `flip_flops`
     and `memory_bits` are sums over the instances): `seconds` of synthesis for one instance (0
     when cached), `finished` False when Yosys did not finish it in time (no figures then);
-    `memories`: each memory's name and bits (all instances)."""
+    `memories`: each memory's name and bits (all instances); `map_only`: mapped by ABC without
+    optimising (ABC_MAP_ONLY)."""
 
     module: str
     instances: int
@@ -55,6 +61,7 @@ class ModuleCells:
     seconds: float = 0.0
     finished: bool = True
     memories: tuple[tuple[str, int], ...] = ()
+    map_only: bool = False
 
     def off_chip_bits(self) -> int:
         """Bits of the memories OFF_CHIP names (all instances)."""
@@ -108,7 +115,7 @@ def synthesise_sources(texts: dict[str, str], top: str, timeout: float | None = 
         sums[m.module] = m if old is None else ModuleCells(
             m.module, old.instances + m.instances, old.cells + m.cells, old.flip_flops + m.flip_flops,
             old.memory_bits + m.memory_bits, old.seconds + m.seconds, old.finished and m.finished,
-            old.memories + m.memories)  # fmt: skip
+            old.memories + m.memories, m.map_only)  # fmt: skip
     return [sums[n] for n in sorted(sums)]
 
 
@@ -155,12 +162,14 @@ def _synthesise_module(autoidx: str, body: str, instances: int, timeout: float |
     t = time.perf_counter()
     try:
         # cached by structure: the names Yosys numbered across the design change when another module does
-        out = run({"module.il": autoidx + body}, MODULE_SYNTH, ("stat.json", "memories.json"), f"synth-{source}", timeout,
+        script = MODULE_SYNTH_MAP_ONLY if source in ABC_MAP_ONLY else MODULE_SYNTH
+        out = run({"module.il": autoidx + body}, script, ("stat.json", "memories.json"), f"synth-{source}", timeout,
                   content=_structure(body))  # fmt: skip
     except YosysError as e:
         if "did not finish" not in str(e):
             raise
-        return ModuleCells(source, instances, 0, 0, 0, time.perf_counter() - t, finished=False)
+        return ModuleCells(source, instances, 0, 0, 0, time.perf_counter() - t, finished=False,
+                           map_only=source in ABC_MAP_ONLY)  # fmt: skip
     seconds = time.perf_counter() - t
     (stat,) = json.loads(out["stat.json"])["modules"].values()
     kinds = stat.get("num_cells_by_type", {})
@@ -169,7 +178,8 @@ def _synthesise_module(autoidx: str, body: str, instances: int, timeout: float |
     (before,) = json.loads(out["memories.json"])["modules"].values()
     memories = tuple((n, instances * b) for n, b in _memories(body))
     bits = instances * before.get("num_memory_bits", 0)
-    return ModuleCells(source, instances, instances * cells, instances * ffs, bits, seconds, True, memories)
+    return ModuleCells(source, instances, instances * cells, instances * ffs, bits, seconds, True, memories,
+                       source in ABC_MAP_ONLY)  # fmt: skip
 
 
 def _memories(body: str) -> tuple[tuple[str, int], ...]:
