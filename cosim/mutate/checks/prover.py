@@ -1,10 +1,14 @@
 """prover: the schedule-mutant set (cosim/schedule_mutants.py). Every correct image of a set
-that uses every layer kind and Tandem instruction family the compiler emits must prove,
-and every silent wrong schedule drawn from it (a single-field change that gives other
-outputs on golden without a fault) must be refuted, as must tensors placed over live ones.
-Every obligation of a report must be well formed: one of the five kinds, at an instruction
-of the program, of a layer of the image, saying what it is about in words, and proved
-(a correct image) or refuted with a counterexample or an unknown and its reason.
+that uses every layer kind and Tandem instruction family the compiler emits must prove, and
+every silent wrong schedule drawn from it (a single-field change that gives other outputs on
+golden without a fault; `aimed` at single obligations) must be refuted, as must tensors
+placed over live ones or over a zero border. The small images and one wrong schedule each
+are checked again with every obligation decided by Z3 (`--solver-only`), so that the
+solver's side is checked where the shortcuts answer first. Every obligation of a report must
+be well formed: one of the five kinds, at an instruction of the program, of a layer of the
+image, saying what it is about in words, and proved (a correct image) or refuted with a
+counterexample or an unknown and its reason; the report's text and JSON must say what its
+obligations say (`misreported`).
 The Z3 operations the spec's lane functions are read through (`proofs/z3ops.py`) must give
 what the same functions give on Python integers (`lifting`), and the prover's own tests must
 pass: planted bugs refuted with the counterexamples they name, the compiler's networks
@@ -45,6 +49,7 @@ def prepare(silent_per_image: int = SILENT_PER_IMAGE, only: tuple[str, ...] = ()
     """Per image (`only` these, if named): the image, and (description, mutant image) of its
     silent wrong schedules (`aimed`), and for ResNet-18-mini tensors placed over live ones or
     over a zero border."""
+    from compiler import compile_model
     from compiler.models import resnet_model
     from cosim import schedule_mutants as sm
     from isa_spec import load_arch
@@ -57,8 +62,6 @@ def prepare(silent_per_image: int = SILENT_PER_IMAGE, only: tuple[str, ...] = ()
     if only:
         return out
     model = resnet_model("resnet18", size=32, width=4, classes=10)
-    from compiler import compile_model
-
     image = compile_model(model, load_arch("tiny"))
     placed = [(f"placement: {m.description}", m.image) for border in (False, True)
               for m in sm.placement_mutants(model, load_arch("tiny"), 2, seed=3, border=border)
