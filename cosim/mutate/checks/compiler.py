@@ -9,8 +9,8 @@ loop orders and buffers, fused or not, two archs, pre-quantised models):
   them, and the graph output is within the float model's error bound (one conv) or close to
   it (a network), both with onnxruntime: this catches quantisation that is wrong and
   self-consistent;
-* each layer's estimated cycles equal golden's cycle model (its decode cycles aside) within
-  5% and 16 cycles, so a schedule the user asked for is the one emitted;
+* each layer's estimated cycles equal golden's cycle model exactly (one timing description,
+  `isa_spec.arch.Timing`, for both), so a schedule the user asked for is the one emitted;
 * every case runs on the NPU alone (nothing goes to the host);
 * the schedule proofs hold (`proofs.prove_image`);
 * the suite's tests of what no case reaches: what the compiler must refuse (a one-line error
@@ -25,8 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 ORDER_IC_INNER = ["N", "OC", "OH", "OW", "KH", "KW", "IC"]
-ESTIMATE_SLACK = 0.05  # of the larger figure, plus ESTIMATE_CYCLES: what rounding leaves between the two models
-ESTIMATE_CYCLES = 16
 # Tests of the suite that pin what no compiled case reaches: refusals, constant folding, calibration.
 TESTS = ["tests/compiler/test_refusals.py", "tests/compiler/test_compile_conv.py::test_bad_models_are_one_line_errors",
          "tests/compiler/test_compile_network.py::test_bad_overrides_are_one_line_errors",
@@ -168,10 +166,9 @@ def onnx_value(tensor: Any) -> Any:
 
 def _estimates(image: Any, model: Any) -> str | None:
     for meta in image.layers:
-        costs = model.total(range(*meta["pcs"]))
-        measured, est = costs.cycles - costs.decode, meta["estimated_cycles"]
-        if abs(measured - est) > ESTIMATE_SLACK * max(measured, est) + ESTIMATE_CYCLES:
-            return f"layer {meta['name']}: estimated {est} cycles, golden's model {measured} (decode aside)"
+        measured, est = model.total(range(*meta["pcs"])).cycles, meta["estimated_cycles"]
+        if measured != est:
+            return f"layer {meta['name']}: estimated {est} cycles, golden's model {measured}"
     return None
 
 
