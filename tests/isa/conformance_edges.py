@@ -85,6 +85,10 @@ def bound_cases() -> Iterator[Case]:
             for size, fault in ((depth, None), (depth + 1, FaultKind.ADDRESS_OUT_OF_RANGE)):
                 p = _sa_transfer(direction, buf, size, A)
                 yield Case("LD_ST", f"{direction} {buf} of {size} words (depth {depth})", _image(p, {}, {}), fault=fault)
+    word = ARCH.word_bytes("IBUF")  # an SA transfer ending at the last DRAM byte, then one word past it
+    for fault, dram in ((None, ARCH.dram_bytes - 2 * word), (FaultKind.ADDRESS_OUT_OF_RANGE, ARCH.dram_bytes - word)):
+        yield Case("LD_ST", f"LD IBUF of 2 words ending {dram + 2 * word - ARCH.dram_bytes} bytes past the DRAM end",
+                   _image(_sa_transfer("LD", "IBUF", 2, dram), {}, {}), fault=fault)  # fmt: skip
     end = ARCH.dram_bytes - 2 * LANES * 4
     a = np.random.default_rng(4).integers(I32.min, I32.max, 2 * LANES, dtype=np.int64).astype(np.int32)
     for fault, base in ((None, end), (FaultKind.ADDRESS_OUT_OF_RANGE, end + 4)):
@@ -107,6 +111,7 @@ def bound_cases() -> Iterator[Case]:
                        _image(p, {A: a}, {"out": (OUT, a)} if fault is None else {}), {"out": a} if fault is None else {},
                        fault)  # fmt: skip
     yield from _operand_bounds()
+    yield _first_fault_case()
     yield from _perm_bounds()
     yield from _imem_bounds()
 
@@ -139,6 +144,20 @@ def _operand_bounds() -> Iterator[Case]:
         outputs = {"out": (OUT, a)} if fault is None else {}
         yield Case("ADD", f"second source at word {word} (depth {ARCH.vmem_depth})", _image(p, {A: a}, outputs),
                    {"out": a} if fault is None else {}, fault)  # fmt: skip
+
+
+def _first_fault_case() -> Case:
+    """MACC reads its destination too: its first source one past VMEM faults even though the
+    destination, checked after it, is inside."""
+    p = ProgramBuilder()
+    with p.group("SIMD", 0):
+        _load(p, "VMEM1", A, 0, 1)
+        p.add("BASE_ZEROFILL", ns="VMEM2", idx=4, value=ARCH.vmem_depth)
+        p.add("MACC", dst_ns="VMEM1", dst_idx=0, src1_ns="VMEM2", src1_idx=4, src2_ns="VMEM1", src2_idx=0)
+    p.end()
+    a = np.arange(LANES, dtype=np.int32)
+    return Case("MACC", "first source one past VMEM, destination inside", _image(p, {A: a}, {}), {},
+                FaultKind.ADDRESS_OUT_OF_RANGE)  # fmt: skip
 
 
 def _perm(p: ProgramBuilder, rd: int, wr: int, n: int, rd_stride: int, wr_stride: int, src: str, dst: str) -> None:
