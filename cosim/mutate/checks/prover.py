@@ -172,16 +172,15 @@ def misreported(report: Any) -> str | None:
     if not any(line.startswith(verdict) for line in lines) or (bad > len(first)) != any(
             line.startswith(f"({bad - len(first)} more failing") for line in lines):  # fmt: skip
         return f"the report's text does not say {verdict!r} (or the count of failures not shown)"
-    for kind in report.checks:
-        obs = [o for o in report.obligations if o.kind == kind]
+    by_kind = {k: [o for o in report.obligations if o.kind == k] for k in report.checks}
+    counts = {k: (sum(o.ok for o in obs), len(obs)) for k, obs in by_kind.items()}
+    for kind, obs in by_kind.items():
         slowest = max((o.seconds for o in obs), default=0.0)
-        if obs and not any(line.split()[:2] == [kind, f"{sum(o.ok for o in obs)}/{len(obs)}"]
-                           and f"slowest {slowest:.2f} s" in line for line in lines):  # fmt: skip
-            return f"the summary of {kind} does not say {sum(o.ok for o in obs)}/{len(obs)} and its slowest"
+        proved = f"{counts[kind][0]}/{counts[kind][1]}"
+        if obs and not any(line.split()[:2] == [kind, proved] and f"slowest {slowest:.2f} s" in line for line in lines):
+            return f"the summary of {kind} does not say {proved} and its slowest"
     data = json.loads(report.to_json())
     kinds = {k: (v["proved"], v["total"]) for k, v in data["kinds"].items()}
-    want = {k: (sum(o.ok for o in report.obligations if o.kind == k), sum(o.kind == k for o in report.obligations))
-            for k in report.checks}  # fmt: skip
-    if data["verdict"] != ("FAILS" if bad else "HOLDS") or kinds != want or len(data["failures"]) != bad:
+    if data["verdict"] != ("FAILS" if bad else "HOLDS") or kinds != counts or len(data["failures"]) != bad:
         return "the JSON report disagrees with the obligations"
     return None
