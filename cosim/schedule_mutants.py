@@ -14,6 +14,10 @@ that has the field:
 * `base`: a base address one element off (SA buffers, DMA walkers, iterator bases, VMEM
   start words);
 * `swap`: two loops' strides of one walker exchanged;
+* `retarget`: a stride set for another loop of its group (one that had none);
+* `accumulate`: one loop's OBUF read and write strides changed together (one more or one
+  less, or set for another loop), so that every step still reads the word it writes: the
+  accumulators move, not the read-modify-write pairing;
 * `tile`: a Tandem chunk's store dropped (NOP), or stored over the previous chunk's region;
 * `group`: two adjacent SYNC groups exchanged;
 * `placement`: (`placement_mutants`) a tensor placed by the compiler over one that is
@@ -131,6 +135,8 @@ def generate(image: Image) -> Iterator[tuple[str, str, list[int]]]:
                 if new is not None:
                     yield kind, f"{ins.mnemonic} at {lo}: {value} -> {value + d}", new
     yield from _swaps(words, decoded)
+    yield from _retargets(words, decoded)
+    yield from _accumulates(words, decoded)
     yield from _tiles(words, decoded)
     groups = _groups(decoded)
     for (a0, a1), (b0, b1) in zip(groups, groups[1:]):
@@ -154,6 +160,74 @@ def _swaps(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[s
             if new is not None:
                 yield "swap", f"strides of loops {a['loop_id']} and {b['loop_id']} ({a.name_of('access')} " \
                               f"{a.name_of('buffer')}) exchanged", new  # fmt: skip
+
+
+def _strides(decoded: Sequence[Instruction]) -> Iterator[tuple[tuple[int, int], list[int]]]:
+    """(LOW pc, HIGH pc) of every SET_LOOP_STRIDE value, with the loop ids its group declares."""
+    for start, stop in _groups(decoded):
+        declared = [ins["loop_id"] for ins in decoded[start:stop] if ins.mnemonic == "SA_LOOP_CFG"]
+        for lo, hi in _pairs(decoded[start:stop]):
+            if decoded[start + lo].mnemonic == "SET_LOOP_STRIDE":
+                yield (start + lo, start + hi), declared
+
+
+def _same_class(a: int, b: int) -> bool:
+    """Both tile loops, both compute loops or both transfer loops (the loop-id ranges)."""
+    return (a < 8) == (b < 8) and (8 <= a < 16) == (8 <= b < 16)
+
+
+def _with_loop(words: list[int], decoded: Sequence[Instruction], pair: tuple[int, int], loop_id: int) -> list[int] | None:
+    out = list(words)
+    for pc in pair:
+        w = _set(decoded[pc], loop_id=loop_id)
+        if w is None:
+            return None
+        out[pc] = w
+    return out
+
+
+def _retargets(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[str, str, list[int]]]:
+    """A stride set for another loop its group declares (of the same class), where the walker
+    had none: the loop that should move the address does not, and one that should not does."""
+    strides = list(_strides(decoded))
+    for (lo, hi), declared in strides:
+        ins = decoded[lo]
+        walker = [decoded[a]["loop_id"] for (a, _), _ in strides
+                  if (decoded[a]["access"], decoded[a]["buffer"]) == (ins["access"], ins["buffer"])]  # fmt: skip
+        for other in declared:
+            if other not in walker and _same_class(other, ins["loop_id"]):
+                new = _with_loop(words, decoded, (lo, hi), other)
+                if new is not None:
+                    yield "retarget", f"{ins.mnemonic} at {lo}: stride of loop {ins['loop_id']} set for loop {other}", new
+
+
+def _accumulates(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[str, str, list[int]]]:
+    """One loop's OBUF read and write strides (set by the same group) changed together, one
+    more or one less, or both set for another declared compute loop where they had none."""
+    strides = list(_strides(decoded))
+    obuf = [(pair, declared) for pair, declared in strides if decoded[pair[0]].name_of("buffer") == "OBUF"]
+    for i, ((lo, hi), declared) in enumerate(obuf):
+        rd = decoded[lo]
+        if rd.name_of("access") != "RD":
+            continue
+        wr = next((pair for pair, d in obuf[i + 1 :] if d is declared and decoded[pair[0]]["loop_id"] == rd["loop_id"]
+                   and decoded[pair[0]].name_of("access") == "WR"), None)  # fmt: skip
+        if wr is None:
+            continue
+        where = f"OBUF read and write strides of loop {rd['loop_id']} at {lo} and {wr[0]}"
+        v_rd, v_wr = _value32(decoded, lo, hi), _value32(decoded, *wr)
+        for d in (-1, 1):
+            new = _with32(words, decoded, lo, hi, (v_rd + d) & 0xFFFFFFFF)
+            new = _with32(new, decoded, *wr, (v_wr + d) & 0xFFFFFFFF) if new is not None else None
+            if new is not None:
+                yield "accumulate", f"{where}: {d:+d}", new
+        used = {decoded[pair[0]]["loop_id"] for pair, d in obuf if d is declared}
+        for other in declared:
+            if other not in used and _same_class(other, rd["loop_id"]):
+                new = _with_loop(words, decoded, (lo, hi), other)
+                new = _with_loop(new, decoded, wr, other) if new is not None else None
+                if new is not None:
+                    yield "accumulate", f"{where}: set for loop {other}", new
 
 
 def _tiles(words: list[int], decoded: Sequence[Instruction]) -> Iterator[tuple[str, str, list[int]]]:
@@ -228,7 +302,8 @@ def _equal(a: dict[str, np.ndarray] | None, b: dict[str, np.ndarray] | None) -> 
 
 
 def sample(image: Image, count: int, seed: int = 0,
-           kinds: Sequence[str] = ("loop", "stride", "base", "swap", "tile", "group")) -> list[Mutant]:  # fmt: skip
+           kinds: Sequence[str] = ("loop", "stride", "base", "swap", "retarget", "accumulate", "tile", "group"),
+           ) -> list[Mutant]:  # fmt: skip
     """`count` mutants drawn evenly over `kinds`, deterministically from `seed`."""
     by_kind: dict[str, list[tuple[str, list[int]]]] = {k: [] for k in kinds}
     for kind, desc, words in generate(image):

@@ -48,6 +48,7 @@ class GoldenMachine:
         self.fetched = 0
         self.block = BlockConfig()  # the SA group being configured
         self.active: list[tuple[int, int]] = []  # Tandem loops running: (level, index), outermost first
+        self.nests = {"at once": 0, "point by point": 0}  # how outermost Tandem loops ran (speed, not results)
         self.halted = False
 
     def commit(self, rec: Record) -> None:
@@ -163,9 +164,10 @@ class GoldenMachine:
             raise Stop(FaultKind.BAD_CONFIG, pc, "empty loop body")
         iters = t.regs.iters[level]
         self.cycles.loop(pc, 1, iters)
-        if not active and iters and self._vectorised(pc, level, body, iters):
-            pass
-        else:
+        at_once = not active and iters and self._vectorised(pc, level, body, iters)
+        if not active:
+            self.nests["at once" if at_once else "point by point"] += 1
+        if not at_once:
             for i in range(iters):
                 self.active = active + [(level, i)]
                 self._tandem_body(pc + 1, pc + 1 + body)

@@ -104,6 +104,9 @@ def fault_catalog() -> Iterator[Case]:
                  "src2_ns": "IMM", "src2_idx": 20})), out_of_range, ODD_ARCH)  # fmt: skip
     yield _fault("IMM_SIGN_EXT", "an IMM write beyond the IMM file", _group("SIMD", ("IMM_SIGN_EXT", {"idx": 20, "value": 1})),
                  out_of_range, ODD_ARCH)  # fmt: skip
+    yield _fault("ADD", "in a loop, an IMM operand one past the IMM file",
+                 _loop(("SET_INST", {"level": 0, "body": 1}), ("ADD", {"dst_ns": "VMEM1", "src1_ns": "VMEM1", "src2_ns": "IMM",
+                       "src2_idx": ODD_ARCH.imm_depth})), out_of_range, ODD_ARCH)  # fmt: skip
 
 
 def _sa_past_dram(p: ProgramBuilder, what: str) -> None:

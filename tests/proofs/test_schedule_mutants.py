@@ -43,7 +43,21 @@ def test_a_tensor_placed_over_a_live_one_is_refuted_by_order():
 def test_the_generator_draws_every_kind():
     image = IMAGES["pools-concat-gap-tiny"]()
     kinds = {kind for kind, _, _ in sm.generate(image)}
-    assert kinds == {"loop", "stride", "base", "swap", "tile", "group"}
+    assert kinds == {"loop", "stride", "base", "swap", "retarget", "accumulate", "tile", "group"}
+
+
+def test_accumulators_moved_together_still_read_what_they_write():
+    # An `accumulate` mutant changes one loop's OBUF read and write strides together: the
+    # read-modify-write pairing stays, so the obligation about it holds and others refute.
+    image = IMAGES["conv-ic-split-tiny"]()
+    moved = [m for m in sm.sample(image, 400, seed=0, kinds=("accumulate",)) if "set for loop" in m.description]
+    sm.evaluate(image, moved, prove_image)
+    silent = [m for m in moved if m.outcome == "silent"]
+    assert silent
+    for m in silent:
+        report = prove_image(m.image)
+        assert not report.ok, m.description
+        assert "an accumulating step reads the word it writes" not in {o.where for o in report.failures}, m.description
 
 
 def test_a_loop_reading_unloaded_words_is_silent_on_a_used_machine():

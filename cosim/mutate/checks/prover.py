@@ -2,9 +2,11 @@
 that uses every layer kind and Tandem instruction family the compiler emits must prove, and
 every silent wrong schedule drawn from it (a single-field change that gives other outputs on
 golden without a fault; `aimed` at single obligations) must be refuted, as must tensors
-placed over live ones or over a zero border. The small images and one wrong schedule each
-are checked again with every obligation decided by Z3 (`--solver-only`), so that the
-solver's side is checked where the shortcuts answer first. Every obligation of a report must
+placed over live ones or over a zero border. The small images and all their wrong schedules
+are proved again with every obligation decided by Z3 (`--solver-only`), and each obligation
+must get the same answer both ways (`disagreement`): a shortcut that proves what Z3 refutes,
+or a solver form that refutes what the shortcut proves, is a prover bug, on any obligation
+and not only on the verdict. Every obligation of a report must
 be well formed: one of the five kinds, at an instruction of the program, of a layer of the
 image, saying what it is about in words, and proved (a correct image) or refuted with a
 counterexample or an unknown and its reason; the report's text and JSON must say what its
@@ -12,7 +14,8 @@ obligations say (`misreported`).
 The Z3 operations the spec's lane functions are read through (`proofs/z3ops.py`) must give
 what the same functions give on Python integers (`lifting`), and the prover's own tests must
 pass: planted bugs refuted with the counterexamples they name, the compiler's networks
-proved, the affine forms and the tensor at an address against hand-worked values (`TESTS`).
+proved, the affine forms, the tensor at an address and the cover's alignment test against
+hand-worked values (`TESTS`).
 
 `prepare` compiles the images and classifies their mutants on golden (not under check here).
 """
@@ -23,8 +26,8 @@ from typing import Any
 
 SILENT_PER_IMAGE = 8
 NETWORK = "resnet18-mini (maxpool, residual add)"
-SOLVER_SILENT = 1  # wrong schedules per small image run again with the shortcuts off (Z3 is slower)
-TESTS = ["tests/proofs/test_linear.py", "tests/proofs/test_bounds.py::test_the_tensor_at_an_address_is_one_its_layer_touches",
+TESTS = ["tests/proofs/test_linear.py", "tests/proofs/test_cover.py",
+         "tests/proofs/test_bounds.py::test_the_tensor_at_an_address_is_one_its_layer_touches",
          "tests/proofs/test_schedule.py"]  # fmt: skip
 
 
@@ -102,23 +105,41 @@ def check(fixture: dict[str, list]) -> str | None:
 
     return first([("schedules", lambda: schedules(fixture)), ("Z3 reading of the lane functions", lifting.differs),
                   ("the prover's tests", lambda: run_tests(TESTS)),
-                  ("solver only", lambda: schedules(solver_sample(fixture), solver_only=True))])  # fmt: skip
+                  ("shortcuts against the solver", lambda: disagreement(fixture))])  # fmt: skip
 
 
-def solver_sample(fixture: dict[str, list]) -> dict[str, list]:
-    """The fixture's small images (not the network) with their first SOLVER_SILENT wrong
-    schedules: what the check runs again with every obligation decided by Z3."""
-    return {name: [image, silent[:SOLVER_SILENT]] for name, (image, silent) in fixture.items() if name != NETWORK}
+def disagreement(fixture: dict[str, list]) -> str | None:
+    """The first obligation that the prover decides one way with its shortcuts and the other
+    with Z3 alone (`--solver-only`), on a small image of the fixture (not the network) or one
+    of its wrong schedules, described (None: none). Each way's report must also be well
+    formed and say what its obligations say."""
+    from proofs import prove_image
+
+    for name, (image, silent) in fixture.items():
+        if name == NETWORK:
+            continue
+        for desc, candidate in [("the correct image", image), *silent]:
+            fast, solver = prove_image(candidate), prove_image(candidate, solver_only=True)
+            problem = ill_formed(candidate, solver) or misreported(solver)
+            if problem:
+                return f"{name}, {desc}, solver only: {problem}"
+            answers = {(o.pc, o.kind, o.where): o.ok for o in solver.obligations}
+            for o in fast.obligations:
+                if answers.get((o.pc, o.kind, o.where), not o.ok) != o.ok:
+                    return (f"{name}, {desc}: instruction {o.pc}, {o.kind}: {o.where}: "
+                            f"{'proved' if o.ok else 'refuted'} by the shortcuts, not by Z3 alone")  # fmt: skip
+            if len(answers) != len(fast.obligations):
+                return f"{name}, {desc}: {len(fast.obligations)} obligations with the shortcuts, {len(answers)} without"
+    return None
 
 
-def schedules(fixture: dict[str, list], solver_only: bool = False) -> str | None:
+def schedules(fixture: dict[str, list]) -> str | None:
     """The first correct image that does not prove, or silent wrong schedule that does, or
-    report that is ill formed or misreported, described (None: none); with `solver_only`,
-    every obligation decided by Z3 (`proofs.shortcuts`)."""
+    report that is ill formed or misreported, described (None: none)."""
     from proofs import prove_image
 
     for name, (image, _) in fixture.items():
-        report = prove_image(image, solver_only=solver_only)
+        report = prove_image(image)
         if not report.ok:
             return f"a correct image does not prove ({name}): {report.format().splitlines()[0]}"
         problem = ill_formed(image, report) or misreported(report)
@@ -126,7 +147,7 @@ def schedules(fixture: dict[str, list], solver_only: bool = False) -> str | None
             return f"{name}: {problem}"
     for name, (_, silent) in fixture.items():
         for desc, mutant in silent:
-            report = prove_image(mutant, solver_only=solver_only)
+            report = prove_image(mutant)
             if report.ok:
                 return f"a silent wrong schedule proves ({name}, {desc})"
             problem = ill_formed(mutant, report) or misreported(report)
