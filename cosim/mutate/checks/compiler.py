@@ -14,7 +14,9 @@ loop orders and buffers, fused or not, two archs, pre-quantised models):
 * every case runs on the NPU alone (nothing goes to the host);
 * the schedule proofs hold (`proofs.prove_image`);
 * the suite's tests of what no case reaches: what the compiler must refuse (a one-line error
-  naming the node, the operator and the reason), constant folding, calibration's scales.
+  naming the node, the operator and the reason), constant folding, calibration, pre-quantised
+  models (QDQ and QOperator) against onnxruntime, fusion control, element-wise constants and
+  the host partition.
 
 `prepare` builds the ONNX models (compiler/models.py, tests/networks.py and onnxruntime's
 quantiser are inputs, not under check) and their float outputs.
@@ -25,11 +27,17 @@ from __future__ import annotations
 from typing import Any
 
 ORDER_IC_INNER = ["N", "OC", "OH", "OW", "KH", "KW", "IC"]
-# Tests of the suite that pin what no compiled case reaches: refusals, constant folding, calibration.
+# Tests of the suite that pin what no compiled case reaches: refusals, constant folding, calibration,
+# pre-quantised (QDQ and QOperator) models, fusion control, element-wise constants, the host partition.
+PARTITION = "tests/compiler/test_partition.py::test_"
 TESTS = ["tests/compiler/test_refusals.py", "tests/compiler/test_compile_conv.py::test_bad_models_are_one_line_errors",
          "tests/compiler/test_compile_network.py::test_bad_overrides_are_one_line_errors",
-         "tests/compiler/test_frontend_versions.py::test_constant_subgraphs_fold",
-         "tests/compiler/test_calibration.py::test_representative_data_brings_held_out_inputs_within_2_lsb"]  # fmt: skip
+         "tests/compiler/test_frontend_versions.py::test_constant_subgraphs_fold", "tests/compiler/test_calibration.py",
+         "tests/compiler/test_prequantized.py", "tests/compiler/test_fusion_control.py", "tests/compiler/test_frontend_ops.py",
+         *(PARTITION + t for t in ("softmax_after_the_npu_runs_on_the_host", "prefix_and_suffix",
+                                   "an_operator_between_npu_layers_runs_on_the_host_between_two_npu_stages",
+                                   "a_node_the_frontend_refuses_goes_to_the_host",
+                                   "no_host_fallback_refuses_as_before"))]  # fmt: skip
 
 
 def cases() -> list[tuple[str, Any, str, dict]]:
