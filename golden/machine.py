@@ -48,7 +48,7 @@ class GoldenMachine:
         self.fetched = 0
         self.block = BlockConfig()  # the SA group being configured
         self.active: list[tuple[int, int]] = []  # Tandem loops running: (level, index), outermost first
-        self.nests = {"at once": 0, "point by point": 0}  # how outermost Tandem loops ran (speed, not results)
+        self.stepped_nests = 0  # outermost Tandem loops run point by point, not at once (speed, not results)
         self.halted = False
 
     def commit(self, rec: Record) -> None:
@@ -165,8 +165,7 @@ class GoldenMachine:
         iters = t.regs.iters[level]
         self.cycles.loop(pc, 1, iters)
         at_once = not active and iters and self._vectorised(pc, level, body, iters)
-        if not active:
-            self.nests["at once" if at_once else "point by point"] += 1
+        self.stepped_nests += not active and not at_once
         if not at_once:
             for i in range(iters):
                 self.active = active + [(level, i)]

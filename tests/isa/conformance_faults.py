@@ -77,6 +77,9 @@ def fault_catalog() -> Iterator[Case]:
                  _loop(("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 0, "body": 1}), nop), bad)  # fmt: skip
     yield _fault("SET_INST", "a nested level without SET_ITER",
                  _loop(("SET_INST", {"level": 0, "body": 2}), ("SET_INST", {"level": 3, "body": 1}), nop), bad)  # fmt: skip
+    yield _fault("SET_INST", "a loop level already active two loops out",
+                 _loop(inner, ("SET_ITER", {"level": 2, "iters": 2}), ("SET_INST", {"level": 0, "body": 3}),
+                       ("SET_INST", {"level": 1, "body": 2}), ("SET_INST", {"level": 0, "body": 1}), nop), bad)  # fmt: skip
     yield _fault("SET_INST", "an empty nested loop body", _loop(inner, ("SET_INST", {"level": 0, "body": 1}),
                                                                ("SET_INST", {"level": 1, "body": 0})), bad)  # fmt: skip
     yield _fault("SET_INST", "an empty loop body", _loop(("SET_INST", {"level": 0, "body": 0})), bad)
@@ -104,6 +107,9 @@ def fault_catalog() -> Iterator[Case]:
                  "src2_ns": "IMM", "src2_idx": 20})), out_of_range, ODD_ARCH)  # fmt: skip
     yield _fault("IMM_SIGN_EXT", "an IMM write beyond the IMM file", _group("SIMD", ("IMM_SIGN_EXT", {"idx": 20, "value": 1})),
                  out_of_range, ODD_ARCH)  # fmt: skip
+    yield _fault("ADD", "in a loop, the IBUF namespace on a non-square array after a lane instruction",
+                 _loop(("SET_INST", {"level": 0, "body": 2}),
+                       ("ADD", {"dst_ns": "VMEM1", "src1_ns": "VMEM1", "src2_ns": "VMEM1"}), ibuf_op), bad, ODD_ARCH)  # fmt: skip
     yield _fault("ADD", "in a loop, an IMM operand one past the IMM file",
                  _loop(("SET_INST", {"level": 0, "body": 1}), ("ADD", {"dst_ns": "VMEM1", "src1_ns": "VMEM1", "src2_ns": "IMM",
                        "src2_idx": ODD_ARCH.imm_depth})), out_of_range, ODD_ARCH)  # fmt: skip

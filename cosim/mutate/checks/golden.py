@@ -6,11 +6,13 @@
 * every lane function at every width, at the corners of the fraction-bit settings and on
   operands at the saturation and overflow thresholds, against the independent oracles
   (`lane_sweep`, golden's side in the tests' golden_lanes.py);
-* the log golden returns equals the records it committed;
+* the log golden returns equals the records it committed, and its cycle counters add up
+  (cycles = array compute + stall + Tandem + decode);
 * its fast path is taken: every outermost Tandem loop nest of the compiler's ResNet-18-mini
   runs all its points at once (a mutant that makes the fast path give up keeps the results
   and loses the speed, which is a bug too);
-* its instruction registry refuses an unknown or a second handler (tests/golden/test_dispatch.py);
+* its instruction registry refuses an unknown or a second handler (tests/golden/test_dispatch.py),
+  and its array products are exact on each of their three ways (tests/golden/test_systolic_products.py);
 * its cycle model against the closed forms (tests/golden/test_cycle_model.py) and, per
   instruction, against an oracle of the documented costs (tests/golden/test_cycle_oracle.py).
 
@@ -25,7 +27,8 @@ RANDOM_PROGRAMS = 200
 CONV_LAYERS = (dict(c=3, h=5, w=7, oc=9, k=3, stride=2, pad=1), dict(c=9, h=6, w=4, oc=2, k=2, stride=1, pad=0),
                dict(c=17, h=3, w=3, oc=5, k=1, stride=3, pad=0, relu=False),
                dict(c=1, h=9, w=9, oc=1, k=3, stride=1, pad=2))  # fmt: skip
-TESTS = ["tests/golden/test_dispatch.py", "tests/golden/test_cycle_model.py", "tests/golden/test_cycle_oracle.py"]
+TESTS = ["tests/golden/test_dispatch.py", "tests/golden/test_cycle_model.py", "tests/golden/test_cycle_oracle.py",
+         "tests/golden/test_systolic_products.py"]
 
 
 def programs() -> list[tuple[str, Any, Any]]:
@@ -92,6 +95,9 @@ def _lockstep(fixture: list) -> str | None:
         result = lockstep(image, ["spec", "golden"], inputs, devices={"spec": ReplayDevice(rec)})
         if not result.ok:
             return f"{name}: {' | '.join(result.format().splitlines()[:2])}"
+        c = result.counters["golden"]
+        if c["cycles"] != c["sa_compute_cycles"] + c["stall_cycles"] + c["tandem_cycles"] + c["decode_cycles"]:
+            return f"{name}: golden's cycles are not its compute, stall, Tandem and decode cycles together: {c}"
         if result.counters["golden"].get("instructions") != rec.instructions:
             return f"{name}: golden ran {result.counters['golden'].get('instructions')} instructions, the spec {rec.instructions}"
     return None
@@ -107,10 +113,9 @@ def _stepped(image: Any, inputs: Any) -> str | None:
     for sym, value in inputs.items():
         write_tensor(golden, image, sym, value)
     golden.run()
-    nests = golden.machine.nests
-    if nests["point by point"]:
-        return f"ResNet-18-mini: golden ran {nests['point by point']} of {sum(nests.values())} Tandem loop nests " \
-               "point by point, not at once (its fast path gave up)"  # fmt: skip
+    if golden.machine.stepped_nests:
+        return f"ResNet-18-mini: golden ran {golden.machine.stepped_nests} Tandem loop nest(s) point by point, " \
+               "not at once (its fast path gave up)"  # fmt: skip
     return None
 
 

@@ -70,8 +70,8 @@ def _reads_fractions(oracle, width: int) -> bool:  # noqa: ANN001
 
 def table(mnemonics: Sequence[str] = ()) -> list[Case]:
     """The sweep's cases (of `mnemonics`, or every lane row) with the oracles' results:
-    `int_bits` at every corner of {1, width}^3 and at width/2 for all three, for the rows
-    whose result depends on them; (width,)*3 for the others."""
+    `int_bits` at every corner of {1, width}^3, at width/2 for all three and at (width - 3,
+    width, width), for the rows whose result depends on them; (width,)*3 for the others."""
     from isa_spec.table import BY_MNEMONIC
     from oracles import LANE_ORACLES
 
@@ -86,7 +86,9 @@ def table(mnemonics: Sequence[str] = ()) -> list[Case]:
         # old dst: a third operand walking the values; rows that do not read it get src1, as golden passes it
         d = [values[(7 * i) % len(values)] if row.reads_dst else a for i, (a, _) in enumerate(ab)]
         for width in WIDTHS:
-            corners = [*itertools.product((1, width), repeat=3), (width // 2,) * 3]
+            # the corners, the middle, and a destination (int_bits: dst, src1, src2) with 3 more fraction
+            # bits than both sources together (the product shifted left: MUL's branch for a finer dst)
+            corners = [*itertools.product((1, width), repeat=3), (width // 2,) * 3, (width - 3, width, width)]
             settings = corners if _reads_fractions(oracle, width) else [(width,) * 3]
             for ints in settings:
                 want = [oracle((width, ints), a, b, dd) for (a, b), dd in zip(ab, d)]
