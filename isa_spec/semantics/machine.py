@@ -82,6 +82,8 @@ class Machine:
         self.writes = Writes()
         self.loops: list[tuple[int, int]] = []
         self.halted = False
+        # Loop bodies fetch the same words again and again; a word's decoding never changes.
+        self.decoded: dict[int, Instruction] = {}
 
     def commit(self, record: Record) -> None:
         self.log[record.unit].append(record)
@@ -94,10 +96,12 @@ class Machine:
         require(ctx, pc < min(len(self.program), self.arch.imem_depth), FaultKind.PC_OUT_OF_RANGE,
                 f"ran past the end of the program ({len(self.program)} words)")  # fmt: skip
         ctx.word = self.program[pc]
-        try:
-            return decode(ctx.word)
-        except IllegalInstruction as e:
-            raise ExecutionFault(FaultKind.ILLEGAL_INSTRUCTION, pc, ctx.word, e.reason) from None
+        if ctx.word not in self.decoded:
+            try:
+                self.decoded[ctx.word] = decode(ctx.word)
+            except IllegalInstruction as e:
+                raise ExecutionFault(FaultKind.ILLEGAL_INSTRUCTION, pc, ctx.word, e.reason) from None
+        return self.decoded[ctx.word]
 
     def _step(self, pc: int) -> Instruction:
         """Fetch the instruction at `pc` to execute it."""

@@ -5,11 +5,12 @@ instruction-memory loads that follow a block."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
 
-from ..bv import CONCRETE, Ops, affine, join16, odometer, wrap32
+from ..bv import CONCRETE, Ops, affine, join16, odometer
 from ..encoding import Instruction
 from ..errors import FaultKind
 from ..records import DmaRecord, Record, TileRecord, Unit
@@ -105,39 +106,50 @@ def sa_transfer(s: State, ctx: Context, commit: Callable[[Record], None], direct
         buf_addr += size
 
 
+# The five buffer words one array step addresses, in the order their range is checked.
+STEP_ACCESSES = (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF), ("WR", Buffer.OBUF))
+# Steps whose addresses are computed together (numpy arrays through the same formula).
+STEPS_PER_CHUNK = 4096
+
+
 def sa_compute_tile(s: State, ctx: Context, loops: Sequence[SaLoop], first_outer: bool,
                     has_bias: bool) -> tuple[int, int]:  # fmt: skip
     """Run every step of the compute loops; return the OBUF word range written.
 
     One step: OBUF[wr] = acc + IBUF[i] . WBUF[w] (32-bit wrap-around), where acc is the
     bias BBUF[b] (or 0 without a bias transfer) on the first iteration of every reduction
-    loop, and OBUF[rd] otherwise (decision 7).
+    loop, and OBUF[rd] otherwise (decision 7). A step whose five addresses are not all in
+    their buffers faults before it changes anything.
     """
     cfg = s.sa
+    reduction = [j for j, lp in enumerate(loops) if lp.loop_id in cfg.reduction]
+    # int64 is exact here: IBUF and WBUF hold int8, OBUF and BBUF int32 (State) and an array has
+    # at most 64 rows (ArchConfig.validate), so a step's sum stays within 2^31 + 64 * 2^14; an
+    # address (stride < 2^32, index < 2^16, at most 8 compute loops) within 2^51. The store keeps
+    # the sum's low 32 bits.
     lo, hi = len(s.obuf), 0
-    for c in odometer([lp.iters for lp in loops]):
-        idx = {lp.loop_id: i for lp, i in zip(loops, c)}
-        addr = {(a, b): sa_buffer_address(cfg, a, b, idx) for a, b in
-                (("RD", Buffer.IBUF), ("RD", Buffer.WBUF), ("RD", Buffer.BBUF), ("RD", Buffer.OBUF),
-                 ("WR", Buffer.OBUF))}  # fmt: skip
-        for (a, b), v in addr.items():
-            depth = len(s.sa_buffer(b))
-            require(ctx, 0 <= v < depth, FaultKind.ADDRESS_OUT_OF_RANGE,
-                    f"{a} {b.name} word {v} beyond depth {depth} at loop indices {idx}")  # fmt: skip
-        first = first_outer and all(i == 0 for lid, i in idx.items() if lid in cfg.reduction)
-        if first:
-            acc = [int(v) for v in s.bbuf[addr["RD", Buffer.BBUF]]] if has_bias else [0] * s.arch.cols
-        else:
-            acc = [int(v) for v in s.obuf[addr["RD", Buffer.OBUF]]]
-        act = s.ibuf[addr["RD", Buffer.IBUF]]
-        wgt = s.wbuf[addr["RD", Buffer.WBUF]]
-        out = [
-            wrap32(acc[col] + sum(int(act[row]) * int(wgt[row][col]) for row in range(s.arch.rows)))
-            for col in range(s.arch.cols)
-        ]
-        w = addr["WR", Buffer.OBUF]
-        s.obuf[w] = out
-        lo, hi = min(lo, w), max(hi, w + 1)
+    steps = odometer([lp.iters for lp in loops])
+    while chunk := list(islice(steps, STEPS_PER_CHUNK)):
+        idx = np.array(chunk, np.int64).reshape(len(chunk), len(loops))  # one row of loop indices per step
+        columns = {lp.loop_id: idx[:, j] for j, lp in enumerate(loops)}
+        addrs = [np.broadcast_to(sa_buffer_address(cfg, a, b, columns), len(chunk)) for a, b in STEP_ACCESSES]
+        fits = np.logical_and.reduce([(0 <= v) & (v < len(s.sa_buffer(b))) for v, (_, b) in zip(addrs, STEP_ACCESSES)])
+        good = len(chunk) if fits.all() else int(np.argmin(fits))  # the steps before the first faulting one
+        first = np.full(len(chunk), first_outer)
+        for j in reduction:
+            first &= idx[:, j] == 0
+        ibuf_at, wbuf_at, bbuf_at, obuf_rd, obuf_wr = (v[:good].tolist() for v in addrs)
+        for i, w, b, rd, wr, f in zip(ibuf_at, wbuf_at, bbuf_at, obuf_rd, obuf_wr, first[:good].tolist()):
+            acc = (s.bbuf[b] if has_bias else 0) if f else s.obuf[rd]
+            s.obuf[wr] = (acc + s.ibuf[i].astype(np.int64) @ s.wbuf[w]).astype(np.int32)  # keeps the low 32 bits: the wrap-around
+        if obuf_wr:
+            lo, hi = min(lo, min(obuf_wr)), max(hi, max(obuf_wr) + 1)
+        if good < len(chunk):
+            at = {lp.loop_id: int(idx[good, j]) for j, lp in enumerate(loops)}
+            for v, (a, b) in zip(addrs, STEP_ACCESSES):
+                word, depth = int(v[good]), len(s.sa_buffer(b))
+                require(ctx, 0 <= word < depth, FaultKind.ADDRESS_OUT_OF_RANGE,
+                        f"{a} {b.name} word {word} beyond depth {depth} at loop indices {at}")  # fmt: skip
     return (lo, hi) if hi else (0, 0)
 
 

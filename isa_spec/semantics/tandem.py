@@ -54,7 +54,8 @@ def read_lanes(s: State, ctx: Context, ns: int, idx: int, position: int, loops: 
     addr = tandem_operand_address(s, ns, idx, position, loops)
     require(ctx, 0 <= addr < len(mem), FaultKind.ADDRESS_OUT_OF_RANGE,
             f"{Namespace(ns).name} word {addr} beyond depth {len(mem)}")  # fmt: skip
-    return [int(v) for v in mem[addr]]
+    lanes: list[int] = mem[addr].tolist()
+    return lanes
 
 
 def write_lanes(s: State, ctx: Context, ns: int, idx: int, loops: Sequence[tuple[int, int]],

@@ -12,12 +12,14 @@
   refutes silent wrong schedules drawn from them (the prover's own code is not mutated
   here, so a failure is the spec's);
 * its instruction registry refuses an unknown or a second handler;
-* its helpers no program reaches alone match their oracles (tests/isa/test_spec_helpers.py).
+* its helpers no program reaches alone match their oracles (tests/isa/test_spec_helpers.py);
+* the array step equals a per-step oracle on random loop nests, at chunk sizes down to one
+  step (tests/isa/test_array_step.py: conformance programs are far shorter than a chunk).
 """
 
 from __future__ import annotations
 
-TESTS = ["tests/isa/test_spec_helpers.py"]
+TESTS = ["tests/isa/test_spec_helpers.py", "tests/isa/test_array_step.py"]
 IMAGES = ("conv 5x9x9->7 s2 p1", "grouped conv, 2 OC tiles", "pad, mul, leaky relu, avgpool, concat, GAP, matmul")
 
 
