@@ -243,6 +243,7 @@ def iterator_cases() -> Iterator[Case]:
     yield gather_case("BASE_ZEROFILL", "base 7", it("BASE_ZEROFILL", value=7), 1, [7])
     yield gather_case("BASE_HIGH", "LOW 6 then HIGH 0 commits 6", both(it("BASE_LOW", value=6), it("BASE_HIGH", value=0)), 1, [6])
     yield gather_case("BASE_LOW", "LOW alone does not commit", it("BASE_LOW", value=6), 1, [0])
+    yield gather_case("BASE_HIGH", "HIGH 0 alone: the LOW half latched at reset is 0", it("BASE_HIGH", value=0), 1, [0])
     yield gather_case("BASE_HIGH", "HIGH 1 puts the base at 65536: out of range", it("BASE_HIGH", value=1), 1, [],
                       FaultKind.ADDRESS_OUT_OF_RANGE)  # fmt: skip
     yield gather_case("STRIDE_ZEROFILL", "stride 1", it("STRIDE_ZEROFILL", value=1), WORDS, list(range(WORDS)))
@@ -316,10 +317,13 @@ def run_case(case: Case, machine_cls) -> list[str]:  # noqa: ANN001
     committed: list = []
     m.on_commit = committed.append
     result = m.run()
-    problems = log_problems(m.program, initial, m.state.dram, result, committed, case.image.arch.lanes, case.tandem)
+    problems = log_problems(case.image.words, m.program, initial, m.state.dram, result, committed, case.image.arch.lanes,
+                            case.tandem)  # fmt: skip
     got_fault = result.fault.kind if result.fault is not None else None
     if got_fault != case.fault:
         problems.append(f"fault: expected {case.fault}, got {result.fault}")
+    if result.ok != (case.fault is None):
+        problems.append(f"the result says ok={result.ok}, expected {case.fault is None}")
     for name, want in case.outputs.items():
         sym = case.image.symbol(name)
         got = sym.from_storage(m.state.dram[sym.addr : sym.addr + sym.nbytes].tobytes())

@@ -217,6 +217,14 @@ def _imem_bounds() -> Iterator[Case]:
         image = _image(p, {A: a.reshape(-1), CODE: padded}, {"out": (OUT, expected)} if fault is None else {})
         yield Case("LD_ST", f"IMEM load of {size} words from word {first} (depth {ARCH.imem_depth})", image,
                    {"out": expected} if fault is None else {}, fault)  # fmt: skip
+    last = ARCH.dram_bytes - 4 * len(code)  # the tail brought in from the last bytes of DRAM (four more: see faults)
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add32("SET_BASE_ADDR", last, target="IMEM")
+        p.add("LD_ST", dir="LD", target="IMEM", size=len(code))
+    p.end()
+    image = _image(p, {A: a.reshape(-1), last: code}, {"out": (OUT, a.reshape(-1))})
+    yield Case("LD_ST", "IMEM load ending at the last DRAM byte", image, {"out": a.reshape(-1)})
 
 
 # ---- program structure and state ------------------------------------------------------------------
