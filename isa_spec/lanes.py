@@ -75,7 +75,7 @@ def isqrt(o: LaneOps, x: Any, bits: int) -> Any:
     result bit and keeps it when the remainder allows. Bit-vector width: that of x, which
     must hold bits + 2 signed bits."""
     root, rem = o.sext(0, bits + 2), x
-    one = 1 << (2 * ((bits - 1) // 2))  # the highest power of 4 below 2^bits
+    one = 4 ** ((bits - 1) // 2)  # the highest power of 4 below 2^bits
     while one:
         trial = o.add(root, one)
         fits = o.ge(rem, trial)
