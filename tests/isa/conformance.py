@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from conformance_log import lane_log, log_problems
-from isa_spec import ROWS, FaultKind, load_arch
+from isa_spec import ROWS, FaultKind, TileRecord, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 from oracles import LANE_ORACLES
@@ -35,6 +35,7 @@ class Case:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     fault: FaultKind | None = None
     tandem: list | None = None  # the whole Tandem log expected, when the case derives it
+    tiles: list | None = None  # (tile, OBUF word, data) of every SA tile record, when the case derives them
 
 
 def _image(p: ProgramBuilder, inputs: dict[int, np.ndarray], outputs: dict[str, tuple[int, np.ndarray]]) -> Image:
@@ -322,6 +323,9 @@ def run_case(case: Case, machine_cls) -> list[str]:  # noqa: ANN001
     got_fault = result.fault.kind if result.fault is not None else None
     if got_fault != case.fault:
         problems.append(f"fault: expected {case.fault}, got {result.fault}")
+    tiles = [(r.tile, r.obuf_addr, r.data) for r in committed if isinstance(r, TileRecord)]
+    if case.tiles is not None and tiles != case.tiles:
+        problems.append(f"SA tile records {[(t, a, len(d)) for t, a, d in tiles]} (tile, OBUF word, bytes): not as expected")
     if result.ok != (case.fault is None):
         problems.append(f"the result says ok={result.ok}, expected {case.fault is None}")
     for name, want in case.outputs.items():

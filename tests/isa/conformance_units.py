@@ -191,13 +191,15 @@ OUT2 = OUT + 0x400  # a second group's results
 def sa_cases() -> Iterator[Case]:
     for pixels, blocks in ((1, 1), (3, 2), (5, 4)):
         image = sa_matmul(pixels=pixels, ic_blocks=blocks, seed=pixels)
+        y = sa_matmul_expected(image)
         for m in ("SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST", "SYNC_INST"):
-            yield Case(m, f"matmul {pixels} px x {blocks} blocks", image, {"y": sa_matmul_expected(image)})
+            yield Case(m, f"matmul {pixels} px x {blocks} blocks", image, {"y": y}, tiles=_one_tile(y))
     wraps = sa_matmul(pixels=4, ic_blocks=3, seed=9)
     bias = np.full(ARCH.cols, I32.max - 20000, np.int32)
     bias[::2] = I32.min + 20000
     wraps.dram = [(addr, bias.tobytes() if addr == BIAS else data) for addr, data in wraps.dram]
-    yield Case("SA_REDUCTION_LOOP", "accumulators wrap around", wraps, {"y": sa_matmul_expected(wraps)})
+    y = sa_matmul_expected(wraps)
+    yield Case("SA_REDUCTION_LOOP", "accumulators wrap around", wraps, {"y": y}, tiles=_one_tile(y))
     split = sa_matmul_split_reduction(pixels=3, ic_blocks=3)
     for m in ("SA_REDUCTION_LOOP", "LD_ST", "SA_LOOP_CFG"):
         yield Case(m, "reduction split across tiles", split, {"y": sa_matmul_expected(split)})
@@ -205,6 +207,11 @@ def sa_cases() -> Iterator[Case]:
     yield block_end_case()
     yield imem_case()
     yield sync_buf_case()
+
+
+def _one_tile(y: np.ndarray) -> list:
+    """The tile record of an `sa_matmul` group: one tile, its pixels' sums from OBUF word 0 on."""
+    return [(0, 0, y.astype("<i4").tobytes())]
 
 
 def no_bias_case() -> Case:
@@ -218,8 +225,9 @@ def no_bias_case() -> Case:
     image.words = p.words
     plain = sa_matmul_expected(image, bias=False)
     image.symbols["y2"] = Symbol("y2", OUT2, "int32", (plain.size,), (plain.size,), "output")
-    return Case("LD_ST", "a group without a bias load after one with", image,
-                {"y": sa_matmul_expected(image), "y2": plain})  # fmt: skip
+    y = sa_matmul_expected(image)
+    return Case("LD_ST", "a group without a bias load after one with", image, {"y": y, "y2": plain},
+                tiles=_one_tile(y) + _one_tile(plain))  # fmt: skip
 
 
 def block_end_case() -> Case:
