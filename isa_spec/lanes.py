@@ -75,7 +75,7 @@ def isqrt(o: LaneOps, x: Any, bits: int) -> Any:
     result bit and keeps it when the remainder allows. Bit-vector width: that of x, which
     must hold bits + 2 signed bits."""
     root, rem = o.sext(0, bits + 2), x
-    one = 1 << (2 * ((bits - 1) // 2))  # the highest power of 4 below 2^bits
+    one = 4 ** ((bits - 1) // 2)  # the highest power of 4 below 2^bits
     while one:
         trial = o.add(root, one)
         fits = o.ge(rem, trial)
@@ -200,20 +200,33 @@ LANE_FUNCTIONS: dict[str, LaneFunction] = {
     "BF16_TO_FP32": lambda o, f, a, b, d: bf16_to_fp32(o, a),
 }  # fmt: skip
 CONCRETE_ONLY = frozenset({"FP32_TO_FP16", "FP16_TO_FP32"})
-_PROBES = ((3, 5, 7), (-7, 3, -2), (1 << 20, -(1 << 12), 9), (12345, 54321, -1), (-(1 << 25), 1 << 9, 1 << 30))
+
+
+class _NotingFormat:
+    """The plain lane format, noting whether its fraction bits are read."""
+
+    def __init__(self) -> None:
+        self.width, self.read = LANE_BITS, False
+
+    @property
+    def frac(self) -> tuple[int, int, int]:
+        self.read = True
+        return LaneFormat().frac
 
 
 @functools.cache
 def reads_fraction_bits(mnemonic: str) -> bool:
-    """Whether a lane function's result depends on the fraction bits of the lane format (the
-    others read its width only): found by running it under two fraction-bit settings.
+    """Whether a lane function reads the fraction bits of the lane format (the others read its
+    width only): found by running it once on a format that notes the reads. One run sees every
+    read: on Python integers both arms of every `ite` are computed, and no function tests an
+    operand in Python before reading the fraction bits.
 
     >>> reads_fraction_bits("MUL"), reads_fraction_bits("ADD")
     (True, False)
     """
-    fn = LANE_FUNCTIONS[mnemonic]
-    plain, scaled = LaneFormat(LANE_BITS), LaneFormat(LANE_BITS, (5, 3, 7))
-    return any(fn(CONCRETE, plain, *p) != fn(CONCRETE, scaled, *p) for p in _PROBES)
+    noting = _NotingFormat()
+    LANE_FUNCTIONS[mnemonic](CONCRETE, noting, 0, 0, 0)  # type: ignore[arg-type]
+    return noting.read
 
 
 def lane_value(o: LaneOps, mnemonic: str, f: LaneFormat, a: Any, b: Any, d: Any) -> Any:

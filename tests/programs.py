@@ -37,21 +37,28 @@ def sa_matmul(arch: ArchConfig | None = None, pixels: int = 3, ic_blocks: int = 
     arch = arch or load_arch("tiny")
     x, w, b = _matmul_data(arch, pixels, ic_blocks, seed)
     p = ProgramBuilder()
-    with p.group("SA", 0):
+    sa_matmul_group(p, 0, pixels, ic_blocks)
+    p.end()
+    return _matmul_image(arch, p.words, x, w, b, pixels)
+
+
+def sa_matmul_group(p: ProgramBuilder, group: int, pixels: int, ic_blocks: int, bias: bool = True, out: int = OUT) -> None:
+    """The SA group of `sa_matmul` (without `bias`: no BBUF load, the sums start from 0),
+    storing its results at DRAM `out`."""
+    with p.group("SA", group):
         p.add("SA_LOOP_CFG", loop_id=8, iters=pixels)
         p.add("SA_LOOP_CFG", loop_id=9, iters=ic_blocks)
         p.add("SA_REDUCTION_LOOP", loop_id=9, dim="IC")
         for access, buf, loop, stride in [("RD", "IBUF", 8, ic_blocks), ("RD", "IBUF", 9, 1), ("RD", "WBUF", 9, 1),
                                           ("RD", "OBUF", 8, 1), ("WR", "OBUF", 8, 1)]:  # fmt: skip
             p.add32("SET_LOOP_STRIDE", stride, access=access, buffer=buf, loop_id=loop)
-        for buf, addr in [("IBUF", IN), ("WBUF", WGT), ("BBUF", BIAS), ("OBUF", OUT)]:
+        for buf, addr in [("IBUF", IN), ("WBUF", WGT), ("BBUF", BIAS), ("OBUF", out)]:
             p.add32("SET_BASE_ADDR", addr, buffer=buf)
         p.add("LD_ST", dir="LD", buffer="IBUF", size=pixels * ic_blocks)
         p.add("LD_ST", dir="LD", buffer="WBUF", size=ic_blocks)
-        p.add("LD_ST", dir="LD", buffer="BBUF", size=1)
+        if bias:
+            p.add("LD_ST", dir="LD", buffer="BBUF", size=1)
         p.add("LD_ST", dir="ST", buffer="OBUF", size=pixels)
-    p.end()
-    return _matmul_image(arch, p.words, x, w, b, pixels)
 
 
 def sa_matmul_split_reduction(arch: ArchConfig | None = None, pixels: int = 3, ic_blocks: int = 3,
@@ -198,14 +205,15 @@ def tandem_accumulate_expected(image: Image) -> np.ndarray:
     return acc.astype(np.int32)
 
 
-def sa_matmul_expected(image: Image) -> np.ndarray:
-    """numpy oracle for `sa_matmul` (independent of the spec code)."""
+def sa_matmul_expected(image: Image, bias: bool = True) -> np.ndarray:
+    """numpy oracle for `sa_matmul` (independent of the spec code); without `bias`, of its
+    group without the bias load."""
     arch = image.arch
     seg = dict(image.dram)
     m, n = arch.cols, arch.rows
     w = np.frombuffer(seg[WGT], np.int8).reshape(-1, n, m).astype(np.int64)
     x = np.frombuffer(seg[IN], np.int8).reshape(-1, w.shape[0], n).astype(np.int64)
-    b = np.frombuffer(seg[BIAS], "<i4").astype(np.int64)
+    b = np.frombuffer(seg[BIAS], "<i4").astype(np.int64) if bias else 0
     acc = b + np.einsum("pkr,krc->pc", x, w)
     return ((acc + 2**31) % 2**32 - 2**31).astype(np.int32).reshape(-1)
 

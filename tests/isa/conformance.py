@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from conformance_log import lane_log, log_problems
-from isa_spec import ROWS, FaultKind, load_arch
+from isa_spec import ROWS, FaultKind, TileRecord, load_arch
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Image, Symbol
 from oracles import LANE_ORACLES
@@ -35,6 +35,7 @@ class Case:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     fault: FaultKind | None = None
     tandem: list | None = None  # the whole Tandem log expected, when the case derives it
+    tiles: list | None = None  # (tile, OBUF word, data) of every SA tile record, when the case derives them
 
 
 def _image(p: ProgramBuilder, inputs: dict[int, np.ndarray], outputs: dict[str, tuple[int, np.ndarray]]) -> Image:
@@ -243,6 +244,7 @@ def iterator_cases() -> Iterator[Case]:
     yield gather_case("BASE_ZEROFILL", "base 7", it("BASE_ZEROFILL", value=7), 1, [7])
     yield gather_case("BASE_HIGH", "LOW 6 then HIGH 0 commits 6", both(it("BASE_LOW", value=6), it("BASE_HIGH", value=0)), 1, [6])
     yield gather_case("BASE_LOW", "LOW alone does not commit", it("BASE_LOW", value=6), 1, [0])
+    yield gather_case("BASE_HIGH", "HIGH 0 alone: the LOW half latched at reset is 0", it("BASE_HIGH", value=0), 1, [0])
     yield gather_case("BASE_HIGH", "HIGH 1 puts the base at 65536: out of range", it("BASE_HIGH", value=1), 1, [],
                       FaultKind.ADDRESS_OUT_OF_RANGE)  # fmt: skip
     yield gather_case("STRIDE_ZEROFILL", "stride 1", it("STRIDE_ZEROFILL", value=1), WORDS, list(range(WORDS)))
@@ -316,10 +318,16 @@ def run_case(case: Case, machine_cls) -> list[str]:  # noqa: ANN001
     committed: list = []
     m.on_commit = committed.append
     result = m.run()
-    problems = log_problems(m.program, initial, m.state.dram, result, committed, case.image.arch.lanes, case.tandem)
+    problems = log_problems(case.image.words, m.program, initial, m.state.dram, result, committed, case.image.arch.lanes,
+                            case.tandem)  # fmt: skip
     got_fault = result.fault.kind if result.fault is not None else None
     if got_fault != case.fault:
         problems.append(f"fault: expected {case.fault}, got {result.fault}")
+    tiles = [(r.tile, r.obuf_addr, r.data) for r in committed if isinstance(r, TileRecord)]
+    if case.tiles is not None and tiles != case.tiles:
+        problems.append(f"SA tile records {[(t, a, len(d)) for t, a, d in tiles]} (tile, OBUF word, bytes): not as expected")
+    if result.ok != (case.fault is None):
+        problems.append(f"the result says ok={result.ok}, expected {case.fault is None}")
     for name, want in case.outputs.items():
         sym = case.image.symbol(name)
         got = sym.from_storage(m.state.dram[sym.addr : sym.addr + sym.nbytes].tobytes())

@@ -217,6 +217,35 @@ def _imem_bounds() -> Iterator[Case]:
         image = _image(p, {A: a.reshape(-1), CODE: padded}, {"out": (OUT, expected)} if fault is None else {})
         yield Case("LD_ST", f"IMEM load of {size} words from word {first} (depth {ARCH.imem_depth})", image,
                    {"out": expected} if fault is None else {}, fault)  # fmt: skip
+    last = ARCH.dram_bytes - 4 * len(code)  # the tail brought in from the last bytes of DRAM (four more: see faults)
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add32("SET_BASE_ADDR", last, target="IMEM")
+        p.add("LD_ST", dir="LD", target="IMEM", size=len(code))
+    p.end()
+    image = _image(p, {A: a.reshape(-1), last: code}, {"out": (OUT, a.reshape(-1))})
+    yield Case("LD_ST", "IMEM load ending at the last DRAM byte", image, {"out": a.reshape(-1)})
+    yield _imem_from_reset_base()
+
+
+def _imem_from_reset_base() -> Case:
+    """An SA group that queues an IMEM load without setting its base: every group starts from
+    IMEM base 0, so the code comes from DRAM byte 0."""
+    a = np.random.default_rng(9).integers(-(2**20), 2**20, (2, LANES)).astype(np.int32)
+    tail = ProgramBuilder()
+    with tail.group("SIMD", 1):
+        _load(tail, "VMEM1", B, 0, 2)
+        _store(tail, "VMEM1", OUT, 0, 2)
+    tail.end()
+    code = np.array(tail.words, np.uint32)
+    p = ProgramBuilder()
+    with p.group("SA", 0):
+        p.add32("SET_BASE_ADDR", B, target="IMEM")
+    with p.group("SA", 1):
+        p.add("LD_ST", dir="LD", target="IMEM", size=len(code))
+    p.end()
+    image = _image(p, {0: code, B: a.reshape(-1)}, {"out": (OUT, a.reshape(-1))})
+    return Case("LD_ST", "IMEM load from the base a group starts with (0)", image, {"out": a.reshape(-1)})
 
 
 # ---- program structure and state ------------------------------------------------------------------

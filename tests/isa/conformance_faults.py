@@ -105,8 +105,8 @@ def fault_catalog() -> Iterator[Case]:
     yield _fault("ADD", "the IBUF namespace on a non-square array", _group("SIMD", ibuf_op), bad, ODD_ARCH)
     yield _fault("ADD", "an IMM operand beyond the IMM file", _group("SIMD", ("ADD", {"dst_ns": "VMEM1", "src1_ns": "VMEM1",
                  "src2_ns": "IMM", "src2_idx": 20})), out_of_range, ODD_ARCH)  # fmt: skip
-    yield _fault("IMM_SIGN_EXT", "an IMM write beyond the IMM file", _group("SIMD", ("IMM_SIGN_EXT", {"idx": 20, "value": 1})),
-                 out_of_range, ODD_ARCH)  # fmt: skip
+    yield _fault("IMM_SIGN_EXT", "an IMM write one past the IMM file",
+                 _group("SIMD", ("IMM_SIGN_EXT", {"idx": ODD_ARCH.imm_depth, "value": 1})), out_of_range, ODD_ARCH)  # fmt: skip
     yield _fault("ADD", "in a loop, the IBUF namespace on a non-square array after a lane instruction",
                  _loop(("SET_INST", {"level": 0, "body": 2}),
                        ("ADD", {"dst_ns": "VMEM1", "src1_ns": "VMEM1", "src2_ns": "VMEM1"}), ibuf_op), bad, ODD_ARCH)  # fmt: skip

@@ -6,7 +6,8 @@ a Tandem DMA record to a DMA START of the same direction and namespace, a vector
 lane instruction or PERM_START writing that namespace, SA records to an SA group's END);
 replaying the DMA records in commit order over the initial DRAM, every load reads what DRAM
 then holds and the stores leave exactly the final DRAM; a fault is one record, the last of
-its unit, of the fault's kind and at its pc; an SA group's stores come right after the tile
+its unit, of the fault's kind and at its pc, whose word it names; the words run are the
+program's own with the IMEM loads recorded laid over them; an SA group's stores come right after the tile
 whose results they store, and it moves only what the ISA lets it move. A program that expects a Tandem log (`expected`:
 derived by the case from its inputs and oracle) gets exactly that log.
 """
@@ -35,11 +36,12 @@ from isa_spec.table import decoder_unit
 SA_TRANSFERS = {("LD", b.name) for b in Buffer} | {("LD", "IMEM"), ("ST", Buffer.OBUF.name)}
 
 
-def log_problems(program: Sequence[int], initial: np.ndarray, final: np.ndarray, result, committed: list,
-                 lanes: int, expected: list | None) -> list[str]:  # noqa: ANN001  # fmt: skip
-    """Everything wrong with the log of a run of `program` (the words it ran, IMEM loads
-    included) from `initial` DRAM to `final`, with `committed` the records in commit order."""
-    problems = []
+def log_problems(loaded: Sequence[int], program: Sequence[int], initial: np.ndarray, final: np.ndarray, result,
+                 committed: list, lanes: int, expected: list | None) -> list[str]:  # noqa: ANN001  # fmt: skip
+    """Everything wrong with the log of a run of `loaded` (the image's words) that ran `program`
+    (IMEM loads included) from `initial` DRAM to `final`, with `committed` the records in
+    commit order."""
+    problems = _imem_replay(loaded, program, committed)
     by_unit = {u: [r for r in committed if r.unit == u] for u in Unit}
     if {u: list(result.log.get(u, [])) for u in Unit} != by_unit:
         problems.append("the log returned is not the records committed")
@@ -62,6 +64,8 @@ def log_problems(program: Sequence[int], initial: np.ndarray, final: np.ndarray,
         unit = Unit.SA if f.kind == FaultKind.PC_OUT_OF_RANGE else decoder_unit(f.word)
         if [(r.unit, r.pc, r.kind) for r in faults] != [(unit, f.pc, f.kind.value)] or by_unit[unit][-1] is not faults[0]:
             problems.append(f"the fault {f.kind.value} at {f.pc} is not one last record of unit {unit.value}: {faults}")
+        if f.kind != FaultKind.PC_OUT_OF_RANGE and not (0 <= f.pc < len(program) and program[f.pc] == f.word):
+            problems.append(f"the fault at {f.pc} names word 0x{f.word:x}, not the instruction there")
     if expected is not None and by_unit[Unit.TANDEM] != expected:
         got = by_unit[Unit.TANDEM]
         i = next((k for k, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
@@ -100,6 +104,18 @@ def _belongs(program: Sequence[int], r, lanes: int) -> str:  # noqa: ANN001
             return f"{len(r.data)} bytes for {len(r.addrs)} words"
         return ""
     return f"a record of unknown kind {r!r}"
+
+
+def _imem_replay(loaded: Sequence[int], program: Sequence[int], committed: list) -> list[str]:
+    words = list(loaded)
+    for r in committed:
+        if isinstance(r, DmaRecord) and r.space == "IMEM":
+            data = [int(w) for w in np.frombuffer(r.data, "<u4")]
+            words += [0] * max(0, r.buf_addr + len(data) - len(words))
+            words[r.buf_addr : r.buf_addr + len(data)] = data
+    if words != list(program):
+        return ["the words run are not the program's with the IMEM loads recorded laid over them"]
+    return []
 
 
 def _replay(initial: np.ndarray, final: np.ndarray, committed: list) -> list[str]:

@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from conformance import ARCH, I32, LANES, OUT, A, B, Case, _a_words, _image, _load, _store
-from isa_spec import FaultKind
+from isa_spec import DmaRecord, FaultKind, Unit, VectorRecord
 from isa_spec.builder import ProgramBuilder
-from programs import BIAS, sa_matmul, sa_matmul_expected, sa_matmul_split_reduction
+from isa_spec.image import Symbol
+from programs import BIAS, sa_matmul, sa_matmul_expected, sa_matmul_group, sa_matmul_split_reduction
 
 
 # ---- Tandem DMA ----------------------------------------------------------------------------------
@@ -116,6 +117,7 @@ def perm_case(rows: int, cols: int, reverse: bool) -> Case:
     p = ProgramBuilder()
     with p.group("SIMD", 0):
         _load(p, "VMEM1", A, 0, rows * cols)
+        load = len(p.instructions) - 1
         p.add("PERM_SET_BASE_ADDR", rw="RD", value=(rows - 1) * cols if reverse else 0)
         p.add("PERM_SET_BASE_ADDR", rw="WR", value=3)
         p.add("PERM_SET_LOOP_ITER", idx=4, iters=rows)
@@ -124,39 +126,108 @@ def perm_case(rows: int, cols: int, reverse: bool) -> Case:
         p.add("PERM_SET_LOOP_STRIDE", rw="RD", idx=9, value=1)
         p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=4, value=1)
         p.add("PERM_SET_LOOP_STRIDE", rw="WR", idx=9, value=rows)
+        perm = len(p.instructions)
         p.add("PERM_START", dst_ns="VMEM2", src1_ns="VMEM1")
         _store(p, "VMEM2", OUT, 3, rows * cols)
+        store = len(p.instructions) - 1
     p.end()
     src = a[::-1] if reverse else a
     expected = src.transpose(1, 0, 2).reshape(-1)
+    # The loops run outermost first by ascending idx (4, then 9): point (i, j) writes word 3 + i + rows * j.
+    written = [(3 + i + rows * j, src[i, j]) for i in range(rows) for j in range(cols)]
+    log = [DmaRecord(Unit.TANDEM, load, "LD", "VMEM1", A, 0, a.astype("<i4").tobytes()),
+           VectorRecord(perm, "VMEM2", tuple(w for w, _ in written), np.array([v for _, v in written], "<i4").tobytes()),
+           DmaRecord(Unit.TANDEM, store, "ST", "VMEM2", OUT, 3, expected.astype("<i4").tobytes())]  # fmt: skip
     return Case("PERM_START", f"{rows}x{cols} transpose{' reversed' if reverse else ''}",
-                _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected})  # fmt: skip
+                _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}), {"out": expected}, tandem=log)  # fmt: skip
 
 
 def perm_cases() -> Iterator[Case]:
     for shape, rev in (((2, 3), False), ((3, 4), True), ((1, 6), False)):
         case = perm_case(*shape, rev)
         for m in ("PERM_START", "PERM_SET_BASE_ADDR", "PERM_SET_LOOP_ITER", "PERM_SET_LOOP_STRIDE"):
-            yield Case(m, case.label, case.image, case.outputs)
+            yield Case(m, case.label, case.image, case.outputs, tandem=case.tandem)
+    yield from ibuf_write_cases()
+
+
+def ibuf_write_cases() -> Iterator[Case]:
+    """Tandem writing the IBUF namespace, by a MOVE and by a PERM_START: IBUF keeps each lane's
+    low 8 bits, read back sign-extended (a MOVE from IBUF to VMEM2, then stored)."""
+    a = np.random.default_rng(21).integers(-(2**31), 2**31, (2, LANES)).astype(np.int32)
+    a[0, :4] = [127, 128, 255, -129][: min(4, LANES)]
+    expected = a.astype(np.int8).astype(np.int32).reshape(-1)  # numpy's cast keeps the low 8 bits
+    for how in ("MOVE", "PERM_START"):
+        p = ProgramBuilder()
+        with p.group("SIMD", 0):
+            _load(p, "VMEM1", A, 0, 2)
+            if how == "MOVE":
+                _move_loop(p, 2, "IBUF", "VMEM1")
+            else:
+                p.add("PERM_SET_LOOP_ITER", idx=0, iters=2)
+                for rw in ("RD", "WR"):
+                    p.add("PERM_SET_LOOP_STRIDE", rw=rw, idx=0, value=1)
+                p.add("PERM_START", dst_ns="IBUF", src1_ns="VMEM1")
+            _move_loop(p, 2, "VMEM2", "IBUF")
+            _store(p, "VMEM2", OUT, 0, 2)
+        p.end()
+        yield Case(how, "into IBUF: the low 8 bits kept", _image(p, {A: a.reshape(-1)}, {"out": (OUT, expected)}),
+                   {"out": expected})  # fmt: skip
+
+
+def _move_loop(p: ProgramBuilder, words: int, dst: str, src: str) -> None:
+    """MOVE words 0, 1, ... of `src` to the same words of `dst` (iterator entry 0 of each)."""
+    for ns in (dst, src):
+        p.add("STRIDE_ZEROFILL", ns=ns, idx=0, value=1)
+    p.add("SET_ITER", level=0, iters=words)
+    p.add("SET_INDEX", dst_ns=dst, dst_idx=0, src1_ns=src, src1_idx=0, src2_ns="IMM")
+    p.add("SET_INST", level=0, body=1)
+    p.add("MOVE", dst_ns=dst, src1_ns=src)
 
 
 # ---- systolic array and program structure --------------------------------------------------------
+OUT2 = OUT + 0x400  # a second group's results
+
+
 def sa_cases() -> Iterator[Case]:
     for pixels, blocks in ((1, 1), (3, 2), (5, 4)):
         image = sa_matmul(pixels=pixels, ic_blocks=blocks, seed=pixels)
+        y = sa_matmul_expected(image)
         for m in ("SA_LOOP_CFG", "SA_REDUCTION_LOOP", "SET_LOOP_STRIDE", "SET_BASE_ADDR", "LD_ST", "SYNC_INST"):
-            yield Case(m, f"matmul {pixels} px x {blocks} blocks", image, {"y": sa_matmul_expected(image)})
+            yield Case(m, f"matmul {pixels} px x {blocks} blocks", image, {"y": y}, tiles=_one_tile(y))
     wraps = sa_matmul(pixels=4, ic_blocks=3, seed=9)
     bias = np.full(ARCH.cols, I32.max - 20000, np.int32)
     bias[::2] = I32.min + 20000
     wraps.dram = [(addr, bias.tobytes() if addr == BIAS else data) for addr, data in wraps.dram]
-    yield Case("SA_REDUCTION_LOOP", "accumulators wrap around", wraps, {"y": sa_matmul_expected(wraps)})
+    y = sa_matmul_expected(wraps)
+    yield Case("SA_REDUCTION_LOOP", "accumulators wrap around", wraps, {"y": y}, tiles=_one_tile(y))
     split = sa_matmul_split_reduction(pixels=3, ic_blocks=3)
     for m in ("SA_REDUCTION_LOOP", "LD_ST", "SA_LOOP_CFG"):
         yield Case(m, "reduction split across tiles", split, {"y": sa_matmul_expected(split)})
+    yield no_bias_case()
     yield block_end_case()
     yield imem_case()
     yield sync_buf_case()
+
+
+def _one_tile(y: np.ndarray) -> list:
+    """The tile record of an `sa_matmul` group: one tile, its pixels' sums from OBUF word 0 on."""
+    return [(0, 0, y.astype("<i4").tobytes())]
+
+
+def no_bias_case() -> Case:
+    """Two SA groups over the same operands: the first loads a bias, the second none, so its
+    sums start from 0 though BBUF still holds that bias."""
+    image = sa_matmul(pixels=2, ic_blocks=2, seed=13)
+    p = ProgramBuilder()
+    sa_matmul_group(p, 0, 2, 2)
+    sa_matmul_group(p, 1, 2, 2, bias=False, out=OUT2)
+    p.end()
+    image.words = p.words
+    plain = sa_matmul_expected(image, bias=False)
+    image.symbols["y2"] = Symbol("y2", OUT2, "int32", (plain.size,), (plain.size,), "output")
+    y = sa_matmul_expected(image)
+    return Case("LD_ST", "a group without a bias load after one with", image, {"y": y, "y2": plain},
+                tiles=_one_tile(y) + _one_tile(plain))  # fmt: skip
 
 
 def block_end_case() -> Case:

@@ -10,7 +10,8 @@
   on Python integers, on edge operands at extreme fraction-bit settings;
 * the prover's reading of the spec (its observer mode) proves correct compiled images and
   refutes silent wrong schedules drawn from them (the prover's own code is not mutated
-  here, so a failure is the spec's);
+  here, so a failure is the spec's), and reads a PERM_START (which no compiled image has)
+  as the words a conformance transpose derives by hand;
 * its instruction registry refuses an unknown or a second handler;
 * its helpers no program reaches alone match their oracles (tests/isa/test_spec_helpers.py);
 * the array step equals a per-step oracle on random loop nests, at chunk sizes down to one
@@ -18,6 +19,8 @@
 """
 
 from __future__ import annotations
+
+import itertools
 
 TESTS = ["tests/isa/test_spec_helpers.py", "tests/isa/test_array_step.py"]
 IMAGES = ("conv 5x9x9->7 s2 p1", "grouped conv, 2 OC tiles", "pad, mul, leaky relu, avgpool, concat, GAP, matmul")
@@ -49,7 +52,8 @@ def check(fixture: dict) -> str | None:
     return first([("conformance", lambda: _conformance(fixture["cases"])),
                   ("lane oracles", lambda: lane_sweep.spec_differs(fixture["lanes"])),
                   ("Z3 reading of the lane functions", lifting.differs),
-                  ("the prover's reading", lambda: prover.schedules(fixture["schedules"])), ("registry", _registry),
+                  ("the prover's reading", lambda: prover.schedules(fixture["schedules"])),
+                  ("the prover's reading of PERM_START", _perm_reading), ("registry", _registry),
                   ("helpers", lambda: run_tests(TESTS))])  # fmt: skip
 
 
@@ -71,6 +75,27 @@ def _conformance(cases: list) -> str | None:
             return f"{case.mnemonic} ({case.label}): {problems[0]}"
         if ran != [count]:
             return f"{case.mnemonic} ({case.label}): ran {ran} instructions, golden {count}"
+    return None
+
+
+def _perm_reading(rows: int = 3, cols: int = 4) -> str | None:
+    """The observer's reading of the reversed rows x cols transpose of the conformance cases:
+    one permutation of rows x cols points whose point (i, j) reads word (rows-1-i)*cols + j of
+    VMEM1 and writes word 3 + i + rows*j of VMEM2 (the case's bases and strides)."""
+    from conformance_units import perm_case
+    from proofs.program import Perm, record
+
+    case = perm_case(rows, cols, reverse=True)
+    events = [e for e in record(case.image).events if isinstance(e, Perm)]
+    pc = case.tandem[1].pc  # the PERM_START's vector record
+    if [(e.pc, e.src, e.dst, [lp.iters for lp in e.loops]) for e in events] != [(pc, "VMEM1", "VMEM2", [rows, cols])]:
+        return f"PERM_START at {pc} read as {events}"
+    e = events[0]
+    for i, j in itertools.product(range(rows), range(cols)):
+        point = {lp.key: v for lp, v in zip(e.loops, (i, j))}
+        got = [f.const + sum(c * point[v] for v, c in f.coefs) for f in (e.read, e.write)]
+        if got != [(rows - 1 - i) * cols + j, 3 + i + rows * j]:
+            return f"PERM_START point ({i}, {j}) read as words {got}"
     return None
 
 
