@@ -41,7 +41,8 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
     refused: dict[str, str] = {}  # node id -> why, for layers the linker refuses
     while True:
         front = _front(model, options.fuse, options.host_fallback, options.fuse_layers, refused)
-        layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration)
+        layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration,
+                                            options.per_channel)  # fmt: skip
         try:
             image = Linker(front.graph, layers, arch, options).link()
             break
@@ -51,6 +52,8 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
             if not options.host_fallback or node is None or node in refused:
                 raise
             refused[node] = str(e)  # it runs on the host; compile again
+    if options.per_channel:
+        image.model["per_channel_weights"] = True  # what `genesys check` quantises its reference with
     if front.part.on_host:
         image.model["host"] = front.part.record([layer.y for layer in front.graph.layers])
     image.validate()
@@ -58,10 +61,10 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
 
 
 def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True, host_fallback: bool = True,
-                     cal: Calibration | None = None) -> list[QLayer]:  # fmt: skip
+                     cal: Calibration | None = None, per_channel: bool = False) -> list[QLayer]:  # fmt: skip
     """The quantised layers exactly as `compile_model` quantises them (for references)."""
     front = _front(model, fuse, host_fallback)
-    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations, cal)
+    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations, cal, per_channel)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Options:
     reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
     host_fallback: bool = True  # operators the NPU cannot run go to the host (see `partition`)
     calibration: Calibration | None = None  # representative inputs and method (None: seeded min-max)
+    per_channel: bool = False  # float weights get one scale per output channel (see `calibration.quantize_graph`)
 
 
 class Linker:

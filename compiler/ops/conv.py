@@ -9,7 +9,7 @@ fusion rules live there, `frontend._Builder.conv`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,24 @@ class Conv(Layer):
 
     def scaled_tensors(self) -> tuple[str, ...]:
         return (*self.inputs, *((self.pre_add,) if self.pre_add else ()), self.y)
+
+
+# a channel's scale is at least the largest's / 2**CHANNEL_SPAN_BITS, so that its requantisation
+# multiplier keeps its precision at the shared exponent (`Requant.per_channel`): an all-zero
+# or near-zero channel's weights then round as finely as 10 more bits than per tensor give
+CHANNEL_SPAN_BITS = 10
+
+
+def with_channel_scales(layer: Conv) -> Conv:
+    """`layer` with symmetric per-output-channel weight scales (each channel's largest
+    magnitude is 127 LSB, as onnxruntime's `quantize_static(per_channel=True)` takes them),
+    unless a pre-quantised model fixes its weights' scales."""
+    if layer.w_scale is not None:
+        return layer
+    peak = np.abs(layer.weight.reshape(layer.weight.shape[0], -1)).max(axis=1).astype(np.float64)
+    if not peak.max():
+        return layer
+    return replace(layer, w_scale=np.maximum(peak, peak.max() / 2**CHANNEL_SPAN_BITS) / INT8_MAX)
 
 
 @dataclass(frozen=True)
