@@ -12,7 +12,7 @@ are often close: the script prints onnxruntime's margin between them (in standar
 deviations of its logits), so that a top-1 difference on a near-tie can be told apart.
 
     python benchmarks/onnx_zoo.py [--models resnet50,squeezenet] [--inputs 10]
-                                  [--lockstep resnet50,squeezenet] [--backends golden,rtl]
+                                  [--lockstep resnet50,squeezenet] [--backends golden,rtl] [--per-channel]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import onnx
 import onnxruntime as ort
 from onnx import numpy_helper, shape_inference
 
-from compiler import CompileError, compile_model
+from compiler import CompileError, Options, compile_model
 from compiler.fold import fold
 from compiler.onnx_compat import for_onnxruntime
 from cosim import lockstep
@@ -111,7 +111,7 @@ def check(name: str, args: argparse.Namespace, arch) -> None:  # noqa: ANN001
     model = redrawn(name)
     t = time.perf_counter()
     try:
-        image = compile_model(model, arch)
+        image = compile_model(model, arch, options=Options(per_channel=args.per_channel))
     except CompileError as e:
         print(f"{name:<14} does not compile: {e}", flush=True)
         return
@@ -171,6 +171,7 @@ def main() -> None:
     ap.add_argument("--inputs", type=int, default=10)
     ap.add_argument("--lockstep", default="", help="models whose NPU layer kinds run in lockstep")
     ap.add_argument("--backends", default="golden,rtl")
+    ap.add_argument("--per-channel", action="store_true", help="per-channel weight scales (genesys compile --per-channel)")
     args = ap.parse_args()
     args.lockstep = set(filter(None, args.lockstep.split(",")))
     arch = load_arch("default")

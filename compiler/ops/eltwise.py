@@ -144,10 +144,7 @@ class QActivation(_Requantized):
             x = next((t for t in node.input if t not in b.inits), node.input[0])
             if sum(t in b.inits for t in node.input) != 1:
                 raise CompileError(f"{where(node)}: away from a conv, only a Mul by a constant is supported")
-            channels = b.channel_constant(node, x, b.shape(x)[1])
-            if not np.all(channels > 0):
-                raise CompileError(f"{where(node)}: away from a conv, a Mul by a factor that is not positive is not "
-                                   "supported (the requantisation multipliers are positive)")  # fmt: skip
+            channels = b.channel_constant(node, x, b.shape(x)[1])  # positive: others are `affine` convs
             factor = float(channels[0]) if np.all(channels == channels[0]) else channels.astype(np.float64)
         shape = b.shape(node.output[0])
         return Activation(node.name or node.output[0], (b.resolve(x),), node.output[0], (b.shape(x),), shape,
