@@ -19,6 +19,8 @@ from .quantize import INT8_MAX
 
 def bn_affine(node: onnx.NodeProto, b: Any) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN401  (the frontend's builder)
     """Inference-mode BatchNormalization as per-channel (scale, shift)."""
+    if attr(node, "training_mode", 0) or any(node.output[1:]):
+        raise CompileError(f"{where(node)}: only inference-mode BatchNormalization (one output) is supported")
     gamma, beta, mean, var = (b.const(node, k, "BatchNormalization parameters") for k in range(1, 5))
     scale = gamma / np.sqrt(var + np.float32(attr(node, "epsilon", 1e-5)))
     return scale, beta - mean * scale
@@ -26,8 +28,8 @@ def bn_affine(node: onnx.NodeProto, b: Any) -> tuple[np.ndarray, np.ndarray]:  #
 
 def fold_bn(node: onnx.NodeProto, b: Any, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN401
     """Weights and bias of a conv followed by inference-mode BatchNormalization."""
+    scale, _ = bn_affine(node, b)  # the checks; the shift as the fold always computed it (float32 rounding)
     gamma, beta, mean, var = (b.const(node, k, "BatchNormalization parameters") for k in range(1, 5))
-    scale = gamma / np.sqrt(var + np.float32(attr(node, "epsilon", 1e-5)))
     return (weight * scale[:, None, None, None]).astype(np.float32), ((bias - mean) * scale + beta).astype(np.float32)
 
 

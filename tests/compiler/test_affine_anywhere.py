@@ -71,3 +71,12 @@ def test_batchnormalization_parameters_must_be_constant():
     with pytest.raises(CompileError, match=r"^node 'n0' \(BatchNormalization\): BatchNormalization parameters must be a "
                                            r"constant initialiser$"):  # fmt: skip
         compile_model(m, TINY, options=Options(host_fallback=False))
+
+
+def test_training_mode_batchnormalization_is_refused():
+    m = model([("BatchNormalization", {"inputs": ["g", "b", "m", "v"], "training_mode": 1})], BN)
+    m.graph.node[0].output.extend(["running_mean", "running_var"])  # as training mode requires
+    m.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, [C]) for t in ("running_mean", "running_var"))
+    with pytest.raises(CompileError, match=r"^node 'n0' \(BatchNormalization\): only inference-mode BatchNormalization "
+                                           r"\(one output\) is supported$"):  # fmt: skip
+        compile_model(m, TINY, options=Options(host_fallback=False))
