@@ -39,10 +39,11 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
     refused: dict[str, str] = {}  # node id -> why, for layers the linker refuses
+    known: dict[str, float] = {}  # the calibrated scales, the same on every try
     while True:
         front = _front(model, options.fuse, options.host_fallback, options.fuse_layers, refused)
         layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration,
-                                            options.per_channel)  # fmt: skip
+                                            options.per_channel, known)  # fmt: skip
         try:
             image = Linker(front.graph, layers, arch, options).link()
             break
