@@ -130,7 +130,7 @@ class QConv(QLayer):
             return cls(layer, (s_in,), s_out, s_w, wq, bq, r, clamp_bounds(layer.clip, s_out), leaky)
         assert layer.pre_add and layer.clip is None and layer.leaky is None, layer.name  # the frontend fuses neither
         s_res, s_pre = scale[layer.residual], scale[layer.pre_add]
-        add = Requant.from_multipliers(s_pre / s_out, s_res / s_out)
+        add = Requant.from_multipliers(s_pre / s_out, s_res / s_out, peak=INT8_MAX + 1)
         return cls(layer, (s_in, s_res), s_out, s_w, wq, bq, to_acc_scale(), None, None, s_pre, add)
 
     # ---- scheduling and DRAM ---------------------------------------------------------------

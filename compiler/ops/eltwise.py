@@ -16,7 +16,7 @@ from isa_spec import ArchConfig
 
 from ..errors import CompileError
 from ..fdfg import Layer
-from ..quantize import Requant, clamp_bounds
+from ..quantize import INT8_MAX, Requant, clamp_bounds
 from ..reference import requantize
 from ..tandem import Operand, emit_requant
 from .base import Constant, Link, QLayer, attr, multiplier_record, multiplier_table, where
@@ -82,7 +82,7 @@ class QAdd(_Requantized):
     @classmethod
     def quantize(cls, layer: Add, scale: Mapping[str, float]) -> QAdd:
         s_in, s_out = tuple(scale[t] for t in layer.inputs), scale[layer.y]
-        return cls(layer, s_in, s_out, Requant.from_multipliers(*(s / s_out for s in s_in)))
+        return cls(layer, s_in, s_out, Requant.from_multipliers(*(s / s_out for s in s_in), peak=INT8_MAX + 1))
 
 
 @dataclass(frozen=True)
