@@ -30,7 +30,6 @@ from .errors import CompileError
 from .fdfg import Graph
 from .onnx_compat import for_onnxruntime
 from .ops.base import QLayer
-from .ops.conv import Conv, with_channel_scales
 from .ops.registry import kind_of, quantize_layer
 from .quantize import INT8_MAX
 
@@ -185,7 +184,7 @@ def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float]
     """Every layer of `graph` quantised with scales calibrated on the float `model` (as `cal`
     says, if given), except the activation scales `fixed` by a pre-quantised model. With
     `per_channel`, conv and Gemm weights the model does not fix get one symmetric scale per
-    output channel (`ops.conv.with_channel_scales`). `known`: as for `calibrate`."""
+    output channel (`QLayer.with_channel_scales`). `known`: as for `calibrate`."""
     fixed = fixed or {}
     needed = {*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())}
     scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph, cal, known)
@@ -197,5 +196,5 @@ def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float]
     for layer in graph.layers:
         if kind_of(layer).scale_from_input:
             scale[layer.y] = scale[layer.x]
-        out.append(quantize_layer(with_channel_scales(layer) if per_channel and isinstance(layer, Conv) else layer, scale))
+        out.append(quantize_layer(kind_of(layer).with_channel_scales(layer) if per_channel else layer, scale))
     return out

@@ -106,6 +106,10 @@ class QConv(QLayer):
     tiled = True
 
     @classmethod
+    def with_channel_scales(cls, layer: Conv) -> Conv:  # type: ignore[override]
+        return with_channel_scales(layer)
+
+    @classmethod
     def quantize(cls, layer: Conv, scale: Mapping[str, float]) -> QConv:
         """Per-tensor int8 weights (the model's scale, or scales per output channel, if it
         fixes them), int32 bias at s_in x s_w; per-channel scales requantise per channel."""
