@@ -48,11 +48,11 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
             image = Linker(front.graph, layers, arch, options).link()
             break
         except LayerRefused as e:
-            node = next((partition.node_id(n) for n in front.part.npu.graph.node if (n.name or n.output[0]) == e.layer),
-                        None)  # fmt: skip
-            if not options.host_fallback or node is None or node in refused:
+            ids = {(n.name or n.output[0]): partition.node_id(n) for n in front.part.npu.graph.node}
+            new = {ids[layer]: why for layer, why in e.refused.items() if layer in ids and ids[layer] not in refused}
+            if not options.host_fallback or not new:
                 raise
-            refused[node] = str(e)  # it runs on the host; compile again
+            refused |= new  # they run on the host; compile again
     if options.per_channel:
         image.model["per_channel_weights"] = True  # what `genesys check` quantises its reference with
     if front.part.on_host:

@@ -52,8 +52,16 @@ class Linker:
             if unknown:
                 raise CompileError(f"{flag} names unknown layer(s) {sorted(unknown)}; "
                                    f"{'conv ' if known is tiled else ''}layers: {', '.join(known)}")  # fmt: skip
-        self.plan = {q.layer.name: q.schedule(arch, options.tiling.get(q.layer.name), options.loop_order.get(q.layer.name))
-                     for q in layers}  # fmt: skip
+        self.plan, refused = {}, {}
+        for q in layers:  # every layer the array cannot take, at once: each costs the compile another try
+            try:
+                self.plan[q.layer.name] = q.schedule(arch, options.tiling.get(q.layer.name),
+                                                     options.loop_order.get(q.layer.name))  # fmt: skip
+            except LayerRefused as e:
+                refused[e.layer] = str(e)
+        if refused:
+            first = next(iter(refused))
+            raise LayerRefused(refused[first], first, refused)
         self.buffer = {q.layer.name: self.choose_buffer(q, options.buffer.get(q.layer.name)) for q in layers}
         self.scale: dict[str, float | None] = {}
         for q in layers:

@@ -112,3 +112,29 @@ def test_a_layer_whose_weights_overflow_dram_goes_to_the_host():
                                            r"rest of the program in the 1,048,576 bytes of DRAM of arch 'tiny' "
                                            r"\(DRAM overflow placing big.weight"):  # fmt: skip
         compile_model(model, TINY, options=Options(host_fallback=False))
+
+
+def test_every_layer_the_array_refuses_moves_to_the_host_in_one_try(monkeypatch):
+    """Three grouped convs whose group size (3) no array word holds: one linker try refuses all
+    three, the second links (was a try per layer: ShuffleNet took 33)."""
+    import compiler
+
+    rng = np.random.default_rng(0)
+    nodes, inits, t = [], [], "x"
+    for k in range(3):
+        inits.append(numpy_helper.from_array(rng.standard_normal((6, 3, 3, 3)).astype(np.float32), f"w{k}"))
+        nodes += [helper.make_node("Conv", [t, f"w{k}"], [f"c{k}"], name=f"gconv{k}", group=2, pads=[1] * 4),
+                  helper.make_node("Relu", [f"c{k}"], [f"r{k}"], name=f"relu{k}")]  # fmt: skip
+        t = f"r{k}"
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6, 5, 5])],
+                              [helper.make_tensor_value_info(t, TensorProto.FLOAT, [1, 6, 5, 5])], inits)  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+    tries = []
+    real = compiler.Linker
+    monkeypatch.setattr(compiler, "Linker", lambda *a: tries.append(1) or real(*a))
+    image = compile_model(model, TINY)
+    assert len(tries) == 2
+    host = " ".join(str(n) for s in image.model["host"]["stages"] if s["on_host"] for n in s["nodes"])
+    assert all(f"gconv{k}" in host for k in range(3))
+    with pytest.raises(CompileError, match=r"^layer 'gconv0': a grouped conv needs a square array"):
+        compile_model(model, TINY, options=Options(host_fallback=False))
