@@ -88,13 +88,21 @@ class Linker:
         """What every consumer reads of each tensor beyond its interior."""
         needs: dict[str, list[Need]] = {}
         nonneg: set[str] = set()
+        refused: dict[str, str] = {}
         for q in self.layers:
-            for t, need in q.reads(self.plan[q.layer.name], nonneg):
+            try:
+                reads = q.reads(self.plan[q.layer.name], nonneg)
+            except LayerRefused as e:  # all of them at once, as for the schedules
+                refused[e.layer], reads = str(e), []
+            for t, need in reads:
                 needs.setdefault(t, []).append(need)
             for t in q.layer.inputs:
                 needs.setdefault(t, [])
             if q.nonneg_output(nonneg):
                 nonneg.add(q.layer.y)
+        if refused:
+            first = next(iter(refused))
+            raise LayerRefused(refused[first], first, refused)
         return needs
 
     def link(self) -> Image:
