@@ -148,9 +148,24 @@ class Linker:
             meta["estimated_cycles"] += sequencing_cycles(p.instructions[first:], arch)
             metas.append(meta)
         p.end()
+        if len(p.words) > arch.imem_depth:
+            raise self.imem_refusal(metas, len(p.words))
         image = Image(arch, p.words, dram, symbols, metas)
         image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
         return image
+
+    def imem_refusal(self, metas: list[dict[str, Any]], words: int) -> LayerRefused:
+        """A program larger than IMEM: the last layers whose instructions make up the excess
+        are refused (with host fallback they run on the host, after the NPU)."""
+        excess, refused = words - self.arch.imem_depth, {}
+        for meta in reversed(metas):
+            if excess <= 0:
+                break
+            refused[meta["name"]] = (f"layer {meta['name']!r}: the program ({words:,} words) does not fit the "
+                                     f"{self.arch.imem_depth:,} words of IMEM of arch {self.arch.name!r}")  # fmt: skip
+            excess -= meta["pcs"][1] - meta["pcs"][0]
+        last = next(iter(refused))
+        return LayerRefused(refused[last], last, refused)
 
     def dram_refusal(self, e: DramOverflow) -> CompileError:
         """A program too large for DRAM: the layer with the largest constants is refused (with
