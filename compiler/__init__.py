@@ -39,18 +39,22 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
     """Compile an ONNX model for `arch`. `tiling` and `fuse` are shorthands for `options`."""
     options = options or Options(tiling=tiling or {}, fuse=fuse)
     refused: dict[str, str] = {}  # node id -> why, for layers the linker refuses
+    known: dict[str, float] = {}  # the calibrated scales, the same on every try
     while True:
         front = _front(model, options.fuse, options.host_fallback, options.fuse_layers, refused)
-        layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration)
+        layers = calibration.quantize_graph(front.model, front.graph, front.fixed.activations, options.calibration,
+                                            options.per_channel, known)  # fmt: skip
         try:
             image = Linker(front.graph, layers, arch, options).link()
             break
         except LayerRefused as e:
-            node = next((partition.node_id(n) for n in front.part.npu.graph.node if (n.name or n.output[0]) == e.layer),
-                        None)  # fmt: skip
-            if not options.host_fallback or node is None or node in refused:
+            ids = {(n.name or n.output[0]): partition.node_id(n) for n in front.part.npu.graph.node}
+            new = {ids[layer]: why for layer, why in e.refused.items() if layer in ids and ids[layer] not in refused}
+            if not options.host_fallback or not new:
                 raise
-            refused[node] = str(e)  # it runs on the host; compile again
+            refused |= new  # they run on the host; compile again
+    if options.per_channel:
+        image.model["per_channel_weights"] = True  # what `genesys check` quantises its reference with
     if front.part.on_host:
         image.model["host"] = front.part.record([layer.y for layer in front.graph.layers])
     image.validate()
@@ -58,10 +62,10 @@ def compile_model(model: str | Path | onnx.ModelProto, arch: ArchConfig,
 
 
 def quantized_layers(model: str | Path | onnx.ModelProto, fuse: bool = True, host_fallback: bool = True,
-                     cal: Calibration | None = None) -> list[QLayer]:  # fmt: skip
+                     cal: Calibration | None = None, per_channel: bool = False) -> list[QLayer]:  # fmt: skip
     """The quantised layers exactly as `compile_model` quantises them (for references)."""
     front = _front(model, fuse, host_fallback)
-    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations, cal)
+    return calibration.quantize_graph(front.model, front.graph, front.fixed.activations, cal, per_channel)
 
 
 @dataclass(frozen=True)

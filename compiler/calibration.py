@@ -144,12 +144,23 @@ def calibration_inputs(model: onnx.ModelProto) -> list[dict[str, np.ndarray]]:
     return [{name: draw(shape, dtype) for name, shape, dtype in specs} for _ in range(CALIBRATION_SAMPLES)]
 
 
-def calibrate(model: onnx.ModelProto, graph: Graph, cal: Calibration | None = None) -> dict[str, float]:
+def calibrate(model: onnx.ModelProto, graph: Graph, cal: Calibration | None = None,
+              known: dict[str, float] | None = None) -> dict[str, float]:  # fmt: skip
     """The int8 scale of every tensor the f-DFG reads or writes, from runs of the whole float
-    `model` (of which the f-DFG may be the NPU's part)."""
+    `model` (of which the f-DFG may be the NPU's part). `known`: the scales of earlier calls
+    on the same model and calibration (a compile that moves a layer to the host and tries
+    again), reused and extended: a tensor's scale does not depend on the partition."""
     names = list(dict.fromkeys([*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())]))
-    if cal is not None:
-        return {t: (p / INT8_MAX or 1.0) for t, p in ranges(model, names, cal).items()}
+    known = {} if known is None else known
+    todo = [t for t in names if t not in known]
+    if todo:
+        peaks = ranges(model, todo, cal) if cal is not None else _peaks(model, todo)
+        known |= {t: (p / INT8_MAX or 1.0) for t, p in peaks.items()}
+    return {t: known[t] for t in names}
+
+
+def _peaks(model: onnx.ModelProto, names: Sequence[str]) -> dict[str, float]:
+    """Each tensor's largest magnitude over the seeded samples, run by onnxruntime."""
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     have = {o.name for o in probe.graph.output}
@@ -164,16 +175,19 @@ def calibrate(model: onnx.ModelProto, graph: Graph, cal: Calibration | None = No
     for feed in calibration_inputs(model):
         for t, v in zip(names, sess.run(names, feed)):
             peak[t] = max(peak[t], float(np.abs(v).max()))
-    return {t: (p / INT8_MAX or 1.0) for t, p in peak.items()}
+    return peak
 
 
 def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float] | None = None,
-                   cal: Calibration | None = None) -> list[QLayer]:  # fmt: skip
+                   cal: Calibration | None = None, per_channel: bool = False,
+                   known: dict[str, float] | None = None) -> list[QLayer]:  # fmt: skip
     """Every layer of `graph` quantised with scales calibrated on the float `model` (as `cal`
-    says, if given), except the activation scales `fixed` by a pre-quantised model."""
+    says, if given), except the activation scales `fixed` by a pre-quantised model. With
+    `per_channel`, conv and Gemm weights the model does not fix get one symmetric scale per
+    output channel (`QLayer.with_channel_scales`). `known`: as for `calibrate`."""
     fixed = fixed or {}
     needed = {*graph.inputs, *(t for layer in graph.layers for t in layer.scaled_tensors())}
-    scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph, cal)
+    scale = dict.fromkeys(needed, 1.0) if needed <= set(fixed) else calibrate(model, graph, cal, known)
     scale |= {t: s for t, s in fixed.items() if t in scale}
     for layer in graph.layers:  # e.g. an unfused Relu: its input keeps its scale, so fusing it changes nothing
         if kind_of(layer).scale_to_input and len(graph.consumers(layer.x)) == 1 and layer.x not in graph.outputs:
@@ -182,5 +196,5 @@ def quantize_graph(model: onnx.ModelProto, graph: Graph, fixed: dict[str, float]
     for layer in graph.layers:
         if kind_of(layer).scale_from_input:
             scale[layer.y] = scale[layer.x]
-        out.append(quantize_layer(layer, scale))
+        out.append(quantize_layer(kind_of(layer).with_channel_scales(layer) if per_channel else layer, scale))
     return out

@@ -9,11 +9,13 @@ class CompileError(GenesysError):
 
 class LayerRefused(CompileError):
     """The NPU cannot run this f-DFG layer (`layer`: its name) as the model has it; with host
-    fallback, the node it starts from moves to the host."""
+    fallback, the node it starts from moves to the host. `refused`: every layer refused at
+    once, name -> why (this one first)."""
 
-    def __init__(self, message: str, layer: str) -> None:
+    def __init__(self, message: str, layer: str, refused: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.layer = layer
+        self.refused = {layer: message} | (refused or {})
 
 
 class DramOverflow(CompileError):

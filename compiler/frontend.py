@@ -2,7 +2,8 @@
 
 Each operator is read at the opset the model is written in (9 or later); constant subgraphs
 are folded and Dropout/Identity removed first (`fold`). BatchNormalization folds into the
-Conv before it; Flatten/Reshape/Squeeze/Identity of an N x C x 1 x 1 tensor are views; Gemm and MatMul
+Conv before it (elsewhere, like a Mul by factors not all positive or an Add of a per-channel
+constant, it is a 1 x 1 depthwise conv); Flatten/Reshape/Squeeze/Identity of an N x C x 1 x 1 tensor are views; Gemm and MatMul
 with constant weights become 1 x 1 convs. With `fuse`, a Relu joins the Conv or Add before
 it, and an Add joins a Conv whose only consumer it is, when the Add's other input is
 computed before that Conv.
@@ -17,7 +18,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
-from . import onnx_compat
+from . import affine, onnx_compat
 from .errors import CompileError
 from .fdfg import Graph, Layer, Shape
 from .loading import load
@@ -156,8 +157,8 @@ class _Builder:
             self.pad(node)
         elif op == "Cast":
             self.cast(node)
-        elif op == "BatchNormalization":
-            raise CompileError(f"{_where(node)}: BatchNormalization must follow a Conv")
+        elif op == "BatchNormalization" or affine.is_affine(self, node):  # one no Conv before it absorbed
+            self.layers.append(affine.layer(self, node))
         else:
             self.layers.append(ONNX_KINDS[op].from_onnx(self, node))
 
@@ -217,7 +218,7 @@ class _Builder:
         out = node.output[0]
         bn = self.sole_next(out, ("BatchNormalization",))
         if bn is not None:
-            weight, bias = _fold_bn(self.nodes[bn], self, weight, bias)
+            weight, bias = affine.fold_bn(self.nodes[bn], self, weight, bias)
             w_scale = None  # folding changes the weights: quantise them afresh
             self.done.add(bn)
             out = self.nodes[bn].output[0]
@@ -352,13 +353,6 @@ class _Builder:
         else:
             w, bias = w.T, np.zeros(w.shape[1], np.float32)
         return np.ascontiguousarray(w)[:, :, None, None], bias
-
-
-def _fold_bn(node: onnx.NodeProto, b: _Builder, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and bias of conv followed by inference-mode BatchNormalization."""
-    gamma, beta, mean, var = (b.const(node, k, "BatchNormalization parameters") for k in range(1, 5))
-    scale = gamma / np.sqrt(var + np.float32(_attr(node, "epsilon", 1e-5)))
-    return (weight * scale[:, None, None, None]).astype(np.float32), ((bias - mean) * scale + beta).astype(np.float32)
 
 
 __all__ = ["load", "to_graph", "NodeRefused", "SUPPORTED", "unsupported"]  # `load`: from `loading`

@@ -35,6 +35,7 @@ class Options:
     reuse_dram: bool = True  # activations may take the space of dead ones (see `layout`)
     host_fallback: bool = True  # operators the NPU cannot run go to the host (see `partition`)
     calibration: Calibration | None = None  # representative inputs and method (None: seeded min-max)
+    per_channel: bool = False  # float weights get one scale per output channel (see `calibration.quantize_graph`)
 
 
 class Linker:
@@ -51,8 +52,16 @@ class Linker:
             if unknown:
                 raise CompileError(f"{flag} names unknown layer(s) {sorted(unknown)}; "
                                    f"{'conv ' if known is tiled else ''}layers: {', '.join(known)}")  # fmt: skip
-        self.plan = {q.layer.name: q.schedule(arch, options.tiling.get(q.layer.name), options.loop_order.get(q.layer.name))
-                     for q in layers}  # fmt: skip
+        self.plan, refused = {}, {}
+        for q in layers:  # every layer the array cannot take, at once: each costs the compile another try
+            try:
+                self.plan[q.layer.name] = q.schedule(arch, options.tiling.get(q.layer.name),
+                                                     options.loop_order.get(q.layer.name))  # fmt: skip
+            except LayerRefused as e:
+                refused[e.layer] = str(e)
+        if refused:
+            first = next(iter(refused))
+            raise LayerRefused(refused[first], first, refused)
         self.buffer = {q.layer.name: self.choose_buffer(q, options.buffer.get(q.layer.name)) for q in layers}
         self.scale: dict[str, float | None] = {}
         for q in layers:
@@ -79,13 +88,21 @@ class Linker:
         """What every consumer reads of each tensor beyond its interior."""
         needs: dict[str, list[Need]] = {}
         nonneg: set[str] = set()
+        refused: dict[str, str] = {}
         for q in self.layers:
-            for t, need in q.reads(self.plan[q.layer.name], nonneg):
+            try:
+                reads = q.reads(self.plan[q.layer.name], nonneg)
+            except LayerRefused as e:  # all of them at once, as for the schedules
+                refused[e.layer], reads = str(e), []
+            for t, need in reads:
                 needs.setdefault(t, []).append(need)
             for t in q.layer.inputs:
                 needs.setdefault(t, [])
             if q.nonneg_output(nonneg):
                 nonneg.add(q.layer.y)
+        if refused:
+            first = next(iter(refused))
+            raise LayerRefused(refused[first], first, refused)
         return needs
 
     def link(self) -> Image:
@@ -131,9 +148,24 @@ class Linker:
             meta["estimated_cycles"] += sequencing_cycles(p.instructions[first:], arch)
             metas.append(meta)
         p.end()
+        if len(p.words) > arch.imem_depth:
+            raise self.imem_refusal(metas, len(p.words))
         image = Image(arch, p.words, dram, symbols, metas)
         image.model = {"inputs": list(graph.inputs), "outputs": list(graph.outputs)}
         return image
+
+    def imem_refusal(self, metas: list[dict[str, Any]], words: int) -> LayerRefused:
+        """A program larger than IMEM: the last layers whose instructions make up the excess
+        are refused (with host fallback they run on the host, after the NPU)."""
+        excess, refused = words - self.arch.imem_depth, {}
+        for meta in reversed(metas):
+            if excess <= 0:
+                break
+            refused[meta["name"]] = (f"layer {meta['name']!r}: the program ({words:,} words) does not fit the "
+                                     f"{self.arch.imem_depth:,} words of IMEM of arch {self.arch.name!r}")  # fmt: skip
+            excess -= meta["pcs"][1] - meta["pcs"][0]
+        last = next(iter(refused))
+        return LayerRefused(refused[last], last, refused)
 
     def dram_refusal(self, e: DramOverflow) -> CompileError:
         """A program too large for DRAM: the layer with the largest constants is refused (with

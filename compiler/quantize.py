@@ -36,7 +36,11 @@ class Requant:
     channels: tuple[int, ...] = ()
 
     @staticmethod
-    def from_multipliers(*multipliers: float) -> Requant:
+    def from_multipliers(*multipliers: float, peak: int | None = None) -> Requant:
+        """The fixed-point form of real `multipliers`, keeping `FRACTION_BITS_KEPT` fraction
+        bits before the rounding shift; with `peak`, the largest magnitude of any term (int8
+        terms: 128), as many as the 32-bit sum holds at that peak, so that the floors of the
+        terms rarely move the rounded sum (an Add's two int8 terms)."""
         if not all(0 < x < 2**30 for x in multipliers):
             raise CompileError(f"requantisation multipliers {multipliers} out of range")
         total = 31 - max(math.frexp(x)[1] for x in multipliers)  # largest m_k in [2**30, 2**31)
@@ -47,6 +51,8 @@ class Requant:
         if total < 0:
             raise CompileError(f"requantisation multiplier {max(multipliers)} too large")
         n = max(min(total, FRACTION_BITS_KEPT), total - 31)
+        if peak is not None:  # |sum| * 2**n + 2**(n-1) < 2**31 at the peak
+            n = max(n, min(total, 30 - math.ceil(math.log2(peak * sum(multipliers) + 1))))
         return Requant(m, total - n, n)
 
     @staticmethod

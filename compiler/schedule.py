@@ -127,24 +127,22 @@ def _make(layer: Conv, arch: ArchConfig, toc: int, toh: int, tow: int, tiles_ic:
     ocb = ceil_div(oc, arch.cols)
     kh, kw = layer.weight.shape[2:]
     return ConvSchedule(padded_channels(c, arch) // arch.rows, ocb, toc, toh, tow, ceil_div(ocb, toc), ceil_div(oh, toh),
-                        ceil_div(ow, tow), kh, kw, layer.stride, layer.groups > 1, tiles_ic)  # fmt: skip
+                        ceil_div(ow, tow), kh, kw, layer.stride, block_diagonal(layer, arch), tiles_ic)  # fmt: skip
 
 
 def ic_splits(layer: Conv, arch: ArchConfig) -> list[int]:
     """The input-channel tile counts a layer allows: the divisors of its input-channel blocks
-    (only 1 for a grouped conv, whose tiles already hold one block each)."""
+    (only 1 for a block-diagonal grouped conv, whose tiles already hold one block each)."""
     icb = padded_channels(layer.in_shape[1], arch) // arch.rows
-    return [1] if layer.groups > 1 else [k for k in range(1, icb + 1) if icb % k == 0]
+    return [1] if block_diagonal(layer, arch) else [k for k in range(1, icb + 1) if icb % k == 0]
 
 
-def check_groups(layer: Conv, arch: ArchConfig) -> None:
-    """A grouped conv runs with block-diagonal weight words: each group inside one array word."""
-    if layer.groups == 1:
-        return
-    size = layer.in_shape[1] // layer.groups
-    if arch.rows != arch.cols or arch.rows % size:
-        raise LayerRefused(f"layer {layer.name!r}: a grouped conv needs a square array whose rows are a multiple of "
-                           f"the group size {size} (arch {arch.name!r} is {arch.rows}x{arch.cols})", layer.name)  # fmt: skip
+def block_diagonal(layer: Conv, arch: ArchConfig) -> bool:
+    """Whether a grouped conv runs with block-diagonal weight words, each group inside one
+    array word (a square array whose rows its group size divides). Any other grouped conv
+    runs as a dense one whose weights are zero between groups: `groups` times the MACs, the
+    same result."""
+    return layer.groups > 1 and arch.rows == arch.cols and arch.rows % (layer.in_shape[1] // layer.groups) == 0
 
 
 def acc_operand(s: ConvSchedule, arch: ArchConfig, addr: int) -> Operand:
@@ -243,7 +241,6 @@ def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None
     single image (the Tandem then reads the accumulators in OBUF), the Tandem's load of the
     accumulators. Ties: fewer tiles, then less padding. The input channels split only when no
     tiling with the whole reduction fits (the fewest splits that fit)."""
-    check_groups(layer, arch)
     _, oc, oh, ow = layer.out_shape
     ocb = ceil_div(oc, arch.cols)
     splits = ic_splits(layer, arch)
@@ -256,8 +253,9 @@ def choose_tiling(layer: Conv, arch: ArchConfig, tiles: Mapping[str, int] | None
             if not 1 <= n[d] <= full:
                 raise CompileError(f"layer {layer.name!r}: {d} tile count {n[d]} not in 1..{full}")
         if n["IC"] not in splits:
+            grouped = " (a grouped conv has 1)" if block_diagonal(layer, arch) else ""
             raise CompileError(f"layer {layer.name!r}: IC tile count {n['IC']} must divide its {splits[-1]} "
-                               f"input-channel blocks{' (a grouped conv has 1)' if layer.groups > 1 else ''}")  # fmt: skip
+                               f"input-channel blocks{grouped}")  # fmt: skip
         sched = _make(layer, arch, ceil_div(ocb, n["OC"]), ceil_div(oh, n["OH"]), ceil_div(ow, n["OW"]), n["IC"])
         over = sched.overflow(arch)
         if over:

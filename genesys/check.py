@@ -126,7 +126,7 @@ def check_image(model: onnx.ModelProto, name: str, image: Image, backend: str,
 
     start = time.perf_counter()
     report = CheckReport(name, backend, image.arch.name)
-    layers = {q.layer.name: q for q in quantized_layers(model)}
+    layers = {q.layer.name: q for q in quantized_layers(model, per_channel=bool(image.model.get("per_channel_weights")))}
     report.problems += _scale_mismatches(image, layers)
     if not report.problems:
         with step(f"{backend}: one layer at a time", len(image.layers), "layers") as progress:

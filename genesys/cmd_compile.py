@@ -33,6 +33,9 @@ def add_compile(sp: argparse.ArgumentParser) -> None:
                     help="representative inputs: one array per model input, samples on a new first axis")
     sp.add_argument("--calibration", choices=["minmax", "percentile", "entropy"], default="minmax",
                     help="onnxruntime's calibrator for the tensor ranges (default: min-max)")
+    sp.add_argument("--per-channel", action="store_true",
+                    help="quantise float conv and Gemm weights with one scale per output channel, as onnxruntime's "
+                         "quantize_static(per_channel=True) does (default: one per tensor)")
     sp.add_argument("--host-fallback", action=argparse.BooleanOptionalAction, default=True,
                     help="run operators the NPU cannot run on the host, before or after it (default: on)")
     sp.add_argument("--json", metavar="FILE", help="write the per-layer schedule and estimates as JSON")  # fmt: skip
@@ -64,7 +67,7 @@ def options_of(args: argparse.Namespace):  # noqa: ANN201  (a compiler.Options)
                    if args.calibrate or args.calibration != "minmax" else None)  # fmt: skip
     return Options(tiling=_tiling(args.tiling), loop_order=orders, buffer=per_layer(args.buffer, "--buffer"),
                    fuse=not args.no_fuse, fuse_layers=fuse_layers, reuse_dram=args.reuse_dram,
-                   host_fallback=args.host_fallback, calibration=calibration)  # fmt: skip
+                   host_fallback=args.host_fallback, calibration=calibration, per_channel=args.per_channel)  # fmt: skip
 
 
 def cmd_compile(args: argparse.Namespace) -> int:

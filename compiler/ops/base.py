@@ -119,6 +119,11 @@ class QLayer:
         """The layer quantised with the given tensor scales."""
         raise NotImplementedError(cls.__name__)
 
+    @classmethod
+    def with_channel_scales(cls, layer: Layer) -> Layer:
+        """The layer with per-output-channel weight scales (`--per-channel`), if it has weights."""
+        return layer
+
     # ---- scheduling and DRAM ---------------------------------------------------------------
     tiled: ClassVar[bool] = False  # runs on the systolic array: takes --tiling and --loop-order
 

@@ -9,7 +9,7 @@ fusion rules live there, `frontend._Builder.conv`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,24 @@ class Conv(Layer):
         return (*self.inputs, *((self.pre_add,) if self.pre_add else ()), self.y)
 
 
+# a channel's scale is at least the largest's / 2**CHANNEL_SPAN_BITS, so that its requantisation
+# multiplier keeps its precision at the shared exponent (`Requant.per_channel`): an all-zero
+# or near-zero channel's weights then round as finely as 10 more bits than per tensor give
+CHANNEL_SPAN_BITS = 10
+
+
+def with_channel_scales(layer: Conv) -> Conv:
+    """`layer` with symmetric per-output-channel weight scales (each channel's largest
+    magnitude is 127 LSB, as onnxruntime's `quantize_static(per_channel=True)` takes them),
+    unless a pre-quantised model fixes its weights' scales."""
+    if layer.w_scale is not None:
+        return layer
+    peak = np.abs(layer.weight.reshape(layer.weight.shape[0], -1)).max(axis=1).astype(np.float64)
+    if not peak.max():
+        return layer
+    return replace(layer, w_scale=np.maximum(peak, peak.max() / 2**CHANNEL_SPAN_BITS) / INT8_MAX)
+
+
 @dataclass(frozen=True)
 class ConvPlan:
     """A conv's tiling and loop order."""
@@ -86,6 +104,10 @@ class QConv(QLayer):
     add: Requant | None = None  # with a residual, terms: the int8 conv(x) at s_pre, the residual
 
     tiled = True
+
+    @classmethod
+    def with_channel_scales(cls, layer: Conv) -> Conv:  # type: ignore[override]
+        return with_channel_scales(layer)
 
     @classmethod
     def quantize(cls, layer: Conv, scale: Mapping[str, float]) -> QConv:
@@ -112,7 +134,7 @@ class QConv(QLayer):
             return cls(layer, (s_in,), s_out, s_w, wq, bq, r, clamp_bounds(layer.clip, s_out), leaky)
         assert layer.pre_add and layer.clip is None and layer.leaky is None, layer.name  # the frontend fuses neither
         s_res, s_pre = scale[layer.residual], scale[layer.pre_add]
-        add = Requant.from_multipliers(s_pre / s_out, s_res / s_out)
+        add = Requant.from_multipliers(s_pre / s_out, s_res / s_out, peak=INT8_MAX + 1)
         return cls(layer, (s_in, s_res), s_out, s_w, wq, bq, to_acc_scale(), None, None, s_pre, add)
 
     # ---- scheduling and DRAM ---------------------------------------------------------------

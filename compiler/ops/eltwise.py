@@ -16,7 +16,7 @@ from isa_spec import ArchConfig
 
 from ..errors import CompileError
 from ..fdfg import Layer
-from ..quantize import Requant, clamp_bounds
+from ..quantize import INT8_MAX, Requant, clamp_bounds
 from ..reference import requantize
 from ..tandem import Operand, emit_requant
 from .base import Constant, Link, QLayer, attr, multiplier_record, multiplier_table, where
@@ -82,7 +82,7 @@ class QAdd(_Requantized):
     @classmethod
     def quantize(cls, layer: Add, scale: Mapping[str, float]) -> QAdd:
         s_in, s_out = tuple(scale[t] for t in layer.inputs), scale[layer.y]
-        return cls(layer, s_in, s_out, Requant.from_multipliers(*(s / s_out for s in s_in)))
+        return cls(layer, s_in, s_out, Requant.from_multipliers(*(s / s_out for s in s_in), peak=INT8_MAX + 1))
 
 
 @dataclass(frozen=True)
@@ -144,10 +144,7 @@ class QActivation(_Requantized):
             x = next((t for t in node.input if t not in b.inits), node.input[0])
             if sum(t in b.inits for t in node.input) != 1:
                 raise CompileError(f"{where(node)}: away from a conv, only a Mul by a constant is supported")
-            channels = b.channel_constant(node, x, b.shape(x)[1])
-            if not np.all(channels > 0):
-                raise CompileError(f"{where(node)}: away from a conv, a Mul by a factor that is not positive is not "
-                                   "supported (the requantisation multipliers are positive)")  # fmt: skip
+            channels = b.channel_constant(node, x, b.shape(x)[1])  # positive: others are `affine` convs
             factor = float(channels[0]) if np.all(channels == channels[0]) else channels.astype(np.float64)
         shape = b.shape(node.output[0])
         return Activation(node.name or node.output[0], (b.resolve(x),), node.output[0], (b.shape(x),), shape,

@@ -116,9 +116,18 @@ def test_element_wise_activations_anywhere(op):
     assert np.abs(twin.astype(int) - env["a"].astype(int)).max() <= 1
 
 
-def test_a_negative_mul_away_from_a_conv_is_refused():
+def test_a_negative_mul_away_from_a_conv_is_a_depthwise_conv():
+    """A Mul with a negative factor runs as a 1 x 1 depthwise conv (`compiler.affine`; against
+    onnxruntime in test_affine_anywhere.py): golden computes the reference bit for bit."""
+    from runtime import open_device, read_tensor, write_tensor
+
     model = activation_model("Mul-per-channel")
     model.graph.initializer[3].CopyFrom(numpy_helper.from_array(np.array([0.5, -0.75, 1], np.float32).reshape(1, 3, 1, 1), "k"))
-    with pytest.raises(CompileError, match=r"^node 'act' \(Mul\): away from a conv, a Mul by a factor that is not "
-                                           r"positive is not supported \(the requantisation multipliers are positive\)$"):
-        compile_model(model, TINY, options=Options(host_fallback=False))
+    image = compile_model(model, TINY, options=Options(host_fallback=False, reuse_dram=False))
+    assert [m["op"] for m in image.layers] == ["MaxPool", "DWConv", "Conv"]
+    xq = quantized_inputs(image, {"x": np.random.default_rng(8).standard_normal((1, 3, 8, 8)).astype(np.float32)})
+    dev = open_device("golden", TINY)
+    dev.load(image)
+    write_tensor(dev, image, "x", xq["x"])
+    assert dev.run().fault is None
+    np.testing.assert_array_equal(read_tensor(dev, image, "a"), quantized_graph(quantized_layers(model), xq)["a"])

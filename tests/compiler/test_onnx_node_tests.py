@@ -24,7 +24,7 @@ PLANTED = """
 import runpy, sys
 from compiler.quantize import Requant
 real = Requant.from_multipliers
-Requant.from_multipliers = staticmethod(lambda *m: real(*(x * 1.05 for x in m)))  # every result 5% too large
+Requant.from_multipliers = staticmethod(lambda *m, **k: real(*(x * 1.05 for x in m), **k))  # every result 5% too large
 sys.argv = [sys.argv[1], "--ops", "Conv,GlobalAveragePool", "--limit", "3"]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """

@@ -80,11 +80,12 @@ def test_small_cnn_matches_onnxruntime(tmp_path, fmt, lsb, per_channel):
 
 def test_qoperator_residual_network_compiles(tmp_path):
     """ResNet-18-mini in QOperator form (QLinearAdd for the residuals): all on the NPU, and
-    within a few LSB end to end (each of 20 layers may round 1 LSB apart)."""
+    within 1 LSB end to end (onnxruntime's QLinearConv requantises in float, round half to
+    even; measured: 1 LSB worst on 10 inputs)."""
     model, shape = quantized(tmp_path, resnet_model("resnet18", size=32, width=8, classes=10), QuantFormat.QOperator)
     assert "QLinearAdd" in {n.op_type for n in model.graph.node}
     image = compile_model(model, DEFAULT)
-    assert "host" not in image.model and worst_lsb(model, image, shape) <= 6
+    assert "host" not in image.model and worst_lsb(model, image, shape) <= 1 + 1e-3
 
 
 def test_asymmetric_uint8_is_refused_with_the_reason(tmp_path):
@@ -94,12 +95,14 @@ def test_asymmetric_uint8_is_refused_with_the_reason(tmp_path):
         compile_model(model, DEFAULT)
 
 
-def test_per_channel_residual_network_matches_onnxruntime(tmp_path):
-    """ResNet-18-mini in QDQ form with per-channel weights: the residual convs round their own
-    result per channel before the Add; within a few LSB end to end, like per-tensor."""
-    model, shape = quantized(tmp_path, resnet_model("resnet18", size=32, width=8, classes=10), QuantFormat.QDQ, True)
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per-tensor", "per-channel"])
+def test_residual_network_matches_onnxruntime_bit_for_bit(tmp_path, per_channel):
+    """ResNet-18-mini in QDQ form: the residual Adds keep as many fraction bits as their 32-bit
+    sum holds (`Requant.from_multipliers(peak=)`), so their rounding is onnxruntime's; with 8
+    (as before) 1 LSB differences at the Adds grew to 5 LSB at the output."""
+    model, shape = quantized(tmp_path, resnet_model("resnet18", size=32, width=8, classes=10), QuantFormat.QDQ, per_channel)
     image = compile_model(model, DEFAULT)
-    assert "host" not in image.model and worst_lsb(model, image, shape) <= 6
+    assert "host" not in image.model and worst_lsb(model, image, shape) <= 1e-3
 
 
 def matmul_model():

@@ -3,6 +3,7 @@ stages; the image records the stages, and `--no-host-fallback` keeps the old ref
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
@@ -112,3 +113,61 @@ def test_a_layer_whose_weights_overflow_dram_goes_to_the_host():
                                            r"rest of the program in the 1,048,576 bytes of DRAM of arch 'tiny' "
                                            r"\(DRAM overflow placing big.weight"):  # fmt: skip
         compile_model(model, TINY, options=Options(host_fallback=False))
+
+
+def test_every_layer_the_linker_refuses_moves_to_the_host_in_one_try(monkeypatch):
+    """Three padded MaxPools of a signed input (their zero border would stand for the
+    padding), then a conv: one linker try refuses all three, the second links (a try per
+    layer before: 4; ShuffleNet took 33)."""
+    import compiler
+
+    nodes, t = [], "x"
+    for k in range(3):
+        nodes.append(helper.make_node("MaxPool", [t], [f"p{k}"], name=f"pool{k}", kernel_shape=[3, 3], pads=[1] * 4))
+        t = f"p{k}"
+    nodes.append(helper.make_node("Conv", [t, "w"], ["y"], name="conv", kernel_shape=[1, 1]))
+    w = numpy_helper.from_array(np.random.default_rng(0).standard_normal((4, 4, 1, 1)).astype(np.float32), "w")
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 5, 5])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 5, 5])], [w])  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+    tries = []
+    real = compiler.Linker
+    monkeypatch.setattr(compiler, "Linker", lambda *a: tries.append(1) or real(*a))
+    with pytest.raises(CompileError, match=r"^layer 'pool0': a padded MaxPool needs a non-negative input"):
+        compile_model(model, TINY, options=Options(host_fallback=False))
+    tries.clear()
+    image = compile_model(model, TINY)
+    assert len(tries) == 2 and [m["name"] for m in image.layers] == ["conv"]
+    assert all(f"pool{k}" in str(image.model["host"]["stages"]) for k in range(3))
+
+
+def conv_chain(convs: int) -> onnx.ModelProto:
+    """`convs` 3 x 3 convs with a bias and Relu, 4 channels, 6 x 6."""
+    rng = np.random.default_rng(1)
+    nodes, inits, t = [], [], "x"
+    for k in range(convs):
+        inits += [numpy_helper.from_array((rng.standard_normal((4, 4, 3, 3)) / 6).astype(np.float32), f"w{k}"),
+                  numpy_helper.from_array(rng.uniform(0.2, 0.5, 4).astype(np.float32), f"b{k}")]  # keeps the signal
+        nodes += [helper.make_node("Conv", [t, f"w{k}", f"b{k}"], [f"c{k}"], name=f"conv{k}", pads=[1] * 4),
+                  helper.make_node("Relu", [f"c{k}"], [f"r{k}"], name=f"relu{k}")]  # fmt: skip
+        t = f"r{k}"
+    graph = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 6, 6])],
+                              [helper.make_tensor_value_info(t, TensorProto.FLOAT, [1, 4, 6, 6])], inits)  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+
+
+def test_a_program_larger_than_imem_leaves_its_last_layers_to_the_host():
+    from runtime.host import run_model
+
+    model = conv_chain(45)
+    with pytest.raises(CompileError, match=r"^layer 'conv\d+': the program \([\d,]+ words\) does not fit the 4,096 words "
+                                           r"of IMEM of arch 'tiny'$"):  # fmt: skip
+        compile_model(model, TINY, options=Options(host_fallback=False))
+    image = compile_model(model, TINY)
+    assert len(image.words) <= TINY.imem_depth and image.layers[0]["name"] == "conv0"
+    on_host = str([s["nodes"] for s in image.model["host"]["stages"] if s["on_host"]])
+    assert "conv44" in on_host and "conv0 " not in on_host
+    x = np.random.default_rng(2).standard_normal((1, 4, 6, 6)).astype(np.float32)
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    got = run_model(image, "golden", {"x": x}).outputs["r44"]
+    assert float(got.ravel() @ want.ravel()) > 0.95 * np.linalg.norm(got) * np.linalg.norm(want)  # 45 int8 layers

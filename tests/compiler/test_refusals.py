@@ -1,6 +1,7 @@
 """What the compiler must refuse, each with a one-line error naming the node, the operator
-and the reason: operands that must be constant and are not, shapes that do not match, a Mul
-away from a conv by a factor that is not positive, requantisation multipliers out of range.
+and the reason: operands that must be constant and are not, shapes that do not match,
+requantisation multipliers out of range. (A Mul by factors that are not positive is a 1 x 1
+depthwise conv now: tests/compiler/test_affine_anywhere.py.)
 (The compiler mutation checker runs these: each pins a refusal no compiled model reaches.)"""
 
 import numpy as np
@@ -43,9 +44,10 @@ def conv_with_channels_the_weights_do_not_expect() -> onnx.ModelProto:
                   [("y", TensorProto.FLOAT, [1, 4, 3, 3])], [w])  # fmt: skip
 
 
-def mul_away_from_a_conv_by(factor: float) -> onnx.ModelProto:
+def mul_away_from_a_conv_by_a_tensor() -> onnx.ModelProto:
     model = activation_model("Mul")
-    model.graph.initializer[3].CopyFrom(numpy_helper.from_array(np.array(factor, np.float32), "k"))
+    del model.graph.initializer[3]  # k becomes a model input
+    model.graph.input.append(helper.make_tensor_value_info("k", TensorProto.FLOAT, []))
     return model
 
 
@@ -53,8 +55,7 @@ def mul_away_from_a_conv_by(factor: float) -> onnx.ModelProto:
     (gemm_with_weights_as_input, r"^node 'fc' \(Gemm\): the weights must be a constant initialiser$"),
     (qlinearconv_with_weights_as_input, r"^node 'conv' \(QLinearConv\): the weights must be constant$"),
     (conv_with_channels_the_weights_do_not_expect, r"^node 'conv' \(Conv\): input has 3 channels, the weights expect 2$"),
-    (lambda: mul_away_from_a_conv_by(0.0), r"^node 'act' \(Mul\): away from a conv, a Mul by a factor that is not positive"),
-    (lambda: mul_away_from_a_conv_by(-0.5), r"^node 'act' \(Mul\): away from a conv, a Mul by a factor that is not positive"),
+    (mul_away_from_a_conv_by_a_tensor, r"^node 'act' \(Mul\): away from a conv, only a Mul by a constant is supported$"),
 ])  # fmt: skip
 def test_a_refusal_names_the_node_the_operator_and_the_reason(make, message):
     with pytest.raises(CompileError, match=message):

@@ -34,6 +34,7 @@ TESTS = ["tests/compiler/test_refusals.py", "tests/compiler/test_compile_conv.py
          "tests/compiler/test_compile_network.py::test_bad_overrides_are_one_line_errors",
          "tests/compiler/test_frontend_versions.py::test_constant_subgraphs_fold", "tests/compiler/test_calibration.py",
          "tests/compiler/test_prequantized.py", "tests/compiler/test_fusion_control.py", "tests/compiler/test_frontend_ops.py",
+         "tests/compiler/test_requant.py",
          *(PARTITION + t for t in ("softmax_after_the_npu_runs_on_the_host", "prefix_and_suffix",
                                    "an_operator_between_npu_layers_runs_on_the_host_between_two_npu_stages",
                                    "a_node_the_frontend_refuses_goes_to_the_host",
