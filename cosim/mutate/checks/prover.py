@@ -2,8 +2,8 @@
 that uses every layer kind and Tandem instruction family the compiler emits must prove, and
 every silent wrong schedule drawn from it (a single-field change that gives other outputs on
 golden without a fault; `aimed` at single obligations) must be refuted, as must tensors
-placed over live ones or over a zero border. The small images and all their wrong schedules
-are proved again with every obligation decided by Z3 (`--solver-only`), and each obligation
+placed over live ones or over a zero border. The small images and their first CROSS_CHECKED
+wrong schedules are proved again with every obligation decided by Z3 (`--solver-only`), and each obligation
 must get the same answer both ways (`disagreement`): a shortcut that proves what Z3 refutes,
 or a solver form that refutes what the shortcut proves, is a prover bug, on any obligation
 and not only on the verdict. Every obligation of a report must
@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 SILENT_PER_IMAGE = 8
+CROSS_CHECKED = 4  # wrong schedules per small image also proved with Z3 alone (the rarest aims: Z3 is slower)
 NETWORK = "resnet18-mini (maxpool, residual add)"
 TESTS = ["tests/proofs/test_linear.py", "tests/proofs/test_cover.py",
          "tests/proofs/test_bounds.py::test_the_tensor_at_an_address_is_one_its_layer_touches",
@@ -78,7 +79,8 @@ def aimed(image: Any, count: int, seed: int = 7) -> list[tuple[str, Any]]:
     obligations: of a sample three times larger, taking the obligations the prover refutes
     (by kind and what they are about, names and numbers aside) rarest first, for each the
     schedule it refutes with the fewest failing obligations; then the rest, fewest failures
-    first. A weakened obligation then lets through a schedule that little else refutes."""
+    first, in that order. A weakened obligation then lets through a schedule that little else
+    refutes."""
     import re
     from collections import Counter
 
@@ -96,7 +98,7 @@ def aimed(image: Any, count: int, seed: int = 7) -> list[tuple[str, Any]]:
     seen = Counter(a for f in found for a in f[1])
     best = [next(i for i, f in enumerate(found) if a in f[1]) for a in sorted(seen, key=lambda a: (seen[a], a))]
     order = list(dict.fromkeys(best + list(range(len(found)))))[:count]
-    return [found[i][2:] for i in sorted(order)]
+    return [found[i][2:] for i in order]
 
 
 def check(fixture: dict[str, list]) -> str | None:
@@ -111,14 +113,14 @@ def check(fixture: dict[str, list]) -> str | None:
 def disagreement(fixture: dict[str, list]) -> str | None:
     """The first obligation that the prover decides one way with its shortcuts and the other
     with Z3 alone (`--solver-only`), on a small image of the fixture (not the network) or one
-    of its wrong schedules, described (None: none). Each way's report must also be well
+    of its first CROSS_CHECKED wrong schedules, described (None: none). Each way's report must also be well
     formed and say what its obligations say."""
     from proofs import prove_image
 
     for name, (image, silent) in fixture.items():
         if name == NETWORK:
             continue
-        for desc, candidate in [("the correct image", image), *silent]:
+        for desc, candidate in [("the correct image", image), *silent[:CROSS_CHECKED]]:
             fast, solver = prove_image(candidate), prove_image(candidate, solver_only=True)
             problem = ill_formed(candidate, solver) or misreported(solver)
             if problem:
