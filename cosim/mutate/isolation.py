@@ -108,6 +108,10 @@ class Outcome:
 def _child(conn: Connection, sources: Mapping[str, str], ref: str, fixture: bytes, args: tuple) -> None:
     os.setpgrp()  # a group of its own: stopping it stops the processes the checker starts too
     signal.signal(signal.SIGTERM, _terminate)  # stopped: `finally` blocks run (an RTL build removes its work dir)
+    # but not in the processes the checker forks (a prover's worker pool): Pool.terminate stops
+    # its workers with SIGTERM, and a worker that turns it into SystemExit inside a task may
+    # swallow it and wait on the task queue forever, with the pool joining it
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     start = time.perf_counter()
     sys.stdout = sys.stderr = io.StringIO()  # a mutant may print; the campaign's terminal is not its
     warnings.simplefilter("ignore")
