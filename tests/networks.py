@@ -109,7 +109,7 @@ def wide_feature_maps() -> onnx.ModelProto:
         helper.make_node("Gemm", ["f", "fc", "fb"], ["y"], name="fc", transB=1),
     ]  # fmt: skip
     inits = [c("w1", 5, 5, 1, 1), c("fc", 3, 5), c("fb", 3)]
-    return _model(nodes, inits, [1, 5, 41, 37], "y", [1, 3], "wide")
+    return _model(nodes, inits, [1, 5, 37, 33], "y", [1, 3], "wide")
 
 
 def per_channel_qdq(c: int, h: int, w: int, oc: int, residual: bool = False, axis: int = 0) -> onnx.ModelProto:
