@@ -59,6 +59,17 @@ def _store(p: ProgramBuilder, ns: str, dram: int, word: int, size: int, width: s
     p.add("ST_START", ns=ns, width=width, size=size)
 
 
+def copy_tail(src: int, words: int) -> np.ndarray:
+    """The code of a SIMD group 1 that copies `words` lane words from DRAM `src` to OUT through
+    VMEM1, then the program's end: what the IMEM-load cases bring in from DRAM."""
+    tail = ProgramBuilder()
+    with tail.group("SIMD", 1):
+        _load(tail, "VMEM1", src, 0, words)
+        _store(tail, "VMEM1", OUT, 0, words)
+    tail.end()
+    return np.array(tail.words, np.uint32)
+
+
 # ---- lane instructions: ALU, CALCULUS, COMPARISON, DTYPE_CAST --------------------------------
 EDGES = [0, 1, -1, 2, -2, I32.max, I32.min, I32.max - 1, I32.min + 1, 1 << 16, -(1 << 16), 255, -256, 127, -128]
 FLOAT_EDGES = [0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00001, 0x00000001, 0x387FC000, 0x477FF000,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from conformance import ARCH, LANES, OUT, A, B, Case, _image, _load, _store
+from conformance import ARCH, LANES, OUT, A, B, Case, _image, _load, _store, copy_tail
 from conformance_faults import ODD_ARCH, fault_catalog
 from isa_spec import FaultKind
 from isa_spec.builder import ProgramBuilder
@@ -188,20 +188,10 @@ def _perm_bounds() -> Iterator[Case]:
                        {"out": a} if fault is None else {}, fault)  # fmt: skip
 
 
-def _imem_tail(words: int) -> tuple[ProgramBuilder, np.ndarray]:
-    a = np.random.default_rng(8).integers(-(2**20), 2**20, (words, LANES)).astype(np.int32)
-    tail = ProgramBuilder()
-    with tail.group("SIMD", 1):
-        _load(tail, "VMEM1", A, 0, words)
-        _store(tail, "VMEM1", OUT, 0, words)
-    tail.end()
-    return tail, a
-
-
 def _imem_bounds() -> Iterator[Case]:
     """An IMEM load that fills instruction memory to its last word, then one word more."""
-    tail, a = _imem_tail(2)
-    code = np.array(tail.words, np.uint32)
+    a = np.random.default_rng(8).integers(-(2**20), 2**20, (2, LANES)).astype(np.int32)
+    code = copy_tail(A, 2)
     for fault, extra in ((None, 0), (FaultKind.ADDRESS_OUT_OF_RANGE, 1)):
         p = ProgramBuilder()
         with p.group("SA", 0):
@@ -232,12 +222,7 @@ def _imem_from_reset_base() -> Case:
     """An SA group that queues an IMEM load without setting its base: every group starts from
     IMEM base 0, so the code comes from DRAM byte 0."""
     a = np.random.default_rng(9).integers(-(2**20), 2**20, (2, LANES)).astype(np.int32)
-    tail = ProgramBuilder()
-    with tail.group("SIMD", 1):
-        _load(tail, "VMEM1", B, 0, 2)
-        _store(tail, "VMEM1", OUT, 0, 2)
-    tail.end()
-    code = np.array(tail.words, np.uint32)
+    code = copy_tail(B, 2)
     p = ProgramBuilder()
     with p.group("SA", 0):
         p.add32("SET_BASE_ADDR", B, target="IMEM")

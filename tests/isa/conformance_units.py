@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from conformance import ARCH, I32, LANES, OUT, A, B, Case, _a_words, _image, _load, _store
+from conformance import ARCH, I32, LANES, OUT, A, B, Case, _a_words, _image, _load, _store, copy_tail
 from isa_spec import DmaRecord, FaultKind, Unit, VectorRecord
 from isa_spec.builder import ProgramBuilder
 from isa_spec.image import Symbol
@@ -250,12 +250,7 @@ def block_end_case() -> Case:
 def imem_case() -> Case:
     """An SA group whose IMEM load brings in the next SIMD group from DRAM."""
     a = _a_words(6)
-    tail = ProgramBuilder()
-    with tail.group("SIMD", 1):
-        _load(tail, "VMEM1", A, 0, 3)
-        _store(tail, "VMEM1", OUT, 0, 3)
-    tail.end()
-    code = np.array(tail.words, np.uint32)
+    code = copy_tail(A, 3)
     p = ProgramBuilder()
     with p.group("SA", 0):
         p.add32("SET_BASE_ADDR", B, target="IMEM")
